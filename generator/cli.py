@@ -1,0 +1,160 @@
+"""The command line: the only place that prints, exits, and reads configuration.
+
+    python -m generator generate [--spec PATH] [--out DIR]
+    python -m generator check    [--spec PATH] [--out DIR]
+    python -m generator validate [--spec PATH]
+
+Exit status: 0 success, 1 spec errors or drift, 2 usage errors.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import os
+import sys
+import time
+import tomllib
+from collections.abc import Sequence
+from typing import Any
+
+from . import diagnostics as diag
+from .format import Cache
+from .pipeline import Options, Result, check_spec, fingerprint, run
+from .write import diff, foreign_files, read_tree, write
+
+
+def _config() -> dict[str, Any]:
+    try:
+        with open("pyproject.toml", "rb") as handle:
+            section = tomllib.load(handle).get("tool", {}).get("generator", {})
+    except (OSError, tomllib.TOMLDecodeError):
+        return {}
+    return section if isinstance(section, dict) else {}
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m generator", description=__doc__.split("\n\n")[0])
+    commands = parser.add_subparsers(dest="command", required=True)
+    for name, text in (
+        ("generate", "write the client and server packages"),
+        ("check", "exit 1 with a diff when the output folder is not what the spec gives"),
+        ("validate", "report the spec's problems only"),
+    ):
+        command = commands.add_parser(name, help=text)
+        command.add_argument("--spec", help="the OpenAPI document (default: [tool.generator] spec)")
+        command.add_argument("--strict", action="store_true", help="treat warnings as errors")
+        if name == "validate":
+            continue
+        command.add_argument("--out", help="the output folder (default: [tool.generator] out)")
+        command.add_argument("--only", choices=("client", "server"), help="one side only")
+        command.add_argument("--client-package", help="name of the client package")
+        command.add_argument("--server-package", help="name of the server package")
+        command.add_argument("--no-cache", action="store_true", help="format everything afresh, keep no cache")
+        command.add_argument("--cache-dir", help="where the format cache lives")
+        command.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="processes for black")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    config = _config()
+    started = time.perf_counter()
+    spec = args.spec or config.get("spec")
+    if not spec:
+        print("error: no spec given (--spec) and none configured in [tool.generator]", file=sys.stderr)
+        return 2
+    default_spec = args.spec is None or os.path.normpath(args.spec) == os.path.normpath(str(config.get("spec", "")))
+    if args.command == "validate":
+        result, _ = check_spec(Options(spec=spec, strict=args.strict))
+        _report(result.diagnostics)
+        if diag.has_errors(result.diagnostics, strict=args.strict):
+            return 1
+        print(f"{spec}: valid ({_elapsed(started)})", file=sys.stderr)
+        return 0
+    out = args.out or config.get("out") or "generated"
+    options = Options(
+        spec=spec,
+        client_package=args.client_package or (config.get("client_package", "") if default_spec else ""),
+        server_package=args.server_package or (config.get("server_package", "") if default_spec else ""),
+        only=args.only,
+        api_key_env=str(config.get("api_key_env", "")) if default_spec else "",
+        strict=args.strict,
+        jobs=max(1, args.jobs),
+    )
+    cache_path = None if args.no_cache else _cache_path(args.cache_dir, out)
+    cache = Cache.load(cache_path) if cache_path else None
+    key = fingerprint(options) if cache is not None else ""
+    if cache is not None and _unchanged(cache, key, out):
+        print(f"{_summary(args.command, len(cache.run['files']), 0)} in {_elapsed(started)} (nothing changed)", file=sys.stderr)
+        return 0
+    result = run(options, cache)
+    _report(result.diagnostics)
+    if result.files is None:
+        return 1
+    foreign = foreign_files(out, result.files)
+    if foreign:
+        _report(foreign)
+        return 1
+    if args.command == "check":
+        text = diff(out, result.files)
+        if text:
+            sys.stdout.write(text)
+            print(f"{out} differs from what {spec} gives; run `make generate`", file=sys.stderr)
+            return 1
+        changed = 0
+    else:
+        changed = write(out, result.files).changed
+    if cache is not None and cache_path is not None:
+        cache.run = {
+            "key": key,
+            "spec_files": result.spec_files,
+            "files": {p: hashlib.sha256(t.encode()).hexdigest() for p, t in result.files.items()},
+        }
+        cache.save(cache_path)
+    print(f"{_summary(args.command, len(result.files), changed)} in {_elapsed(started)}", file=sys.stderr)
+    return 0
+
+
+def _unchanged(cache: Cache, key: str, out: str) -> bool:
+    """True when the last run had the same inputs and its output is still on disk, byte for byte."""
+    run_info = cache.run
+    if not run_info or run_info.get("key") != key:
+        return False
+    for path, digest in run_info.get("spec_files", {}).items():
+        try:
+            with open(path, "rb") as handle:
+                if hashlib.sha256(handle.read()).hexdigest() != digest:
+                    return False
+        except OSError:
+            return False
+    expected: dict[str, str] = run_info.get("files", {})
+    on_disk: dict[str, bytes] = {}
+    for package in sorted({p.split("/", 1)[0] for p in expected}):
+        on_disk.update(read_tree(out, package))
+    if set(on_disk) != set(expected):
+        return False
+    return all(hashlib.sha256(on_disk[p]).hexdigest() == d for p, d in expected.items())
+
+
+def _cache_path(cache_dir: str | None, out: str) -> str:
+    base = cache_dir or os.environ.get("GENERATOR_CACHE_DIR") or os.path.join(
+        os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache"), "persons-generator"
+    )
+    name = hashlib.sha256(os.path.abspath(out).encode()).hexdigest()[:20]
+    return os.path.join(base, f"{name}.json")
+
+
+def _report(problems: list[diag.Diagnostic]) -> None:
+    for problem in problems:
+        print(problem.render(), file=sys.stderr)
+
+
+def _summary(command: str, files: int, changed: int) -> str:
+    if command == "check":
+        return f"checked {files} files: up to date"
+    return f"wrote {files} files, {changed} changed"
+
+
+def _elapsed(started: float) -> str:
+    return f"{time.perf_counter() - started:.2f}s"

@@ -1,0 +1,159 @@
+"""Stage 5, format: black, pinned, in process, one block at a time.
+
+Rendered modules arrive cut into top-level blocks (see `render.CUT`). Each
+block is formatted on its own at its own indentation, so black's work can be
+cached block by block (keyed by the unformatted text, black's version and
+mode) and spread over processes. Joined with black's blank-line rules, the
+blocks give the file black itself would give; the tests hold us to that.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import textwrap
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from .render import CUT, Rendered
+
+LINE_LENGTH = 88
+TARGET = "py311"
+PARALLEL_THRESHOLD = 150_000  # bytes of unformatted code worth a process pool
+
+
+def black_version() -> str:
+    from importlib.metadata import version
+
+    return version("black")
+
+
+def mode_key() -> str:
+    return f"black={black_version()};line_length={LINE_LENGTH};target={TARGET}"
+
+
+@dataclass
+class Cache:
+    """Formatted blocks by the hash of their unformatted text, plus the last run's manifest."""
+
+    chunks: dict[str, str] = field(default_factory=dict)
+    used: set[str] = field(default_factory=set)
+    run: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def load(cls, path: str) -> Cache:
+        try:
+            with open(path, encoding="utf-8") as handle:
+                data = json.load(handle)
+            if data.get("mode") != mode_key():
+                return cls()
+            return cls(dict(data.get("chunks", {})), set(), dict(data.get("run", {})))
+        except (OSError, ValueError, AttributeError, TypeError):
+            return cls()  # a missing or corrupt cache is an empty one
+
+    def save(self, path: str) -> None:
+        kept = {k: v for k, v in self.chunks.items() if k in self.used}
+        data = {"mode": mode_key(), "chunks": kept, "run": self.run}
+        os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
+        temporary = f"{path}.{os.getpid()}.tmp"
+        with open(temporary, "w", encoding="utf-8") as handle:
+            json.dump(data, handle)
+        os.replace(temporary, path)
+
+
+def _key(indent: int, text: str) -> str:
+    return hashlib.sha256(f"{indent}\0{text}".encode()).hexdigest()
+
+
+def _split(text: str) -> list[tuple[int, str]]:
+    """(indentation, dedented text) of each block between CUT lines."""
+    blocks = []
+    for raw in text.split("\n" + CUT + "\n"):
+        block = raw.strip("\n")
+        if not block.strip():
+            continue
+        lines = block.split("\n")
+        first = next(line for line in lines if line.strip())
+        indent = len(first) - len(first.lstrip(" "))
+        # Docstring lines may sit left of the code; black re-indents them anyway.
+        prefix = " " * indent
+        dedented = [line[indent:] if line.startswith(prefix) else line.lstrip(" ") for line in lines]
+        blocks.append((indent, "\n".join(dedented) + "\n"))
+    return blocks
+
+
+def _format_block(item: tuple[int, str]) -> str:
+    import black
+
+    indent, text = item
+    mode = black.Mode(
+        target_versions={black.TargetVersion.PY311},
+        line_length=LINE_LENGTH - indent,
+    )
+    try:
+        return black.format_str(text, mode=mode)
+    except black.NothingChanged:  # pragma: no cover - format_str does not raise it
+        return text
+
+
+def _format_many(items: list[tuple[int, str]], jobs: int) -> list[str]:
+    size = sum(len(text) for _, text in items)
+    if jobs <= 1 or size < PARALLEL_THRESHOLD or len(items) < 2:
+        return [_format_block(item) for item in items]
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    import black  # noqa: F401 - imported once here, inherited by forked workers
+
+    context = multiprocessing.get_context("fork")
+    chunksize = max(1, len(items) // (jobs * 8))
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
+        return list(pool.map(_format_block, items, chunksize=chunksize))
+
+
+_DEFINITION = ("def ", "async def ", "class ", "@")
+
+
+def _join(blocks: Iterable[tuple[int, str]]) -> str:
+    """Blocks joined with black's blank lines: two around top-level definitions,
+    one after the imports before a statement, one inside a class."""
+    out: list[str] = []
+    for index, (indent, text) in enumerate(blocks):
+        body = textwrap.indent(text.strip("\n"), " " * indent) if indent else text.strip("\n")
+        if index:
+            if indent:
+                out.append("\n\n")
+            elif index == 1 and not body.startswith(_DEFINITION):
+                out.append("\n\n")
+            else:
+                out.append("\n\n\n")
+        out.append(body)
+    return "".join(out) + "\n"
+
+
+def format_files(files: list[Rendered], cache: Cache | None, jobs: int) -> dict[str, str]:
+    """`{path: text}` with every Python file formatted; other files as rendered."""
+    split = {f.path: _split(f.text) for f in files if f.python}
+    missing: dict[str, tuple[int, str]] = {}
+    known = cache.chunks if cache is not None else {}
+    for blocks in split.values():
+        for indent, text in blocks:
+            key = _key(indent, text)
+            if key not in known:
+                missing[key] = (indent, text)
+    formatted = dict(zip(missing, _format_many(list(missing.values()), jobs), strict=True))
+    if cache is not None:
+        cache.chunks.update(formatted)
+    lookup = {**known, **formatted} if cache is None else cache.chunks
+    result: dict[str, str] = {}
+    for f in files:
+        if not f.python:
+            result[f.path] = f.text
+            continue
+        keys = [_key(indent, text) for indent, text in split[f.path]]
+        if cache is not None:
+            cache.used.update(keys)
+        result[f.path] = _join((indent, lookup[key]) for (indent, _), key in zip(split[f.path], keys, strict=True))
+    return result

@@ -1,0 +1,470 @@
+"""The intermediate representation: what `build` produces and templates read.
+
+Everything here is frozen and already named: identifiers are sanitised by
+`naming`, and every type knows how to spell itself on each side (server:
+pydantic with constraints; client: plain classes, forward compatible).
+Templates never see the raw spec.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal, TypeAlias
+
+from .escape import py_literal
+
+ScalarKind = Literal["str", "int", "float", "bool", "any", "bytes", "datetime", "date", "time", "uuid", "none"]
+
+_SERVER_SCALARS: dict[str, str] = {
+    "str": "str",
+    "int": "int",
+    "float": "float",
+    "bool": "bool",
+    "any": "Any",
+    "bytes": "bytes",
+    "datetime": "datetime.datetime",
+    "date": "datetime.date",
+    "time": "datetime.time",
+    "uuid": "uuid.UUID",
+    "none": "None",
+}
+# The client keeps UUIDs as text: any string the server sends is accepted.
+_CLIENT_SCALARS = {**_SERVER_SCALARS, "uuid": "str"}
+
+
+@dataclass(frozen=True, slots=True)
+class Constraints:
+    minimum: int | float | None = None
+    maximum: int | float | None = None
+    exclusive_minimum: int | float | None = None
+    exclusive_maximum: int | float | None = None
+    multiple_of: int | float | None = None
+    min_length: int | None = None
+    max_length: int | None = None
+    pattern: str | None = None
+    min_items: int | None = None
+    max_items: int | None = None
+
+    @property
+    def field_args(self) -> str:
+        """Keyword arguments for pydantic's `Field`, as code."""
+        pairs = (
+            ("ge", self.minimum),
+            ("le", self.maximum),
+            ("gt", self.exclusive_minimum),
+            ("lt", self.exclusive_maximum),
+            ("multiple_of", self.multiple_of),
+            ("min_length", self.min_length if self.min_length is not None else self.min_items),
+            ("max_length", self.max_length if self.max_length is not None else self.max_items),
+            ("pattern", self.pattern),
+        )
+        return ", ".join(f"{name}={py_literal(value)}" for name, value in pairs if value is not None)
+
+
+NO_CONSTRAINTS = Constraints()
+
+
+def _constrained(annotation: str, constraints: Constraints) -> str:
+    args = constraints.field_args
+    return f"Annotated[{annotation}, Field({args})]" if args else annotation
+
+
+@dataclass(frozen=True, slots=True)
+class Scalar:
+    kind: ScalarKind
+    constraints: Constraints = NO_CONSTRAINTS
+
+    @property
+    def server(self) -> str:
+        return _constrained(_SERVER_SCALARS[self.kind], self.constraints)
+
+    @property
+    def client(self) -> str:
+        return _CLIENT_SCALARS[self.kind]
+
+
+@dataclass(frozen=True, slots=True)
+class ArrayType:
+    item: Type
+    constraints: Constraints = NO_CONSTRAINTS
+
+    @property
+    def server(self) -> str:
+        return _constrained(f"list[{self.item.server}]", self.constraints)
+
+    @property
+    def client(self) -> str:
+        return f"list[{self.item.client}]"
+
+
+@dataclass(frozen=True, slots=True)
+class MapType:
+    value: Type
+
+    @property
+    def server(self) -> str:
+        return f"dict[str, {self.value.server}]"
+
+    @property
+    def client(self) -> str:
+        return f"dict[str, {self.value.client}]"
+
+
+@dataclass(frozen=True, slots=True)
+class NamedType:
+    """A model, enum or alias defined in the generated models module."""
+
+    name: str
+
+    @property
+    def server(self) -> str:
+        return self.name
+
+    @property
+    def client(self) -> str:
+        return self.name
+
+
+@dataclass(frozen=True, slots=True)
+class UnionType:
+    options: tuple[Type, ...]
+
+    @property
+    def server(self) -> str:
+        return " | ".join(dict.fromkeys(o.server for o in self.options))
+
+    @property
+    def client(self) -> str:
+        return " | ".join(dict.fromkeys(o.client for o in self.options))
+
+
+@dataclass(frozen=True, slots=True)
+class NullableType:
+    inner: Type
+
+    @property
+    def server(self) -> str:
+        return f"{self.inner.server} | None"
+
+    @property
+    def client(self) -> str:
+        return f"{self.inner.client} | None"
+
+
+@dataclass(frozen=True, slots=True)
+class ConstType:
+    value: str | int | float | bool | None
+
+    @property
+    def server(self) -> str:
+        return f"Literal[{py_literal(self.value)}]"
+
+    @property
+    def client(self) -> str:
+        return self.server
+
+
+Type: TypeAlias = Scalar | ArrayType | MapType | NamedType | UnionType | NullableType | ConstType
+
+ANY = Scalar("any")
+
+
+def is_nullable(t: Type) -> bool:
+    return isinstance(t, NullableType) or (isinstance(t, Scalar) and t.kind in ("any", "none"))
+
+
+# --- models ---------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ModelField:
+    wire: str
+    name: str
+    type: Type
+    required: bool
+    description: str
+    default: object = None
+    has_default: bool = False
+    read_only: bool = False
+    write_only: bool = False
+
+    @property
+    def server_annotation(self) -> str:
+        if self.required or self.has_default or is_nullable(self.type):
+            return self.type.server
+        return f"{self.type.server} | None"
+
+    @property
+    def server_default(self) -> str | None:
+        """Code for the field's default on the server, or None when it is required."""
+        if self.has_default:
+            return py_literal(self.default)
+        if self.required:
+            return None
+        return "None"
+
+    @property
+    def client_annotation(self) -> str:
+        return self.type.client if self.required else f"{self.type.client} | Unset"
+
+    @property
+    def renamed(self) -> bool:
+        return self.wire != self.name
+
+
+@dataclass(frozen=True, slots=True)
+class Model:
+    name: str
+    description: str
+    fields: tuple[ModelField, ...]
+    # Type of undeclared properties; None when the schema forbids them.
+    additional: Type | None = ANY
+
+    @property
+    def renamed_fields(self) -> tuple[ModelField, ...]:
+        return tuple(f for f in self.fields if f.renamed)
+
+
+@dataclass(frozen=True, slots=True)
+class EnumMember:
+    name: str
+    value: str | int
+
+
+@dataclass(frozen=True, slots=True)
+class Enum:
+    name: str
+    description: str
+    members: tuple[EnumMember, ...]
+    is_int: bool
+
+    @property
+    def literal(self) -> str:
+        return "Literal[" + ", ".join(py_literal(m.value) for m in self.members) + "]"
+
+
+@dataclass(frozen=True, slots=True)
+class Alias:
+    name: str
+    description: str
+    type: Type
+
+
+# --- operations -----------------------------------------------------------
+
+ParamLocation = Literal["path", "query", "header", "cookie"]
+
+
+@dataclass(frozen=True, slots=True)
+class Param:
+    wire: str
+    name: str
+    location: ParamLocation
+    type: Type
+    required: bool
+    description: str
+    style: str
+    explode: bool
+    json: bool = False  # `content: application/json`: the value is JSON text
+    deprecated: bool = False
+    default: object = None
+    has_default: bool = False
+
+    @property
+    def server_annotation(self) -> str:
+        return ModelField(self.wire, self.name, self.type, self.required, "", self.default, self.has_default).server_annotation
+
+    @property
+    def server_default(self) -> str | None:
+        return ModelField(self.wire, self.name, self.type, self.required, "", self.default, self.has_default).server_default
+
+    @property
+    def client_annotation(self) -> str:
+        return self.type.client if self.required else f"{self.type.client} | Unset"
+
+    @property
+    def is_array(self) -> bool:
+        inner = self.type.inner if isinstance(self.type, NullableType) else self.type
+        return isinstance(inner, ArrayType)
+
+    @property
+    def is_object(self) -> bool:
+        inner = self.type.inner if isinstance(self.type, NullableType) else self.type
+        return isinstance(inner, MapType | NamedType) and not self.json
+
+
+BodyKind = Literal["json", "form", "multipart", "binary", "text"]
+
+
+@dataclass(frozen=True, slots=True)
+class Body:
+    content_type: str
+    kind: BodyKind
+    type: Type
+    required: bool
+    description: str
+
+
+@dataclass(frozen=True, slots=True)
+class Media:
+    content_type: str
+    kind: BodyKind
+    type: Type
+
+
+@dataclass(frozen=True, slots=True)
+class Response:
+    status: str  # "200", "4XX" or "default"
+    description: str
+    media: tuple[Media, ...]
+    headers: tuple[str, ...] = ()
+
+    @property
+    def code(self) -> int:
+        """The status code, or 0 for `default` and ranges."""
+        return int(self.status) if self.status.isdigit() else 0
+
+    @property
+    def is_success(self) -> bool:
+        return self.status.startswith("2")
+
+    @property
+    def json(self) -> Media | None:
+        return next((m for m in self.media if m.kind == "json"), None)
+
+    @property
+    def body_type(self) -> Type | None:
+        """The type a handler returns for this response: JSON, then text, else none."""
+        chosen = self.json or next(iter(self.media), None)
+        return chosen.type if chosen else None
+
+    @property
+    def server_reply(self) -> str:
+        body = self.body_type.server if self.body_type else "None"
+        return f"{reply_class(self.status)}[{body}]"
+
+    @property
+    def client_type(self) -> str:
+        return self.body_type.client if self.body_type else "None"
+
+
+def reply_class(status: str) -> str:
+    """`Ok`, `Created`, ... for a status code; `Status4XX` and `Default` otherwise."""
+    import http
+
+    if status.isdigit():
+        try:
+            phrase = http.HTTPStatus(int(status)).phrase
+        except ValueError:
+            return f"Status{status}"
+        return "".join(w[:1].upper() + w[1:].lower() for w in phrase.replace("-", " ").split() if w.isalnum())
+    return "Default" if status == "default" else f"Status{status.upper()}"
+
+
+@dataclass(frozen=True, slots=True)
+class SecurityScheme:
+    key: str  # name in components.securitySchemes
+    kind: Literal["bearer", "basic", "api_key"]
+    location: Literal["header", "query", "cookie"]
+    parameter: str  # header, query or cookie name carrying the credential
+
+
+@dataclass(frozen=True, slots=True)
+class Requirement:
+    """All of `schemes` must authenticate, with all of their scopes."""
+
+    schemes: tuple[tuple[str, tuple[str, ...]], ...]
+
+
+@dataclass(frozen=True, slots=True)
+class PathScope:
+    name: str
+    prefix: str
+    param: str  # the path parameter in the prefix
+
+
+@dataclass(frozen=True, slots=True)
+class Operation:
+    operation_id: str
+    name: str
+    method: str
+    path: str
+    summary: str
+    description: str
+    deprecated: bool
+    tags: tuple[str, ...]
+    params: tuple[Param, ...]
+    body: Body | None
+    responses: tuple[Response, ...]
+    security: tuple[Requirement, ...]
+    handler: str
+    scope: PathScope | None
+    pointer: str
+
+    @property
+    def success(self) -> tuple[Response, ...]:
+        return tuple(r for r in self.responses if r.is_success)
+
+    @property
+    def client_return(self) -> str:
+        types = dict.fromkeys(r.client_type for r in self.success)
+        return " | ".join(types) if types else "None"
+
+    @property
+    def docstring(self) -> str:
+        parts = [p for p in (self.summary, self.description) if p]
+        if self.deprecated:
+            parts.append("Deprecated.")
+        return "\n\n".join(parts) or f"{self.method} {self.path}"
+
+    def params_in(self, location: str) -> tuple[Param, ...]:
+        return tuple(p for p in self.params if p.location == location)
+
+    @property
+    def path_params(self) -> tuple[Param, ...]:
+        return self.params_in("path")
+
+
+@dataclass(frozen=True, slots=True)
+class Handler:
+    """One method of the server interface, serving one or more scoped operations."""
+
+    name: str
+    params_model: str
+    summary: str
+    description: str
+    params: tuple[Param, ...]  # without the scope's own path parameter
+    body: Body | None
+    responses: tuple[Response, ...]
+    operations: tuple[Operation, ...]
+
+    @property
+    def reply_union(self) -> str:
+        return " | ".join(dict.fromkeys(r.server_reply for r in self.responses)) or "Ok[None]"
+
+    @property
+    def docstring(self) -> str:
+        parts = [p for p in (self.summary, self.description) if p]
+        routes = "\n".join(f"{o.method} {o.path}" for o in self.operations)
+        return "\n\n".join([*parts, routes])
+
+
+@dataclass(frozen=True, slots=True)
+class Api:
+    title: str
+    version: str
+    description: str
+    spec_name: str
+    spec_sha256: str
+    spec_json: str
+    servers: tuple[str, ...]
+    models: tuple[Model, ...]
+    enums: tuple[Enum, ...]
+    aliases: tuple[Alias, ...]
+    operations: tuple[Operation, ...]
+    handlers: tuple[Handler, ...]
+    security_schemes: tuple[SecurityScheme, ...]
+    scopes: tuple[PathScope, ...]
+    client_package: str = ""
+    server_package: str = ""
+    reply_classes: tuple[tuple[str, str], ...] = field(default=())

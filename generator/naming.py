@@ -1,0 +1,110 @@
+"""All naming in one place: spec names become safe, distinct Python identifiers.
+
+Nothing from a spec reaches generated code as an identifier without passing
+through `snake` or `pascal`, which keep only ASCII letters, digits and
+underscores, never start with a digit, and steer clear of keywords and of the
+names the generated modules themselves use.
+"""
+
+from __future__ import annotations
+
+import keyword
+import re
+import unicodedata
+
+_WORD = re.compile(r"[A-Z]+(?=[A-Z][a-z0-9])|[A-Z]?[a-z]+|[A-Z]+|[0-9]+")
+
+# Names the generated modules import or define at module level; a model or
+# enum with one of these names would shadow them.
+RESERVED_MODULE_NAMES = frozenset(
+    {
+        "Annotated", "Any", "BaseModel", "ConfigDict", "Enum", "Field", "Literal",
+        "Mapping", "Model", "OpenEnum", "Optional", "RootModel", "UNSET", "Unset",
+        "Client", "AsyncClient", "Handler", "Context", "Principal", "Reply",
+        "annotations", "dataclass", "datetime", "date", "time", "uuid", "UUID",
+        "field", "httpx", "json", "typing", "bool", "bytes", "dict", "float",
+        "int", "list", "object", "str", "type", "tuple", "set", "frozenset",
+        "Exception", "None", "True", "False", "TYPE_CHECKING", "Protocol",
+        "Awaitable", "Callable", "Iterator", "AsyncIterator", "Sequence",
+        "BaseException", "Ellipsis", "NotImplemented", "print", "id", "len",
+    }
+)
+
+# Attribute and parameter names the generated classes and methods use themselves.
+RESERVED_MEMBER_NAMES = frozenset(
+    {
+        "self", "cls", "options", "additional_properties", "from_dict", "to_dict",
+        "model_config", "model_fields", "model_computed_fields", "model_extra",
+        "model_fields_set", "model_validate", "model_dump", "model_construct",
+        "model_copy", "model_json_schema", "model_post_init", "model_validate_json",
+        "model_dump_json", "model_rebuild", "model_parametrized_name",
+        "model_validate_strings", "ctx", "params", "body", "request",
+    }
+)
+
+
+def words(text: str) -> list[str]:
+    """Split any spec name into ASCII words: `userID`, `user-id` and `user_id` agree."""
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return _WORD.findall(ascii_text)
+
+
+def snake(text: str, *, fallback: str = "value") -> str:
+    name = "_".join(w.lower() for w in words(text)) or fallback
+    if name[0].isdigit():
+        name = f"{fallback}_{name}"
+    if keyword.iskeyword(name) or keyword.issoftkeyword(name):
+        name += "_"
+    return name
+
+
+def pascal(text: str, *, fallback: str = "Model") -> str:
+    name = "".join(w[:1].upper() + w[1:] for w in words(text)) or fallback
+    if name[0].isdigit():
+        name = f"{fallback}{name}"
+    if keyword.iskeyword(name) or name in RESERVED_MODULE_NAMES:
+        name += fallback if name != fallback else "_"
+    return name
+
+
+def constant(text: str, *, fallback: str = "VALUE") -> str:
+    name = "_".join(w.upper() for w in words(text)) or fallback
+    if name[0].isdigit():
+        name = f"{fallback}_{name}"
+    if keyword.iskeyword(name) or name in ("MRO",):
+        name += "_"
+    return name
+
+
+def member(text: str, *, fallback: str = "value") -> str:
+    """A snake_case attribute or parameter name that our classes do not use."""
+    name = snake(text, fallback=fallback)
+    if name in RESERVED_MEMBER_NAMES or name.startswith("model_"):
+        name += "_"
+    return name
+
+
+class Namespace:
+    """Hands out distinct names: the first claimant keeps a name, later ones get `_2`, `_3`."""
+
+    def __init__(self, taken: frozenset[str] = frozenset()) -> None:
+        self._taken: set[str] = set(taken)
+
+    def claim(self, name: str, *, separator: str = "_") -> str:
+        if name not in self._taken:
+            self._taken.add(name)
+            return name
+        counter = 2
+        while f"{name}{separator}{counter}" in self._taken:
+            counter += 1
+        unique = f"{name}{separator}{counter}"
+        self._taken.add(unique)
+        return unique
+
+    def __contains__(self, name: str) -> bool:
+        return name in self._taken
+
+
+def package(text: str, suffix: str) -> str:
+    """A package name from a spec title: `PostHog Persons API` -> `posthog_persons_api_client`."""
+    return snake(f"{text} {suffix}", fallback="api")

@@ -1,0 +1,1140 @@
+"""Runtime of the generated client: models, encoding, transport, retries, errors.
+
+This module is copied verbatim into every generated client. It depends on the
+standard library and httpx only, and imports httpx lazily, when the first
+client is created, so that importing the package stays cheap.
+"""
+
+from __future__ import annotations
+
+import base64
+import contextvars
+import dataclasses
+import datetime
+import email.utils
+import enum
+import json
+import os
+import random
+import time
+import types
+import typing
+import warnings
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, Protocol, TypeVar
+
+if TYPE_CHECKING:
+    import httpx
+    from typing import Self
+
+T = TypeVar("T")
+T_co = TypeVar("T_co", covariant=True)
+P = typing.ParamSpec("P")
+
+
+# --- values ---------------------------------------------------------------
+
+
+class Unset:
+    """The type of `UNSET`: a field or parameter that is absent, not null."""
+
+    _instance: ClassVar[Unset | None] = None
+
+    def __new__(cls) -> Unset:
+        if cls._instance is None:
+            cls._instance = super().__new__(cls)
+        return cls._instance
+
+    def __bool__(self) -> bool:
+        return False
+
+    def __repr__(self) -> str:
+        return "UNSET"
+
+
+UNSET: Any = Unset()
+
+
+class _OpenEnumMixin:
+    """Accepts values the spec did not list, so a newer server cannot break us."""
+
+    @classmethod
+    def _missing_(cls, value: object) -> Any:
+        base = str if issubclass(cls, str) else int
+        if not isinstance(value, base):
+            return None
+        construct: Any = base.__new__
+        member = construct(cls, value)
+        member._name_ = f"UNKNOWN_{value}"
+        member._value_ = value
+        return member
+
+
+class OpenEnum(_OpenEnumMixin, str, enum.Enum):
+    """A string enum that keeps unknown values."""
+
+    def __str__(self) -> str:
+        return str(self.value)
+
+
+class OpenIntEnum(_OpenEnumMixin, int, enum.Enum):
+    """An integer enum that keeps unknown values."""
+
+
+# --- models ---------------------------------------------------------------
+
+
+class DecodeError(ValueError):
+    """A response body did not have the shape the spec promised."""
+
+
+@dataclasses.dataclass(kw_only=True)
+class Model:
+    """Base of generated models: wire names, unknown fields and JSON conversion."""
+
+    # Fields the spec does not declare, kept as received (forward compatibility).
+    additional_properties: dict[str, Any] = dataclasses.field(
+        default_factory=dict, repr=False, compare=False
+    )
+
+    # Python attribute -> wire name, for attributes whose names differ.
+    _wire: ClassVar[Mapping[str, str]] = {}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Self:
+        if not isinstance(data, Mapping):
+            raise DecodeError(
+                f"{cls.__name__}: expected an object, got {type(data).__name__}"
+            )
+        extra = dict(data)
+        kwargs: dict[str, Any] = {}
+        for attr, wire, decode in _plan(cls):
+            if wire in extra:
+                kwargs[attr] = decode(extra.pop(wire))
+        try:
+            instance = cls(**kwargs)
+        except TypeError as error:
+            raise DecodeError(f"{cls.__name__}: {error}") from None
+        instance.additional_properties = extra
+        return instance
+
+    def to_dict(self) -> dict[str, Any]:
+        data: dict[str, Any] = {}
+        for attr, wire, _ in _plan(type(self)):
+            value = getattr(self, attr)
+            if value is not UNSET:
+                data[wire] = to_json(value)
+        data.update({k: to_json(v) for k, v in self.additional_properties.items()})
+        return data
+
+    def __getitem__(self, wire: str) -> Any:
+        """Read a field by its wire name, declared or not."""
+        for attr, name, _ in _plan(type(self)):
+            if name == wire:
+                return getattr(self, attr)
+        return self.additional_properties[wire]
+
+
+_PLANS: dict[type, list[tuple[str, str, Callable[[Any], Any]]]] = {}
+
+
+def _plan(cls: type[Model]) -> list[tuple[str, str, Callable[[Any], Any]]]:
+    plan = _PLANS.get(cls)
+    if plan is None:
+        hints = typing.get_type_hints(cls)
+        plan = [
+            (f.name, cls._wire.get(f.name, f.name), decoder(hints[f.name]))
+            for f in dataclasses.fields(cls)
+            if f.name != "additional_properties"
+        ]
+        _PLANS[cls] = plan
+    return plan
+
+
+def _identity(value: Any) -> Any:
+    return value
+
+
+_DECODERS: dict[Any, Callable[[Any], Any]] = {}
+
+
+def decoder(tp: Any) -> Callable[[Any], Any]:
+    """A function turning JSON data into `tp`; tolerant where the spec allows growth."""
+    try:
+        cached = _DECODERS.get(tp)
+    except TypeError:  # unhashable annotation
+        cached = None
+    if cached is not None:
+        return cached
+    made = _make_decoder(tp)
+    try:
+        _DECODERS[tp] = made
+    except TypeError:
+        pass
+    return made
+
+
+def _make_decoder(tp: Any) -> Callable[[Any], Any]:
+    origin = typing.get_origin(tp)
+    args = typing.get_args(tp)
+    if origin in (typing.Union, types.UnionType):
+        options = [a for a in args if a is not Unset and a is not type(None)]
+        nullable = type(None) in args
+        inner = decoder(options[0]) if len(options) == 1 else _union_decoder(options)
+        if not nullable:
+            return inner
+        return lambda value: None if value is None else inner(value)
+    if origin is list:
+        item = decoder(args[0]) if args else _identity
+        return lambda value: (
+            [item(v) for v in value]
+            if isinstance(value, list)
+            else _mismatch("array", value)
+        )
+    if origin is dict:
+        value_decoder = decoder(args[1]) if len(args) == 2 else _identity
+        return lambda value: (
+            {k: value_decoder(v) for k, v in value.items()}
+            if isinstance(value, dict)
+            else _mismatch("object", value)
+        )
+    if origin is typing.Literal:
+        return _identity
+    if isinstance(tp, type):
+        if issubclass(tp, Model):
+            return tp.from_dict
+        if issubclass(tp, enum.Enum):
+            return tp
+        if tp is datetime.datetime:
+            return _parse_datetime
+        if tp is datetime.date:
+            return lambda value: (
+                datetime.date.fromisoformat(value) if isinstance(value, str) else value
+            )
+        if tp is float:
+            return lambda value: (
+                float(value)
+                if isinstance(value, int) and not isinstance(value, bool)
+                else value
+            )
+        if tp is bytes:
+            return lambda value: (
+                base64.b64decode(value) if isinstance(value, str) else value
+            )
+    return _identity
+
+
+def _mismatch(expected: str, value: Any) -> Any:
+    raise DecodeError(f"expected {expected}, got {type(value).__name__}")
+
+
+def _parse_datetime(value: Any) -> Any:
+    if not isinstance(value, str):
+        return value
+    try:
+        return datetime.datetime.fromisoformat(value)
+    except ValueError:
+        return value  # keep what the server sent rather than fail the call
+
+
+def _union_decoder(options: list[Any]) -> Callable[[Any], Any]:
+    decoders = [(option, decoder(option)) for option in options]
+
+    def decode(value: Any) -> Any:
+        for option, decode_option in decoders:
+            if _plausible(option, value):
+                try:
+                    return decode_option(value)
+                except (DecodeError, ValueError, TypeError):
+                    continue
+        return value
+
+    return decode
+
+
+def _plausible(tp: Any, value: Any) -> bool:
+    origin = typing.get_origin(tp) or tp
+    if origin is list:
+        return isinstance(value, list)
+    if origin is dict or (isinstance(origin, type) and issubclass(origin, Model)):
+        return isinstance(value, dict)
+    if origin in (int, float):
+        return isinstance(value, int | float) and not isinstance(value, bool)
+    if origin is bool:
+        return isinstance(value, bool)
+    if origin is str or (
+        isinstance(origin, type) and issubclass(origin, enum.Enum | datetime.date)
+    ):
+        return isinstance(value, str | int) and not isinstance(value, bool)
+    return True
+
+
+def to_json(value: Any) -> Any:
+    """Models, enums, dates and containers as JSON data; UNSET entries dropped."""
+    if isinstance(value, Model):
+        return value.to_dict()
+    if isinstance(value, enum.Enum):
+        return value.value
+    if isinstance(value, datetime.datetime | datetime.date):
+        return value.isoformat()
+    if isinstance(value, bytes):
+        return base64.b64encode(value).decode()
+    if isinstance(value, list | tuple):
+        return [to_json(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): to_json(v) for k, v in value.items() if v is not UNSET}
+    return value
+
+
+# --- operations -----------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Param:
+    """How one parameter travels: where, under which name, in which style."""
+
+    name: str
+    wire: str
+    location: str
+    style: str = "form"
+    explode: bool = True
+    json: bool = False
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Operation(Generic[T]):
+    """Everything the runtime needs to call one operation; `T` is what it returns."""
+
+    name: str
+    method: str
+    path: str
+    params: tuple[Param, ...] = ()
+    body: str | None = None  # body kind: json, form, multipart, binary, text
+    content_type: str | None = None
+    responses: Mapping[str, Any] = dataclasses.field(default_factory=dict)
+    deprecated: bool = False
+
+    @property
+    def idempotent(self) -> bool:
+        return self.method in ("GET", "HEAD", "OPTIONS", "PUT", "DELETE", "TRACE")
+
+
+def _scalar(value: Any) -> str:
+    value = to_json(value)
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if value is None:
+        return ""
+    return str(value)
+
+
+def _encode_path_value(param: Param, value: Any) -> str:
+    from urllib.parse import quote
+
+    value = to_json(value)
+    if isinstance(value, list):
+        text = ",".join(_scalar(v) for v in value)
+    elif isinstance(value, dict):
+        sep = "," if not param.explode else "="
+        pairs = [f"{k}{sep}{_scalar(v)}" for k, v in value.items()]
+        text = ",".join(pairs)
+    else:
+        text = _scalar(value)
+    return quote(text, safe="")
+
+
+def _encode_query(param: Param, value: Any) -> list[tuple[str, str]]:
+    if param.json:
+        return [(param.wire, json.dumps(to_json(value), separators=(",", ":")))]
+    value = to_json(value)
+    if isinstance(value, list):
+        if param.style == "form" and param.explode:
+            return [(param.wire, _scalar(v)) for v in value]
+        separator = {"spaceDelimited": " ", "pipeDelimited": "|"}.get(param.style, ",")
+        return [(param.wire, separator.join(_scalar(v) for v in value))]
+    if isinstance(value, dict):
+        if param.style == "deepObject":
+            return [(f"{param.wire}[{k}]", _scalar(v)) for k, v in value.items()]
+        if param.explode:
+            return [(str(k), _scalar(v)) for k, v in value.items()]
+        return [(param.wire, ",".join(f"{k},{_scalar(v)}" for k, v in value.items()))]
+    return [(param.wire, _scalar(value))]
+
+
+def _encode_header(param: Param, value: Any) -> str:
+    if param.json:
+        return json.dumps(to_json(value), separators=(",", ":"))
+    value = to_json(value)
+    if isinstance(value, list):
+        return ",".join(_scalar(v) for v in value)
+    if isinstance(value, dict):
+        sep = "=" if param.explode else ","
+        return ",".join(f"{k}{sep}{_scalar(v)}" for k, v in value.items())
+    return _scalar(value)
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class _Prepared:
+    method: str
+    path: str
+    params: list[tuple[str, str]]
+    headers: dict[str, str]
+    cookies: dict[str, str]
+    content: bytes | None = None
+    data: Mapping[str, Any] | None = None
+    files: Mapping[str, Any] | None = None
+
+
+def prepare(op: Operation[Any], args: Mapping[str, Any]) -> _Prepared:
+    """Turn the keyword arguments of a client method into the parts of a request."""
+    path = op.path
+    query: list[tuple[str, str]] = []
+    headers: dict[str, str] = {}
+    cookies: dict[str, str] = {}
+    for param in op.params:
+        value = args.get(param.name, UNSET)
+        if value is UNSET:
+            continue
+        if param.location == "path":
+            path = path.replace(
+                "{" + param.wire + "}", _encode_path_value(param, value)
+            )
+        elif param.location == "query":
+            if value is not None or param.json:
+                query.extend(_encode_query(param, value))
+        elif param.location == "header":
+            headers[param.wire] = _encode_header(param, value)
+        elif param.location == "cookie":
+            cookies[param.wire] = _encode_header(param, value)
+    body = args.get("body", UNSET)
+    if op.body is None or body is UNSET:
+        return _Prepared(op.method, path, query, headers, cookies)
+    if op.content_type:
+        headers.setdefault("Content-Type", op.content_type)
+    if op.body == "json":
+        content = json.dumps(
+            to_json(body), separators=(",", ":"), ensure_ascii=False
+        ).encode()
+        return _Prepared(op.method, path, query, headers, cookies, content=content)
+    if op.body == "form":
+        fields = {k: _scalar(v) for k, v in to_json(body).items() if v is not UNSET}
+        headers.pop("Content-Type", None)
+        return _Prepared(op.method, path, query, headers, cookies, data=fields)
+    if op.body == "multipart":
+        headers.pop("Content-Type", None)
+        data: dict[str, Any] = {}
+        files: dict[str, Any] = {}
+        items = body.items() if isinstance(body, Mapping) else vars(body).items()
+        for key, value in items:
+            if value is UNSET or key == "additional_properties":
+                continue
+            wire = type(body)._wire.get(key, key) if isinstance(body, Model) else key
+            if isinstance(value, bytes | bytearray) or hasattr(value, "read"):
+                files[wire] = (wire, value)
+            elif isinstance(value, tuple):
+                files[wire] = value
+            else:
+                encoded = to_json(value)
+                data[wire] = (
+                    json.dumps(encoded)
+                    if isinstance(encoded, dict | list)
+                    else _scalar(encoded)
+                )
+        return _Prepared(
+            op.method, path, query, headers, cookies, data=data, files=files or None
+        )
+    if op.body == "text":
+        return _Prepared(
+            op.method, path, query, headers, cookies, content=str(body).encode()
+        )
+    return _Prepared(op.method, path, query, headers, cookies, content=bytes(body))
+
+
+def _response_type(op: Operation[Any], status: int) -> tuple[bool, Any]:
+    """(documented?, type) for a status: exact code, then `2XX`, then `default`."""
+    for key in (str(status), f"{str(status)[0]}XX", "default"):
+        if key in op.responses:
+            return True, op.responses[key]
+    return False, None
+
+
+def parse(op: Operation[T], response: httpx.Response) -> T:
+    """The typed value of a successful response."""
+    _, tp = _response_type(op, response.status_code)
+    if tp is None or not response.content:
+        return None  # type: ignore[return-value]
+    content_type = response.headers.get("content-type", "")
+    if tp is bytes:
+        return response.content  # type: ignore[return-value]
+    if tp is str:
+        return response.text  # type: ignore[return-value]
+    if "json" not in content_type:
+        raise DecodeError(
+            f"{op.name}: expected JSON, got {content_type or 'no content type'}; use `client.raw(...)` for other formats"
+        )
+    try:
+        data = response.json()
+    except ValueError as error:
+        raise DecodeError(
+            f"{op.name}: the response is not valid JSON: {error}"
+        ) from None
+    return decoder(tp)(data)  # type: ignore[no-any-return]
+
+
+# --- errors ---------------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class ErrorBody:
+    """The error body as the server sent it: PostHog's `{type, code, detail, attr}` when it fits."""
+
+    type: str | None = None
+    code: str | None = None
+    detail: str | None = None
+    attr: str | None = None
+    raw: Any = None
+
+    @classmethod
+    def from_response(cls, response: httpx.Response) -> ErrorBody:
+        try:
+            data = response.json()
+        except ValueError:
+            return cls(detail=response.text[:500] or None, raw=response.text)
+        if not isinstance(data, dict):
+            return cls(raw=data)
+
+        def text(key: str) -> str | None:
+            value = data.get(key)
+            return value if isinstance(value, str) else None
+
+        return cls(
+            text("type"),
+            text("code"),
+            text("detail") or text("error") or text("message"),
+            text("attr"),
+            data,
+        )
+
+
+class ApiError(Exception):
+    """Base of every error the client raises."""
+
+
+class ApiConnectionError(ApiError):
+    """The server could not be reached, or the connection broke."""
+
+    def __init__(self, message: str, *, request: httpx.Request | None = None) -> None:
+        super().__init__(message)
+        self.request = request
+
+
+class ApiTimeoutError(ApiConnectionError):
+    """The request, or the deadline across its retries, timed out."""
+
+
+class ResponseDecodeError(ApiError, DecodeError):
+    """The server answered, but not in the shape the spec documents."""
+
+
+class ApiStatusError(ApiError):
+    """The server answered with an error status."""
+
+    def __init__(self, response: httpx.Response, body: ErrorBody) -> None:
+        self.response = response
+        self.request = response.request
+        self.status_code = response.status_code
+        self.body = body
+        detail = body.detail or response.reason_phrase
+        code = f" [{body.code}]" if body.code else ""
+        super().__init__(
+            f"{response.status_code}{code}: {detail} ({response.request.method} {response.request.url.path})"
+        )
+
+
+class BadRequestError(ApiStatusError):
+    """400: the request was refused; `body.attr` names the field."""
+
+
+class AuthenticationError(ApiStatusError):
+    """401: no API key, or a key the server does not accept."""
+
+
+class PermissionDeniedError(ApiStatusError):
+    """403: the key lacks a scope, or the action is not allowed for API keys."""
+
+
+class NotFoundError(ApiStatusError):
+    """404."""
+
+
+class ConflictError(ApiStatusError):
+    """409."""
+
+
+class UnprocessableEntityError(ApiStatusError):
+    """422."""
+
+
+class RateLimitError(ApiStatusError):
+    """429: throttled; `retry_after` says for how long, when the server said."""
+
+    @property
+    def retry_after(self) -> float | None:
+        return retry_after(self.response)
+
+
+class ServerError(ApiStatusError):
+    """5xx."""
+
+
+_STATUS_ERRORS: dict[int, type[ApiStatusError]] = {
+    400: BadRequestError,
+    401: AuthenticationError,
+    403: PermissionDeniedError,
+    404: NotFoundError,
+    409: ConflictError,
+    422: UnprocessableEntityError,
+    429: RateLimitError,
+}
+
+
+def status_error(response: httpx.Response) -> ApiStatusError:
+    cls = _STATUS_ERRORS.get(response.status_code) or (
+        ServerError if response.status_code >= 500 else ApiStatusError
+    )
+    return cls(response, ErrorBody.from_response(response))
+
+
+# --- retries --------------------------------------------------------------
+
+RETRY_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
+
+
+def retry_after(response: httpx.Response) -> float | None:
+    """`Retry-After` in seconds, from either of its forms."""
+    value = response.headers.get("retry-after")
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=datetime.timezone.utc)
+    return max(
+        0.0, (when - datetime.datetime.now(datetime.timezone.utc)).total_seconds()
+    )
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class RetryPolicy:
+    """Exponential backoff with full jitter, honouring `Retry-After`."""
+
+    max_retries: int = 2
+    initial_delay: float = 0.5
+    max_delay: float = 8.0
+    max_retry_after: float = 60.0
+    retry_non_idempotent: bool = False
+
+    def delay(self, attempt: int, response: httpx.Response | None) -> float:
+        if response is not None:
+            after = retry_after(response)
+            if after is not None:
+                return min(after, self.max_retry_after)
+        ceiling = min(self.max_delay, self.initial_delay * (2**attempt))
+        return random.uniform(ceiling / 2, ceiling)
+
+    def should_retry(
+        self, op: Operation[Any], attempt: int, status: int | None
+    ) -> bool:
+        if attempt >= self.max_retries or not (
+            op.idempotent or self.retry_non_idempotent
+        ):
+            return False
+        return status is None or status in RETRY_STATUSES
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class RequestOptions:
+    """Per-call settings; anything left as None falls back to the client's."""
+
+    timeout: float | None = None
+    max_retries: int | None = None
+    deadline: float | None = None  # seconds across all attempts
+    headers: Mapping[str, str] | None = None
+
+
+class _Secret:
+    """Holds the API key so that no repr, str or traceback shows it."""
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value: str) -> None:
+        self._value = value
+
+    def reveal(self) -> str:
+        return self._value
+
+    def __repr__(self) -> str:
+        return "<secret>"
+
+    __str__ = __repr__
+
+
+class Page(Protocol[T_co]):
+    """A page of a paginated list: its items, and the URL of the next page."""
+
+    @property
+    def results(self) -> typing.Sequence[T_co]: ...
+
+    @property
+    def next(self) -> str | None: ...
+
+
+PageT = TypeVar("PageT", bound=Page[Any])
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class ApiResponse(Generic[T]):
+    """A raw response together with its parsed value (parsed on first access)."""
+
+    http: httpx.Response
+    _parse: Callable[[], T]
+
+    @property
+    def status_code(self) -> int:
+        return self.http.status_code
+
+    @property
+    def headers(self) -> httpx.Headers:
+        return self.http.headers
+
+    @property
+    def content(self) -> bytes:
+        return self.http.content
+
+    @property
+    def text(self) -> str:
+        return self.http.text
+
+    @property
+    def parsed(self) -> T:
+        return self._parse()
+
+
+# Set while `client.raw(...)` runs: the call then returns its raw response.
+_RAW: contextvars.ContextVar[list[Any] | None] = contextvars.ContextVar(
+    "_RAW", default=None
+)
+
+
+# --- clients --------------------------------------------------------------
+
+
+class _BaseClient:
+    """Configuration shared by the sync and async clients."""
+
+    _default_base_url: ClassVar[str] = ""
+    _api_key_env: ClassVar[str] = ""
+    # (location, name, prefix): how the API key travels.
+    _auth: ClassVar[tuple[str, str, str]] = ("header", "Authorization", "Bearer ")
+
+    def __init__(
+        self,
+        *,
+        base_url: str | None = None,
+        api_key: str | None = None,
+        timeout: float = 30.0,
+        max_retries: int = 2,
+        deadline: float | None = None,
+        headers: Mapping[str, str] | None = None,
+        retry: RetryPolicy | None = None,
+    ) -> None:
+        key = (
+            api_key
+            if api_key is not None
+            else os.environ.get(self._api_key_env) if self._api_key_env else None
+        )
+        self._api_key = _Secret(key) if key else None
+        self.base_url = (base_url or self._default_base_url).rstrip("/")
+        self.timeout = timeout
+        self.deadline = deadline
+        self.retry = retry or RetryPolicy(max_retries=max_retries)
+        self.headers = dict(headers or {})
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(base_url={self.base_url!r})"
+
+    def _settings(self, **changes: Any) -> dict[str, Any]:
+        settings: dict[str, Any] = {
+            "base_url": self.base_url,
+            "api_key": self._api_key.reveal() if self._api_key else None,
+            "timeout": self.timeout,
+            "deadline": self.deadline,
+            "headers": self.headers,
+            "retry": self.retry,
+        }
+        if "max_retries" in changes:
+            changes["retry"] = dataclasses.replace(
+                self.retry, max_retries=changes.pop("max_retries")
+            )
+        settings.update(changes)
+        return settings
+
+    def _build(
+        self,
+        op: Operation[Any],
+        args: Mapping[str, Any],
+        options: RequestOptions | None,
+    ) -> dict[str, Any]:
+        if op.deprecated:
+            warnings.warn(f"{op.name} is deprecated", DeprecationWarning, stacklevel=4)
+        prepared = prepare(op, args)
+        headers = {"Accept": "application/json", **self.headers, **prepared.headers}
+        if options is not None and options.headers:
+            headers.update(options.headers)
+        params = list(prepared.params)
+        cookies = dict(prepared.cookies)
+        if self._api_key is not None:
+            location, name, prefix = self._auth
+            if location == "header":
+                headers.setdefault(name, prefix + self._api_key.reveal())
+            elif location == "query":
+                params.append((name, self._api_key.reveal()))
+            else:
+                cookies[name] = self._api_key.reveal()
+        request: dict[str, Any] = {
+            "method": prepared.method,
+            "url": self.base_url + prepared.path,
+            "params": params,
+            "headers": headers,
+        }
+        if cookies:
+            request["headers"]["Cookie"] = "; ".join(
+                f"{k}={v}" for k, v in cookies.items()
+            )
+        if prepared.content is not None:
+            request["content"] = prepared.content
+        if prepared.data is not None:
+            request["data"] = prepared.data
+        if prepared.files is not None:
+            request["files"] = prepared.files
+        return request
+
+    def _limits(
+        self, options: RequestOptions | None
+    ) -> tuple[float, RetryPolicy, float | None]:
+        timeout = (
+            options.timeout if options and options.timeout is not None else self.timeout
+        )
+        retry = self.retry
+        if options and options.max_retries is not None:
+            retry = dataclasses.replace(retry, max_retries=options.max_retries)
+        deadline = (
+            options.deadline
+            if options and options.deadline is not None
+            else self.deadline
+        )
+        return (
+            timeout,
+            retry,
+            (time.monotonic() + deadline) if deadline is not None else None,
+        )
+
+
+def _remaining(deadline_at: float | None, timeout: float) -> float:
+    if deadline_at is None:
+        return timeout
+    left = deadline_at - time.monotonic()
+    if left <= 0:
+        raise ApiTimeoutError("the deadline for this call passed")
+    return min(timeout, left)
+
+
+def _finish(op: Operation[T], response: httpx.Response) -> T:
+    if (
+        response.status_code >= 400
+        or not _response_type(op, response.status_code)[0]
+        and response.status_code >= 300
+    ):
+        raise status_error(response)
+    captured = _RAW.get()
+    if captured is not None:
+        captured.append(response)
+        return None  # type: ignore[return-value]
+    try:
+        return parse(op, response)
+    except DecodeError as error:
+        raise ResponseDecodeError(str(error)) from None
+
+
+class SyncClient(_BaseClient):
+    """The synchronous transport; generated `Client` adds one method per operation."""
+
+    def __init__(
+        self,
+        *,
+        http_client: httpx.Client | None = None,
+        transport: httpx.BaseTransport | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+        **settings: Any,
+    ) -> None:
+        super().__init__(**settings)
+        import httpx
+
+        self._owns_http = http_client is None
+        self._http = http_client or httpx.Client(
+            transport=transport, follow_redirects=True
+        )
+        self._sleep = sleep
+
+    def with_options(self, **changes: Any) -> Self:
+        """A copy with some settings changed, sharing the connection pool."""
+        return type(self)(
+            http_client=self._http, sleep=self._sleep, **self._settings(**changes)
+        )
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        if self._owns_http:
+            self._http.close()
+
+    def _send(
+        self,
+        op: Operation[Any],
+        request: dict[str, Any],
+        options: RequestOptions | None,
+    ) -> httpx.Response:
+        import httpx
+
+        timeout, retry, deadline_at = self._limits(options)
+        attempt = 0
+        while True:
+            try:
+                response = self._http.request(
+                    **request, timeout=_remaining(deadline_at, timeout)
+                )
+            except httpx.TimeoutException as error:
+                failure: ApiConnectionError = ApiTimeoutError(
+                    f"{op.name}: timed out", request=error.request
+                )
+                response = None
+            except httpx.TransportError as error:
+                failure = ApiConnectionError(
+                    f"{op.name}: {type(error).__name__}: {error}", request=error.request
+                )
+                response = None
+            status = response.status_code if response is not None else None
+            if not retry.should_retry(op, attempt, status):
+                if response is None:
+                    raise failure
+                return response
+            delay = retry.delay(attempt, response)
+            if deadline_at is not None and time.monotonic() + delay >= deadline_at:
+                if response is None:
+                    raise failure
+                return response
+            if response is not None:
+                response.close()
+            self._sleep(delay)
+            attempt += 1
+
+    def _call(
+        self,
+        op: Operation[T],
+        args: Mapping[str, Any],
+        options: RequestOptions | None = None,
+    ) -> T:
+        response = self._send(op, self._build(op, args, options), options)
+        return _finish(op, response)
+
+    def raw(
+        self, method: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs
+    ) -> ApiResponse[T]:
+        """Call `method` and return the raw response; `.parsed` gives its value."""
+        captured: list[Any] = []
+        token = _RAW.set(captured)
+        try:
+            method(*args, **kwargs)
+        finally:
+            _RAW.reset(token)
+        response: httpx.Response = captured[0]
+        op = getattr(method, "__operation__", None) or _operation_of(method)
+        return ApiResponse(response, lambda: _finish(op, response))
+
+    def paginate(
+        self, method: Callable[P, Page[T]], /, *args: P.args, **kwargs: P.kwargs
+    ) -> Iterator[T]:
+        """Every item of a paginated list, fetching pages lazily by following `next`."""
+        page = method(*args, **kwargs)
+        page_type = type(page)
+        op = _operation_of(method)
+        while True:
+            yield from page.results
+            if not page.next:
+                return
+            response = self._send(op, self._follow(page.next), None)
+            if response.status_code >= 400:
+                raise status_error(response)
+            page = page_type.from_dict(response.json())  # type: ignore[attr-defined]
+
+    def _follow(self, url: str) -> dict[str, Any]:
+        request = self._build(Operation("follow", "GET", ""), {}, None)
+        request["url"] = url
+        return request
+
+
+class AsyncClientBase(_BaseClient):
+    """The asynchronous transport; generated `AsyncClient` adds one method per operation."""
+
+    def __init__(
+        self,
+        *,
+        http_client: httpx.AsyncClient | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,
+        sleep: Callable[[float], Awaitable[None]] | None = None,
+        **settings: Any,
+    ) -> None:
+        super().__init__(**settings)
+        import asyncio
+
+        import httpx
+
+        self._owns_http = http_client is None
+        self._http = http_client or httpx.AsyncClient(
+            transport=transport, follow_redirects=True
+        )
+        self._sleep = sleep or asyncio.sleep
+
+    def with_options(self, **changes: Any) -> Self:
+        """A copy with some settings changed, sharing the connection pool."""
+        return type(self)(
+            http_client=self._http, sleep=self._sleep, **self._settings(**changes)
+        )
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        if self._owns_http:
+            await self._http.aclose()
+
+    async def _send(
+        self,
+        op: Operation[Any],
+        request: dict[str, Any],
+        options: RequestOptions | None,
+    ) -> httpx.Response:
+        import httpx
+
+        timeout, retry, deadline_at = self._limits(options)
+        attempt = 0
+        while True:
+            try:
+                response = await self._http.request(
+                    **request, timeout=_remaining(deadline_at, timeout)
+                )
+            except httpx.TimeoutException as error:
+                failure: ApiConnectionError = ApiTimeoutError(
+                    f"{op.name}: timed out", request=error.request
+                )
+                response = None
+            except httpx.TransportError as error:
+                failure = ApiConnectionError(
+                    f"{op.name}: {type(error).__name__}: {error}", request=error.request
+                )
+                response = None
+            status = response.status_code if response is not None else None
+            if not retry.should_retry(op, attempt, status):
+                if response is None:
+                    raise failure
+                return response
+            delay = retry.delay(attempt, response)
+            if deadline_at is not None and time.monotonic() + delay >= deadline_at:
+                if response is None:
+                    raise failure
+                return response
+            if response is not None:
+                await response.aclose()
+            await self._sleep(delay)
+            attempt += 1
+
+    async def _call(
+        self,
+        op: Operation[T],
+        args: Mapping[str, Any],
+        options: RequestOptions | None = None,
+    ) -> T:
+        response = await self._send(op, self._build(op, args, options), options)
+        return _finish(op, response)
+
+    async def raw(
+        self, method: Callable[P, Awaitable[T]], /, *args: P.args, **kwargs: P.kwargs
+    ) -> ApiResponse[T]:
+        """Call `method` and return the raw response; `.parsed` gives its value."""
+        captured: list[Any] = []
+        token = _RAW.set(captured)
+        try:
+            await method(*args, **kwargs)
+        finally:
+            _RAW.reset(token)
+        response: httpx.Response = captured[0]
+        op = _operation_of(method)
+        return ApiResponse(response, lambda: _finish(op, response))
+
+    async def paginate(
+        self,
+        method: Callable[P, Awaitable[Page[T]]],
+        /,
+        *args: P.args,
+        **kwargs: P.kwargs,
+    ) -> AsyncIterator[T]:
+        """Every item of a paginated list, fetching pages lazily by following `next`."""
+        page = await method(*args, **kwargs)
+        page_type = type(page)
+        op = _operation_of(method)
+        while True:
+            for item in page.results:
+                yield item
+            if not page.next:
+                return
+            request = self._build(Operation("follow", "GET", ""), {}, None)
+            request["url"] = page.next
+            response = await self._send(op, request, None)
+            if response.status_code >= 400:
+                raise status_error(response)
+            page = page_type.from_dict(response.json())  # type: ignore[attr-defined]
+
+
+def _operation_of(method: Callable[..., Any]) -> Operation[Any]:
+    """The `Operation` a bound client method calls (recorded by `operation`)."""
+    function = getattr(method, "__func__", method)
+    op = getattr(function, "__operation__", None)
+    if not isinstance(op, Operation):
+        raise TypeError(f"{method!r} is not an operation of a generated client")
+    return op
+
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def operation(op: Operation[Any]) -> Callable[[F], F]:
+    """Mark a client method with the operation it calls (for `raw` and `paginate`)."""
+
+    def mark(function: F) -> F:
+        function.__operation__ = op  # type: ignore[attr-defined]
+        return function
+
+    return mark

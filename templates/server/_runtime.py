@@ -1,0 +1,601 @@
+"""Runtime of the generated server: routing, validation, auth, replies, errors.
+
+Copied verbatim into every generated server. The generated modules only
+declare things (models, parameter models, the handler interface, the route
+table); this module does the work, once, for every route.
+"""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import inspect
+import io
+import json
+import logging
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from typing import Any, ClassVar, Generic, Protocol, TypeVar
+
+from fastapi import FastAPI
+from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response
+
+logger = logging.getLogger(__name__)
+
+B = TypeVar("B")
+
+
+class ApiModel(BaseModel):
+    """Base of generated models: wire names as aliases, Python regexes, extra fields kept."""
+
+    model_config = ConfigDict(
+        extra="allow",
+        populate_by_name=True,
+        regex_engine="python-re",
+        ser_json_inf_nan="constants",
+    )
+
+
+class ParamsModel(BaseModel):
+    """Base of the per-operation parameter models."""
+
+    model_config = ConfigDict(
+        extra="ignore", populate_by_name=True, regex_engine="python-re"
+    )
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Reply(Generic[B]):
+    """A response the spec documents: its status is the class, its body typed."""
+
+    body: B
+    headers: Mapping[str, str] | None = None
+    status: ClassVar[int] = 200
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class RangeReply(Generic[B]):
+    """A response documented as a range (`4XX`) or `default`: the status is given."""
+
+    status: int
+    body: B
+    headers: Mapping[str, str] | None = None
+
+
+class Principal(Protocol):
+    """Whoever a credential belongs to; the user's authenticate function returns one."""
+
+    def has_scope(self, scope: str) -> bool: ...
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Scope:
+    """Which URL scope a request came in on (`x-path-scopes`), and its id."""
+
+    name: str
+    param: str
+    id: str
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Context:
+    """What every handler method receives besides its parameters and body."""
+
+    request: Request
+    principal: Principal | None
+    scope: Scope | None
+    operation_id: str
+
+
+Authenticator = Callable[[str, str], "Principal | None | Awaitable[Principal | None]"]
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class SecurityScheme:
+    name: str
+    kind: str  # bearer, basic, api_key
+    location: str  # header, query, cookie
+    parameter: str
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class ParamSpec:
+    wire: str
+    location: str
+    style: str = "form"
+    explode: bool = True
+    json: bool = False
+    array: bool = False
+    object: bool = False
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Route:
+    """One operation: where it is served, what it takes, what it may answer."""
+
+    operation_id: str
+    method: str
+    path: str
+    handler: str
+    params_model: type[BaseModel]
+    params: tuple[ParamSpec, ...] = ()
+    body: str | None = None  # body kind: json, form, multipart, binary, text
+    body_type: Any = None
+    body_required: bool = False
+    responses: Mapping[str, Any] = dataclasses.field(default_factory=dict)
+    csv: bool = False
+    security: tuple[tuple[tuple[str, tuple[str, ...]], ...], ...] = ()
+    scope: tuple[str, str] | None = None  # (scope name, path parameter)
+
+
+class Problem(Exception):
+    """An error answered in the spec's error shape."""
+
+    def __init__(
+        self,
+        status: int,
+        type: str,
+        code: str,
+        detail: str,
+        attr: str | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> None:
+        super().__init__(detail)
+        self.status = status
+        self.type = type
+        self.code = code
+        self.detail = detail
+        self.attr = attr
+        self.headers = dict(headers or {})
+
+
+def error_body(problem: Problem) -> dict[str, Any]:
+    """PostHog's error body (drf-exceptions-hog): `{type, code, detail, attr}`."""
+    return {
+        "type": problem.type,
+        "code": problem.code,
+        "detail": problem.detail,
+        "attr": problem.attr,
+    }
+
+
+ErrorBodyFactory = Callable[[Problem], Any]
+
+_PYDANTIC_CODES = {
+    "missing": "required",
+    "literal_error": "invalid_choice",
+    "enum": "invalid_choice",
+    "too_long": "max_length",
+    "too_short": "min_length",
+    "greater_than_equal": "min_value",
+    "greater_than": "min_value",
+    "less_than_equal": "max_value",
+    "less_than": "max_value",
+    "extra_forbidden": "unexpected_field",
+}
+
+
+def validation_problem(error: ValidationError, prefix: tuple[str, ...] = ()) -> Problem:
+    first = error.errors(include_url=False, include_input=False)[0]
+    loc = prefix + tuple(str(part) for part in first["loc"])
+    attr = "__".join(loc) or None
+    detail = first["msg"] if not attr else f"{attr}: {first['msg']}"
+    return Problem(
+        400,
+        "validation_error",
+        _PYDANTIC_CODES.get(first["type"], "invalid_input"),
+        detail,
+        attr,
+    )
+
+
+def _parse_error(detail: str, attr: str | None = None) -> Problem:
+    return Problem(
+        400, "invalid_request", "parse_error", f"JSON parse error - {detail}", attr
+    )
+
+
+_ADAPTERS: dict[Any, TypeAdapter[Any]] = {}
+
+
+def adapter(tp: Any) -> TypeAdapter[Any]:
+    found = _ADAPTERS.get(tp)
+    if found is None:
+        found = _ADAPTERS[tp] = TypeAdapter(tp)
+    return found
+
+
+# --- requests -------------------------------------------------------------
+
+
+def _split(value: str, style: str) -> list[str]:
+    separator = {"spaceDelimited": " ", "pipeDelimited": "|"}.get(style, ",")
+    return value.split(separator) if value else []
+
+
+def _collect(route: Route, request: Request) -> dict[str, Any]:
+    """Raw parameter values by wire name, decoded from their serialisation style."""
+    values: dict[str, Any] = {}
+    query = request.query_params
+    for spec in route.params:
+        if spec.location == "path":
+            raw: Any = request.path_params.get(spec.wire)
+            if raw is not None and (spec.array or spec.object):
+                raw = _split(raw, "simple")
+        elif spec.location == "query":
+            if spec.style == "deepObject":
+                prefix = spec.wire + "["
+                found = {
+                    k[len(prefix) : -1]: v
+                    for k, v in query.multi_items()
+                    if k.startswith(prefix) and k.endswith("]")
+                }
+                raw = found or None
+            elif spec.array and not spec.json:
+                items = query.getlist(spec.wire)
+                if not (spec.style == "form" and spec.explode):
+                    items = [
+                        part for item in items for part in _split(item, spec.style)
+                    ]
+                raw = items if spec.wire in query else None
+            else:
+                raw = query.get(spec.wire)
+        elif spec.location == "header":
+            raw = request.headers.get(spec.wire)
+            if raw is not None and spec.array and not spec.json:
+                raw = [part.strip() for part in raw.split(",")]
+        else:
+            raw = request.cookies.get(spec.wire)
+        if raw is None:
+            continue
+        if spec.json:
+            try:
+                raw = json.loads(raw)
+            except ValueError as error:
+                raise _parse_error(str(error), spec.wire) from None
+        elif spec.object and isinstance(raw, list):
+            raw = dict(zip(raw[::2], raw[1::2], strict=False))
+        values[spec.wire] = raw
+    return values
+
+
+async def _read_body(route: Route, request: Request) -> Any:
+    raw = await request.body()
+    if not raw:
+        if route.body_required:
+            raise Problem(
+                400, "validation_error", "required", "A request body is required.", None
+            )
+        return None
+    media = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if route.body == "json":
+        if media != "application/json" and not media.endswith("+json"):
+            shown = media or "none"
+            raise Problem(
+                415,
+                "invalid_request",
+                "unsupported_media_type",
+                f'Unsupported media type "{shown}" in request.',
+            )
+        try:
+            return json.loads(raw)
+        except ValueError as error:
+            raise _parse_error(str(error)) from None
+    if route.body in ("form", "multipart"):
+        expected = (
+            "application/x-www-form-urlencoded"
+            if route.body == "form"
+            else "multipart/form-data"
+        )
+        if media != expected:
+            raise Problem(
+                415,
+                "invalid_request",
+                "unsupported_media_type",
+                f'Unsupported media type "{media}" in request.',
+            )
+        form = await request.form()
+        data: dict[str, Any] = {}
+        for key, value in form.multi_items():
+            item: Any = await value.read() if hasattr(value, "read") else value
+            if key in data:
+                data[key] = data[key] if isinstance(data[key], list) else [data[key]]
+                data[key].append(item)
+            else:
+                data[key] = item
+        return data
+    if route.body == "text":
+        return raw.decode("utf-8", errors="replace")
+    return raw
+
+
+async def _authenticate(
+    route: Route,
+    request: Request,
+    schemes: Mapping[str, SecurityScheme],
+    authenticate: Authenticator,
+) -> Principal | None:
+    """Any requirement of the list may pass; within one, all schemes and all scopes."""
+    if not route.security:
+        return None
+    denied: Problem | None = None
+    for requirement in route.security:
+        if not requirement:
+            return None
+        principal: Principal | None = None
+        for scheme_name, scopes in requirement:
+            credential = _credential(schemes[scheme_name], request)
+            if credential is None:
+                raise Problem(
+                    401,
+                    "authentication_error",
+                    "not_authenticated",
+                    "Authentication credentials were not provided.",
+                    headers=_challenge(schemes[scheme_name]),
+                )
+            result = authenticate(scheme_name, credential)
+            principal = await result if inspect.isawaitable(result) else result
+            if principal is None:
+                raise Problem(
+                    401,
+                    "authentication_error",
+                    "authentication_failed",
+                    "The API key is invalid.",
+                    headers=_challenge(schemes[scheme_name]),
+                )
+            missing = [scope for scope in scopes if not principal.has_scope(scope)]
+            if missing:
+                denied = denied or Problem(
+                    403,
+                    "authentication_error",
+                    "permission_denied",
+                    f"API key missing required scope '{missing[0]}'",
+                )
+                principal = None
+                break
+        if principal is not None:
+            return principal
+    assert denied is not None
+    raise denied
+
+
+def _challenge(scheme: SecurityScheme) -> dict[str, str]:
+    if scheme.kind == "bearer":
+        return {"WWW-Authenticate": "Bearer"}
+    if scheme.kind == "basic":
+        return {"WWW-Authenticate": "Basic"}
+    return {}
+
+
+def _credential(scheme: SecurityScheme, request: Request) -> str | None:
+    if scheme.kind in ("bearer", "basic"):
+        header = request.headers.get("authorization", "")
+        kind, _, value = header.partition(" ")
+        expected = "bearer" if scheme.kind == "bearer" else "basic"
+        value = value.strip()
+        return value if kind.lower() == expected and value else None
+    if scheme.location == "header":
+        return request.headers.get(scheme.parameter) or None
+    if scheme.location == "query":
+        return request.query_params.get(scheme.parameter) or None
+    return request.cookies.get(scheme.parameter) or None
+
+
+# --- responses ------------------------------------------------------------
+
+
+def _documented(route: Route, status: int) -> tuple[bool, Any]:
+    for key in (str(status), f"{str(status)[0]}XX", "default"):
+        if key in route.responses:
+            return True, route.responses[key]
+    return False, None
+
+
+def _wants_csv(route: Route, request: Request) -> bool:
+    if not route.csv:
+        return False
+    if request.query_params.get("format") == "csv":
+        return True
+    accept = request.headers.get("accept", "")
+    return "text/csv" in accept and "application/json" not in accept
+
+
+def _flatten(value: Any, prefix: str, row: dict[str, Any]) -> None:
+    if isinstance(value, dict):
+        for key, item in value.items():
+            _flatten(item, f"{prefix}.{key}" if prefix else str(key), row)
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            _flatten(item, f"{prefix}.{index}" if prefix else str(index), row)
+    else:
+        row[prefix] = value
+
+
+def render_csv(data: Any) -> str:
+    """Rows of `results` (or of a list body), nested fields as dotted columns."""
+    rows_in = (
+        data.get("results", [])
+        if isinstance(data, dict)
+        else data if isinstance(data, list) else []
+    )
+    rows: list[dict[str, Any]] = []
+    for item in rows_in:
+        row: dict[str, Any] = {}
+        _flatten(item, "", row)
+        rows.append(row)
+    header = list(dict.fromkeys(key for row in rows for key in row))
+    out = io.StringIO()
+    writer = csv.DictWriter(
+        out, fieldnames=header, extrasaction="ignore", lineterminator="\r\n"
+    )
+    if header:
+        writer.writeheader()
+    for row in rows:
+        writer.writerow({k: "" if v is None else v for k, v in row.items()})
+    return out.getvalue()
+
+
+def _reply_response(route: Route, request: Request, reply: Any) -> Response:
+    if isinstance(reply, Reply):
+        status = type(reply).status
+    elif isinstance(reply, RangeReply):
+        status = reply.status
+    else:
+        raise TypeError(
+            f"{route.handler} returned {type(reply).__name__}, not a reply the spec documents"
+        )
+    documented, body_type = _documented(route, status)
+    if not documented:
+        raise TypeError(
+            f"{route.handler} answered {status}, which {route.operation_id} does not document"
+        )
+    headers = dict(reply.headers or {})
+    if body_type is None or reply.body is None and body_type is not Any:
+        if reply.body is not None:
+            raise TypeError(
+                f"{route.handler} returned a body for {status}, which documents none"
+            )
+        return Response(status_code=status, headers=headers)
+    if body_type is bytes or body_type is str:
+        return Response(
+            reply.body,
+            status_code=status,
+            headers=headers,
+            media_type=headers.get(
+                "content-type",
+                "text/plain" if body_type is str else "application/octet-stream",
+            ),
+        )
+    body_adapter = adapter(body_type)
+    value = body_adapter.validate_python(reply.body)
+    if _wants_csv(route, request):
+        data = body_adapter.dump_python(
+            value, mode="json", by_alias=True, exclude_unset=True
+        )
+        return Response(
+            render_csv(data),
+            status_code=status,
+            headers=headers,
+            media_type="text/csv; charset=utf-8",
+        )
+    content = body_adapter.dump_json(value, by_alias=True, exclude_unset=True)
+    return Response(
+        content, status_code=status, headers=headers, media_type="application/json"
+    )
+
+
+# --- the application ------------------------------------------------------
+
+
+def _endpoint(
+    route: Route,
+    handler: Any,
+    schemes: Mapping[str, SecurityScheme],
+    authenticate: Authenticator,
+    problem_response: Callable[[Problem], Response],
+) -> Callable[[Request], Awaitable[Response]]:
+    method = getattr(handler, route.handler)
+    wants_body = route.body is not None
+
+    async def endpoint(request: Request) -> Response:
+        try:
+            principal = await _authenticate(route, request, schemes, authenticate)
+            raw_params = _collect(route, request)
+            try:
+                params = route.params_model.model_validate(raw_params)
+            except ValidationError as error:
+                raise validation_problem(error) from None
+            scope = None
+            if route.scope is not None:
+                scope = Scope(
+                    route.scope[0],
+                    route.scope[1],
+                    str(request.path_params.get(route.scope[1], "")),
+                )
+            ctx = Context(request, principal, scope, route.operation_id)
+            if wants_body:
+                raw_body = await _read_body(route, request)
+                body = None
+                if raw_body is not None:
+                    try:
+                        body = adapter(route.body_type).validate_python(raw_body)
+                    except ValidationError as error:
+                        raise validation_problem(error) from None
+                reply = await method(ctx, params, body)
+            else:
+                reply = await method(ctx, params)
+            return _reply_response(route, request, reply)
+        except Problem as problem:
+            return problem_response(problem)
+
+    return endpoint
+
+
+def build_app(
+    handler: Any,
+    routes: Sequence[Route],
+    schemes: Sequence[SecurityScheme],
+    *,
+    authenticate: Authenticator,
+    title: str,
+    version: str,
+    spec_json: str,
+    error_body: ErrorBodyFactory = error_body,
+) -> FastAPI:
+    """A FastAPI app serving `routes` with `handler`; FastAPI's own schema is off."""
+    by_name = {scheme.name: scheme for scheme in schemes}
+
+    def problem_response(problem: Problem) -> Response:
+        content = json.dumps(error_body(problem))
+        return Response(
+            content,
+            status_code=problem.status,
+            headers=problem.headers,
+            media_type="application/json",
+        )
+
+    app = FastAPI(
+        title=title, version=version, openapi_url=None, docs_url=None, redoc_url=None
+    )
+    for route in routes:
+        app.router.add_route(
+            route.path,
+            _endpoint(route, handler, by_name, authenticate, problem_response),
+            methods=[route.method],
+        )
+
+    async def openapi(request: Request) -> Response:
+        return Response(spec_json, media_type="application/json")
+
+    app.router.add_route("/openapi.json", openapi, methods=["GET"])
+
+    async def http_error(request: Request, error: Exception) -> Response:
+        assert isinstance(error, HTTPException)
+        if error.status_code == 405:
+            problem = Problem(
+                405,
+                "invalid_request",
+                "method_not_allowed",
+                f'Method "{request.method}" not allowed.',
+            )
+        elif error.status_code == 404:
+            problem = Problem(404, "invalid_request", "not_found", "Not found.")
+        else:
+            problem = Problem(
+                error.status_code, "invalid_request", "error", str(error.detail)
+            )
+        return problem_response(problem)
+
+    async def server_error(request: Request, error: Exception) -> Response:
+        logger.exception(
+            "unhandled error in %s %s", request.method, request.url.path, exc_info=error
+        )
+        return problem_response(
+            Problem(500, "server_error", "error", "A server error occurred.")
+        )
+
+    app.add_exception_handler(HTTPException, http_error)
+    app.add_exception_handler(Exception, server_error)
+    return app
