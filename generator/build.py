@@ -20,7 +20,16 @@ Parts = tuple[str | int, ...]
 METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 # Names the generated client classes use for themselves.
 CLIENT_MEMBERS = frozenset(
-    {"close", "aclose", "paginate", "raw", "with_options", "request", "base_url", "api_key"}
+    {
+        "close",
+        "aclose",
+        "paginate",
+        "raw",
+        "with_options",
+        "request",
+        "base_url",
+        "api_key",
+    }
 )
 _FORMATS: dict[str, ir.ScalarKind] = {
     "date-time": "datetime",
@@ -48,7 +57,9 @@ class Options:
 class _Builder:
     spec: Spec
     diagnostics: list[Diagnostic] = field(default_factory=list)
-    names: naming.Namespace = field(default_factory=lambda: naming.Namespace(naming.RESERVED_MODULE_NAMES))
+    names: naming.Namespace = field(
+        default_factory=lambda: naming.Namespace(naming.RESERVED_MODULE_NAMES)
+    )
     models: dict[str, ir.Model] = field(default_factory=dict)
     enums: dict[str, ir.Enum] = field(default_factory=dict)
     aliases: dict[str, ir.Alias] = field(default_factory=dict)
@@ -61,13 +72,22 @@ class _Builder:
 
     # --- helpers ----------------------------------------------------------
 
-    def problem(self, code: str, message: str, source: SourceFile, parts: Parts, severity: str = "error") -> None:
+    def problem(
+        self,
+        code: str,
+        message: str,
+        source: SourceFile,
+        parts: Parts,
+        severity: str = "error",
+    ) -> None:
         self.diagnostics.append(source.diagnostic(code, message, parts, severity))
 
     def deref(self, located: _Located) -> _Located:
         """Follow `$ref`s until a value that is not one (validate rules out cycles)."""
         seen: set[tuple[str, str]] = set()
-        while isinstance(located.value, dict) and isinstance(located.value.get("$ref"), str):
+        while isinstance(located.value, dict) and isinstance(
+            located.value.get("$ref"), str
+        ):
             key = (located.source.path, located.value["$ref"])
             target = self.spec.resolve(located.value["$ref"], located.source)
             if target is None or key in seen:
@@ -84,9 +104,9 @@ class _Builder:
         if not isinstance(schemas, dict):
             return
         for key in sorted(schemas):
-            self.components[(self.spec.root.path, pointer_of(("components", "schemas", key)))] = self.names.claim(
-                naming.pascal(key)
-            )
+            self.components[
+                (self.spec.root.path, pointer_of(("components", "schemas", key)))
+            ] = self.names.claim(naming.pascal(key))
         for key in sorted(schemas):
             self.component(self.spec.root, ("components", "schemas", key), schemas[key])
 
@@ -103,17 +123,29 @@ class _Builder:
             schema = {}
         description = _text(schema.get("description")) or _text(schema.get("title"))
         located = _Located(source, parts, schema)
-        if _is_object(schema) and _is_object_with_properties(schema) and not _is_nullable(schema):
+        if (
+            _is_object(schema)
+            and _is_object_with_properties(schema)
+            and not _is_nullable(schema)
+        ):
             self.models[name] = self.object_model(name, located)
-        elif "enum" in schema and not _is_nullable(schema) and self.enum_values(located) is not None:
+        elif (
+            "enum" in schema
+            and not _is_nullable(schema)
+            and self.enum_values(located) is not None
+        ):
             self.enums[name] = self.enum(name, located)
         else:
-            self.aliases[name] = ir.Alias(name, description, self.type_of(located, name, component=True))
+            self.aliases[name] = ir.Alias(
+                name, description, self.type_of(located, name, component=True)
+            )
         return name
 
-    def type_of(self, located: _Located, hint: str, *, component: bool = False) -> ir.Type:
+    def type_of(
+        self, located: _Located, hint: str, *, component: bool = False
+    ) -> ir.Type:
         schema = located.value
-        source, parts = located.source, located.parts
+        source = located.source
         if not isinstance(schema, dict):
             return ir.ANY
         ref = schema.get("$ref")
@@ -122,7 +154,11 @@ class _Builder:
             if target is None:
                 return ir.ANY  # reported by validate
             inner = self.ref_type(_Located(*target), hint)
-            return ir.NullableType(inner) if _is_nullable(schema) and not ir.is_nullable(inner) else inner
+            return (
+                ir.NullableType(inner)
+                if _is_nullable(schema) and not ir.is_nullable(inner)
+                else inner
+            )
         inner = self.non_null_type(located, hint, component=component)
         if _is_nullable(schema) and not ir.is_nullable(inner):
             return ir.NullableType(inner)
@@ -141,7 +177,9 @@ class _Builder:
         finally:
             self.inline_stack.discard(key)
 
-    def non_null_type(self, located: _Located, hint: str, *, component: bool) -> ir.Type:
+    def non_null_type(
+        self, located: _Located, hint: str, *, component: bool
+    ) -> ir.Type:
         schema: dict[str, Any] = located.value
         if "const" in schema:
             value = schema["const"]
@@ -156,23 +194,35 @@ class _Builder:
             options = schema.get(keyword)
             if isinstance(options, list) and options:
                 types = [
-                    self.type_of(_Located(located.source, located.parts + (keyword, i), option), f"{hint}Option{i + 1}")
+                    self.type_of(
+                        _Located(located.source, located.parts + (keyword, i), option),
+                        f"{hint}Option{i + 1}",
+                    )
                     for i, option in enumerate(options)
                 ]
-                non_null = [t for t in types if not (isinstance(t, ir.Scalar) and t.kind == "none")]
-                union: ir.Type = non_null[0] if len(non_null) == 1 else ir.UnionType(tuple(non_null))
+                non_null = [
+                    t
+                    for t in types
+                    if not (isinstance(t, ir.Scalar) and t.kind == "none")
+                ]
+                union: ir.Type = (
+                    non_null[0] if len(non_null) == 1 else ir.UnionType(tuple(non_null))
+                )
                 return ir.NullableType(union) if len(non_null) < len(types) else union
         all_of = schema.get("allOf")
         if isinstance(all_of, list) and all_of:
             if len(all_of) == 1 and not _is_object_with_properties(schema):
-                return self.type_of(_Located(located.source, located.parts + ("allOf", 0), all_of[0]), hint)
+                return self.type_of(
+                    _Located(located.source, located.parts + ("allOf", 0), all_of[0]),
+                    hint,
+                )
             return ir.NamedType(self.inline_named(located, hint, "object"))
-        types = _types(schema)
-        if len(types) > 1:
+        kinds = _types(schema)
+        if len(kinds) > 1:
             return ir.UnionType(
-                tuple(self.single_type(located, t, hint) for t in types)
+                tuple(self.single_type(located, k, hint) for k in kinds)
             )
-        return self.single_type(located, types[0] if types else None, hint)
+        return self.single_type(located, kinds[0] if kinds else None, hint)
 
     def single_type(self, located: _Located, kind: str | None, hint: str) -> ir.Type:
         schema: dict[str, Any] = located.value
@@ -182,13 +232,23 @@ class _Builder:
             extra = schema.get("additionalProperties")
             if isinstance(extra, dict) and extra:
                 return ir.MapType(
-                    self.type_of(_Located(located.source, located.parts + ("additionalProperties",), extra), f"{hint}Value")
+                    self.type_of(
+                        _Located(
+                            located.source,
+                            located.parts + ("additionalProperties",),
+                            extra,
+                        ),
+                        f"{hint}Value",
+                    )
                 )
             return ir.MapType(ir.ANY)
         if kind == "array":
             items = schema.get("items")
             item = (
-                self.type_of(_Located(located.source, located.parts + ("items",), items), f"{hint}Item")
+                self.type_of(
+                    _Located(located.source, located.parts + ("items",), items),
+                    f"{hint}Item",
+                )
                 if isinstance(items, dict)
                 else ir.ANY
             )
@@ -196,7 +256,10 @@ class _Builder:
         if kind == "string":
             fmt = schema.get("format")
             scalar = _FORMATS.get(fmt) if isinstance(fmt, str) else None
-            return ir.Scalar(scalar or "str", ir.NO_CONSTRAINTS if scalar else self.constraints(located, "string"))
+            return ir.Scalar(
+                scalar or "str",
+                ir.NO_CONSTRAINTS if scalar else self.constraints(located, "string"),
+            )
         if kind == "integer":
             return ir.Scalar("int", self.constraints(located, "number"))
         if kind == "number":
@@ -212,14 +275,24 @@ class _Builder:
 
         def number(key: str) -> int | float | None:
             value = schema.get(key)
-            return value if isinstance(value, int | float) and not isinstance(value, bool) else None
+            return (
+                value
+                if isinstance(value, int | float) and not isinstance(value, bool)
+                else None
+            )
 
         def count(key: str) -> int | None:
             value = schema.get(key)
-            return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else None
+            return (
+                value
+                if isinstance(value, int) and not isinstance(value, bool) and value >= 0
+                else None
+            )
 
         if kind == "array":
-            return ir.Constraints(min_items=count("minItems"), max_items=count("maxItems"))
+            return ir.Constraints(
+                min_items=count("minItems"), max_items=count("maxItems")
+            )
         if kind == "string":
             pattern = schema.get("pattern")
             if isinstance(pattern, str):
@@ -239,7 +312,9 @@ class _Builder:
                 max_length=count("maxLength"),
                 pattern=pattern if isinstance(pattern, str) else None,
             )
-        exclusive_min, exclusive_max = number("exclusiveMinimum"), number("exclusiveMaximum")
+        exclusive_min, exclusive_max = number("exclusiveMinimum"), number(
+            "exclusiveMaximum"
+        )
         minimum, maximum = number("minimum"), number("maximum")
         if schema.get("exclusiveMinimum") is True:  # OpenAPI 3.0 spelling
             exclusive_min, minimum = minimum, None
@@ -285,7 +360,9 @@ class _Builder:
         return ir.Enum(
             name,
             _text(located.value.get("description")),
-            tuple(ir.EnumMember(members.claim(naming.constant(str(v))), v) for v in values),
+            tuple(
+                ir.EnumMember(members.claim(naming.constant(str(v))), v) for v in values
+            ),
             is_int=bool(values) and isinstance(values[0], int),
         )
 
@@ -298,7 +375,10 @@ class _Builder:
             props = part.value.get("properties")
             if isinstance(props, dict):
                 for key, value in props.items():
-                    properties[key] = (_Located(part.source, part.parts + ("properties", key), value), False)
+                    properties[key] = (
+                        _Located(part.source, part.parts + ("properties", key), value),
+                        False,
+                    )
             req = part.value.get("required")
             if isinstance(req, list):
                 required.update(r for r in req if isinstance(r, str))
@@ -306,7 +386,12 @@ class _Builder:
             if extra is False:
                 additional = None
             elif isinstance(extra, dict) and extra:
-                additional = self.type_of(_Located(part.source, part.parts + ("additionalProperties",), extra), f"{name}Value")
+                additional = self.type_of(
+                    _Located(
+                        part.source, part.parts + ("additionalProperties",), extra
+                    ),
+                    f"{name}Value",
+                )
             description = description or _text(part.value.get("description"))
         members = naming.Namespace(naming.RESERVED_MEMBER_NAMES)
         fields = []
@@ -314,7 +399,9 @@ class _Builder:
             value = prop.value if isinstance(prop.value, dict) else {}
             shown = self.deref(prop).value if "$ref" in value else value
             shown = shown if isinstance(shown, dict) else {}
-            field_type = self.type_of(prop, f"{name}{naming.pascal(key, fallback='Field')}")
+            field_type = self.type_of(
+                prop, f"{name}{naming.pascal(key, fallback='Field')}"
+            )
             has_default = "default" in value
             fields.append(
                 ir.ModelField(
@@ -322,16 +409,21 @@ class _Builder:
                     name=members.claim(naming.member(key, fallback="field")),
                     type=field_type,
                     required=key in required,
-                    description=_text(value.get("description")) or _text(shown.get("description")),
+                    description=_text(value.get("description"))
+                    or _text(shown.get("description")),
                     default=_json_value(value.get("default")),
                     has_default=has_default and key not in required,
-                    read_only=value.get("readOnly") is True or shown.get("readOnly") is True,
-                    write_only=value.get("writeOnly") is True or shown.get("writeOnly") is True,
+                    read_only=value.get("readOnly") is True
+                    or shown.get("readOnly") is True,
+                    write_only=value.get("writeOnly") is True
+                    or shown.get("writeOnly") is True,
                 )
             )
         return ir.Model(name, description, tuple(fields), additional)
 
-    def all_of_parts(self, located: _Located, seen: set[tuple[str, str]]) -> list[_Located]:
+    def all_of_parts(
+        self, located: _Located, seen: set[tuple[str, str]]
+    ) -> list[_Located]:
         """The object schemas an allOf merges, depth first, the schema itself last."""
         key = (located.source.path, pointer_of(located.parts))
         if key in seen:
@@ -341,11 +433,17 @@ class _Builder:
         all_of = located.value.get("allOf")
         if isinstance(all_of, list):
             for i, item in enumerate(all_of):
-                member = self.deref(_Located(located.source, located.parts + ("allOf", i), item))
+                member = self.deref(
+                    _Located(located.source, located.parts + ("allOf", i), item)
+                )
                 if isinstance(member.value, dict):
                     parts.extend(self.all_of_parts(member, seen))
         parts.append(located)
         return parts
+
+
+def _dict(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
 
 
 def _text(value: Any) -> str:
@@ -353,7 +451,11 @@ def _text(value: Any) -> str:
 
 
 def _json_value(value: Any) -> Any:
-    return value if isinstance(value, str | int | float | bool | list | dict) or value is None else str(value)
+    return (
+        value
+        if isinstance(value, str | int | float | bool | list | dict) or value is None
+        else str(value)
+    )
 
 
 def _types(schema: dict[str, Any]) -> list[str]:
@@ -370,7 +472,11 @@ def _is_nullable(schema: dict[str, Any]) -> bool:
     kind = schema.get("type")
     if schema.get("nullable") is True:
         return True
-    if isinstance(kind, list) and "null" in kind and len([k for k in kind if k != "null"]) >= 1:
+    if (
+        isinstance(kind, list)
+        and "null" in kind
+        and len([k for k in kind if k != "null"]) >= 1
+    ):
         return True
     enum = schema.get("enum")
     return isinstance(enum, list) and None in enum and len(enum) > 1
@@ -382,7 +488,12 @@ def _is_object(schema: dict[str, Any]) -> bool:
         return False
     if "enum" in schema or "oneOf" in schema or "anyOf" in schema or "const" in schema:
         return False
-    return bool(kinds) or "properties" in schema or "allOf" in schema and _all_of_objects(schema)
+    return (
+        bool(kinds)
+        or "properties" in schema
+        or "allOf" in schema
+        and _all_of_objects(schema)
+    )
 
 
 def _all_of_objects(schema: dict[str, Any]) -> bool:
@@ -395,7 +506,12 @@ def _is_object_with_properties(schema: dict[str, Any]) -> bool:
     )
 
 
-_STYLE_DEFAULTS = {"path": "simple", "query": "form", "header": "simple", "cookie": "form"}
+_STYLE_DEFAULTS = {
+    "path": "simple",
+    "query": "form",
+    "header": "simple",
+    "cookie": "form",
+}
 _JSON_TYPES = re.compile(r"^application/([\w.+-]*\+)?json$|^application/json;", re.I)
 
 
@@ -416,7 +532,9 @@ def media_kind(content_type: str) -> ir.BodyKind:
 class _OperationBuilder:
     b: _Builder
     root: dict[str, Any]
-    op_names: naming.Namespace = field(default_factory=lambda: naming.Namespace(CLIENT_MEMBERS))
+    op_names: naming.Namespace = field(
+        default_factory=lambda: naming.Namespace(CLIENT_MEMBERS)
+    )
     schemes: dict[str, ir.SecurityScheme] = field(default_factory=dict)
     scopes: tuple[ir.PathScope, ...] = ()
 
@@ -426,16 +544,24 @@ class _OperationBuilder:
             return
         source = self.b.spec.root
         for key in sorted(schemes):
-            scheme = self.b.deref(_Located(source, ("components", "securitySchemes", key), schemes[key])).value
+            scheme = self.b.deref(
+                _Located(source, ("components", "securitySchemes", key), schemes[key])
+            ).value
             if not isinstance(scheme, dict):
                 continue
             kind = scheme.get("type")
             if kind == "http" and str(scheme.get("scheme", "")).lower() == "basic":
-                self.schemes[key] = ir.SecurityScheme(key, "basic", "header", "Authorization")
+                self.schemes[key] = ir.SecurityScheme(
+                    key, "basic", "header", "Authorization"
+                )
             elif kind in ("http", "oauth2", "openIdConnect"):
-                self.schemes[key] = ir.SecurityScheme(key, "bearer", "header", "Authorization")
+                self.schemes[key] = ir.SecurityScheme(
+                    key, "bearer", "header", "Authorization"
+                )
             elif kind == "apiKey" and scheme.get("in") in ("header", "query", "cookie"):
-                self.schemes[key] = ir.SecurityScheme(key, "api_key", scheme["in"], str(scheme.get("name", "")))
+                self.schemes[key] = ir.SecurityScheme(
+                    key, "api_key", scheme["in"], str(scheme.get("name", ""))
+                )
             else:
                 self.b.problem(
                     "security-unsupported",
@@ -451,10 +577,18 @@ class _OperationBuilder:
             return
         scopes = []
         for entry in declared:
-            if isinstance(entry, dict) and isinstance(entry.get("prefix"), str) and isinstance(entry.get("name"), str):
+            if (
+                isinstance(entry, dict)
+                and isinstance(entry.get("prefix"), str)
+                and isinstance(entry.get("name"), str)
+            ):
                 params = re.findall(r"\{([^}/]+)\}", entry["prefix"])
                 if len(params) == 1:
-                    scopes.append(ir.PathScope(naming.snake(entry["name"]), entry["prefix"], params[0]))
+                    scopes.append(
+                        ir.PathScope(
+                            naming.snake(entry["name"]), entry["prefix"], params[0]
+                        )
+                    )
         self.scopes = tuple(scopes)
 
     def requirements(self, value: Any) -> tuple[ir.Requirement, ...]:
@@ -465,7 +599,14 @@ class _OperationBuilder:
             if not isinstance(requirement, dict):
                 continue
             schemes = tuple(
-                (key, tuple(s for s in scopes if isinstance(s, str)) if isinstance(scopes, list) else ())
+                (
+                    key,
+                    (
+                        tuple(s for s in scopes if isinstance(s, str))
+                        if isinstance(scopes, list)
+                        else ()
+                    ),
+                )
                 for key, scopes in sorted(requirement.items())
                 if key in self.schemes
             )
@@ -473,25 +614,39 @@ class _OperationBuilder:
                 result.append(ir.Requirement(schemes))
         return tuple(result)
 
-    def param(self, located: _Located, op_name: str, members: naming.Namespace) -> ir.Param | None:
+    def param(
+        self, located: _Located, op_name: str, members: naming.Namespace
+    ) -> ir.Param | None:
         resolved = self.b.deref(located)
         p = resolved.value
-        if not isinstance(p, dict) or not isinstance(p.get("name"), str) or p.get("in") not in _STYLE_DEFAULTS:
+        if (
+            not isinstance(p, dict)
+            or not isinstance(p.get("name"), str)
+            or p.get("in") not in _STYLE_DEFAULTS
+        ):
             return None
         location = p["in"]
         wire = p["name"]
         is_json = False
-        schema_at = _Located(resolved.source, resolved.parts + ("schema",), p.get("schema", {}))
+        schema_at = _Located(
+            resolved.source, resolved.parts + ("schema",), p.get("schema", {})
+        )
         content = p.get("content")
         if isinstance(content, dict) and content:
             media_type = sorted(content)[0]
             is_json = media_kind(media_type) == "json"
             media = content[media_type] if isinstance(content[media_type], dict) else {}
-            schema_at = _Located(resolved.source, resolved.parts + ("content", media_type, "schema"), media.get("schema", {}))
+            schema_at = _Located(
+                resolved.source,
+                resolved.parts + ("content", media_type, "schema"),
+                media.get("schema", {}),
+            )
         hint = f"{op_name}_{wire}"
         param_type = self.b.type_of(schema_at, naming.pascal(hint))
-        schema = self.b.deref(schema_at).value if isinstance(schema_at.value, dict) else {}
-        style = p.get("style") if isinstance(p.get("style"), str) else _STYLE_DEFAULTS[location]
+        schema = (
+            self.b.deref(schema_at).value if isinstance(schema_at.value, dict) else {}
+        )
+        style = str(p.get("style") or _STYLE_DEFAULTS[location])
         explode = p.get("explode")
         has_default = isinstance(schema, dict) and "default" in schema
         return ir.Param(
@@ -512,39 +667,76 @@ class _OperationBuilder:
     def body(self, located: _Located, op_name: str) -> ir.Body | None:
         resolved = self.b.deref(located)
         body = resolved.value
-        if not isinstance(body, dict) or not isinstance(body.get("content"), dict) or not body["content"]:
+        if (
+            not isinstance(body, dict)
+            or not isinstance(body.get("content"), dict)
+            or not body["content"]
+        ):
             return None
         media_type = _preferred_media(body["content"])
-        media = body["content"][media_type] if isinstance(body["content"][media_type], dict) else {}
+        media = (
+            body["content"][media_type]
+            if isinstance(body["content"][media_type], dict)
+            else {}
+        )
         kind = media_kind(media_type)
-        schema_at = _Located(resolved.source, resolved.parts + ("content", media_type, "schema"), media.get("schema", {}))
+        schema_at = _Located(
+            resolved.source,
+            resolved.parts + ("content", media_type, "schema"),
+            media.get("schema", {}),
+        )
         if kind == "binary":
             body_type: ir.Type = ir.Scalar("bytes")
         elif kind == "text":
             body_type = ir.Scalar("str")
         else:
             body_type = self.b.type_of(schema_at, naming.pascal(f"{op_name}_request"))
-        return ir.Body(media_type, kind, body_type, body.get("required") is True, _text(body.get("description")))
+        return ir.Body(
+            media_type,
+            kind,
+            body_type,
+            body.get("required") is True,
+            _text(body.get("description")),
+        )
 
     def responses(self, located: _Located, op_name: str) -> tuple[ir.Response, ...]:
         responses = located.value if isinstance(located.value, dict) else {}
         result = []
         for status in sorted(responses, key=_status_order):
-            resolved = self.b.deref(_Located(located.source, located.parts + (status,), responses[status]))
+            resolved = self.b.deref(
+                _Located(located.source, located.parts + (status,), responses[status])
+            )
             response = resolved.value if isinstance(resolved.value, dict) else {}
-            content = response.get("content") if isinstance(response.get("content"), dict) else {}
+            content = _dict(response.get("content"))
             media = []
-            for media_type in sorted(content, key=lambda m: (media_kind(m) != "json", m)):
-                entry = content[media_type] if isinstance(content[media_type], dict) else {}
+            for media_type in sorted(
+                content, key=lambda m: (media_kind(m) != "json", m)
+            ):
+                entry = (
+                    content[media_type] if isinstance(content[media_type], dict) else {}
+                )
                 kind = media_kind(media_type)
-                schema_at = _Located(resolved.source, resolved.parts + ("content", media_type, "schema"), entry.get("schema", {}))
+                schema_at = _Located(
+                    resolved.source,
+                    resolved.parts + ("content", media_type, "schema"),
+                    entry.get("schema", {}),
+                )
                 if kind == "json":
-                    media_type_ir = self.b.type_of(schema_at, naming.pascal(f"{op_name}_response_{status}"))
+                    media_type_ir = self.b.type_of(
+                        schema_at, naming.pascal(f"{op_name}_response_{status}")
+                    )
                 else:
                     media_type_ir = ir.Scalar("bytes" if kind == "binary" else "str")
                 media.append(ir.Media(media_type, kind, media_type_ir))
-            headers = response.get("headers") if isinstance(response.get("headers"), dict) else {}
-            result.append(ir.Response(str(status), _text(response.get("description")), tuple(media), tuple(sorted(headers))))
+            headers = _dict(response.get("headers"))
+            result.append(
+                ir.Response(
+                    str(status),
+                    _text(response.get("description")),
+                    tuple(media),
+                    tuple(sorted(headers)),
+                )
+            )
         return tuple(result)
 
     def operations(self) -> list[ir.Operation]:
@@ -560,16 +752,26 @@ class _OperationBuilder:
             for method in METHODS:
                 op = item.value.get(method)
                 if isinstance(op, dict):
-                    collected.append((path, method, item, _Located(item.source, item.parts + (method,), op)))
+                    collected.append(
+                        (
+                            path,
+                            method,
+                            item,
+                            _Located(item.source, item.parts + (method,), op),
+                        )
+                    )
         # Operation ids are claimed in a stable order: sorted by (path, method).
         result = []
         for path, method, item, located in collected:
             result.append(self.operation(path, method, item, located))
         return result
 
-    def operation(self, path: str, method: str, item: _Located, located: _Located) -> ir.Operation:
+    def operation(
+        self, path: str, method: str, item: _Located, located: _Located
+    ) -> ir.Operation:
         op: dict[str, Any] = located.value
-        op_id = op.get("operationId") if isinstance(op.get("operationId"), str) else f"{method} {path}"
+        given = op.get("operationId")
+        op_id = given if isinstance(given, str) else f"{method} {path}"
         name = self.op_names.claim(naming.member(op_id, fallback="op"))
         members = naming.Namespace(naming.RESERVED_MEMBER_NAMES)
         merged: dict[tuple[str, str], _Located] = {}
@@ -577,14 +779,33 @@ class _OperationBuilder:
             params = owner.value.get(key)
             if isinstance(params, list):
                 for i, p in enumerate(params):
-                    target = self.b.deref(_Located(owner.source, owner.parts + (key, i), p)).value
+                    target = self.b.deref(
+                        _Located(owner.source, owner.parts + (key, i), p)
+                    ).value
                     if isinstance(target, dict):
-                        merged[(str(target.get("name")), str(target.get("in")))] = _Located(owner.source, owner.parts + (key, i), p)
+                        merged[(str(target.get("name")), str(target.get("in")))] = (
+                            _Located(owner.source, owner.parts + (key, i), p)
+                        )
         params = [self.param(p, name, members) for p in merged.values()]
-        ordered = sorted((p for p in params if p is not None), key=lambda p: (not p.required, ("path", "query", "header", "cookie").index(p.location)))
+        ordered = sorted(
+            (p for p in params if p is not None),
+            key=lambda p: (
+                not p.required,
+                ("path", "query", "header", "cookie").index(p.location),
+            ),
+        )
         body_value = op.get("requestBody")
-        body = self.body(_Located(located.source, located.parts + ("requestBody",), body_value), name) if body_value else None
-        security_value = op["security"] if "security" in op else self.root.get("security")
+        body = (
+            self.body(
+                _Located(located.source, located.parts + ("requestBody",), body_value),
+                name,
+            )
+            if body_value
+            else None
+        )
+        security_value = (
+            op["security"] if "security" in op else self.root.get("security")
+        )
         scope = next((s for s in self.scopes if path.startswith(s.prefix)), None)
         return ir.Operation(
             operation_id=op_id,
@@ -594,10 +815,21 @@ class _OperationBuilder:
             summary=_text(op.get("summary")),
             description=_text(op.get("description")),
             deprecated=op.get("deprecated") is True,
-            tags=tuple(t for t in op.get("tags", []) if isinstance(t, str)) if isinstance(op.get("tags"), list) else (),
+            tags=(
+                tuple(t for t in op.get("tags", []) if isinstance(t, str))
+                if isinstance(op.get("tags"), list)
+                else ()
+            ),
             params=tuple(ordered),
             body=body,
-            responses=self.responses(_Located(located.source, located.parts + ("responses",), op.get("responses", {})), name),
+            responses=self.responses(
+                _Located(
+                    located.source,
+                    located.parts + ("responses",),
+                    op.get("responses", {}),
+                ),
+                name,
+            ),
             security=self.requirements(security_value),
             handler=name,
             scope=scope,
@@ -612,25 +844,52 @@ def _preferred_media(content: dict[str, Any]) -> str:
 
 def _status_order(status: str) -> tuple[int, str]:
     text = str(status)
-    return (int(text) if text.isdigit() else (int(text[0]) * 100 + 99 if text[:1].isdigit() else 1000), text)
+    return (
+        (
+            int(text)
+            if text.isdigit()
+            else (int(text[0]) * 100 + 99 if text[:1].isdigit() else 1000)
+        ),
+        text,
+    )
 
 
-def _handlers(b: _Builder, operations: list[ir.Operation], scopes: tuple[ir.PathScope, ...]) -> tuple[list[ir.Operation], list[ir.Handler]]:
+def _handlers(
+    b: _Builder, operations: list[ir.Operation], scopes: tuple[ir.PathScope, ...]
+) -> tuple[list[ir.Operation], list[ir.Handler]]:
     """Group operations that one method of the server interface serves."""
     groups: dict[tuple[str, str], list[ir.Operation]] = {}
     for op in operations:
-        key = (op.method, op.path[len(op.scope.prefix) :]) if op.scope else (op.method, "\0" + op.name)
+        key = (
+            (op.method, op.path[len(op.scope.prefix) :])
+            if op.scope
+            else (op.method, "\0" + op.name)
+        )
         groups.setdefault(key, []).append(op)
     handlers = []
     renamed: dict[str, str] = {}
     for members in groups.values():
         members.sort(key=lambda o: scopes.index(o.scope) if o.scope else 0)
         first = members[0]
-        params = tuple(p for p in first.params if not (first.scope and p.location == "path" and p.wire == first.scope.param))
+        params = tuple(
+            p
+            for p in first.params
+            if not (
+                first.scope and p.location == "path" and p.wire == first.scope.param
+            )
+        )
         for other in members[1:]:
             assert other.scope is not None
-            other_params = tuple(p for p in other.params if not (p.location == "path" and p.wire == other.scope.param))
-            if other_params != params or other.body != first.body or other.responses != first.responses:
+            other_params = tuple(
+                p
+                for p in other.params
+                if not (p.location == "path" and p.wire == other.scope.param)
+            )
+            if (
+                other_params != params
+                or other.body != first.body
+                or other.responses != first.responses
+            ):
                 source = b.spec.root
                 b.diagnostics.append(
                     source.diagnostic(
@@ -656,8 +915,16 @@ def _handlers(b: _Builder, operations: list[ir.Operation], scopes: tuple[ir.Path
         )
     ops = [_replace_handler(op, renamed[op.name]) for op in operations]
     handlers = [
-        ir.Handler(h.name, h.params_model, h.summary, h.description, h.params, h.body, h.responses,
-                   tuple(_replace_handler(o, h.name) for o in h.operations))
+        ir.Handler(
+            h.name,
+            h.params_model,
+            h.summary,
+            h.description,
+            h.params,
+            h.body,
+            h.responses,
+            tuple(_replace_handler(o, h.name) for o in h.operations),
+        )
         for h in handlers
     ]
     handlers.sort(key=lambda h: h.name)
@@ -686,25 +953,39 @@ def build(spec: Spec, options: Options) -> tuple[ir.Api | None, list[Diagnostic]
     ops_builder.path_scopes()
     operations = ops_builder.operations()
     operations, handlers = _handlers(b, operations, ops_builder.scopes)
-    info = root.get("info") if isinstance(root.get("info"), dict) else {}
+    info = _dict(root.get("info"))
     title = _text(info.get("title")) or "API"
-    servers = tuple(
-        s["url"] for s in root.get("servers", []) if isinstance(s, dict) and isinstance(s.get("url"), str)
-    ) if isinstance(root.get("servers"), list) else ()
+    servers = (
+        tuple(
+            s["url"]
+            for s in root.get("servers", [])
+            if isinstance(s, dict) and isinstance(s.get("url"), str)
+        )
+        if isinstance(root.get("servers"), list)
+        else ()
+    )
     api = ir.Api(
         title=title,
         version=str(info.get("version", "")),
         description=_text(info.get("description")),
         spec_name=spec.root.display.replace("\\", "/").rsplit("/", 1)[-1],
         spec_sha256=spec.sha256,
-        spec_json=json.dumps(_bundle(spec), sort_keys=True, separators=(",", ":"), ensure_ascii=True, default=str),
+        spec_json=json.dumps(
+            _bundle(spec),
+            sort_keys=True,
+            separators=(",", ":"),
+            ensure_ascii=True,
+            default=str,
+        ),
         servers=servers,
         models=tuple(b.models[k] for k in sorted(b.models)),
         enums=tuple(b.enums[k] for k in sorted(b.enums)),
         aliases=_sorted_aliases(b.aliases),
         operations=tuple(operations),
         handlers=tuple(handlers),
-        security_schemes=tuple(ops_builder.schemes[k] for k in sorted(ops_builder.schemes)),
+        security_schemes=tuple(
+            ops_builder.schemes[k] for k in sorted(ops_builder.schemes)
+        ),
         scopes=ops_builder.scopes,
         client_package=options.client_package or naming.package(title, "client"),
         server_package=options.server_package or naming.package(title, "server"),

@@ -20,7 +20,7 @@ from typing import Any
 
 from . import diagnostics as diag
 from .format import Cache
-from .pipeline import Options, Result, check_spec, fingerprint, run
+from .pipeline import Options, check_spec, fingerprint, run
 from .write import diff, foreign_files, read_tree, write
 
 
@@ -34,25 +34,44 @@ def _config() -> dict[str, Any]:
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m generator", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m generator", description=__doc__.split("\n\n")[0]
+    )
     commands = parser.add_subparsers(dest="command", required=True)
     for name, text in (
         ("generate", "write the client and server packages"),
-        ("check", "exit 1 with a diff when the output folder is not what the spec gives"),
+        (
+            "check",
+            "exit 1 with a diff when the output folder is not what the spec gives",
+        ),
         ("validate", "report the spec's problems only"),
     ):
         command = commands.add_parser(name, help=text)
-        command.add_argument("--spec", help="the OpenAPI document (default: [tool.generator] spec)")
-        command.add_argument("--strict", action="store_true", help="treat warnings as errors")
+        command.add_argument(
+            "--spec", help="the OpenAPI document (default: [tool.generator] spec)"
+        )
+        command.add_argument(
+            "--strict", action="store_true", help="treat warnings as errors"
+        )
         if name == "validate":
             continue
-        command.add_argument("--out", help="the output folder (default: [tool.generator] out)")
-        command.add_argument("--only", choices=("client", "server"), help="one side only")
+        command.add_argument(
+            "--out", help="the output folder (default: [tool.generator] out)"
+        )
+        command.add_argument(
+            "--only", choices=("client", "server"), help="one side only"
+        )
         command.add_argument("--client-package", help="name of the client package")
         command.add_argument("--server-package", help="name of the server package")
-        command.add_argument("--no-cache", action="store_true", help="format everything afresh, keep no cache")
+        command.add_argument(
+            "--no-cache",
+            action="store_true",
+            help="format everything afresh, keep no cache",
+        )
         command.add_argument("--cache-dir", help="where the format cache lives")
-        command.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="processes for black")
+        command.add_argument(
+            "--jobs", type=int, default=os.cpu_count() or 1, help="processes for black"
+        )
     return parser
 
 
@@ -62,9 +81,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     started = time.perf_counter()
     spec = args.spec or config.get("spec")
     if not spec:
-        print("error: no spec given (--spec) and none configured in [tool.generator]", file=sys.stderr)
+        print(
+            "error: no spec given (--spec) and none configured in [tool.generator]",
+            file=sys.stderr,
+        )
         return 2
-    default_spec = args.spec is None or os.path.normpath(args.spec) == os.path.normpath(str(config.get("spec", "")))
+    default_spec = args.spec is None or os.path.normpath(args.spec) == os.path.normpath(
+        str(config.get("spec", ""))
+    )
     if args.command == "validate":
         result, _ = check_spec(Options(spec=spec, strict=args.strict))
         _report(result.diagnostics)
@@ -75,8 +99,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     out = args.out or config.get("out") or "generated"
     options = Options(
         spec=spec,
-        client_package=args.client_package or (config.get("client_package", "") if default_spec else ""),
-        server_package=args.server_package or (config.get("server_package", "") if default_spec else ""),
+        client_package=args.client_package
+        or (config.get("client_package", "") if default_spec else ""),
+        server_package=args.server_package
+        or (config.get("server_package", "") if default_spec else ""),
         only=args.only,
         api_key_env=str(config.get("api_key_env", "")) if default_spec else "",
         strict=args.strict,
@@ -86,7 +112,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     cache = Cache.load(cache_path) if cache_path else None
     key = fingerprint(options) if cache is not None else ""
     if cache is not None and _unchanged(cache, key, out):
-        print(f"{_summary(args.command, len(cache.run['files']), 0)} in {_elapsed(started)} (nothing changed)", file=sys.stderr)
+        print(
+            f"{_summary(args.command, len(cache.run['files']), 0)} in {_elapsed(started)} (nothing changed)",
+            file=sys.stderr,
+        )
         return 0
     result = run(options, cache)
     _report(result.diagnostics)
@@ -100,7 +129,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         text = diff(out, result.files)
         if text:
             sys.stdout.write(text)
-            print(f"{out} differs from what {spec} gives; run `make generate`", file=sys.stderr)
+            print(
+                f"{out} differs from what {spec} gives; run `make generate`",
+                file=sys.stderr,
+            )
             return 1
         changed = 0
     else:
@@ -109,10 +141,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         cache.run = {
             "key": key,
             "spec_files": result.spec_files,
-            "files": {p: hashlib.sha256(t.encode()).hexdigest() for p, t in result.files.items()},
+            "files": {
+                p: hashlib.sha256(t.encode()).hexdigest()
+                for p, t in result.files.items()
+            },
         }
         cache.save(cache_path)
-    print(f"{_summary(args.command, len(result.files), changed)} in {_elapsed(started)}", file=sys.stderr)
+    print(
+        f"{_summary(args.command, len(result.files), changed)} in {_elapsed(started)}",
+        file=sys.stderr,
+    )
     return 0
 
 
@@ -138,8 +176,14 @@ def _unchanged(cache: Cache, key: str, out: str) -> bool:
 
 
 def _cache_path(cache_dir: str | None, out: str) -> str:
-    base = cache_dir or os.environ.get("GENERATOR_CACHE_DIR") or os.path.join(
-        os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache"), "persons-generator"
+    base = (
+        cache_dir
+        or os.environ.get("GENERATOR_CACHE_DIR")
+        or os.path.join(
+            os.environ.get("XDG_CACHE_HOME")
+            or os.path.join(os.path.expanduser("~"), ".cache"),
+            "persons-generator",
+        )
     )
     name = hashlib.sha256(os.path.abspath(out).encode()).hexdigest()[:20]
     return os.path.join(base, f"{name}.json")

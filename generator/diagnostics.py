@@ -46,4 +46,6 @@ def pointer_of(parts: tuple[str | int, ...]) -> str:
 def parts_of(pointer: str) -> tuple[str, ...]:
     if not pointer:
         return ()
-    return tuple(p.replace("~1", "/").replace("~0", "~") for p in pointer.lstrip("/").split("/"))
+    return tuple(
+        p.replace("~1", "/").replace("~0", "~") for p in pointer.lstrip("/").split("/")
+    )

@@ -28,7 +28,9 @@ def py_literal(value: Any) -> str:
     if isinstance(value, list | tuple):
         return "[" + ", ".join(py_literal(v) for v in value) + "]"
     if isinstance(value, dict):
-        items = ", ".join(f"{py_string(str(k))}: {py_literal(v)}" for k, v in value.items())
+        items = ", ".join(
+            f"{py_string(str(k))}: {py_literal(v)}" for k, v in value.items()
+        )
         return "{" + items + "}"
     return py_string(str(value))
 

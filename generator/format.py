@@ -79,23 +79,23 @@ def _split(text: str) -> list[tuple[int, str]]:
         indent = len(first) - len(first.lstrip(" "))
         # Docstring lines may sit left of the code; black re-indents them anyway.
         prefix = " " * indent
-        dedented = [line[indent:] if line.startswith(prefix) else line.lstrip(" ") for line in lines]
+        dedented = [
+            line[indent:] if line.startswith(prefix) else line.lstrip(" ")
+            for line in lines
+        ]
         blocks.append((indent, "\n".join(dedented) + "\n"))
     return blocks
 
 
 def _format_block(item: tuple[int, str]) -> str:
     import black
+    from black.mode import TargetVersion
 
     indent, text = item
     mode = black.Mode(
-        target_versions={black.TargetVersion.PY311},
-        line_length=LINE_LENGTH - indent,
+        target_versions={TargetVersion.PY311}, line_length=LINE_LENGTH - indent
     )
-    try:
-        return black.format_str(text, mode=mode)
-    except black.NothingChanged:  # pragma: no cover - format_str does not raise it
-        return text
+    return black.format_str(text, mode=mode)
 
 
 def _format_many(items: list[tuple[int, str]], jobs: int) -> list[str]:
@@ -121,7 +121,11 @@ def _join(blocks: Iterable[tuple[int, str]]) -> str:
     one after the imports before a statement, one inside a class."""
     out: list[str] = []
     for index, (indent, text) in enumerate(blocks):
-        body = textwrap.indent(text.strip("\n"), " " * indent) if indent else text.strip("\n")
+        body = (
+            textwrap.indent(text.strip("\n"), " " * indent)
+            if indent
+            else text.strip("\n")
+        )
         if index:
             if indent:
                 out.append("\n\n")
@@ -133,7 +137,9 @@ def _join(blocks: Iterable[tuple[int, str]]) -> str:
     return "".join(out) + "\n"
 
 
-def format_files(files: list[Rendered], cache: Cache | None, jobs: int) -> dict[str, str]:
+def format_files(
+    files: list[Rendered], cache: Cache | None, jobs: int
+) -> dict[str, str]:
     """`{path: text}` with every Python file formatted; other files as rendered."""
     split = {f.path: _split(f.text) for f in files if f.python}
     missing: dict[str, tuple[int, str]] = {}
@@ -143,7 +149,9 @@ def format_files(files: list[Rendered], cache: Cache | None, jobs: int) -> dict[
             key = _key(indent, text)
             if key not in known:
                 missing[key] = (indent, text)
-    formatted = dict(zip(missing, _format_many(list(missing.values()), jobs), strict=True))
+    formatted = dict(
+        zip(missing, _format_many(list(missing.values()), jobs), strict=True)
+    )
     if cache is not None:
         cache.chunks.update(formatted)
     lookup = {**known, **formatted} if cache is None else cache.chunks
@@ -155,5 +163,8 @@ def format_files(files: list[Rendered], cache: Cache | None, jobs: int) -> dict[
         keys = [_key(indent, text) for indent, text in split[f.path]]
         if cache is not None:
             cache.used.update(keys)
-        result[f.path] = _join((indent, lookup[key]) for (indent, _), key in zip(split[f.path], keys, strict=True))
+        result[f.path] = _join(
+            (indent, lookup[key])
+            for (indent, _), key in zip(split[f.path], keys, strict=True)
+        )
     return result

@@ -13,7 +13,19 @@ from typing import Literal, TypeAlias
 
 from .escape import py_literal
 
-ScalarKind = Literal["str", "int", "float", "bool", "any", "bytes", "datetime", "date", "time", "uuid", "none"]
+ScalarKind = Literal[
+    "str",
+    "int",
+    "float",
+    "bool",
+    "any",
+    "bytes",
+    "datetime",
+    "date",
+    "time",
+    "uuid",
+    "none",
+]
 
 _SERVER_SCALARS: dict[str, str] = {
     "str": "str",
@@ -54,11 +66,19 @@ class Constraints:
             ("gt", self.exclusive_minimum),
             ("lt", self.exclusive_maximum),
             ("multiple_of", self.multiple_of),
-            ("min_length", self.min_length if self.min_length is not None else self.min_items),
-            ("max_length", self.max_length if self.max_length is not None else self.max_items),
+            (
+                "min_length",
+                self.min_length if self.min_length is not None else self.min_items,
+            ),
+            (
+                "max_length",
+                self.max_length if self.max_length is not None else self.max_items,
+            ),
             ("pattern", self.pattern),
         )
-        return ", ".join(f"{name}={py_literal(value)}" for name, value in pairs if value is not None)
+        return ", ".join(
+            f"{name}={py_literal(value)}" for name, value in pairs if value is not None
+        )
 
 
 NO_CONSTRAINTS = Constraints()
@@ -164,13 +184,17 @@ class ConstType:
         return self.server
 
 
-Type: TypeAlias = Scalar | ArrayType | MapType | NamedType | UnionType | NullableType | ConstType
+Type: TypeAlias = (
+    Scalar | ArrayType | MapType | NamedType | UnionType | NullableType | ConstType
+)
 
 ANY = Scalar("any")
 
 
 def is_nullable(t: Type) -> bool:
-    return isinstance(t, NullableType) or (isinstance(t, Scalar) and t.kind in ("any", "none"))
+    return isinstance(t, NullableType) or (
+        isinstance(t, Scalar) and t.kind in ("any", "none")
+    )
 
 
 # --- models ---------------------------------------------------------------
@@ -272,11 +296,27 @@ class Param:
 
     @property
     def server_annotation(self) -> str:
-        return ModelField(self.wire, self.name, self.type, self.required, "", self.default, self.has_default).server_annotation
+        return ModelField(
+            self.wire,
+            self.name,
+            self.type,
+            self.required,
+            "",
+            self.default,
+            self.has_default,
+        ).server_annotation
 
     @property
     def server_default(self) -> str | None:
-        return ModelField(self.wire, self.name, self.type, self.required, "", self.default, self.has_default).server_default
+        return ModelField(
+            self.wire,
+            self.name,
+            self.type,
+            self.required,
+            "",
+            self.default,
+            self.has_default,
+        ).server_default
 
     @property
     def client_annotation(self) -> str:
@@ -357,7 +397,11 @@ def reply_class(status: str) -> str:
             phrase = http.HTTPStatus(int(status)).phrase
         except ValueError:
             return f"Status{status}"
-        return "".join(w[:1].upper() + w[1:].lower() for w in phrase.replace("-", " ").split() if w.isalnum())
+        return "".join(
+            w[:1].upper() + w[1:].lower()
+            for w in phrase.replace("-", " ").split()
+            if w.isalnum()
+        )
     return "Default" if status == "default" else f"Status{status.upper()}"
 
 
@@ -440,7 +484,10 @@ class Handler:
 
     @property
     def reply_union(self) -> str:
-        return " | ".join(dict.fromkeys(r.server_reply for r in self.responses)) or "Ok[None]"
+        return (
+            " | ".join(dict.fromkeys(r.server_reply for r in self.responses))
+            or "Ok[None]"
+        )
 
     @property
     def docstring(self) -> str:

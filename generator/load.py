@@ -18,13 +18,11 @@ import yaml
 
 from .diagnostics import Diagnostic, parts_of, pointer_of
 
-try:  # the C loader is several times faster on large specs
-    _BaseLoader: type[yaml.SafeLoader] = yaml.CSafeLoader  # type: ignore[assignment]
-except AttributeError:  # pragma: no cover - PyYAML built without libyaml
-    _BaseLoader = yaml.SafeLoader
+# The C loader is several times faster on large specs.
+_BaseLoader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
-class _Loader(_BaseLoader):
+class _Loader(_BaseLoader):  # type: ignore[misc]
     """JSON-compatible YAML: string keys, and dates left as strings."""
 
 
@@ -43,7 +41,9 @@ def _json_key(key: object) -> str:
     return str(key)
 
 
-def _construct_mapping(loader: yaml.SafeLoader, node: yaml.MappingNode) -> dict[str, Any]:
+def _construct_mapping(
+    loader: yaml.SafeLoader, node: yaml.MappingNode
+) -> dict[str, Any]:
     loader.flatten_mapping(node)
     result: dict[str, Any] = {}
     for key_node, value_node in node.value:
@@ -112,7 +112,11 @@ def _child(node: yaml.Node, key: str) -> tuple[yaml.Node | None, yaml.Node] | No
         merged: list[yaml.Node] = []
         for key_node, value_node in node.value:
             if key_node.tag == "tag:yaml.org,2002:merge":
-                merged.extend(value_node.value if isinstance(value_node, yaml.SequenceNode) else [value_node])
+                merged.extend(
+                    value_node.value
+                    if isinstance(value_node, yaml.SequenceNode)
+                    else [value_node]
+                )
             elif isinstance(key_node, yaml.ScalarNode) and _scalar_key(key_node) == key:
                 return key_node, value_node
         for source in merged:
@@ -120,14 +124,25 @@ def _child(node: yaml.Node, key: str) -> tuple[yaml.Node | None, yaml.Node] | No
             if found is not None:
                 return found
         return None
-    if isinstance(node, yaml.SequenceNode) and key.isdigit() and int(key) < len(node.value):
+    if (
+        isinstance(node, yaml.SequenceNode)
+        and key.isdigit()
+        and int(key) < len(node.value)
+    ):
         return None, node.value[int(key)]
     return None
 
 
 def _scalar_key(node: yaml.ScalarNode) -> str:
-    if node.style is None and node.value in ("true", "True", "TRUE", "false", "False", "FALSE"):
-        return node.value.lower()
+    if node.style is None and node.value in (
+        "true",
+        "True",
+        "TRUE",
+        "false",
+        "False",
+        "FALSE",
+    ):
+        return str(node.value).lower()
     return str(node.value)
 
 
@@ -143,10 +158,14 @@ class Spec:
         digest = hashlib.sha256()
         for key in sorted(self.files, key=lambda k: self.files[k].display):
             source = self.files[key]
-            digest.update(source.display.encode() + b"\0" + source.text.encode() + b"\0")
+            digest.update(
+                source.display.encode() + b"\0" + source.text.encode() + b"\0"
+            )
         return digest.hexdigest()
 
-    def resolve(self, ref: str, base: SourceFile) -> tuple[SourceFile, tuple[str, ...], Any] | None:
+    def resolve(
+        self, ref: str, base: SourceFile
+    ) -> tuple[SourceFile, tuple[str, ...], Any] | None:
         """The file, pointer and value a `$ref` names, or None if it names nothing."""
         file_part, _, fragment = ref.partition("#")
         source = base if not file_part else self.files.get(_join(base.path, file_part))
@@ -168,7 +187,9 @@ def _join(base_path: str, relative: str) -> str:
     return os.path.normpath(os.path.join(os.path.dirname(base_path), relative))
 
 
-def iter_refs(value: Any, parts: tuple[str | int, ...] = ()) -> Iterator[tuple[tuple[str | int, ...], str]]:
+def iter_refs(
+    value: Any, parts: tuple[str | int, ...] = ()
+) -> Iterator[tuple[tuple[str | int, ...], str]]:
     """Every `$ref` string in a document, with where it sits."""
     stack: list[tuple[tuple[str | int, ...], Any]] = [(parts, value)]
     while stack:
@@ -177,9 +198,15 @@ def iter_refs(value: Any, parts: tuple[str | int, ...] = ()) -> Iterator[tuple[t
             ref = node.get("$ref")
             if isinstance(ref, str):
                 yield here + ("$ref",), ref
-            stack.extend((here + (k,), v) for k, v in node.items() if isinstance(v, dict | list))
+            stack.extend(
+                (here + (k,), v) for k, v in node.items() if isinstance(v, dict | list)
+            )
         elif isinstance(node, list):
-            stack.extend((here + (i,), v) for i, v in enumerate(node) if isinstance(v, dict | list))
+            stack.extend(
+                (here + (i,), v)
+                for i, v in enumerate(node)
+                if isinstance(v, dict | list)
+            )
 
 
 def load(path: str) -> tuple[Spec | None, list[Diagnostic]]:
@@ -189,7 +216,9 @@ def load(path: str) -> tuple[Spec | None, list[Diagnostic]]:
     if root is None:
         return None, diagnostics
     if not isinstance(root.data, dict):
-        diagnostics.append(root.diagnostic("spec-not-mapping", "the document must be a mapping", ()))
+        diagnostics.append(
+            root.diagnostic("spec-not-mapping", "the document must be a mapping", ())
+        )
         return None, diagnostics
     spec = Spec(root, {root.path: root})
     pending = [root]
@@ -201,13 +230,19 @@ def load(path: str) -> tuple[Spec | None, list[Diagnostic]]:
                 continue
             if "://" in file_part:
                 diagnostics.append(
-                    source.diagnostic("ref-remote", f"remote reference {ref!r} is not supported; use a local file", parts)
+                    source.diagnostic(
+                        "ref-remote",
+                        f"remote reference {ref!r} is not supported; use a local file",
+                        parts,
+                    )
                 )
                 continue
             target = _join(source.path, file_part)
             if target in spec.files:
                 continue
-            display = os.path.normpath(os.path.join(os.path.dirname(source.display), file_part))
+            display = os.path.normpath(
+                os.path.join(os.path.dirname(source.display), file_part)
+            )
             loaded = _load_file(target, display, diagnostics, (source, parts, ref))
             if loaded is not None:
                 spec.files[target] = loaded
@@ -226,23 +261,55 @@ def _load_file(
         with open(absolute, encoding="utf-8", newline="") as handle:
             text = handle.read()
     except (OSError, UnicodeDecodeError) as error:
-        reason = error.strerror if isinstance(error, OSError) and error.strerror else str(error)
+        reason = (
+            error.strerror
+            if isinstance(error, OSError) and error.strerror
+            else str(error)
+        )
         if referrer is not None:
             source, parts, ref = referrer
-            diagnostics.append(source.diagnostic("ref-file-unreadable", f"cannot read {ref!r}: {reason}", parts))
+            diagnostics.append(
+                source.diagnostic(
+                    "ref-file-unreadable", f"cannot read {ref!r}: {reason}", parts
+                )
+            )
         else:
-            diagnostics.append(Diagnostic("error", "spec-unreadable", f"cannot read the spec: {reason}", display, "", 1, 1))
+            diagnostics.append(
+                Diagnostic(
+                    "error",
+                    "spec-unreadable",
+                    f"cannot read the spec: {reason}",
+                    display,
+                    "",
+                    1,
+                    1,
+                )
+            )
         return None
     try:
-        data = yaml.load(text, Loader=_Loader)  # noqa: S506 - _Loader is a SafeLoader
+        data = yaml.load(text, Loader=_Loader)
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
         problem = error.problem or "invalid YAML"
-        diagnostics.append(Diagnostic("error", "yaml-syntax", f"YAML syntax error: {problem}", display, "", line, col))
+        diagnostics.append(
+            Diagnostic(
+                "error",
+                "yaml-syntax",
+                f"YAML syntax error: {problem}",
+                display,
+                "",
+                line,
+                col,
+            )
+        )
         return None
     except (yaml.YAMLError, RecursionError) as error:
-        diagnostics.append(Diagnostic("error", "yaml-syntax", f"YAML error: {error}", display, "", 1, 1))
+        diagnostics.append(
+            Diagnostic(
+                "error", "yaml-syntax", f"YAML error: {error}", display, "", 1, 1
+            )
+        )
         return None
     return SourceFile(display, absolute, text, data)
 

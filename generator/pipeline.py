@@ -44,7 +44,9 @@ def check_spec(options: Options) -> tuple[Result, object]:
     if spec is None or diag.has_errors(problems):
         return Result(None, _sorted(problems)), None
     problems += validate(spec)
-    hashes = {s.path: hashlib.sha256(s.text.encode()).hexdigest() for s in spec.files.values()}
+    hashes = {
+        s.path: hashlib.sha256(s.text.encode()).hexdigest() for s in spec.files.values()
+    }
     return Result(None, _sorted(problems), hashes), spec
 
 
@@ -61,9 +63,14 @@ def run(options: Options, cache: Cache | None) -> Result:
     diagnostics = _sorted(result.diagnostics + problems)
     if api is None or diag.has_errors(diagnostics, strict=options.strict):
         return Result(None, diagnostics, result.spec_files)
-    api_key_env = options.api_key_env or f"{api.client_package.removesuffix('_client').upper()}_API_KEY"
+    api_key_env = (
+        options.api_key_env
+        or f"{api.client_package.removesuffix('_client').upper()}_API_KEY"
+    )
     rendered = render(api, RenderOptions(only=options.only, api_key_env=api_key_env))
-    return Result(format_files(rendered, cache, options.jobs), diagnostics, result.spec_files)
+    return Result(
+        format_files(rendered, cache, options.jobs), diagnostics, result.spec_files
+    )
 
 
 def _sorted(problems: list[diag.Diagnostic]) -> list[diag.Diagnostic]:
@@ -76,8 +83,20 @@ def fingerprint(options: Options) -> str:
     here = Path(__file__).resolve().parent
     for path in sorted([*here.glob("*.py"), *TEMPLATES.rglob("*")]):
         if path.is_file():
-            digest.update(str(path.relative_to(here.parent)).encode() + b"\0" + path.read_bytes())
+            digest.update(
+                str(path.relative_to(here.parent)).encode() + b"\0" + path.read_bytes()
+            )
     for package in ("black", "jinja2", "pyyaml"):
         digest.update(f"{package}={version(package)}".encode())
-    digest.update(repr((options.client_package, options.server_package, options.only, options.api_key_env, options.strict)).encode())
+    digest.update(
+        repr(
+            (
+                options.client_package,
+                options.server_package,
+                options.only,
+                options.api_key_env,
+                options.strict,
+            )
+        ).encode()
+    )
     return digest.hexdigest()

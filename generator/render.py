@@ -29,8 +29,23 @@ FILTERS = {
     "markdown": escape.markdown,
 }
 
-CLIENT_FILES = ("__init__.py", "_runtime.py", "models.py", "client.py", "README.md", "py.typed")
-SERVER_FILES = ("__init__.py", "_runtime.py", "models.py", "interface.py", "app.py", "_openapi.py", "py.typed")
+CLIENT_FILES = (
+    "__init__.py",
+    "_runtime.py",
+    "models.py",
+    "client.py",
+    "README.md",
+    "py.typed",
+)
+SERVER_FILES = (
+    "__init__.py",
+    "_runtime.py",
+    "models.py",
+    "interface.py",
+    "app.py",
+    "_openapi.py",
+    "py.typed",
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,8 +86,12 @@ def header(api: ir.Api, comment: str) -> str:
 def render(api: ir.Api, options: RenderOptions) -> list[Rendered]:
     env = environment()
     context = _context(api, options)
+    head = header(api, "#")
     files: list[Rendered] = []
-    sides = (("client", api.client_package, CLIENT_FILES), ("server", api.server_package, SERVER_FILES))
+    sides = (
+        ("client", api.client_package, CLIENT_FILES),
+        ("server", api.server_package, SERVER_FILES),
+    )
     for side, package, names in sides:
         if options.only not in (None, side):
             continue
@@ -80,11 +99,13 @@ def render(api: ir.Api, options: RenderOptions) -> list[Rendered]:
             path = f"{package}/{name}"
             static = TEMPLATES / side / name
             if name == "py.typed":
-                files.append(Rendered(path, context["header"] + "\n", python=False))
+                files.append(Rendered(path, head + "\n", python=False))
             elif name == "_openapi.py":
-                files.append(Rendered(path, _openapi_module(api, context["header"]), python=False))
-            elif static.exists():  # runtime modules are plain Python, copied with a header
-                files.append(Rendered(path, context["header"] + "\n" + static.read_text(encoding="utf-8"), python=False))
+                files.append(Rendered(path, _openapi_module(api, head), python=False))
+            elif static.exists():
+                # Runtime modules are plain, black-clean Python, copied with a header.
+                runtime = static.read_text(encoding="utf-8")
+                files.append(Rendered(path, head + "\n" + runtime, python=False))
             else:
                 text = env.get_template(f"{side}/{name}.jinja").render(context)
                 files.append(Rendered(path, text, python=name.endswith(".py")))
@@ -97,8 +118,13 @@ def _openapi_module(api: ir.Api, head: str) -> str:
 
 
 def _context(api: ir.Api, options: RenderOptions) -> dict[str, object]:
-    statuses = sorted({r.status for h in api.handlers for r in h.responses}, key=lambda s: (not s.isdigit(), s))
-    reply_classes = [(ir.reply_class(s), int(s) if s.isdigit() else 0) for s in statuses]
+    statuses = sorted(
+        {r.status for h in api.handlers for r in h.responses},
+        key=lambda s: (not s.isdigit(), s),
+    )
+    reply_classes = [
+        (ir.reply_class(s), int(s) if s.isdigit() else 0) for s in statuses
+    ]
     scheme = api.security_schemes[0] if api.security_schemes else None
     if scheme is None or scheme.kind == "bearer":
         auth = ("header", "Authorization", "Bearer ")
@@ -107,8 +133,17 @@ def _context(api: ir.Api, options: RenderOptions) -> dict[str, object]:
     else:
         auth = (scheme.location, scheme.parameter, "")
     handler_of = {op.name: h for h in api.handlers for op in h.operations}
-    op_csv = {op.name: any(m.content_type.startswith("text/csv") for r in op.responses for m in r.media) for op in api.operations}
-    names = [e.name for e in api.enums] + [m.name for m in api.models] + [a.name for a in api.aliases]
+    op_csv = {
+        op.name: any(
+            m.content_type.startswith("text/csv") for r in op.responses for m in r.media
+        )
+        for op in api.operations
+    }
+    names = (
+        [e.name for e in api.enums]
+        + [m.name for m in api.models]
+        + [a.name for a in api.aliases]
+    )
     return {
         "api": api,
         "header": header(api, "#"),

@@ -34,9 +34,21 @@ def check_version(root: SourceFile) -> list[Diagnostic]:
     if isinstance(version, str) and re.match(r"^3\.[01]\.\d+$", version):
         return []
     if "swagger" in root.data:
-        return [root.diagnostic("openapi-version", "Swagger 2.0 is not supported; convert it to OpenAPI 3", ("swagger",))]
+        return [
+            root.diagnostic(
+                "openapi-version",
+                "Swagger 2.0 is not supported; convert it to OpenAPI 3",
+                ("swagger",),
+            )
+        ]
     where: Parts = ("openapi",) if "openapi" in root.data else ()
-    return [root.diagnostic("openapi-version", f"expected `openapi: 3.0.x` or `3.1.x`, found {version!r}", where)]
+    return [
+        root.diagnostic(
+            "openapi-version",
+            f"expected `openapi: 3.0.x` or `3.1.x`, found {version!r}",
+            where,
+        )
+    ]
 
 
 def check_schema(spec: Spec) -> list[Diagnostic]:
@@ -44,17 +56,27 @@ def check_schema(spec: Spec) -> list[Diagnostic]:
     from openapi_spec_validator import OpenAPIV30SpecValidator, OpenAPIV31SpecValidator
 
     root = spec.root
-    validator_class = OpenAPIV31SpecValidator if str(root.data["openapi"]).startswith("3.1") else OpenAPIV30SpecValidator
+    validator_class = (
+        OpenAPIV31SpecValidator
+        if str(root.data["openapi"]).startswith("3.1")
+        else OpenAPIV30SpecValidator
+    )
     validator = validator_class(root.data, base_uri="file://" + root.path)
     diagnostics: list[Diagnostic] = []
     seen: set[tuple[str, str]] = set()
     try:
         errors = list(validator.iter_errors())
     except Exception as error:  # the validator chokes on some broken references
-        return [root.diagnostic("oas-invalid", f"the OpenAPI validator failed: {_one_line(error)}", ())]
-    for error in errors:
-        path: Parts = tuple(getattr(error, "absolute_path", None) or getattr(error, "path", None) or ())
-        message = _best_message(error)
+        return [
+            root.diagnostic(
+                "oas-invalid", f"the OpenAPI validator failed: {_one_line(error)}", ()
+            )
+        ]
+    for found in errors:
+        path: Parts = tuple(
+            getattr(found, "absolute_path", None) or getattr(found, "path", None) or ()
+        )
+        message = _best_message(found)
         key = (str(path), message)
         if key in seen:
             continue
@@ -66,7 +88,9 @@ def check_schema(spec: Spec) -> list[Diagnostic]:
 def _best_message(error: Any) -> str:
     context = getattr(error, "context", None)
     if context:
-        deepest = max(context, key=lambda e: len(tuple(getattr(e, "absolute_path", ()) or ())))
+        deepest = max(
+            context, key=lambda e: len(tuple(getattr(e, "absolute_path", ()) or ()))
+        )
         return _one_line(getattr(deepest, "message", error))
     return _one_line(getattr(error, "message", error))
 
@@ -80,15 +104,25 @@ def check_references(spec: Spec) -> list[Diagnostic]:
     """Every `$ref` resolves, and no chain of references loops back on itself."""
     diagnostics: list[Diagnostic] = []
     for source in sorted(spec.files.values(), key=lambda s: s.display):
-        for parts, ref in sorted(iter_refs(source.data), key=lambda item: [str(p) for p in item[0]]):
+        for parts, ref in sorted(
+            iter_refs(source.data), key=lambda item: [str(p) for p in item[0]]
+        ):
             if "://" in ref.partition("#")[0]:
                 continue  # reported by load
             target = spec.resolve(ref, source)
             if target is None:
-                diagnostics.append(source.diagnostic("ref-unresolved", f"reference {ref!r} does not resolve", parts))
+                diagnostics.append(
+                    source.diagnostic(
+                        "ref-unresolved", f"reference {ref!r} does not resolve", parts
+                    )
+                )
                 continue
             if _ref_chain_loops(spec, source, ref):
-                diagnostics.append(source.diagnostic("ref-cycle", f"reference {ref!r} leads back to itself", parts))
+                diagnostics.append(
+                    source.diagnostic(
+                        "ref-cycle", f"reference {ref!r} leads back to itself", parts
+                    )
+                )
     return diagnostics
 
 
@@ -131,7 +165,10 @@ def check_operations(spec: Spec) -> list[Diagnostic]:
             else:
                 seen_ids[op_id] = where
         declared: dict[str, Parts] = {}
-        for owner_parts, params in ((item_parts, paths[path].get("parameters")), (op_parts, op.get("parameters"))):
+        for owner_parts, params in (
+            (item_parts, paths[path].get("parameters")),
+            (op_parts, op.get("parameters")),
+        ):
             for i, param in enumerate(params if isinstance(params, list) else []):
                 resolved = _deref(spec, root, param)
                 if not isinstance(resolved, dict) or resolved.get("in") != "path":
@@ -173,7 +210,9 @@ def check_operations(spec: Spec) -> list[Diagnostic]:
     return list(unique.values())
 
 
-def _operations(paths: dict[str, Any]) -> Iterator[tuple[str, str, Parts, dict[str, Any]]]:
+def _operations(
+    paths: dict[str, Any],
+) -> Iterator[tuple[str, str, Parts, dict[str, Any]]]:
     for path in sorted(paths):
         item = paths[path]
         if not isinstance(item, dict):
@@ -200,7 +239,13 @@ def _check_path_scopes(root: SourceFile) -> list[Diagnostic]:
     if declared is None:
         return []
     if not isinstance(declared, list):
-        return [root.diagnostic("path-scopes-invalid", "x-path-scopes must be a list of {name, prefix}", ("x-path-scopes",))]
+        return [
+            root.diagnostic(
+                "path-scopes-invalid",
+                "x-path-scopes must be a list of {name, prefix}",
+                ("x-path-scopes",),
+            )
+        ]
     diagnostics = []
     for i, entry in enumerate(declared):
         ok = (

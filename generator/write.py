@@ -79,7 +79,9 @@ def write(out: str, files: dict[str, str]) -> Outcome:
     """Swap each changed package in whole; leave unchanged ones untouched."""
     changed = 0
     for package in _packages(files):
-        wanted = {p: t.encode() for p, t in files.items() if p.split("/", 1)[0] == package}
+        wanted = {
+            p: t.encode() for p, t in files.items() if p.split("/", 1)[0] == package
+        }
         current = read_tree(out, package)
         differing = sum(1 for p, data in wanted.items() if current.get(p) != data)
         stale = sum(1 for p in current if p not in wanted)

@@ -25,8 +25,9 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mappin
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, Protocol, TypeVar
 
 if TYPE_CHECKING:
-    import httpx
     from typing import Self
+
+    import httpx
 
 T = TypeVar("T")
 T_co = TypeVar("T_co", covariant=True)
@@ -71,7 +72,9 @@ class _OpenEnumMixin:
         return member
 
 
-class OpenEnum(_OpenEnumMixin, str, enum.Enum):
+class OpenEnum(
+    _OpenEnumMixin, str, enum.Enum
+):  # noqa: UP042 - StrEnum breaks _missing_
     """A string enum that keeps unknown values."""
 
     def __str__(self) -> str:
@@ -625,10 +628,8 @@ def retry_after(response: httpx.Response) -> float | None:
     except (TypeError, ValueError):
         return None
     if when.tzinfo is None:
-        when = when.replace(tzinfo=datetime.timezone.utc)
-    return max(
-        0.0, (when - datetime.datetime.now(datetime.timezone.utc)).total_seconds()
-    )
+        when = when.replace(tzinfo=datetime.UTC)
+    return max(0.0, (when - datetime.datetime.now(datetime.UTC)).total_seconds())
 
 
 @dataclasses.dataclass(frozen=True, slots=True)

@@ -1,0 +1,48 @@
+# Every target sets up .venv itself, so each works as the first command on a fresh clone.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+PORT ?= 8000
+PERSONS_DB ?= persons.db
+SERVE_ARGS ?=
+
+.PHONY: generate check lint types drift test golden serve bench clean
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || { echo "Python 3.11+ is required (PYTHON=$(PYTHON))"; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e '.[dev]'
+	@touch $(STAMP)
+
+generate: $(STAMP)
+	$(BIN)/python -m generator generate
+
+# What CI runs: lint, types, drift, tests.
+check: lint types drift test
+
+lint: $(STAMP)
+	$(BIN)/ruff check generator tests examples bench templates
+	$(BIN)/black --check -q generator tests examples bench templates
+
+types: $(STAMP)
+	$(BIN)/mypy --strict generator examples
+
+drift: $(STAMP)
+	$(BIN)/python -m generator check
+
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+golden: $(STAMP)
+	$(BIN)/python -m tests.golden.regenerate
+
+serve: $(STAMP)
+	$(BIN)/python -m examples.serve --host 127.0.0.1 --port $(PORT) --db $(PERSONS_DB) $(SERVE_ARGS)
+
+bench: $(STAMP)
+	$(BIN)/python bench/run.py
+
+clean:
+	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache
