@@ -395,7 +395,8 @@ class _Builder:
             description = description or _text(part.value.get("description"))
         members = naming.Namespace(naming.RESERVED_MEMBER_NAMES)
         fields = []
-        for key, (prop, _) in properties.items():
+        # Sorted: the order of keys in a mapping carries no meaning.
+        for key, (prop, _) in sorted(properties.items()):
             value = prop.value if isinstance(prop.value, dict) else {}
             shown = self.deref(prop).value if "$ref" in value else value
             shown = shown if isinstance(shown, dict) else {}

@@ -155,12 +155,12 @@ class Spec:
 
     @property
     def sha256(self) -> str:
+        """Of the files' text and their paths relative to the root: not of where they sit."""
         digest = hashlib.sha256()
-        for key in sorted(self.files, key=lambda k: self.files[k].display):
-            source = self.files[key]
-            digest.update(
-                source.display.encode() + b"\0" + source.text.encode() + b"\0"
-            )
+        base = os.path.dirname(self.root.path)
+        for key in sorted(self.files):
+            relative = os.path.relpath(key, base).replace(os.sep, "/")
+            digest.update(relative.encode() + b"\0" + self.files[key].text.encode() + b"\0")
         return digest.hexdigest()
 
     def resolve(
