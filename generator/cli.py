@@ -90,7 +90,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         str(config.get("spec", ""))
     )
     if args.command == "validate":
-        result, _ = check_spec(Options(spec=spec, strict=args.strict))
+        result = check_spec(Options(spec=spec, strict=args.strict))
         _report(result.diagnostics)
         if diag.has_errors(result.diagnostics, strict=args.strict):
             return 1

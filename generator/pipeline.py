@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from importlib.metadata import version
 from pathlib import Path
@@ -15,7 +16,7 @@ from pathlib import Path
 from . import build as build_stage
 from . import diagnostics as diag
 from .format import Cache, format_files
-from .load import load
+from .load import Spec, load
 from .render import TEMPLATES, RenderOptions, render
 from .validate import validate
 
@@ -38,39 +39,97 @@ class Result:
     spec_files: dict[str, str] = field(default_factory=dict)  # path -> sha256
 
 
-def check_spec(options: Options) -> tuple[Result, object]:
-    """Load and validate; returns the loaded spec when it is usable."""
+def check_spec(options: Options) -> Result:
+    """Load and validate only: what `python -m generator validate` reports."""
     spec, problems = load(options.spec)
     if spec is None or diag.has_errors(problems):
-        return Result(None, _sorted(problems)), None
-    problems += validate(spec)
-    hashes = {
-        s.path: hashlib.sha256(s.text.encode()).hexdigest() for s in spec.files.values()
-    }
-    return Result(None, _sorted(problems), hashes), spec
+        return Result(None, _sorted(problems))
+    return Result(None, _sorted(problems + validate(spec)), _hashes(spec))
 
 
 def run(options: Options, cache: Cache | None) -> Result:
-    result, spec = check_spec(options)
-    if spec is None or diag.has_errors(result.diagnostics, strict=options.strict):
-        return result
-    from .load import Spec
+    """The whole pipeline. Validation runs in a forked process meanwhile: the
+    OpenAPI schema check is the slowest step, and nothing else depends on it
+    except the decision, at the end, whether there is anything to write."""
+    spec, problems = load(options.spec)
+    if spec is None or diag.has_errors(problems):
+        return Result(None, _sorted(problems))
+    validation = _Background(validate, spec) if options.jobs > 1 else None
+    try:
+        valid = [] if validation is not None else validate(spec)
+        files, built_problems = _generate(spec, options, cache)
+    except Exception:
+        # On an invalid spec a crash downstream is expected noise; report the spec.
+        invalid = validation.result() if validation else valid
+        if diag.has_errors(invalid):
+            return Result(None, _sorted(problems + invalid), _hashes(spec))
+        raise
+    finally:
+        if validation is not None:
+            valid = validation.result()
+    diagnostics = _sorted(problems + valid + built_problems)
+    if files is None or diag.has_errors(diagnostics, strict=options.strict):
+        return Result(None, diagnostics, _hashes(spec))
+    return Result(files, diagnostics, _hashes(spec))
 
-    assert isinstance(spec, Spec)
+
+def _generate(
+    spec: Spec, options: Options, cache: Cache | None
+) -> tuple[dict[str, str] | None, list[diag.Diagnostic]]:
     api, problems = build_stage.build(
         spec, build_stage.Options(options.client_package, options.server_package)
     )
-    diagnostics = _sorted(result.diagnostics + problems)
-    if api is None or diag.has_errors(diagnostics, strict=options.strict):
-        return Result(None, diagnostics, result.spec_files)
+    if api is None or diag.has_errors(problems, strict=options.strict):
+        return None, problems
     api_key_env = (
         options.api_key_env
         or f"{api.client_package.removesuffix('_client').upper()}_API_KEY"
     )
     rendered = render(api, RenderOptions(only=options.only, api_key_env=api_key_env))
-    return Result(
-        format_files(rendered, cache, options.jobs), diagnostics, result.spec_files
-    )
+    return format_files(rendered, cache, options.jobs), problems
+
+
+def _hashes(spec: Spec) -> dict[str, str]:
+    return {
+        s.path: hashlib.sha256(s.text.encode()).hexdigest() for s in spec.files.values()
+    }
+
+
+class _Background:
+    """Runs `function(spec)` in a forked child, which inherits the loaded spec."""
+
+    _job: tuple[Callable[[Spec], list[diag.Diagnostic]], Spec] | None = None
+
+    def __init__(
+        self, function: Callable[[Spec], list[diag.Diagnostic]], spec: Spec
+    ) -> None:
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        _Background._job = (
+            function,
+            spec,
+        )  # read by the child after fork, never pickled
+        self._pool = ProcessPoolExecutor(
+            1, mp_context=multiprocessing.get_context("fork")
+        )
+        self._future = self._pool.submit(_run_job)
+        self._result: list[diag.Diagnostic] | None = None
+
+    def result(self) -> list[diag.Diagnostic]:
+        if self._result is None:
+            try:
+                self._result = self._future.result()
+            finally:
+                self._pool.shutdown()
+                _Background._job = None
+        return self._result
+
+
+def _run_job() -> list[diag.Diagnostic]:
+    assert _Background._job is not None
+    function, spec = _Background._job
+    return function(spec)
 
 
 def _sorted(problems: list[diag.Diagnostic]) -> list[diag.Diagnostic]:
