@@ -110,6 +110,24 @@ RESERVED_MEMBER_NAMES = frozenset(
         "params",
         "body",
         "request",
+        # Names the annotations of generated classes use: a field called `uuid`
+        # would shadow the module when pydantic or `get_type_hints` evaluates
+        # `uuid.UUID` in the class namespace.
+        "uuid",
+        "datetime",
+        "dataclasses",
+        "typing",
+        "str",
+        "int",
+        "float",
+        "bool",
+        "bytes",
+        "list",
+        "dict",
+        "object",
+        "type",
+        "tuple",
+        "m",
     }
 )
 

@@ -7,11 +7,9 @@ client is created, so that importing the package stays cheap.
 
 from __future__ import annotations
 
-import base64
 import contextvars
 import dataclasses
 import datetime
-import email.utils
 import enum
 import json
 import os
@@ -111,9 +109,13 @@ class Model:
             )
         extra = dict(data)
         kwargs: dict[str, Any] = {}
-        for attr, wire, decode in _plan(cls):
+        for attr, wire, decode, nullable in _plan(cls):
             if wire in extra:
                 kwargs[attr] = decode(extra.pop(wire))
+            elif nullable:
+                # A required but nullable field the server left out reads as null
+                # (a tolerant reader); optional fields left out stay UNSET.
+                kwargs[attr] = None
         try:
             instance = cls(**kwargs)
         except TypeError as error:
@@ -123,7 +125,7 @@ class Model:
 
     def to_dict(self) -> dict[str, Any]:
         data: dict[str, Any] = {}
-        for attr, wire, _ in _plan(type(self)):
+        for attr, wire, _, _ in _plan(type(self)):
             value = getattr(self, attr)
             if value is not UNSET:
                 data[wire] = to_json(value)
@@ -132,21 +134,30 @@ class Model:
 
     def __getitem__(self, wire: str) -> Any:
         """Read a field by its wire name, declared or not."""
-        for attr, name, _ in _plan(type(self)):
+        for attr, name, _, _ in _plan(type(self)):
             if name == wire:
                 return getattr(self, attr)
         return self.additional_properties[wire]
 
 
-_PLANS: dict[type, list[tuple[str, str, Callable[[Any], Any]]]] = {}
+# Per model: (attribute, wire name, decoder, required and nullable) for each field.
+_Plan = list[tuple[str, str, Callable[[Any], Any], bool]]
+_PLANS: dict[type, _Plan] = {}
 
 
-def _plan(cls: type[Model]) -> list[tuple[str, str, Callable[[Any], Any]]]:
+def _plan(cls: type[Model]) -> _Plan:
     plan = _PLANS.get(cls)
     if plan is None:
         hints = typing.get_type_hints(cls)
         plan = [
-            (f.name, cls._wire.get(f.name, f.name), decoder(hints[f.name]))
+            (
+                f.name,
+                cls._wire.get(f.name, f.name),
+                decoder(hints[f.name]),
+                f.default is dataclasses.MISSING
+                and f.default_factory is dataclasses.MISSING
+                and type(None) in typing.get_args(hints[f.name]),
+            )
             for f in dataclasses.fields(cls)
             if f.name != "additional_properties"
         ]
@@ -221,10 +232,14 @@ def _make_decoder(tp: Any) -> Callable[[Any], Any]:
                 else value
             )
         if tp is bytes:
-            return lambda value: (
-                base64.b64decode(value) if isinstance(value, str) else value
-            )
+            return _decode_bytes
     return _identity
+
+
+def _decode_bytes(value: Any) -> Any:
+    import base64
+
+    return base64.b64decode(value) if isinstance(value, str) else value
 
 
 def _mismatch(expected: str, value: Any) -> Any:
@@ -281,6 +296,8 @@ def to_json(value: Any) -> Any:
     if isinstance(value, datetime.datetime | datetime.date):
         return value.isoformat()
     if isinstance(value, bytes):
+        import base64
+
         return base64.b64encode(value).decode()
     if isinstance(value, list | tuple):
         return [to_json(v) for v in value]
@@ -316,6 +333,7 @@ class Operation(Generic[T]):
     content_type: str | None = None
     responses: Mapping[str, Any] = dataclasses.field(default_factory=dict)
     deprecated: bool = False
+    csv: bool = False  # also answers `text/csv` (see `client.csv`)
 
     @property
     def idempotent(self) -> bool:
@@ -473,7 +491,7 @@ def parse(op: Operation[T], response: httpx.Response) -> T:
         return response.text  # type: ignore[return-value]
     if "json" not in content_type:
         raise DecodeError(
-            f"{op.name}: expected JSON, got {content_type or 'no content type'}; use `client.raw(...)` for other formats"
+            f"{op.name}: expected JSON, got {content_type or 'no content type'}; use `client.csv(...)` or `client.raw(...)` for other formats"
         )
     try:
         data = response.json()
@@ -520,7 +538,16 @@ class ErrorBody:
 
 
 class ApiError(Exception):
-    """Base of every error the client raises."""
+    """Base of every error the client raises.
+
+    `status_code`, `body` and `response` are None only when no response came
+    (connection errors and timeouts); `ApiStatusError` always has them.
+    """
+
+    request: httpx.Request | None = None
+    response: httpx.Response | None = None
+    status_code: int | None = None
+    body: ErrorBody | None = None
 
 
 class ApiConnectionError(ApiError):
@@ -538,9 +565,20 @@ class ApiTimeoutError(ApiConnectionError):
 class ResponseDecodeError(ApiError, DecodeError):
     """The server answered, but not in the shape the spec documents."""
 
+    def __init__(self, message: str, *, response: httpx.Response) -> None:
+        super().__init__(message)
+        self.response = response
+        self.request = response.request
+        self.status_code = response.status_code
+
 
 class ApiStatusError(ApiError):
     """The server answered with an error status."""
+
+    request: httpx.Request
+    response: httpx.Response
+    status_code: int
+    body: ErrorBody
 
     def __init__(self, response: httpx.Response, body: ErrorBody) -> None:
         self.response = response
@@ -549,9 +587,9 @@ class ApiStatusError(ApiError):
         self.body = body
         detail = body.detail or response.reason_phrase
         code = f" [{body.code}]" if body.code else ""
-        super().__init__(
-            f"{response.status_code}{code}: {detail} ({response.request.method} {response.request.url.path})"
-        )
+        # The path only: a query string may carry user data.
+        where = f"{response.request.method} {response.request.url.path}"
+        super().__init__(f"{response.status_code}{code}: {detail} ({where})")
 
 
 class BadRequestError(ApiStatusError):
@@ -608,6 +646,25 @@ def status_error(response: httpx.Response) -> ApiStatusError:
     return cls(response, ErrorBody.from_response(response))
 
 
+def _transport_failure(
+    op: Operation[Any], error: Exception, timed_out: bool
+) -> ApiConnectionError:
+    try:
+        request: httpx.Request | None = getattr(error, "request", None)
+    except RuntimeError:  # httpx raises when the error has no request
+        request = None
+    if timed_out:
+        failure: ApiConnectionError = ApiTimeoutError(
+            f"{op.name}: timed out ({type(error).__name__})", request=request
+        )
+    else:
+        failure = ApiConnectionError(
+            f"{op.name}: {type(error).__name__}: {error}", request=request
+        )
+    failure.__cause__ = error
+    return failure
+
+
 # --- retries --------------------------------------------------------------
 
 RETRY_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
@@ -622,6 +679,8 @@ def retry_after(response: httpx.Response) -> float | None:
         return max(0.0, float(value))
     except ValueError:
         pass
+    import email.utils
+
     try:
         when = email.utils.parsedate_to_datetime(value)
     except (TypeError, ValueError):
@@ -633,7 +692,13 @@ def retry_after(response: httpx.Response) -> float | None:
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class RetryPolicy:
-    """Exponential backoff with full jitter, honouring `Retry-After`."""
+    """Exponential backoff with full jitter, honouring `Retry-After`.
+
+    Connection errors, 408, 429 and 5xx are retried for idempotent methods;
+    a request that never reached the server (connect errors) is retried for
+    any method. A `Retry-After` longer than `max_retry_after` is not waited
+    for: the call raises `RateLimitError` at once, carrying `retry_after`.
+    """
 
     max_retries: int = 2
     initial_delay: float = 0.5
@@ -641,20 +706,26 @@ class RetryPolicy:
     max_retry_after: float = 60.0
     retry_non_idempotent: bool = False
 
-    def delay(self, attempt: int, response: httpx.Response | None) -> float:
+    def delay(self, attempt: int, response: httpx.Response | None) -> float | None:
+        """Seconds to wait before retry number `attempt + 1`; None: do not retry."""
         if response is not None:
             after = retry_after(response)
             if after is not None:
-                return min(after, self.max_retry_after)
+                return after if after <= self.max_retry_after else None
         ceiling = min(self.max_delay, self.initial_delay * (2**attempt))
         return random.uniform(ceiling / 2, ceiling)
 
     def should_retry(
-        self, op: Operation[Any], attempt: int, status: int | None
+        self,
+        op: Operation[Any],
+        attempt: int,
+        status: int | None,
+        *,
+        sent: bool = True,
     ) -> bool:
-        if attempt >= self.max_retries or not (
-            op.idempotent or self.retry_non_idempotent
-        ):
+        if attempt >= self.max_retries:
+            return False
+        if sent and not (op.idempotent or self.retry_non_idempotent):
             return False
         return status is None or status in RETRY_STATUSES
 
@@ -685,6 +756,9 @@ class _Secret:
 
     __str__ = __repr__
 
+    def __reduce__(self) -> Any:
+        raise TypeError("the API key cannot be pickled")
+
 
 class Page(Protocol[T_co]):
     """A page of a paginated list: its items, and the URL of the next page."""
@@ -693,10 +767,7 @@ class Page(Protocol[T_co]):
     def results(self) -> typing.Sequence[T_co]: ...
 
     @property
-    def next(self) -> str | None: ...
-
-
-PageT = TypeVar("PageT", bound=Page[Any])
+    def next(self) -> str | None | Unset: ...
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -722,6 +793,9 @@ class ApiResponse(Generic[T]):
     def text(self) -> str:
         return self.http.text
 
+    def json(self) -> Any:
+        return self.http.json()
+
     @property
     def parsed(self) -> T:
         return self._parse()
@@ -731,6 +805,9 @@ class ApiResponse(Generic[T]):
 _RAW: contextvars.ContextVar[list[Any] | None] = contextvars.ContextVar(
     "_RAW", default=None
 )
+
+# The request that follows a `next` link (no parameters, no deprecation).
+_FOLLOW: Operation[Any] = Operation("follow", "GET", "")
 
 
 # --- clients --------------------------------------------------------------
@@ -744,16 +821,19 @@ class _BaseClient:
     # (location, name, prefix): how the API key travels.
     _auth: ClassVar[tuple[str, str, str]] = ("header", "Authorization", "Bearer ")
 
+    _http: Any
+    _owns_http: bool
+
     def __init__(
         self,
         *,
-        base_url: str | None = None,
-        api_key: str | None = None,
-        timeout: float = 30.0,
-        max_retries: int = 2,
-        deadline: float | None = None,
-        headers: Mapping[str, str] | None = None,
-        retry: RetryPolicy | None = None,
+        base_url: str | None,
+        api_key: str | None,
+        timeout: float,
+        max_retries: int,
+        deadline: float | None,
+        headers: Mapping[str, str] | None,
+        retry: RetryPolicy | None,
     ) -> None:
         key = (
             api_key
@@ -770,21 +850,41 @@ class _BaseClient:
     def __repr__(self) -> str:
         return f"{type(self).__name__}(base_url={self.base_url!r})"
 
-    def _settings(self, **changes: Any) -> dict[str, Any]:
-        settings: dict[str, Any] = {
-            "base_url": self.base_url,
-            "api_key": self._api_key.reveal() if self._api_key else None,
-            "timeout": self.timeout,
-            "deadline": self.deadline,
-            "headers": self.headers,
-            "retry": self.retry,
-        }
-        if "max_retries" in changes:
-            changes["retry"] = dataclasses.replace(
-                self.retry, max_retries=changes.pop("max_retries")
-            )
-        settings.update(changes)
-        return settings
+    def with_options(
+        self,
+        *,
+        base_url: str | Unset = UNSET,
+        api_key: str | None | Unset = UNSET,
+        timeout: float | Unset = UNSET,
+        max_retries: int | Unset = UNSET,
+        deadline: float | None | Unset = UNSET,
+        headers: Mapping[str, str] | Unset = UNSET,
+        retry: RetryPolicy | Unset = UNSET,
+    ) -> Self:
+        """A copy with some settings changed, sharing this client's connections.
+
+        `headers` are added to the current ones. Closing the copy does not
+        close the original's connection pool.
+        """
+        import copy
+
+        clone = copy.copy(self)
+        clone._owns_http = False
+        if not isinstance(base_url, Unset):
+            clone.base_url = base_url.rstrip("/")
+        if not isinstance(api_key, Unset):
+            clone._api_key = _Secret(api_key) if api_key else None
+        if not isinstance(timeout, Unset):
+            clone.timeout = timeout
+        if not isinstance(retry, Unset):
+            clone.retry = retry
+        if not isinstance(max_retries, Unset):
+            clone.retry = dataclasses.replace(clone.retry, max_retries=max_retries)
+        if not isinstance(deadline, Unset):
+            clone.deadline = deadline
+        if not isinstance(headers, Unset):
+            clone.headers = {**self.headers, **headers}
+        return clone
 
     def _build(
         self,
@@ -793,7 +893,7 @@ class _BaseClient:
         options: RequestOptions | None,
     ) -> dict[str, Any]:
         if op.deprecated:
-            warnings.warn(f"{op.name} is deprecated", DeprecationWarning, stacklevel=4)
+            _warn_deprecated(op)
         prepared = prepare(op, args)
         headers = {"Accept": "application/json", **self.headers, **prepared.headers}
         if options is not None and options.headers:
@@ -826,6 +926,27 @@ class _BaseClient:
             request["files"] = prepared.files
         return request
 
+    def _follow(self, url: str, options: RequestOptions | None) -> dict[str, Any]:
+        """The request for a `next` link: relative links resolve against the base
+        URL, and a link to another origin is rebased onto ours, so that the API
+        key is never sent to a host the user did not choose."""
+        from urllib.parse import parse_qsl, urljoin, urlsplit, urlunsplit
+
+        request = self._build(_FOLLOW, {}, options)
+        base = urlsplit(self.base_url)
+        target = urlsplit(urljoin(self.base_url + "/", url))
+        if (target.scheme, target.netloc) != (base.scheme, base.netloc):
+            target = target._replace(scheme=base.scheme, netloc=base.netloc)
+        location, name, _ = self._auth
+        query = [
+            (k, v)
+            for k, v in parse_qsl(target.query, keep_blank_values=True)
+            if not (location == "query" and k == name)
+        ]
+        request["url"] = urlunsplit(target._replace(query="", fragment=""))
+        request["params"] = query + request["params"]
+        return request
+
     def _limits(
         self, options: RequestOptions | None
     ) -> tuple[float, RetryPolicy, float | None]:
@@ -847,6 +968,24 @@ class _BaseClient:
         )
 
 
+def _warn_deprecated(op: Operation[Any]) -> None:
+    # Point the warning at the first frame outside this package, however the
+    # call came in (directly, or through `raw`, `paginate` or `csv`).
+    import sys
+
+    package = __name__.rpartition(".")[0]
+    level = 2
+    if package:
+        frame = sys._getframe(0)
+        level = 1
+        while frame.f_back is not None and frame.f_globals.get(
+            "__name__", ""
+        ).startswith(package + "."):
+            frame = frame.f_back
+            level += 1
+    warnings.warn(f"{op.name} is deprecated", DeprecationWarning, stacklevel=level)
+
+
 def _remaining(deadline_at: float | None, timeout: float) -> float:
     if deadline_at is None:
         return timeout
@@ -854,6 +993,38 @@ def _remaining(deadline_at: float | None, timeout: float) -> float:
     if left <= 0:
         raise ApiTimeoutError("the deadline for this call passed")
     return min(timeout, left)
+
+
+def _retry_delay(
+    op: Operation[Any],
+    retry: RetryPolicy,
+    attempt: int,
+    deadline_at: float | None,
+    response: httpx.Response | None,
+    failure: ApiConnectionError | None,
+    sent: bool,
+) -> float | None:
+    """Seconds to wait before the next attempt, or None to stop trying."""
+    status = response.status_code if response is not None else None
+    if not retry.should_retry(op, attempt, status, sent=sent):
+        return None
+    delay = retry.delay(attempt, response)
+    if delay is None:
+        return None
+    if deadline_at is not None and time.monotonic() + delay >= deadline_at:
+        return None
+    import logging
+
+    reason = f"HTTP {status}" if failure is None else type(failure).__name__
+    logging.getLogger(__name__.rpartition(".")[0] or __name__).info(
+        "%s: %s; retry %d of %d in %.2fs",
+        op.name,
+        reason,
+        attempt + 1,
+        retry.max_retries,
+        delay,
+    )
+    return delay
 
 
 def _finish(op: Operation[T], response: httpx.Response) -> T:
@@ -870,7 +1041,48 @@ def _finish(op: Operation[T], response: httpx.Response) -> T:
     try:
         return parse(op, response)
     except DecodeError as error:
-        raise ResponseDecodeError(str(error)) from None
+        raise ResponseDecodeError(str(error), response=response) from None
+
+
+def _options_in(kwargs: Mapping[str, object]) -> RequestOptions | None:
+    options = kwargs.get("options")
+    return options if isinstance(options, RequestOptions) else None
+
+
+def _next_link(page: Any, seen: set[str]) -> str | None:
+    """The page's `next` URL, or None at the end (null, empty, absent or a loop)."""
+    link = getattr(page, "next", None)
+    if not isinstance(link, str) or not link or link in seen:
+        return None
+    seen.add(link)
+    return link
+
+
+def _csv_arguments(
+    method: Callable[..., Any], kwargs: Mapping[str, Any]
+) -> dict[str, Any]:
+    """The keyword arguments of `method` asking for CSV: `format=csv`, `Accept: text/csv`."""
+    op = _operation_of(method)
+    if not op.csv:
+        raise TypeError(f"{op.name} has no CSV form")
+    arguments = dict(kwargs)
+    for param in op.params:
+        if param.wire == "format" and param.location == "query":
+            arguments[param.name] = "csv"
+    options = arguments.get("options") or RequestOptions()
+    arguments["options"] = dataclasses.replace(
+        options, headers={**(options.headers or {}), "Accept": "text/csv"}
+    )
+    return arguments
+
+
+def _csv_text(op: Operation[Any], response: httpx.Response) -> str:
+    if "csv" not in response.headers.get("content-type", ""):
+        raise ResponseDecodeError(
+            f"{op.name}: expected text/csv, got {response.headers.get('content-type') or 'no content type'}",
+            response=response,
+        )
+    return response.text
 
 
 class SyncClient(_BaseClient):
@@ -879,25 +1091,40 @@ class SyncClient(_BaseClient):
     def __init__(
         self,
         *,
+        base_url: str | None = None,
+        api_key: str | None = None,
+        timeout: float = 30.0,
+        max_retries: int = 2,
+        deadline: float | None = None,
+        headers: Mapping[str, str] | None = None,
+        retry: RetryPolicy | None = None,
         http_client: httpx.Client | None = None,
         transport: httpx.BaseTransport | None = None,
-        sleep: Callable[[float], None] = time.sleep,
-        **settings: Any,
+        sleep: Callable[[float], None] | None = None,
     ) -> None:
-        super().__init__(**settings)
+        """Configure the client; nothing is sent until the first call.
+
+        `api_key` defaults to the environment variable the package documents.
+        `timeout` is per attempt, `deadline` across all attempts of one call
+        (seconds). Pass `http_client` to share your own `httpx.Client` (it is
+        not closed by `close()`), or `transport` to replace the network.
+        """
+        super().__init__(
+            base_url=base_url,
+            api_key=api_key,
+            timeout=timeout,
+            max_retries=max_retries,
+            deadline=deadline,
+            headers=headers,
+            retry=retry,
+        )
         import httpx
 
         self._owns_http = http_client is None
-        self._http = http_client or httpx.Client(
+        self._http: httpx.Client = http_client or httpx.Client(
             transport=transport, follow_redirects=True
         )
-        self._sleep = sleep
-
-    def with_options(self, **changes: Any) -> Self:
-        """A copy with some settings changed, sharing the connection pool."""
-        return type(self)(
-            http_client=self._http, sleep=self._sleep, **self._settings(**changes)
-        )
+        self._sleep = sleep or time.sleep
 
     def __enter__(self) -> Self:
         return self
@@ -920,28 +1147,24 @@ class SyncClient(_BaseClient):
         timeout, retry, deadline_at = self._limits(options)
         attempt = 0
         while True:
+            response: httpx.Response | None = None
+            failure: ApiConnectionError | None = None
+            sent = True
             try:
                 response = self._http.request(
                     **request, timeout=_remaining(deadline_at, timeout)
                 )
-            except httpx.TimeoutException as error:
-                failure: ApiConnectionError = ApiTimeoutError(
-                    f"{op.name}: timed out", request=error.request
-                )
-                response = None
             except httpx.TransportError as error:
-                failure = ApiConnectionError(
-                    f"{op.name}: {type(error).__name__}: {error}", request=error.request
+                sent = not isinstance(error, httpx.ConnectError | httpx.ConnectTimeout)
+                failure = _transport_failure(
+                    op, error, isinstance(error, httpx.TimeoutException)
                 )
-                response = None
-            status = response.status_code if response is not None else None
-            if not retry.should_retry(op, attempt, status):
+            delay = _retry_delay(
+                op, retry, attempt, deadline_at, response, failure, sent
+            )
+            if delay is None:
                 if response is None:
-                    raise failure
-                return response
-            delay = retry.delay(attempt, response)
-            if deadline_at is not None and time.monotonic() + delay >= deadline_at:
-                if response is None:
+                    assert failure is not None
                     raise failure
                 return response
             if response is not None:
@@ -962,6 +1185,7 @@ class SyncClient(_BaseClient):
         self, method: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs
     ) -> ApiResponse[T]:
         """Call `method` and return the raw response; `.parsed` gives its value."""
+        op = _operation_of(method)
         captured: list[Any] = []
         token = _RAW.set(captured)
         try:
@@ -969,29 +1193,31 @@ class SyncClient(_BaseClient):
         finally:
             _RAW.reset(token)
         response: httpx.Response = captured[0]
-        op = getattr(method, "__operation__", None) or _operation_of(method)
         return ApiResponse(response, lambda: _finish(op, response))
+
+    def csv(
+        self, method: Callable[P, Any], /, *args: P.args, **kwargs: P.kwargs
+    ) -> str:
+        """Call a list `method` with `format=csv` and return the CSV text."""
+        call: Callable[..., Any] = method
+        response = self.raw(call, *args, **_csv_arguments(method, kwargs))
+        return _csv_text(_operation_of(method), response.http)
 
     def paginate(
         self, method: Callable[P, Page[T]], /, *args: P.args, **kwargs: P.kwargs
     ) -> Iterator[T]:
-        """Every item of a paginated list, fetching pages lazily by following `next`."""
-        page = method(*args, **kwargs)
-        page_type = type(page)
+        """Every item of a paginated list, fetched lazily page by page (`next`)."""
         op = _operation_of(method)
+        options = _options_in(kwargs)
+        page: Page[T] = method(*args, **kwargs)
+        seen: set[str] = set()
         while True:
             yield from page.results
-            if not page.next:
+            link = _next_link(page, seen)
+            if link is None:
                 return
-            response = self._send(op, self._follow(page.next), None)
-            if response.status_code >= 400:
-                raise status_error(response)
-            page = page_type.from_dict(response.json())  # type: ignore[attr-defined]
-
-    def _follow(self, url: str) -> dict[str, Any]:
-        request = self._build(Operation("follow", "GET", ""), {}, None)
-        request["url"] = url
-        return request
+            response = self._send(op, self._follow(link, options), options)
+            page = _finish(op, response)
 
 
 class AsyncClientBase(_BaseClient):
@@ -1000,27 +1226,42 @@ class AsyncClientBase(_BaseClient):
     def __init__(
         self,
         *,
+        base_url: str | None = None,
+        api_key: str | None = None,
+        timeout: float = 30.0,
+        max_retries: int = 2,
+        deadline: float | None = None,
+        headers: Mapping[str, str] | None = None,
+        retry: RetryPolicy | None = None,
         http_client: httpx.AsyncClient | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
         sleep: Callable[[float], Awaitable[None]] | None = None,
-        **settings: Any,
     ) -> None:
-        super().__init__(**settings)
+        """Configure the client; nothing is sent until the first call.
+
+        `api_key` defaults to the environment variable the package documents.
+        `timeout` is per attempt, `deadline` across all attempts of one call
+        (seconds). Pass `http_client` to share your own `httpx.AsyncClient` (it
+        is not closed by `aclose()`), or `transport` to replace the network.
+        """
+        super().__init__(
+            base_url=base_url,
+            api_key=api_key,
+            timeout=timeout,
+            max_retries=max_retries,
+            deadline=deadline,
+            headers=headers,
+            retry=retry,
+        )
         import asyncio
 
         import httpx
 
         self._owns_http = http_client is None
-        self._http = http_client or httpx.AsyncClient(
+        self._http: httpx.AsyncClient = http_client or httpx.AsyncClient(
             transport=transport, follow_redirects=True
         )
         self._sleep = sleep or asyncio.sleep
-
-    def with_options(self, **changes: Any) -> Self:
-        """A copy with some settings changed, sharing the connection pool."""
-        return type(self)(
-            http_client=self._http, sleep=self._sleep, **self._settings(**changes)
-        )
 
     async def __aenter__(self) -> Self:
         return self
@@ -1043,28 +1284,24 @@ class AsyncClientBase(_BaseClient):
         timeout, retry, deadline_at = self._limits(options)
         attempt = 0
         while True:
+            response: httpx.Response | None = None
+            failure: ApiConnectionError | None = None
+            sent = True
             try:
                 response = await self._http.request(
                     **request, timeout=_remaining(deadline_at, timeout)
                 )
-            except httpx.TimeoutException as error:
-                failure: ApiConnectionError = ApiTimeoutError(
-                    f"{op.name}: timed out", request=error.request
-                )
-                response = None
             except httpx.TransportError as error:
-                failure = ApiConnectionError(
-                    f"{op.name}: {type(error).__name__}: {error}", request=error.request
+                sent = not isinstance(error, httpx.ConnectError | httpx.ConnectTimeout)
+                failure = _transport_failure(
+                    op, error, isinstance(error, httpx.TimeoutException)
                 )
-                response = None
-            status = response.status_code if response is not None else None
-            if not retry.should_retry(op, attempt, status):
+            delay = _retry_delay(
+                op, retry, attempt, deadline_at, response, failure, sent
+            )
+            if delay is None:
                 if response is None:
-                    raise failure
-                return response
-            delay = retry.delay(attempt, response)
-            if deadline_at is not None and time.monotonic() + delay >= deadline_at:
-                if response is None:
+                    assert failure is not None
                     raise failure
                 return response
             if response is not None:
@@ -1085,6 +1322,7 @@ class AsyncClientBase(_BaseClient):
         self, method: Callable[P, Awaitable[T]], /, *args: P.args, **kwargs: P.kwargs
     ) -> ApiResponse[T]:
         """Call `method` and return the raw response; `.parsed` gives its value."""
+        op = _operation_of(method)
         captured: list[Any] = []
         token = _RAW.set(captured)
         try:
@@ -1092,8 +1330,15 @@ class AsyncClientBase(_BaseClient):
         finally:
             _RAW.reset(token)
         response: httpx.Response = captured[0]
-        op = _operation_of(method)
         return ApiResponse(response, lambda: _finish(op, response))
+
+    async def csv(
+        self, method: Callable[P, Awaitable[Any]], /, *args: P.args, **kwargs: P.kwargs
+    ) -> str:
+        """Call a list `method` with `format=csv` and return the CSV text."""
+        call: Callable[..., Awaitable[Any]] = method
+        response = await self.raw(call, *args, **_csv_arguments(method, kwargs))
+        return _csv_text(_operation_of(method), response.http)
 
     async def paginate(
         self,
@@ -1102,21 +1347,19 @@ class AsyncClientBase(_BaseClient):
         *args: P.args,
         **kwargs: P.kwargs,
     ) -> AsyncIterator[T]:
-        """Every item of a paginated list, fetching pages lazily by following `next`."""
-        page = await method(*args, **kwargs)
-        page_type = type(page)
+        """Every item of a paginated list, fetched lazily page by page (`next`)."""
         op = _operation_of(method)
+        options = _options_in(kwargs)
+        page: Page[T] = await method(*args, **kwargs)
+        seen: set[str] = set()
         while True:
             for item in page.results:
                 yield item
-            if not page.next:
+            link = _next_link(page, seen)
+            if link is None:
                 return
-            request = self._build(Operation("follow", "GET", ""), {}, None)
-            request["url"] = page.next
-            response = await self._send(op, request, None)
-            if response.status_code >= 400:
-                raise status_error(response)
-            page = page_type.from_dict(response.json())  # type: ignore[attr-defined]
+            response = await self._send(op, self._follow(link, options), options)
+            page = _finish(op, response)
 
 
 def _operation_of(method: Callable[..., Any]) -> Operation[Any]:

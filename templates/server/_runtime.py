@@ -13,6 +13,7 @@ import inspect
 import io
 import json
 import logging
+import math
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any, ClassVar, Generic, Protocol, TypeVar
 
@@ -24,7 +25,8 @@ from starlette.responses import Response
 
 logger = logging.getLogger(__name__)
 
-B = TypeVar("B")
+# Covariant: a reply whose body is one member of a documented union is that reply.
+B = TypeVar("B", covariant=True)
 
 
 class ApiModel(BaseModel):
@@ -81,15 +83,29 @@ class Scope:
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class Context:
-    """What every handler method receives besides its parameters and body."""
+    """What every handler method receives besides its parameters and body.
+
+    `operation_id` is the operation the request matched (it differs between
+    URL scopes); `handler` is the interface method serving it (the same for
+    every scope).
+    """
 
     request: Request
     principal: Principal | None
     scope: Scope | None
     operation_id: str
+    handler: str = ""
 
 
 Authenticator = Callable[[str, str], "Principal | None | Awaitable[Principal | None]"]
+"""`authenticate(scheme_name, credential)`: the principal, or None to refuse (401).
+
+It may also raise `Problem` to answer with its own error."""
+
+RateLimiter = Callable[[Context], "float | None | Awaitable[float | None]"]
+"""`rate_limit(ctx)`, called once the caller is authenticated and before the
+request is parsed: None lets the request through; a number of seconds refuses
+it with 429 and `Retry-After` (rounded up to whole seconds)."""
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -197,6 +213,22 @@ def _parse_error(detail: str, attr: str | None = None) -> Problem:
     )
 
 
+def _loads(raw: str | bytes, attr: str | None = None) -> Any:
+    """Parse JSON text; lone surrogates (legal JSON, not UTF-8) count as malformed.
+
+    I-JSON (RFC 7493) forbids them, and no UTF-8 store or wire can carry them, so
+    accepting one would only move the failure to a 500 further down.
+    """
+    try:
+        value = json.loads(raw)
+        json.dumps(value, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        raise _parse_error("lone surrogate in string", attr) from None
+    except (ValueError, RecursionError) as error:
+        raise _parse_error(str(error), attr) from None
+    return value
+
+
 _ADAPTERS: dict[Any, TypeAdapter[Any]] = {}
 
 
@@ -251,10 +283,7 @@ def _collect(route: Route, request: Request) -> dict[str, Any]:
         if raw is None:
             continue
         if spec.json:
-            try:
-                raw = json.loads(raw)
-            except ValueError as error:
-                raise _parse_error(str(error), spec.wire) from None
+            raw = _loads(raw, spec.wire)
         elif spec.object and isinstance(raw, list):
             raw = dict(zip(raw[::2], raw[1::2], strict=False))
         values[spec.wire] = raw
@@ -279,10 +308,7 @@ async def _read_body(route: Route, request: Request) -> Any:
                 "unsupported_media_type",
                 f'Unsupported media type "{shown}" in request.',
             )
-        try:
-            return json.loads(raw)
-        except ValueError as error:
-            raise _parse_error(str(error)) from None
+        return _loads(raw)
     if route.body in ("form", "multipart"):
         expected = (
             "application/x-www-form-urlencoded"
@@ -489,11 +515,56 @@ def _reply_response(route: Route, request: Request, reply: Any) -> Response:
 # --- the application ------------------------------------------------------
 
 
+def throttled(seconds: float) -> Problem:
+    """429 in PostHog's words (DRF throttling), with `Retry-After` in whole seconds."""
+    wait = max(1, math.ceil(seconds))
+    return Problem(
+        429,
+        "throttled_error",
+        "throttled",
+        f"Request was throttled. Expected available in {wait} seconds.",
+        headers={"Retry-After": str(wait)},
+    )
+
+
+def server_statuses(route: Route, *, rate_limited: bool = False) -> set[int]:
+    """The statuses the runtime itself may answer on `route`, before or around the handler.
+
+    Each must be documented by the operation, so that every response the server
+    sends is in the spec; the tests of a generated server check this.
+    """
+    statuses: set[int] = set()
+    if route.security and not any(not requirement for requirement in route.security):
+        statuses.add(401)
+        if any(scopes for req in route.security for _, scopes in req):
+            statuses.add(403)
+    if rate_limited:
+        statuses.add(429)
+    if route.body is not None:
+        statuses.add(400)  # malformed JSON, a required body missing, validation
+        if route.body in ("json", "form", "multipart"):
+            statuses.add(415)
+    in_path = {spec.wire for spec in route.params if spec.location == "path"}
+
+    def can_fail(field: Any) -> bool:
+        if field.metadata or field.annotation not in (str, str | None):
+            return True
+        # A path parameter is always present once the route matched.
+        return bool(field.is_required()) and field.alias not in in_path
+
+    if any(spec.json for spec in route.params) or any(
+        can_fail(field) for field in route.params_model.model_fields.values()
+    ):
+        statuses.add(400)  # a parameter missing, malformed or out of range
+    return statuses
+
+
 def _endpoint(
     route: Route,
     handler: Any,
     schemes: Mapping[str, SecurityScheme],
     authenticate: Authenticator,
+    rate_limit: RateLimiter | None,
     problem_response: Callable[[Problem], Response],
 ) -> Callable[[Request], Awaitable[Response]]:
     method = getattr(handler, route.handler)
@@ -502,11 +573,6 @@ def _endpoint(
     async def endpoint(request: Request) -> Response:
         try:
             principal = await _authenticate(route, request, schemes, authenticate)
-            raw_params = _collect(route, request)
-            try:
-                params = route.params_model.model_validate(raw_params)
-            except ValidationError as error:
-                raise validation_problem(error) from None
             scope = None
             if route.scope is not None:
                 scope = Scope(
@@ -514,7 +580,17 @@ def _endpoint(
                     route.scope[1],
                     str(request.path_params.get(route.scope[1], "")),
                 )
-            ctx = Context(request, principal, scope, route.operation_id)
+            ctx = Context(request, principal, scope, route.operation_id, route.handler)
+            if rate_limit is not None:
+                wait = rate_limit(ctx)
+                wait = await wait if inspect.isawaitable(wait) else wait
+                if wait is not None:
+                    raise throttled(wait)
+            raw_params = _collect(route, request)
+            try:
+                params = route.params_model.model_validate(raw_params)
+            except ValidationError as error:
+                raise validation_problem(error) from None
             if wants_body:
                 raw_body = await _read_body(route, request)
                 body = None
@@ -543,8 +619,13 @@ def build_app(
     version: str,
     spec_json: str,
     error_body: ErrorBodyFactory = error_body,
+    rate_limit: RateLimiter | None = None,
 ) -> FastAPI:
-    """A FastAPI app serving `routes` with `handler`; FastAPI's own schema is off."""
+    """A FastAPI app serving `routes` with `handler`; FastAPI's own schema is off.
+
+    A trailing slash is optional, as on PostHog (Django's `/?` routes): a route
+    documented as `/x/` also answers `/x`, without a redirect.
+    """
     by_name = {scheme.name: scheme for scheme in schemes}
 
     def problem_response(problem: Problem) -> Response:
@@ -560,11 +641,14 @@ def build_app(
         title=title, version=version, openapi_url=None, docs_url=None, redoc_url=None
     )
     for route in routes:
-        app.router.add_route(
-            route.path,
-            _endpoint(route, handler, by_name, authenticate, problem_response),
-            methods=[route.method],
+        endpoint = _endpoint(
+            route, handler, by_name, authenticate, rate_limit, problem_response
         )
+        app.router.add_route(route.path, endpoint, methods=[route.method])
+        if route.path.endswith("/") and route.path != "/":
+            app.router.add_route(
+                route.path.rstrip("/"), endpoint, methods=[route.method]
+            )
 
     async def openapi(request: Request) -> Response:
         return Response(spec_json, media_type="application/json")
@@ -579,6 +663,7 @@ def build_app(
                 "invalid_request",
                 "method_not_allowed",
                 f'Method "{request.method}" not allowed.',
+                headers=error.headers,
             )
         elif error.status_code == 404:
             problem = Problem(404, "invalid_request", "not_found", "Not found.")
