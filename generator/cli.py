@@ -10,7 +10,6 @@ Exit status: 0 success, 1 spec errors or drift, 2 usage errors.
 from __future__ import annotations
 
 import argparse
-import hashlib
 import os
 import sys
 import time
@@ -19,9 +18,10 @@ from collections.abc import Sequence
 from typing import Any
 
 from . import diagnostics as diag
-from .format import Cache
-from .pipeline import Options, check_spec, fingerprint, run
-from .write import diff, foreign_files, read_tree, write
+from .cache import Cache, cache_path, fingerprint, record, unchanged
+
+# The stages are imported only past the unchanged-run check: an up-to-date
+# `make generate` should cost little more than starting Python.
 
 
 def _config() -> dict[str, Any]:
@@ -90,6 +90,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         str(config.get("spec", ""))
     )
     if args.command == "validate":
+        from .pipeline import Options, check_spec
+
         result = check_spec(Options(spec=spec, strict=args.strict))
         _report(result.diagnostics)
         if diag.has_errors(result.diagnostics, strict=args.strict):
@@ -97,27 +99,31 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"{spec}: valid ({_elapsed(started)})", file=sys.stderr)
         return 0
     out = args.out or config.get("out") or "generated"
-    options = Options(
-        spec=spec,
-        client_package=args.client_package
+    settings = {
+        "spec": spec,
+        "client_package": args.client_package
         or (config.get("client_package", "") if default_spec else ""),
-        server_package=args.server_package
+        "server_package": args.server_package
         or (config.get("server_package", "") if default_spec else ""),
-        only=args.only,
-        api_key_env=str(config.get("api_key_env", "")) if default_spec else "",
-        strict=args.strict,
-        jobs=max(1, args.jobs),
-    )
-    cache_path = None if args.no_cache else _cache_path(args.cache_dir, out)
-    cache = Cache.load(cache_path) if cache_path else None
-    key = fingerprint(options) if cache is not None else ""
-    if cache is not None and _unchanged(cache, key, out):
+        "only": args.only,
+        "api_key_env": str(config.get("api_key_env", "")) if default_spec else "",
+        "strict": args.strict,
+    }
+    path = None if args.no_cache else cache_path(args.cache_dir, out)
+    cache = Cache.load(path) if path else None
+    key = fingerprint(sorted(settings.items())) if cache is not None else ""
+    if cache is not None and unchanged(cache, key, out):
+        count = len(cache.run["files"])
         print(
-            f"{_summary(args.command, len(cache.run['files']), 0)} in {_elapsed(started)} (nothing changed)",
+            f"{_summary(args.command, count, 0)} in {_elapsed(started)} (nothing changed)",
             file=sys.stderr,
         )
         return 0
-    result = run(options, cache)
+
+    from .pipeline import Options, run
+    from .write import diff, foreign_files, write
+
+    result = run(Options(**settings, jobs=max(1, args.jobs)), cache)
     _report(result.diagnostics)
     if result.files is None:
         return 1
@@ -137,56 +143,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         changed = 0
     else:
         changed = write(out, result.files).changed
-    if cache is not None and cache_path is not None:
-        cache.run = {
-            "key": key,
-            "spec_files": result.spec_files,
-            "files": {
-                p: hashlib.sha256(t.encode()).hexdigest()
-                for p, t in result.files.items()
-            },
-        }
-        cache.save(cache_path)
+    if cache is not None and path is not None:
+        record(cache, key, result.spec_files, result.files)
+        cache.save(path)
     print(
         f"{_summary(args.command, len(result.files), changed)} in {_elapsed(started)}",
         file=sys.stderr,
     )
     return 0
-
-
-def _unchanged(cache: Cache, key: str, out: str) -> bool:
-    """True when the last run had the same inputs and its output is still on disk, byte for byte."""
-    run_info = cache.run
-    if not run_info or run_info.get("key") != key:
-        return False
-    for path, digest in run_info.get("spec_files", {}).items():
-        try:
-            with open(path, "rb") as handle:
-                if hashlib.sha256(handle.read()).hexdigest() != digest:
-                    return False
-        except OSError:
-            return False
-    expected: dict[str, str] = run_info.get("files", {})
-    on_disk: dict[str, bytes] = {}
-    for package in sorted({p.split("/", 1)[0] for p in expected}):
-        on_disk.update(read_tree(out, package))
-    if set(on_disk) != set(expected):
-        return False
-    return all(hashlib.sha256(on_disk[p]).hexdigest() == d for p, d in expected.items())
-
-
-def _cache_path(cache_dir: str | None, out: str) -> str:
-    base = (
-        cache_dir
-        or os.environ.get("GENERATOR_CACHE_DIR")
-        or os.path.join(
-            os.environ.get("XDG_CACHE_HOME")
-            or os.path.join(os.path.expanduser("~"), ".cache"),
-            "persons-generator",
-        )
-    )
-    name = hashlib.sha256(os.path.abspath(out).encode()).hexdigest()[:20]
-    return os.path.join(base, f"{name}.json")
 
 
 def _report(problems: list[diag.Diagnostic]) -> None:

@@ -10,57 +10,14 @@ blocks give the file black itself would give; the tests hold us to that.
 from __future__ import annotations
 
 import hashlib
-import json
-import os
 import textwrap
 from collections.abc import Iterable
-from dataclasses import dataclass, field
-from typing import Any
 
-from .render import CUT, Rendered
+from .cache import LINE_LENGTH, Cache
+from .markers import CUT
+from .render import Rendered
 
-LINE_LENGTH = 88
-TARGET = "py311"
 PARALLEL_THRESHOLD = 150_000  # bytes of unformatted code worth a process pool
-
-
-def black_version() -> str:
-    from importlib.metadata import version
-
-    return version("black")
-
-
-def mode_key() -> str:
-    return f"black={black_version()};line_length={LINE_LENGTH};target={TARGET}"
-
-
-@dataclass
-class Cache:
-    """Formatted blocks by the hash of their unformatted text, plus the last run's manifest."""
-
-    chunks: dict[str, str] = field(default_factory=dict)
-    used: set[str] = field(default_factory=set)
-    run: dict[str, Any] = field(default_factory=dict)
-
-    @classmethod
-    def load(cls, path: str) -> Cache:
-        try:
-            with open(path, encoding="utf-8") as handle:
-                data = json.load(handle)
-            if data.get("mode") != mode_key():
-                return cls()
-            return cls(dict(data.get("chunks", {})), set(), dict(data.get("run", {})))
-        except (OSError, ValueError, AttributeError, TypeError):
-            return cls()  # a missing or corrupt cache is an empty one
-
-    def save(self, path: str) -> None:
-        kept = {k: v for k, v in self.chunks.items() if k in self.used}
-        data = {"mode": mode_key(), "chunks": kept, "run": self.run}
-        os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
-        temporary = f"{path}.{os.getpid()}.tmp"
-        with open(temporary, "w", encoding="utf-8") as handle:
-            json.dump(data, handle)
-        os.replace(temporary, path)
 
 
 def _key(indent: int, text: str) -> str:

@@ -10,14 +10,13 @@ import hashlib
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from importlib.metadata import version
-from pathlib import Path
 
 from . import build as build_stage
 from . import diagnostics as diag
-from .format import Cache, format_files
+from .cache import Cache
+from .format import format_files
 from .load import Spec, load
-from .render import TEMPLATES, RenderOptions, render
+from .render import RenderOptions, render
 from .validate import validate
 
 
@@ -134,28 +133,3 @@ def _run_job() -> list[diag.Diagnostic]:
 
 def _sorted(problems: list[diag.Diagnostic]) -> list[diag.Diagnostic]:
     return sorted(dict.fromkeys(problems), key=lambda d: d.sort_key)
-
-
-def fingerprint(options: Options) -> str:
-    """Everything besides the spec that decides the output: our code, templates, pins, options."""
-    digest = hashlib.sha256()
-    here = Path(__file__).resolve().parent
-    for path in sorted([*here.glob("*.py"), *TEMPLATES.rglob("*")]):
-        if path.is_file():
-            digest.update(
-                str(path.relative_to(here.parent)).encode() + b"\0" + path.read_bytes()
-            )
-    for package in ("black", "jinja2", "pyyaml"):
-        digest.update(f"{package}={version(package)}".encode())
-    digest.update(
-        repr(
-            (
-                options.client_package,
-                options.server_package,
-                options.only,
-                options.api_key_env,
-                options.strict,
-            )
-        ).encode()
-    )
-    return digest.hexdigest()

@@ -14,7 +14,7 @@ import shutil
 from dataclasses import dataclass
 
 from .diagnostics import Diagnostic
-from .render import HEADER_MARK
+from .markers import HEADER_MARK
 
 IGNORED_DIRS = frozenset({"__pycache__", ".mypy_cache", ".pytest_cache"})
 

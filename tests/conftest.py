@@ -37,9 +37,13 @@ def run_generator(*args: str, cwd: Path = ROOT) -> tuple[int, str, str]:
 
 
 @pytest.fixture(autouse=True)
-def _isolated_cache(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+def _isolated_cache(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Tests never share or pollute the user's format cache."""
-    monkeypatch.setenv("GENERATOR_CACHE_DIR", str(tmp_path_factory.getbasetemp() / "format-cache"))
+    monkeypatch.setenv(
+        "GENERATOR_CACHE_DIR", str(tmp_path_factory.getbasetemp() / "format-cache")
+    )
 
 
 @pytest.fixture(scope="session")

@@ -21,7 +21,9 @@ def cases() -> list[Path]:
 
 
 def _spec_of(case: Path) -> Path | None:
-    return next((case / n for n in ("spec.yaml", "spec.json") if (case / n).exists()), None)
+    return next(
+        (case / n for n in ("spec.yaml", "spec.json") if (case / n).exists()), None
+    )
 
 
 def expected_output(case: Path) -> dict[str, str]:

@@ -17,13 +17,27 @@ def test_generated_matches_a_fresh_run_over_spec() -> None:
 def test_feature_case(case) -> None:  # type: ignore[no-untyped-def]
     expected = on_disk(case)
     actual = expected_output(case)
-    assert sorted(actual) == sorted(expected), "files differ; run `make golden` and review"
+    assert sorted(actual) == sorted(
+        expected
+    ), "files differ; run `make golden` and review"
     for path, text in actual.items():
-        assert text == expected[path], f"{case.name}/{path} differs; run `make golden` and review"
+        assert (
+            text == expected[path]
+        ), f"{case.name}/{path} differs; run `make golden` and review"
 
 
 def test_every_feature_the_issue_names_has_a_case() -> None:
     names = {case.name for case in cases()}
-    wanted = {"parameters", "enums", "nullable", "arrays", "nested_objects", "refs", "all_of",
-              "request_bodies", "responses", "security"}
+    wanted = {
+        "parameters",
+        "enums",
+        "nullable",
+        "arrays",
+        "nested_objects",
+        "refs",
+        "all_of",
+        "request_bodies",
+        "responses",
+        "security",
+    }
     assert wanted <= names

@@ -1,0 +1,123 @@
+"""The format cache and the run manifest: what makes an unchanged run nearly free.
+
+Formatted blocks are cached by the hash of their unformatted text, keyed by
+black's version and mode. The manifest of the last run records the inputs (spec
+files, our code and templates, pinned versions, options) and the hash of every
+output file: when all of them still match, there is nothing to do, and the
+run stops before importing any stage. Standard library only, on purpose.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from dataclasses import dataclass, field
+from importlib.metadata import version
+from pathlib import Path
+from typing import Any
+
+from .markers import TEMPLATES
+
+LINE_LENGTH = 88
+TARGET = "py311"
+
+
+def black_version() -> str:
+    return version("black")
+
+
+def mode_key() -> str:
+    return f"black={black_version()};line_length={LINE_LENGTH};target={TARGET}"
+
+
+@dataclass
+class Cache:
+    """Formatted blocks by the hash of their unformatted text, plus the last run's manifest."""
+
+    chunks: dict[str, str] = field(default_factory=dict)
+    used: set[str] = field(default_factory=set)
+    run: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def load(cls, path: str) -> Cache:
+        try:
+            with open(path, encoding="utf-8") as handle:
+                data = json.load(handle)
+            if data.get("mode") != mode_key():
+                return cls()
+            return cls(dict(data.get("chunks", {})), set(), dict(data.get("run", {})))
+        except (OSError, ValueError, AttributeError, TypeError):
+            return cls()  # a missing or corrupt cache is an empty one
+
+    def save(self, path: str) -> None:
+        kept = {k: v for k, v in self.chunks.items() if k in self.used}
+        data = {"mode": mode_key(), "chunks": kept, "run": self.run}
+        os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
+        temporary = f"{path}.{os.getpid()}.tmp"
+        with open(temporary, "w", encoding="utf-8") as handle:
+            json.dump(data, handle)
+        os.replace(temporary, path)
+
+
+def fingerprint(options: object) -> str:
+    """Everything besides the spec that decides the output: our code, templates, pins, options."""
+    digest = hashlib.sha256()
+    here = Path(__file__).resolve().parent
+    for path in sorted([*here.glob("*.py"), *TEMPLATES.rglob("*")]):
+        if path.is_file():
+            digest.update(
+                str(path.relative_to(here.parent)).encode() + b"\0" + path.read_bytes()
+            )
+    for package in ("black", "jinja2", "pyyaml"):
+        digest.update(f"{package}={version(package)}".encode())
+    digest.update(repr(options).encode())
+    return digest.hexdigest()
+
+
+def unchanged(cache: Cache, key: str, out: str) -> bool:
+    """The last run had these inputs, and its output is still on disk byte for byte."""
+    from .write import read_tree
+
+    run = cache.run
+    if not run or run.get("key") != key:
+        return False
+    for path, digest in run.get("spec_files", {}).items():
+        try:
+            with open(path, "rb") as handle:
+                if hashlib.sha256(handle.read()).hexdigest() != digest:
+                    return False
+        except OSError:
+            return False
+    expected: dict[str, str] = run.get("files", {})
+    on_disk: dict[str, bytes] = {}
+    for package in sorted({p.split("/", 1)[0] for p in expected}):
+        on_disk.update(read_tree(out, package))
+    if set(on_disk) != set(expected):
+        return False
+    return all(hashlib.sha256(on_disk[p]).hexdigest() == d for p, d in expected.items())
+
+
+def record(
+    cache: Cache, key: str, spec_files: dict[str, str], files: dict[str, str]
+) -> None:
+    cache.run = {
+        "key": key,
+        "spec_files": spec_files,
+        "files": {p: hashlib.sha256(t.encode()).hexdigest() for p, t in files.items()},
+    }
+
+
+def cache_path(cache_dir: str | None, out: str) -> str:
+    """One cache file per output folder, under the user's cache directory."""
+    base = (
+        cache_dir
+        or os.environ.get("GENERATOR_CACHE_DIR")
+        or os.path.join(
+            os.environ.get("XDG_CACHE_HOME")
+            or os.path.join(os.path.expanduser("~"), ".cache"),
+            "persons-generator",
+        )
+    )
+    name = hashlib.sha256(os.path.abspath(out).encode()).hexdigest()[:20]
+    return os.path.join(base, f"{name}.json")
