@@ -69,9 +69,8 @@ class _OpenEnumMixin:
         return member
 
 
-class OpenEnum(
-    _OpenEnumMixin, str, enum.Enum
-):  # noqa: UP042 - StrEnum breaks _missing_
+# Not StrEnum: its `_missing_` handling would refuse unknown values.
+class OpenEnum(_OpenEnumMixin, str, enum.Enum):  # noqa: UP042
     """A string enum that keeps unknown values."""
 
     def __str__(self) -> str:

@@ -1,0 +1,262 @@
+"""Forward-compatible models and parameter encoding."""
+
+from __future__ import annotations
+
+import datetime
+import json
+from collections.abc import Callable
+from typing import Any
+
+import httpx
+import pytest
+from persons_client import UNSET, Client, ResponseDecodeError, Unset
+from persons_client._runtime import DecodeError, Operation, Param, prepare
+from persons_client.models import (
+    EnvironmentsPersonsDeletionStatusListStatus,
+    ErrorResponse,
+    PaginatedPersonList,
+    PersonListItem,
+    PersonListItemType,
+    PersonRecord,
+    PersonUpdateRequest,
+    PropertyFilter,
+    PropertyFilterOperator,
+    PropertyFilterType,
+)
+
+from .conftest import FakeServer, json_response, person
+
+MakeClient = Callable[..., Client]
+
+
+# --- models -------------------------------------------------------------------
+
+
+def test_unknown_fields_are_kept_and_sent_back() -> None:
+    item = PersonListItem.from_dict(
+        person(1, new_field={"nested": [1, 2]}, another=None)
+    )
+    assert item.additional_properties == {
+        "new_field": {"nested": [1, 2]},
+        "another": None,
+    }
+    assert item["new_field"] == {"nested": [1, 2]} and item["uuid"] == item.uuid_
+    assert item.to_dict()["new_field"] == {"nested": [1, 2]}
+    assert "another" in item.to_dict()
+    assert PersonListItem.from_dict(item.to_dict()) == item
+
+
+def test_unknown_enum_values_are_accepted() -> None:
+    item = PersonListItem.from_dict(person(1, type="group"))
+    assert isinstance(item.type_, PersonListItemType)
+    assert item.type_.value == "group" and item.type_.name == "UNKNOWN_group"
+    assert item.type_ == "group" and str(item.type_) == "group"
+    assert item.to_dict()["type"] == "group"
+    assert PersonListItemType("person") is PersonListItemType.PERSON
+
+
+def test_null_and_missing_are_distinct() -> None:
+    missing = PersonListItem.from_dict(person(1))
+    null = PersonListItem.from_dict(person(1, last_seen_at=None))
+    present = PersonListItem.from_dict(
+        person(1, last_seen_at="2024-06-01T10:00:00+00:00")
+    )
+    assert missing.last_seen_at is UNSET and isinstance(missing.last_seen_at, Unset)
+    assert not missing.last_seen_at and repr(missing.last_seen_at) == "UNSET"
+    assert null.last_seen_at is None
+    assert present.last_seen_at == datetime.datetime(
+        2024, 6, 1, 10, tzinfo=datetime.UTC
+    )
+    assert "last_seen_at" not in missing.to_dict()
+    assert null.to_dict()["last_seen_at"] is None
+    assert present.to_dict()["last_seen_at"] == "2024-06-01T10:00:00+00:00"
+
+
+def test_required_fields() -> None:
+    # A required nullable field left out reads as null; a required field does not.
+    page = PaginatedPersonList.from_dict({"results": []})
+    assert page.next is None and page.previous is None and page.count is UNSET
+    with pytest.raises(DecodeError, match="PaginatedPersonList"):
+        PaginatedPersonList.from_dict({"next": None})
+    with pytest.raises(DecodeError, match="expected an object"):
+        PersonRecord.from_dict([])  # type: ignore[arg-type]
+    with pytest.raises(DecodeError, match="expected array"):
+        PaginatedPersonList.from_dict({"results": {}, "next": None, "previous": None})
+
+
+def test_server_values_are_kept_when_they_do_not_parse() -> None:
+    item = PersonListItem.from_dict(person(1, created_at="yesterday"))
+    assert item.created_at == "yesterday"  # type: ignore[comparison-overlap]
+
+
+def test_error_model() -> None:
+    error = ErrorResponse.from_dict(
+        {
+            "type": "validation_error",
+            "code": "required",
+            "detail": "x",
+            "attr": None,
+            "extra": {"a": 1},
+        }
+    )
+    assert (error.type_, error.attr, error.additional_properties) == (
+        "validation_error",
+        None,
+        {"extra": {"a": 1}},
+    )
+
+
+def test_bodies_omit_unset_and_keep_null(make_client: MakeClient) -> None:
+    server = FakeServer(0)
+    server.script = [httpx.Response(202)]
+    client = make_client(server)
+    body = PersonUpdateRequest(
+        properties={"plan": "pro", "gone": None, "when": datetime.date(2024, 1, 2)}
+    )
+    assert client.persons_partial_update(project_id="1", id="9", body=body) is None
+    request = server.requests[0]
+    assert (
+        request.method == "PATCH" and request.url.path == "/api/projects/1/persons/9/"
+    )
+    assert request.headers["content-type"] == "application/json"
+    assert json.loads(request.content) == {
+        "properties": {"plan": "pro", "gone": None, "when": "2024-01-02"}
+    }
+
+
+# --- parameters -----------------------------------------------------------------
+
+
+def test_properties_filter_is_json(make_client: MakeClient) -> None:
+    server = FakeServer(0)
+    filters = [
+        PropertyFilter(
+            key="email",
+            value="@posthog.com",
+            operator=PropertyFilterOperator.ICONTAINS,
+            type_=PropertyFilterType.PERSON,
+        ),
+        PropertyFilter(
+            key="plan", value=["pro", "team"], operator=PropertyFilterOperator.IN
+        ),
+        PropertyFilter(key="age", value=30, operator=PropertyFilterOperator.GT),
+        PropertyFilter(
+            key="deleted", value=None, operator=PropertyFilterOperator.IS_NOT_SET
+        ),
+        PropertyFilter(key="beta"),
+    ]
+    make_client(server).persons_list(
+        project_id="1", properties=filters, email="a@b.c", include_total=True, limit=5
+    )
+    params = server.requests[0].url.params
+    assert json.loads(params["properties"]) == [
+        {
+            "key": "email",
+            "value": "@posthog.com",
+            "operator": "icontains",
+            "type": "person",
+        },
+        {"key": "plan", "value": ["pro", "team"], "operator": "in"},
+        {"key": "age", "value": 30, "operator": "gt"},
+        {"key": "deleted", "value": None, "operator": "is_not_set"},
+        {"key": "beta"},
+    ]
+    assert (params["email"], params["include_total"], params["limit"]) == (
+        "a@b.c",
+        "true",
+        "5",
+    )
+    assert "distinct_id" not in params and "offset" not in params
+
+
+def test_enum_parameters(make_client: MakeClient) -> None:
+    server = FakeServer(0)
+    server.script = [
+        json_response(200, {"results": [], "next": None, "previous": None, "count": 0})
+    ]
+    make_client(server).persons_deletion_status_list(
+        project_id="1", status=EnvironmentsPersonsDeletionStatusListStatus("pending")
+    )
+    assert server.requests[0].url.params["status"] == "pending"
+
+
+def test_path_parameters_are_quoted(make_client: MakeClient) -> None:
+    server = FakeServer(0)
+    server.script = [httpx.Response(202)]
+    make_client(server).persons_destroy(
+        project_id="1", id="a/b c?d", delete_events=True
+    )
+    assert (
+        server.requests[0].url.raw_path
+        == b"/api/projects/1/persons/a%2Fb%20c%3Fd/?delete_events=true"
+    )
+
+
+OP: Operation[Any] = Operation(
+    "op",
+    "GET",
+    "/things/{ids}/{point}",
+    params=(
+        Param("ids", "ids", "path", "simple", False),
+        Param("point", "point", "path", "simple", True),
+        Param("tags", "tags", "query", "form", True),
+        Param("csv", "csv", "query", "form", False),
+        Param("spaced", "spaced", "query", "spaceDelimited", False),
+        Param("piped", "piped", "query", "pipeDelimited", False),
+        Param("deep", "deep", "query", "deepObject", True),
+        Param("flat", "flat", "query", "form", True),
+        Param("kinds", "kinds", "query", "form", True),
+        Param("trace", "X-Trace", "header", "simple", False),
+        Param("session", "session", "cookie", "form", False),
+        Param("nothing", "nothing", "query", "form", True),
+    ),
+)
+
+
+def test_array_and_object_styles() -> None:
+    prepared = prepare(
+        OP,
+        {
+            "ids": [1, 2],
+            "point": {"x": 1, "y": 2},
+            "tags": ["a", "b"],
+            "csv": ["a", "b"],
+            "spaced": ["a", "b"],
+            "piped": ["a", "b"],
+            "deep": {"k": "v", "n": 1},
+            "flat": {"k": "v"},
+            "kinds": [PropertyFilterOperator.EXACT, PropertyFilterOperator.IN],
+            "trace": [1, 2],
+            "session": "s1",
+            "nothing": None,
+        },
+    )
+    assert prepared.path == "/things/1%2C2/x%3D1%2Cy%3D2"
+    assert prepared.params == [
+        ("tags", "a"),
+        ("tags", "b"),
+        ("csv", "a,b"),
+        ("spaced", "a b"),
+        ("piped", "a|b"),
+        ("deep[k]", "v"),
+        ("deep[n]", "1"),
+        ("k", "v"),
+        ("kinds", "exact"),
+        ("kinds", "in"),
+    ]
+    assert prepared.headers == {"X-Trace": "1,2"}
+    assert prepared.cookies == {"session": "s1"}
+
+
+def test_unset_parameters_are_left_out() -> None:
+    prepared = prepare(OP, {"ids": 1, "point": 2, "tags": UNSET})
+    assert (prepared.path, prepared.params, prepared.headers) == ("/things/1/2", [], {})
+
+
+def test_decode_errors_reach_the_caller_typed(make_client: MakeClient) -> None:
+    server = FakeServer(0)
+    server.script = [
+        json_response(200, {"results": [{"id": "x"}], "next": None, "previous": None})
+    ]
+    with pytest.raises(ResponseDecodeError, match="PersonListItem"):
+        make_client(server).persons_list(project_id="1")
