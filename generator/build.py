@@ -82,6 +82,37 @@ class _Builder:
     ) -> None:
         self.diagnostics.append(source.diagnostic(code, message, parts, severity))
 
+    def distinct(
+        self,
+        names: naming.Namespace,
+        wanted: str,
+        wire: str,
+        seen: dict[str, str],
+        what: str,
+        source: SourceFile,
+        parts: Parts,
+    ) -> str:
+        """Claim `wanted`; when another spec name already became it, warn and suffix.
+
+        `seen` maps each Python name handed out to the spec name that got it,
+        so the message can name both; suffixes follow a fixed (sorted or spec)
+        order, so the result is deterministic.
+        """
+        name = names.claim(wanted)
+        label = f"{what} {wire!r}"
+        if name != wanted and wanted in seen:
+            self.problem(
+                "name-collision",
+                f"{label} and {seen[wanted]} both become `{wanted}` in Python; "
+                f"{label} is named `{name}`",
+                source,
+                parts,
+                "warning",
+            )
+        seen.setdefault(wanted, label)
+        seen[name] = label
+        return name
+
     def deref(self, located: _Located) -> _Located:
         """Follow `$ref`s until a value that is not one (validate rules out cycles)."""
         seen: set[tuple[str, str]] = set()
@@ -103,10 +134,19 @@ class _Builder:
         schemas = self.spec.root.data.get("components", {}).get("schemas", {})
         if not isinstance(schemas, dict):
             return
+        seen: dict[str, str] = {}
         for key in sorted(schemas):
             self.components[
                 (self.spec.root.path, pointer_of(("components", "schemas", key)))
-            ] = self.names.claim(naming.pascal(key))
+            ] = self.distinct(
+                self.names,
+                naming.pascal(key),
+                key,
+                seen,
+                "schema",
+                self.spec.root,
+                ("components", "schemas", key),
+            )
         for key in sorted(schemas):
             self.component(self.spec.root, ("components", "schemas", key), schemas[key])
 
@@ -295,18 +335,9 @@ class _Builder:
             )
         if kind == "string":
             pattern = schema.get("pattern")
-            if isinstance(pattern, str):
-                try:
-                    re.compile(pattern)
-                except (re.error, RecursionError, OverflowError):
-                    self.problem(
-                        "pattern-unsupported",
-                        f"pattern {pattern!r} is not a Python regular expression; it is not enforced",
-                        located.source,
-                        located.parts + ("pattern",),
-                        "warning",
-                    )
-                    pattern = None
+            # `validate` reports a pattern Python cannot compile; it is not enforced.
+            if isinstance(pattern, str) and not naming.is_python_regex(pattern):
+                pattern = None
             return ir.Constraints(
                 min_length=count("minLength"),
                 max_length=count("maxLength"),
@@ -394,6 +425,7 @@ class _Builder:
                 )
             description = description or _text(part.value.get("description"))
         members = naming.Namespace(naming.RESERVED_MEMBER_NAMES)
+        seen: dict[str, str] = {}
         fields = []
         # Sorted: the order of keys in a mapping carries no meaning.
         for key, (prop, _) in sorted(properties.items()):
@@ -407,7 +439,15 @@ class _Builder:
             fields.append(
                 ir.ModelField(
                     wire=key,
-                    name=members.claim(naming.member(key, fallback="field")),
+                    name=self.distinct(
+                        members,
+                        naming.member(key, fallback="field"),
+                        key,
+                        seen,
+                        "property",
+                        prop.source,
+                        prop.parts,
+                    ),
                     type=field_type,
                     required=key in required,
                     description=_text(value.get("description"))
@@ -538,6 +578,9 @@ class _OperationBuilder:
     )
     schemes: dict[str, ir.SecurityScheme] = field(default_factory=dict)
     scopes: tuple[ir.PathScope, ...] = ()
+    op_seen: dict[str, str] = field(default_factory=dict)
+    # per operation: Python parameter name -> the wire name that got it
+    param_names: dict[str, dict[str, str]] = field(default_factory=dict)
 
     def security_schemes(self) -> None:
         schemes = self.root.get("components", {}).get("securitySchemes", {})
@@ -652,7 +695,15 @@ class _OperationBuilder:
         has_default = isinstance(schema, dict) and "default" in schema
         return ir.Param(
             wire=wire,
-            name=members.claim(naming.member(wire, fallback="param")),
+            name=self.b.distinct(
+                members,
+                naming.member(wire, fallback="param"),
+                wire,
+                self.param_names.setdefault(op_name, {}),
+                f"{location} parameter",
+                resolved.source,
+                resolved.parts,
+            ),
             location=location,
             type=param_type,
             required=p.get("required") is True or location == "path",
@@ -773,7 +824,15 @@ class _OperationBuilder:
         op: dict[str, Any] = located.value
         given = op.get("operationId")
         op_id = given if isinstance(given, str) else f"{method} {path}"
-        name = self.op_names.claim(naming.member(op_id, fallback="op"))
+        name = self.b.distinct(
+            self.op_names,
+            naming.member(op_id, fallback="op"),
+            op_id,
+            self.op_seen,
+            "operation",
+            located.source,
+            located.parts + (("operationId",) if isinstance(given, str) else ()),
+        )
         members = naming.Namespace(naming.RESERVED_MEMBER_NAMES)
         merged: dict[tuple[str, str], _Located] = {}
         for owner, key in ((item, "parameters"), (located, "parameters")):

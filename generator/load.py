@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -44,11 +45,25 @@ def _json_key(key: object) -> str:
 def _construct_mapping(
     loader: yaml.SafeLoader, node: yaml.MappingNode
 ) -> dict[str, Any]:
+    explicit = len(node.value)
     loader.flatten_mapping(node)
+    # `flatten_mapping` puts merged (`<<`) entries first; only the node's own
+    # keys may not repeat each other, a merge may be overridden.
+    own_from = len(node.value) - explicit
     result: dict[str, Any] = {}
-    for key_node, value_node in node.value:
-        key = loader.construct_object(key_node, deep=True)
-        result[_json_key(key)] = loader.construct_object(value_node, deep=True)
+    own: set[str] = set()
+    for i, (key_node, value_node) in enumerate(node.value):
+        key = _json_key(loader.construct_object(key_node, deep=True))
+        if i >= own_from:
+            if key in own:
+                duplicates: list[tuple[str, int, int]] | None = getattr(
+                    loader, "duplicate_keys", None
+                )
+                if duplicates is not None:
+                    mark = key_node.start_mark
+                    duplicates.append((key, mark.line + 1, mark.column + 1))
+            own.add(key)
+        result[key] = loader.construct_object(value_node, deep=True)
     return result
 
 
@@ -160,7 +175,9 @@ class Spec:
         base = os.path.dirname(self.root.path)
         for key in sorted(self.files):
             relative = os.path.relpath(key, base).replace(os.sep, "/")
-            digest.update(relative.encode() + b"\0" + self.files[key].text.encode() + b"\0")
+            digest.update(
+                relative.encode() + b"\0" + self.files[key].text.encode() + b"\0"
+            )
         return digest.hexdigest()
 
     def resolve(
@@ -216,8 +233,13 @@ def load(path: str) -> tuple[Spec | None, list[Diagnostic]]:
     if root is None:
         return None, diagnostics
     if not isinstance(root.data, dict):
+        found = "empty" if root.data is None else f"a {type(root.data).__name__}"
         diagnostics.append(
-            root.diagnostic("spec-not-mapping", "the document must be a mapping", ())
+            root.diagnostic(
+                "spec-not-mapping",
+                f"the document must be a mapping (an OpenAPI object); it is {found}",
+                (),
+            )
         )
         return None, diagnostics
     spec = Spec(root, {root.path: root})
@@ -258,14 +280,10 @@ def _load_file(
 ) -> SourceFile | None:
     absolute = os.path.abspath(path)
     try:
-        with open(absolute, encoding="utf-8", newline="") as handle:
-            text = handle.read()
-    except (OSError, UnicodeDecodeError) as error:
-        reason = (
-            error.strerror
-            if isinstance(error, OSError) and error.strerror
-            else str(error)
-        )
+        with open(absolute, "rb") as handle:
+            raw = handle.read()
+    except OSError as error:
+        reason = error.strerror or str(error)
         if referrer is not None:
             source, parts, ref = referrer
             diagnostics.append(
@@ -275,43 +293,301 @@ def _load_file(
             )
         else:
             diagnostics.append(
-                Diagnostic(
-                    "error",
-                    "spec-unreadable",
-                    f"cannot read the spec: {reason}",
-                    display,
-                    "",
-                    1,
-                    1,
-                )
+                _at(display, "spec-unreadable", f"cannot read the spec: {reason}")
             )
         return None
     try:
-        data = yaml.load(text, Loader=_Loader)
-    except yaml.MarkedYAMLError as error:
-        mark = error.problem_mark or error.context_mark
-        line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
-        problem = error.problem or "invalid YAML"
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        before = raw[: error.start].decode("utf-8", errors="replace")
+        line = before.count("\n") + 1
+        col = len(before) - (before.rfind("\n") + 1) + 1
         diagnostics.append(
-            Diagnostic(
-                "error",
-                "yaml-syntax",
-                f"YAML syntax error: {problem}",
+            _at(
                 display,
-                "",
+                "spec-encoding",
+                f"the file is not UTF-8: byte 0x{raw[error.start]:02x} cannot be decoded",
                 line,
                 col,
             )
         )
         return None
-    except (yaml.YAMLError, RecursionError) as error:
+    if _nesting_bound(text) > _SAFE_TO_COMPOSE:
+        # Deep enough to overflow the C composer's stack: measure with the
+        # (iterative) event parser first, and refuse before composing.
+        deep = _too_deep_at(text)
+        if deep is not None:
+            diagnostics.append(_too_deep(display, *deep))
+            return None
+    if text.lstrip("\ufeff \t\r\n").startswith("{"):
+        # JSON is YAML, but YAML 1.1 has no surrogate-pair escapes ("\ud83d\ude00"):
+        # a JSON document is read as JSON.
+        count = len(diagnostics)
+        parsed = _load_json(text, display, diagnostics)
+        if parsed is not None:
+            return _checked(SourceFile(display, absolute, text, parsed[0]), diagnostics)
+        if len(diagnostics) > count:
+            return None
+    loader = _Loader(text)
+    duplicates: list[tuple[str, int, int]] = []
+    loader.duplicate_keys = duplicates
+    try:
+        data = loader.get_single_data()
+    except RecursionError:
+        diagnostics.append(_too_deep(display, *(_too_deep_at(text) or (1, 1))))
+        return None
+    except yaml.MarkedYAMLError as error:
+        mark = error.problem_mark or error.context_mark
+        line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+        problem = error.problem or "invalid YAML"
+        if "recursive" in problem:
+            diagnostics.append(
+                _at(
+                    display,
+                    "yaml-alias-cycle",
+                    "an alias refers to a node containing it; the document is not JSON data",
+                    line,
+                    col,
+                )
+            )
+        else:
+            diagnostics.append(
+                _at(display, "yaml-syntax", f"YAML syntax error: {problem}", line, col)
+            )
+        return None
+    except yaml.YAMLError as error:
+        diagnostics.append(_at(display, "yaml-syntax", f"YAML error: {error}"))
+        return None
+    finally:
+        loader.dispose()
+    source = SourceFile(display, absolute, text, data)
+    for key, line, col in duplicates:
         diagnostics.append(
-            Diagnostic(
-                "error", "yaml-syntax", f"YAML error: {error}", display, "", 1, 1
+            _at(
+                display,
+                "yaml-duplicate-key",
+                f"key {key!r} appears more than once in one mapping; the last one wins",
+                line,
+                col,
+                "warning",
             )
         )
+    return _checked(source, diagnostics)
+
+
+def _load_json(
+    text: str, display: str, diagnostics: list[Diagnostic]
+) -> tuple[Any] | None:
+    """(data,) when `text` is JSON; None, with a diagnostic when it is broken JSON
+    that YAML would not read either, or without one to let YAML try."""
+    import json
+
+    try:
+        data = json.loads(text.lstrip("\ufeff"))
+    except RecursionError:
+        diagnostics.append(_too_deep(display, 1, 1))
         return None
-    return SourceFile(display, absolute, text, data)
+    except ValueError:
+        return None  # maybe YAML flow style that is not JSON: YAML will say
+    if "\\ud" in text.lower():
+        try:
+            json.dumps(data, ensure_ascii=False).encode("utf-8")
+        except UnicodeEncodeError:
+            diagnostics.append(
+                _at(
+                    display,
+                    "spec-encoding",
+                    "a string holds a lone surrogate escape (\\ud800-\\udfff); it is not Unicode text",
+                )
+            )
+            return None
+    return (data,)
+
+
+def _checked(source: SourceFile, diagnostics: list[Diagnostic]) -> SourceFile | None:
+    """The source, unless its data is too deep, cyclic, or an alias bomb."""
+    display = source.display
+    shape = _shape_problem(source.data)
+    if shape is not None:
+        code, message, parts = shape
+        line, col = source.locate(parts)
+        # A long pointer says little more than its first steps.
+        shown = parts if len(parts) <= 6 else parts[:6]
+        diagnostics.append(_at(display, code, message, line, col, pointer=shown))
+        return None
+    return source
+
+
+def _at(
+    display: str,
+    code: str,
+    message: str,
+    line: int = 1,
+    col: int = 1,
+    severity: str = "error",
+    pointer: tuple[str | int, ...] = (),
+) -> Diagnostic:
+    return Diagnostic(
+        "warning" if severity == "warning" else "error",
+        code,
+        message,
+        display,
+        pointer_of(pointer),
+        line,
+        col,
+    )
+
+
+# Nesting deeper than this is refused: no real spec comes close (authentik,
+# 1113 operations, nests 10 deep), and recursive consumers (the validator,
+# `build`) stay far from Python's recursion limit.
+MAX_DEPTH = 128
+# Aliases may repeat at most this many containers beyond those written out.
+MAX_ALIAS_EXPANSION = 200_000
+# Below this bound on nesting, libyaml's recursive composer is safe to call.
+_SAFE_TO_COMPOSE = 4000
+_LEADING = re.compile(r"^[ \t]*(?:[-?:][ \t]+)*", re.M)
+
+
+def _nesting_bound(text: str) -> int:
+    """A cheap upper bound on how deep `text` nests: flow brackets plus block indentation."""
+    flow = text.count("[") + text.count("{")
+    if flow > _SAFE_TO_COMPOSE:
+        return flow
+    block = max((len(m) for m in _LEADING.findall(text)), default=0)
+    return flow + block + 1
+
+
+def _too_deep_at(text: str) -> tuple[int, int] | None:
+    """Where `text` first nests deeper than MAX_DEPTH, by the event parser; None if nowhere."""
+    depth = 0
+    try:
+        for event in yaml.parse(text, Loader=_BaseLoader):
+            if isinstance(event, yaml.MappingStartEvent | yaml.SequenceStartEvent):
+                depth += 1
+                if depth > MAX_DEPTH and event.start_mark is not None:
+                    return (event.start_mark.line + 1, event.start_mark.column + 1)
+            elif isinstance(event, yaml.MappingEndEvent | yaml.SequenceEndEvent):
+                depth -= 1
+    except yaml.YAMLError:
+        return None  # the loader reports the syntax error itself
+    return None
+
+
+def _too_deep(display: str, line: int, col: int) -> Diagnostic:
+    return _at(
+        display,
+        "yaml-too-deep",
+        f"the document nests more than {MAX_DEPTH} levels deep",
+        line,
+        col,
+    )
+
+
+def _shape_problem(data: Any) -> tuple[str, str, tuple[str | int, ...]] | None:
+    """Alias cycles, alias bombs and absurd depth, found in one pass over the data.
+
+    Aliases make the loaded data a graph: each container is measured once (by
+    identity), so a billion-laughs document costs what its text costs.
+    """
+    if not isinstance(data, dict | list):
+        return None
+    # id -> (height, expanded size in containers)
+    measured: dict[int, tuple[int, int]] = {}
+    open_: set[int] = set()
+    stack: list[tuple[Any, bool]] = [(data, False)]
+    while stack:
+        node, done = stack.pop()
+        key = id(node)
+        if done:
+            height, size = 1, 1
+            for child in _containers(node):
+                child_height, child_size = measured[id(child)]
+                height = max(height, child_height + 1)
+                size += child_size
+            measured[key] = (height, size)
+            open_.discard(key)
+            continue
+        if key in measured:
+            continue
+        open_.add(key)
+        stack.append((node, True))
+        for child in _containers(node):
+            if id(child) in open_:
+                return (
+                    "yaml-alias-cycle",
+                    "an alias refers to a node containing it; the document is not JSON data",
+                    _path_to(data, child),
+                )
+            if id(child) not in measured:
+                stack.append((child, False))
+    height, size = measured[id(data)]
+    if height > MAX_DEPTH:
+        return (
+            "yaml-too-deep",
+            f"the document nests more than {MAX_DEPTH} levels deep",
+            _descend(data, measured, 0, lambda h, s: h),
+        )
+    if size - len(measured) > MAX_ALIAS_EXPANSION:
+        return (
+            "yaml-alias-bomb",
+            f"aliases expand the document to {size} containers from {len(measured)}; "
+            "refusing (billion laughs)",
+            _descend(data, measured, size // 2, lambda h, s: s, relative=True),
+        )
+    return None
+
+
+def _containers(node: Any) -> list[Any]:
+    values = node.values() if isinstance(node, dict) else node
+    return [v for v in values if isinstance(v, dict | list)]
+
+
+def _items(node: Any) -> list[tuple[str | int, Any]]:
+    pairs = node.items() if isinstance(node, dict) else enumerate(node)
+    return [(k, v) for k, v in pairs if isinstance(v, dict | list)]
+
+
+def _descend(
+    data: Any,
+    measured: dict[int, tuple[int, int]],
+    limit: int,
+    metric: Any,
+    *,
+    relative: bool = False,
+) -> tuple[str | int, ...]:
+    """Follow the largest child by `metric` while it is over `limit` (or, when
+    `relative`, over half its parent): the path to where the problem is."""
+    parts: list[str | int] = []
+    node = data
+    while len(parts) < MAX_DEPTH:
+        if relative:
+            limit = metric(*measured[id(node)]) // 2
+        best = max(
+            _items(node),
+            key=lambda kv: metric(*measured[id(kv[1])]),
+            default=None,
+        )
+        if best is None or metric(*measured[id(best[1])]) <= limit:
+            break
+        parts.append(best[0])
+        node = best[1]
+    return tuple(parts)
+
+
+def _path_to(data: Any, target: Any) -> tuple[str | int, ...]:
+    """The first path (depth first) at which `target` sits; stops at alias cycles."""
+    seen: set[int] = set()
+    stack: list[tuple[Any, tuple[str | int, ...]]] = [(data, ())]
+    while stack:
+        node, parts = stack.pop()
+        if node is target:
+            return parts
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        stack.extend((child, parts + (k,)) for k, child in reversed(_items(node)))
+    return ()
 
 
 __all__ = ["Spec", "SourceFile", "load", "iter_refs", "pointer_of"]

@@ -132,6 +132,25 @@ RESERVED_MEMBER_NAMES = frozenset(
 )
 
 
+def is_python_regex(pattern: str) -> bool:
+    """Whether Python's `re` (which the generated server uses) compiles `pattern`."""
+    return regex_error(pattern) is None
+
+
+def regex_error(pattern: str) -> str | None:
+    """Why Python's `re` refuses `pattern`, or None. Quietly: `re` warns (FutureWarning)
+    about some ECMA-style classes, and warnings must not escape a pipeline stage."""
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            re.compile(pattern)
+        except (re.error, RecursionError, OverflowError) as error:
+            return " ".join(str(error).split())
+    return None
+
+
 def words(text: str) -> list[str]:
     """Split any spec name into ASCII words: `userID`, `user-id` and `user_id` agree."""
     ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()

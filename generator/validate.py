@@ -11,8 +11,9 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from .diagnostics import Diagnostic, parts_of
+from .diagnostics import Diagnostic, parts_of, pointer_of
 from .load import SourceFile, Spec, iter_refs
+from .naming import regex_error
 
 Parts = tuple[str | int, ...]
 METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
@@ -23,10 +24,27 @@ def validate(spec: Spec) -> list[Diagnostic]:
     diagnostics = check_version(spec.root)
     if diagnostics:
         return diagnostics
-    diagnostics += check_references(spec)
-    diagnostics += check_schema(spec)
-    diagnostics += check_operations(spec)
-    return diagnostics
+    references = check_references(spec)
+    ours = references + check_operations(spec) + check_schemas(spec)
+    ours += check_features(spec.root)
+    # A broken reference makes the schema validator fail in confusing ways
+    # (recursion errors, "does not exist within {...whole document...}"): our
+    # own diagnostic says it better, so the validator does not run.
+    schema = [] if references else check_schema(spec)
+    return _without_covered(schema, ours) + ours
+
+
+def _without_covered(
+    schema: list[Diagnostic], ours: list[Diagnostic]
+) -> list[Diagnostic]:
+    """Drop validator errors on a node (or an ancestor of one) that our checks explain better."""
+    explained = [d.pointer for d in ours if d.severity == "error"]
+    return [
+        d
+        for d in schema
+        if not d.pointer
+        or not any(p == d.pointer or p.startswith(d.pointer + "/") for p in explained)
+    ]
 
 
 def check_version(root: SourceFile) -> list[Diagnostic]:
@@ -51,32 +69,75 @@ def check_version(root: SourceFile) -> list[Diagnostic]:
     ]
 
 
+# Top-level keys of an OpenAPI document: a validator error whose path starts
+# elsewhere is relative to some schema, and we cannot place it precisely.
+_TOP_LEVEL = frozenset(
+    {
+        "openapi",
+        "info",
+        "servers",
+        "paths",
+        "components",
+        "security",
+        "tags",
+        "externalDocs",
+        "webhooks",
+        "jsonSchemaDialect",
+    }
+)
+# The validator's own semantic checks that ours repeat with a position.
+_REPEATED = (
+    "Operation ID ",
+    "Path parameter ",
+    "Duplicate parameter ",
+)
+_NONE_OF = re.compile(
+    r"^.* is not valid under any of the schemas listed in the '(oneOf|anyOf)' keyword$",
+    re.S,
+)
+
+
 def check_schema(spec: Spec) -> list[Diagnostic]:
-    """openapi-spec-validator, imported only here: it is the slowest import we have."""
+    """openapi-spec-validator, imported only here: it is the slowest import we have.
+
+    Its structural (JSON Schema) pass runs first; the semantic pass runs only
+    on a structurally valid document, since it may crash on a broken one.
+    """
     from openapi_spec_validator import OpenAPIV30SpecValidator, OpenAPIV31SpecValidator
+    from openapi_spec_validator.schemas import (
+        openapi_v30_schema_validator,
+        openapi_v31_schema_validator,
+    )
 
     root = spec.root
-    validator_class = (
-        OpenAPIV31SpecValidator
-        if str(root.data["openapi"]).startswith("3.1")
-        else OpenAPIV30SpecValidator
-    )
-    validator = validator_class(root.data, base_uri="file://" + root.path)
-    diagnostics: list[Diagnostic] = []
-    seen: set[tuple[str, str]] = set()
+    v31 = str(root.data["openapi"]).startswith("3.1")
+    structural = openapi_v31_schema_validator if v31 else openapi_v30_schema_validator
+    validator_class = OpenAPIV31SpecValidator if v31 else OpenAPIV30SpecValidator
     try:
-        errors = list(validator.iter_errors())
-    except Exception as error:  # the validator chokes on some broken references
+        errors = list(structural.iter_errors(root.data))
+        if not errors:
+            validator = validator_class(root.data, base_uri="file://" + root.path)
+            errors = list(validator.iter_errors())
+    except Exception as error:  # the validator chokes on some broken documents
         return [
             root.diagnostic(
                 "oas-invalid", f"the OpenAPI validator failed: {_one_line(error)}", ()
             )
         ]
+    diagnostics: list[Diagnostic] = []
+    seen: set[tuple[str, str]] = set()
     for found in errors:
         path: Parts = tuple(
             getattr(found, "absolute_path", None) or getattr(found, "path", None) or ()
         )
         message = _best_message(found)
+        if not path and message.startswith(_REPEATED):
+            continue
+        if path and path[0] not in _TOP_LEVEL and not str(path[0]).startswith("x-"):
+            message = f"in a schema, at {pointer_of(path)}: {message}"
+            path = ()
+        elif _NONE_OF.match(message):
+            message = f"not a valid {_what(path)}: it matches none of the forms OpenAPI allows here"
         key = (str(path), message)
         if key in seen:
             continue
@@ -85,14 +146,31 @@ def check_schema(spec: Spec) -> list[Diagnostic]:
     return diagnostics
 
 
+def _what(path: Parts) -> str:
+    parent = str(path[-2]) if len(path) >= 2 else ""
+    return {
+        "parameters": "parameter",
+        "schemas": "schema",
+        "properties": "schema",
+        "responses": "response",
+        "paths": "path item",
+        "securitySchemes": "security scheme",
+        "requestBodies": "request body",
+        "headers": "header",
+        "examples": "example",
+    }.get(parent, "value")
+
+
 def _best_message(error: Any) -> str:
     context = getattr(error, "context", None)
     if context:
         deepest = max(
             context, key=lambda e: len(tuple(getattr(e, "absolute_path", ()) or ()))
         )
-        return _one_line(getattr(deepest, "message", error))
-    return _one_line(getattr(error, "message", error))
+        error = deepest
+    text = str(getattr(error, "message", error))
+    # The first paragraph says what is wrong; the rest dumps schema and instance.
+    return _one_line(text.split("\n\n")[0])
 
 
 def _one_line(value: object) -> str:
@@ -149,7 +227,19 @@ def check_operations(spec: Spec) -> list[Diagnostic]:
     if not isinstance(paths, dict):
         return diagnostics
     seen_ids: dict[str, str] = {}
+    for path in sorted(paths):
+        bad = _bad_path_char(path)
+        if bad is not None:
+            diagnostics.append(
+                root.diagnostic(
+                    "path-invalid",
+                    f"path {path!r} holds {bad!r}, which cannot appear in a URL path",
+                    ("paths", path),
+                )
+            )
     for path, method, item_parts, op in _operations(paths):
+        if _bad_path_char(path) is not None:
+            continue
         op_parts = item_parts + (method,)
         where = f"{method.upper()} {path}"
         op_id = op.get("operationId")
@@ -169,12 +259,19 @@ def check_operations(spec: Spec) -> list[Diagnostic]:
             (item_parts, paths[path].get("parameters")),
             (op_parts, op.get("parameters")),
         ):
+            in_list: set[tuple[str, str]] = set()
             for i, param in enumerate(params if isinstance(params, list) else []):
                 resolved = _deref(spec, root, param)
-                if not isinstance(resolved, dict) or resolved.get("in") != "path":
+                if not isinstance(resolved, dict):
                     continue
                 name = resolved.get("name")
-                if not isinstance(name, str):
+                location = resolved.get("in")
+                param_parts = owner_parts + ("parameters", i)
+                if isinstance(name, str) and isinstance(location, str):
+                    diagnostics += _check_param(
+                        root, where, param_parts, name, location, resolved, in_list
+                    )
+                if location != "path" or not isinstance(name, str):
                     continue
                 declared[name] = owner_parts + ("parameters", i)
                 if resolved.get("required") is not True:
@@ -210,6 +307,65 @@ def check_operations(spec: Spec) -> list[Diagnostic]:
     return list(unique.values())
 
 
+def _bad_path_char(path: str) -> str | None:
+    """The first character of a path template that no URL path may hold, if any."""
+    for ch in path:
+        if ch in '"<>\\^`|#? ' or not ch.isprintable():
+            return ch
+    return None
+
+
+_STYLES = {
+    "path": ("simple",),
+    "query": ("form", "spaceDelimited", "pipeDelimited", "deepObject"),
+    "header": ("simple",),
+    "cookie": ("form",),
+}
+
+
+def _check_param(
+    root: SourceFile,
+    where: str,
+    parts: Parts,
+    name: str,
+    location: str,
+    param: dict[str, Any],
+    in_list: set[tuple[str, str]],
+) -> list[Diagnostic]:
+    """One parameter: a location we know, a style we can encode, not declared twice."""
+    if location not in _STYLES:
+        return [
+            root.diagnostic(
+                "param-location-invalid",
+                f"{where}: parameter {name!r} is `in: {location}`; "
+                "expected path, query, header or cookie (a body is `requestBody`)",
+                parts + ("in",),
+            )
+        ]
+    problems = []
+    if (name, location) in in_list:
+        problems.append(
+            root.diagnostic(
+                "param-duplicate",
+                f"{where}: {location} parameter {name!r} is declared twice",
+                parts,
+            )
+        )
+    in_list.add((name, location))
+    style = param.get("style")
+    if style is not None and style not in _STYLES[location]:
+        allowed = ", ".join(_STYLES[location])
+        problems.append(
+            root.diagnostic(
+                "param-style-unsupported",
+                f"{where}: {location} parameter {name!r} has style {style!r}; "
+                f"supported: {allowed}",
+                parts + ("style",),
+            )
+        )
+    return problems
+
+
 def _operations(
     paths: dict[str, Any],
 ) -> Iterator[tuple[str, str, Parts, dict[str, Any]]]:
@@ -221,6 +377,126 @@ def _operations(
             op = item.get(method)
             if isinstance(op, dict):
                 yield path, method, ("paths", path), op
+
+
+_SCHEMA_TYPES = frozenset(
+    {"array", "boolean", "integer", "number", "object", "string", "null"}
+)
+# Keys whose value is a schema, and keys whose value maps names (or holds a list) of schemas.
+_SCHEMA_ONE = ("schema", "items", "additionalProperties", "not")
+_SCHEMA_MANY = ("properties", "allOf", "anyOf", "oneOf", "schemas")
+
+
+def check_schemas(spec: Spec) -> list[Diagnostic]:
+    """Schema keywords whose wrong shape would otherwise only be a vague validator error."""
+    root = spec.root
+    v31 = str(root.data.get("openapi", "")).startswith("3.1")
+    diagnostics: list[Diagnostic] = []
+    stack: list[tuple[Parts, Any, bool]] = [((), root.data, False)]
+    while stack:
+        parts, node, is_schema = stack.pop()
+        if isinstance(node, list):
+            stack.extend((parts + (i,), v, False) for i, v in enumerate(node))
+            continue
+        if not isinstance(node, dict):
+            continue
+        if is_schema and "$ref" not in node:
+            diagnostics += _check_one_schema(root, parts, node, v31)
+        for key, value in node.items():
+            if key in _SCHEMA_ONE and isinstance(value, dict):
+                stack.append((parts + (key,), value, True))
+            elif key in _SCHEMA_MANY and isinstance(value, dict):
+                stack.extend((parts + (key, k), v, True) for k, v in value.items())
+            elif key in _SCHEMA_MANY and isinstance(value, list):
+                stack.extend((parts + (key, i), v, True) for i, v in enumerate(value))
+            elif not is_schema and key not in ("example", "examples", "default"):
+                stack.append((parts + (key,), value, False))
+    return diagnostics
+
+
+def _check_one_schema(
+    root: SourceFile, parts: Parts, schema: dict[str, Any], v31: bool
+) -> list[Diagnostic]:
+    problems = []
+    kind = schema.get("type")
+    kinds = kind if isinstance(kind, list) and v31 else [kind]
+    if "type" in schema and not all(
+        isinstance(k, str) and k in _SCHEMA_TYPES and (v31 or k != "null")
+        for k in kinds
+    ):
+        allowed = ", ".join(sorted(_SCHEMA_TYPES - (set() if v31 else {"null"})))
+        problems.append(
+            root.diagnostic(
+                "schema-type-invalid",
+                f"schema type {kind!r} is not one of: {allowed}",
+                parts + ("type",),
+            )
+        )
+    enum = schema.get("enum")
+    if "enum" in schema and not (isinstance(enum, list) and enum):
+        problems.append(
+            root.diagnostic(
+                "schema-enum-invalid",
+                f"`enum` must be a non-empty list, found {_shown(enum)}",
+                parts + ("enum",),
+            )
+        )
+    pattern = schema.get("pattern")
+    reason = regex_error(pattern) if isinstance(pattern, str) else None
+    if reason is not None:
+        problems.append(
+            root.diagnostic(
+                "schema-pattern-invalid",
+                f"pattern {_shown(pattern)} is not a regular expression Python "
+                f"can use: {reason}",
+                parts + ("pattern",),
+            )
+        )
+    required = schema.get("required")
+    if "required" in schema and not (
+        isinstance(required, list) and all(isinstance(r, str) for r in required)
+    ):
+        problems.append(
+            root.diagnostic(
+                "schema-required-invalid",
+                f"`required` must be a list of property names, found {_shown(required)}",
+                parts + ("required",),
+            )
+        )
+    return problems
+
+
+def _shown(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def check_features(root: SourceFile) -> list[Diagnostic]:
+    """Parts of OpenAPI we read past: warnings, since the rest generates fine."""
+    diagnostics = []
+    if isinstance(root.data.get("webhooks"), dict) and root.data["webhooks"]:
+        diagnostics.append(
+            root.diagnostic(
+                "feature-unsupported",
+                "webhooks are not generated; they are ignored",
+                ("webhooks",),
+                "warning",
+            )
+        )
+    paths = root.data.get("paths")
+    for path, method, item_parts, op in _operations(
+        paths if isinstance(paths, dict) else {}
+    ):
+        if op.get("callbacks"):
+            diagnostics.append(
+                root.diagnostic(
+                    "feature-unsupported",
+                    f"{method.upper()} {path}: callbacks are not generated; they are ignored",
+                    item_parts + (method, "callbacks"),
+                    "warning",
+                )
+            )
+    return diagnostics
 
 
 def _deref(spec: Spec, source: SourceFile, value: Any) -> Any:

@@ -290,6 +290,10 @@ def _collect(route: Route, request: Request) -> dict[str, Any]:
     return values
 
 
+# No request body at all, as opposed to a JSON `null` (which is validated).
+ABSENT: Any = object()
+
+
 async def _read_body(route: Route, request: Request) -> Any:
     raw = await request.body()
     if not raw:
@@ -297,7 +301,7 @@ async def _read_body(route: Route, request: Request) -> Any:
             raise Problem(
                 400, "validation_error", "required", "A request body is required.", None
             )
-        return None
+        return ABSENT
     media = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if route.body == "json":
         if media != "application/json" and not media.endswith("+json"):
@@ -496,7 +500,7 @@ def _reply_response(route: Route, request: Request, reply: Any) -> Response:
         )
     body_adapter = adapter(body_type)
     value = body_adapter.validate_python(reply.body)
-    if _wants_csv(route, request):
+    if 200 <= status < 300 and _wants_csv(route, request):
         data = body_adapter.dump_python(
             value, mode="json", by_alias=True, exclude_unset=True
         )
@@ -594,7 +598,7 @@ def _endpoint(
             if wants_body:
                 raw_body = await _read_body(route, request)
                 body = None
-                if raw_body is not None:
+                if raw_body is not ABSENT:
                     try:
                         body = adapter(route.body_type).validate_python(raw_body)
                     except ValidationError as error:
@@ -605,6 +609,16 @@ def _endpoint(
             return _reply_response(route, request, reply)
         except Problem as problem:
             return problem_response(problem)
+
+    return endpoint
+
+
+def _dispatch(
+    methods: Mapping[str, Callable[[Request], Awaitable[Response]]],
+) -> Callable[[Request], Awaitable[Response]]:
+    async def endpoint(request: Request) -> Response:
+        method = "GET" if request.method == "HEAD" else request.method
+        return await methods[method](request)
 
     return endpoint
 
@@ -640,15 +654,18 @@ def build_app(
     app = FastAPI(
         title=title, version=version, openapi_url=None, docs_url=None, redoc_url=None
     )
+    # One route per path, dispatching on the method, so that a 405 lists in
+    # `Allow` every method the path serves.
+    by_path: dict[str, dict[str, Callable[[Request], Awaitable[Response]]]] = {}
     for route in routes:
-        endpoint = _endpoint(
+        by_path.setdefault(route.path, {})[route.method] = _endpoint(
             route, handler, by_name, authenticate, rate_limit, problem_response
         )
-        app.router.add_route(route.path, endpoint, methods=[route.method])
-        if route.path.endswith("/") and route.path != "/":
-            app.router.add_route(
-                route.path.rstrip("/"), endpoint, methods=[route.method]
-            )
+    for path, methods in by_path.items():
+        endpoint = _dispatch(methods)
+        app.router.add_route(path, endpoint, methods=sorted(methods))
+        if path.endswith("/") and path != "/":
+            app.router.add_route(path.rstrip("/"), endpoint, methods=sorted(methods))
 
     async def openapi(request: Request) -> Response:
         return Response(spec_json, media_type="application/json")

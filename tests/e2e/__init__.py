@@ -1,0 +1,3 @@
+"""End-to-end tests; importing `examples` puts the generated packages on the path."""
+
+import examples  # noqa: F401

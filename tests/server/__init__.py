@@ -1,0 +1,3 @@
+"""Generated-server tests; importing `examples` puts the generated packages on the path."""
+
+import examples  # noqa: F401
