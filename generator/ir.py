@@ -328,6 +328,16 @@ class Param:
         return isinstance(inner, ArrayType)
 
     @property
+    def renamed(self) -> bool:
+        return self.wire != self.name
+
+    @property
+    def default_style(self) -> bool:
+        """Serialised as OpenAPI's default for its location (form+explode, or simple)."""
+        form = self.location in ("query", "cookie")
+        return self.style == ("form" if form else "simple") and self.explode == form
+
+    @property
     def is_object(self) -> bool:
         inner = self.type.inner if isinstance(self.type, NullableType) else self.type
         return isinstance(inner, MapType | NamedType) and not self.json

@@ -10,7 +10,7 @@ from typing import Any
 import httpx
 import pytest
 from persons_client import UNSET, Client, ResponseDecodeError, Unset
-from persons_client._runtime import DecodeError, Operation, Param, prepare
+from persons_client._runtime import DecodeError, Operation, prepare
 from persons_client.models import (
     EnvironmentsPersonsDeletionStatusListStatus,
     ErrorResponse,
@@ -196,20 +196,19 @@ OP: Operation[Any] = Operation(
     "op",
     "GET",
     "/things/{ids}/{point}",
-    params=(
-        Param("ids", "ids", "path", "simple", False),
-        Param("point", "point", "path", "simple", True),
-        Param("tags", "tags", "query", "form", True),
-        Param("csv", "csv", "query", "form", False),
-        Param("spaced", "spaced", "query", "spaceDelimited", False),
-        Param("piped", "piped", "query", "pipeDelimited", False),
-        Param("deep", "deep", "query", "deepObject", True),
-        Param("flat", "flat", "query", "form", True),
-        Param("kinds", "kinds", "query", "form", True),
-        Param("trace", "X-Trace", "header", "simple", False),
-        Param("session", "session", "cookie", "form", False),
-        Param("nothing", "nothing", "query", "form", True),
-    ),
+    path_params=["ids", "point"],
+    query=["tags", "csv", "spaced", "piped", "deep", "flat", "kinds", "nothing"],
+    headers=["trace"],
+    cookies=["session"],
+    wire={"trace": "X-Trace"},
+    styles={
+        "point": ("simple", True),
+        "csv": ("form", False),
+        "spaced": ("spaceDelimited", False),
+        "piped": ("pipeDelimited", False),
+        "deep": ("deepObject", True),
+        "session": ("form", False),
+    },
 )
 
 
