@@ -19,7 +19,14 @@ import time
 import types
 import typing
 import warnings
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
+from collections.abc import (
+    AsyncIterator,
+    Awaitable,
+    Callable,
+    Iterator,
+    Mapping,
+    Sequence,
+)
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, Protocol, TypeVar
 
 if TYPE_CHECKING:
@@ -323,17 +330,51 @@ class Param:
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class Operation(Generic[T]):
-    """Everything the runtime needs to call one operation; `T` is what it returns."""
+    """Everything the runtime needs to call one operation; `T` is what it returns.
+
+    Parameters are listed by their Python names, per location; only what
+    departs from the defaults is spelled out (a wire name that differs, a
+    non-default style, a JSON-encoded value), which keeps the generated
+    tables small.
+    """
 
     name: str
     method: str
     path: str
-    params: tuple[Param, ...] = ()
+    path_params: Sequence[str] = ()
+    query: Sequence[str] = ()
+    headers: Sequence[str] = ()
+    cookies: Sequence[str] = ()
+    wire: Mapping[str, str] = dataclasses.field(default_factory=dict)
+    styles: Mapping[str, tuple[str, bool]] = dataclasses.field(default_factory=dict)
+    json_params: Sequence[str] = ()
     body: str | None = None  # body kind: json, form, multipart, binary, text
     content_type: str | None = None
     responses: Mapping[str, Any] = dataclasses.field(default_factory=dict)
     deprecated: bool = False
     csv: bool = False  # also answers `text/csv` (see `client.csv`)
+    params: tuple[Param, ...] = dataclasses.field(init=False)
+
+    def __post_init__(self) -> None:
+        params = []
+        for location, names in (
+            ("path", self.path_params),
+            ("query", self.query),
+            ("header", self.headers),
+            ("cookie", self.cookies),
+        ):
+            default = (
+                ("form", True) if location in ("query", "cookie") else ("simple", False)
+            )
+            for name in names:
+                style, explode = self.styles.get(name, default)
+                wire = self.wire.get(name, name)
+                params.append(
+                    Param(
+                        name, wire, location, style, explode, name in self.json_params
+                    )
+                )
+        object.__setattr__(self, "params", tuple(params))
 
     @property
     def idempotent(self) -> bool:

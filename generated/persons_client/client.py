@@ -10,7 +10,6 @@ from ._runtime import (
     UNSET,
     AsyncClientBase,
     Operation,
-    Param,
     RequestOptions,
     SyncClient,
     Unset,
@@ -22,25 +21,19 @@ _environments_persons_list: Operation[PaginatedPersonList] = Operation(
     "environments_persons_list",
     "GET",
     "/api/environments/{environment_id}/persons/",
-    params=(
-        Param("environment_id", "environment_id", "path", "simple", False),
-        Param("distinct_id", "distinct_id", "query", "form", True),
-        Param("email", "email", "query", "form", True),
-        Param("search", "search", "query", "form", True),
-        Param("properties", "properties", "query", "form", True, json=True),
-        Param("limit", "limit", "query", "form", True),
-        Param("offset", "offset", "query", "form", True),
-        Param("include_total", "include_total", "query", "form", True),
-        Param("format", "format", "query", "form", True),
-    ),
-    responses={
-        "200": PaginatedPersonList,
-        "400": ErrorResponse,
-        "401": ErrorResponse,
-        "403": ErrorResponse,
-        "404": ErrorResponse,
-        "429": ErrorResponse,
-    },
+    path_params=["environment_id"],
+    query=[
+        "distinct_id",
+        "email",
+        "search",
+        "properties",
+        "limit",
+        "offset",
+        "include_total",
+        "format",
+    ],
+    json_params=["properties"],
+    responses={"200": PaginatedPersonList},
     deprecated=True,
     csv=True,
 )
@@ -50,19 +43,9 @@ _environments_persons_all_activity_retrieve: Operation[ActivityLogPage] = Operat
     "environments_persons_all_activity_retrieve",
     "GET",
     "/api/environments/{environment_id}/persons/activity/",
-    params=(
-        Param("environment_id", "environment_id", "path", "simple", False),
-        Param("limit", "limit", "query", "form", True),
-        Param("page", "page", "query", "form", True),
-    ),
-    responses={
-        "200": ActivityLogPage,
-        "400": ErrorResponse,
-        "401": ErrorResponse,
-        "403": ErrorResponse,
-        "404": ErrorResponse,
-        "429": ErrorResponse,
-    },
+    path_params=["environment_id"],
+    query=["limit", "page"],
+    responses={"200": ActivityLogPage},
     deprecated=True,
 )
 
@@ -72,18 +55,10 @@ _environments_persons_batch_by_distinct_ids_create: Operation[PersonBatchRespons
         "environments_persons_batch_by_distinct_ids_create",
         "POST",
         "/api/environments/{environment_id}/persons/batch_by_distinct_ids/",
-        params=(Param("environment_id", "environment_id", "path", "simple", False),),
+        path_params=["environment_id"],
         body="json",
         content_type="application/json",
-        responses={
-            "200": PersonBatchResponse,
-            "400": ErrorResponse,
-            "401": ErrorResponse,
-            "403": ErrorResponse,
-            "404": ErrorResponse,
-            "415": ErrorResponse,
-            "429": ErrorResponse,
-        },
+        responses={"200": PersonBatchResponse},
         deprecated=True,
     )
 )
@@ -93,18 +68,10 @@ _environments_persons_batch_by_uuids_create: Operation[PersonBatchResponse] = Op
     "environments_persons_batch_by_uuids_create",
     "POST",
     "/api/environments/{environment_id}/persons/batch_by_uuids/",
-    params=(Param("environment_id", "environment_id", "path", "simple", False),),
+    path_params=["environment_id"],
     body="json",
     content_type="application/json",
-    responses={
-        "200": PersonBatchResponse,
-        "400": ErrorResponse,
-        "401": ErrorResponse,
-        "403": ErrorResponse,
-        "404": ErrorResponse,
-        "415": ErrorResponse,
-        "429": ErrorResponse,
-    },
+    responses={"200": PersonBatchResponse},
     deprecated=True,
 )
 
@@ -114,18 +81,10 @@ _environments_persons_bulk_delete_create: Operation[PersonBulkDeleteResponse] = 
         "environments_persons_bulk_delete_create",
         "POST",
         "/api/environments/{environment_id}/persons/bulk_delete/",
-        params=(Param("environment_id", "environment_id", "path", "simple", False),),
+        path_params=["environment_id"],
         body="json",
         content_type="application/json",
-        responses={
-            "202": PersonBulkDeleteResponse,
-            "400": ErrorResponse,
-            "401": ErrorResponse,
-            "403": ErrorResponse,
-            "404": ErrorResponse,
-            "415": ErrorResponse,
-            "429": ErrorResponse,
-        },
+        responses={"202": PersonBulkDeleteResponse},
         deprecated=True,
     )
 )
@@ -135,18 +94,9 @@ _environments_persons_cohorts_retrieve: Operation[PersonCohortsResponse] = Opera
     "environments_persons_cohorts_retrieve",
     "GET",
     "/api/environments/{environment_id}/persons/cohorts/",
-    params=(
-        Param("environment_id", "environment_id", "path", "simple", False),
-        Param("person_id", "person_id", "query", "form", True),
-    ),
-    responses={
-        "200": PersonCohortsResponse,
-        "400": LegacyErrorMessage | ErrorResponse,
-        "401": ErrorResponse,
-        "403": ErrorResponse,
-        "404": ErrorResponse,
-        "429": ErrorResponse,
-    },
+    path_params=["environment_id"],
+    query=["person_id"],
+    responses={"200": PersonCohortsResponse},
     deprecated=True,
 )
 
@@ -157,21 +107,9 @@ _environments_persons_deletion_status_list: Operation[
     "environments_persons_deletion_status_list",
     "GET",
     "/api/environments/{environment_id}/persons/deletion_status/",
-    params=(
-        Param("environment_id", "environment_id", "path", "simple", False),
-        Param("status", "status", "query", "form", True),
-        Param("person_uuid", "person_uuid", "query", "form", True),
-        Param("limit", "limit", "query", "form", True),
-        Param("offset", "offset", "query", "form", True),
-    ),
-    responses={
-        "200": PaginatedAsyncDeletionStatusList,
-        "400": ErrorResponse,
-        "401": ErrorResponse,
-        "403": ErrorResponse,
-        "404": ErrorResponse,
-        "429": ErrorResponse,
-    },
+    path_params=["environment_id"],
+    query=["status", "person_uuid", "limit", "offset"],
+    responses={"200": PaginatedAsyncDeletionStatusList},
     deprecated=True,
 )
 
@@ -180,23 +118,16 @@ _environments_persons_funnel_retrieve: Operation[ActorsResponse] = Operation(
     "environments_persons_funnel_retrieve",
     "GET",
     "/api/environments/{environment_id}/persons/funnel/",
-    params=(
-        Param("environment_id", "environment_id", "path", "simple", False),
-        Param("events", "events", "query", "form", True),
-        Param("actions", "actions", "query", "form", True),
-        Param("date_from", "date_from", "query", "form", True),
-        Param("date_to", "date_to", "query", "form", True),
-        Param("funnel_step", "funnel_step", "query", "form", True),
-        Param("funnel_step_breakdown", "funnel_step_breakdown", "query", "form", True),
-    ),
-    responses={
-        "200": ActorsResponse,
-        "400": ErrorResponse,
-        "401": ErrorResponse,
-        "403": ErrorResponse,
-        "404": ErrorResponse,
-        "429": ErrorResponse,
-    },
+    path_params=["environment_id"],
+    query=[
+        "events",
+        "actions",
+        "date_from",
+        "date_to",
+        "funnel_step",
+        "funnel_step_breakdown",
+    ],
+    responses={"200": ActorsResponse},
     deprecated=True,
 )
 
@@ -205,26 +136,18 @@ _environments_persons_funnel_create: Operation[ActorsResponse] = Operation(
     "environments_persons_funnel_create",
     "POST",
     "/api/environments/{environment_id}/persons/funnel/",
-    params=(
-        Param("environment_id", "environment_id", "path", "simple", False),
-        Param("events", "events", "query", "form", True),
-        Param("actions", "actions", "query", "form", True),
-        Param("date_from", "date_from", "query", "form", True),
-        Param("date_to", "date_to", "query", "form", True),
-        Param("funnel_step", "funnel_step", "query", "form", True),
-        Param("funnel_step_breakdown", "funnel_step_breakdown", "query", "form", True),
-    ),
+    path_params=["environment_id"],
+    query=[
+        "events",
+        "actions",
+        "date_from",
+        "date_to",
+        "funnel_step",
+        "funnel_step_breakdown",
+    ],
     body="json",
     content_type="application/json",
-    responses={
-        "200": ActorsResponse,
-        "400": ErrorResponse,
-        "401": ErrorResponse,
-        "403": ErrorResponse,
-        "404": ErrorResponse,
-        "415": ErrorResponse,
-        "429": ErrorResponse,
-    },
+    responses={"200": ActorsResponse},
     deprecated=True,
 )
 
@@ -234,34 +157,15 @@ _environments_persons_funnel_correlation_retrieve: Operation[ActorsResponse] = (
         "environments_persons_funnel_correlation_retrieve",
         "GET",
         "/api/environments/{environment_id}/persons/funnel/correlation/",
-        params=(
-            Param("environment_id", "environment_id", "path", "simple", False),
-            Param("events", "events", "query", "form", True),
-            Param("date_from", "date_from", "query", "form", True),
-            Param("date_to", "date_to", "query", "form", True),
-            Param(
-                "funnel_correlation_person_entity",
-                "funnel_correlation_person_entity",
-                "query",
-                "form",
-                True,
-            ),
-            Param(
-                "funnel_correlation_person_converted",
-                "funnel_correlation_person_converted",
-                "query",
-                "form",
-                True,
-            ),
-        ),
-        responses={
-            "200": ActorsResponse,
-            "400": ErrorResponse,
-            "401": ErrorResponse,
-            "403": ErrorResponse,
-            "404": ErrorResponse,
-            "429": ErrorResponse,
-        },
+        path_params=["environment_id"],
+        query=[
+            "events",
+            "date_from",
+            "date_to",
+            "funnel_correlation_person_entity",
+            "funnel_correlation_person_converted",
+        ],
+        responses={"200": ActorsResponse},
         deprecated=True,
     )
 )
@@ -271,37 +175,17 @@ _environments_persons_funnel_correlation_create: Operation[ActorsResponse] = Ope
     "environments_persons_funnel_correlation_create",
     "POST",
     "/api/environments/{environment_id}/persons/funnel/correlation/",
-    params=(
-        Param("environment_id", "environment_id", "path", "simple", False),
-        Param("events", "events", "query", "form", True),
-        Param("date_from", "date_from", "query", "form", True),
-        Param("date_to", "date_to", "query", "form", True),
-        Param(
-            "funnel_correlation_person_entity",
-            "funnel_correlation_person_entity",
-            "query",
-            "form",
-            True,
-        ),
-        Param(
-            "funnel_correlation_person_converted",
-            "funnel_correlation_person_converted",
-            "query",
-            "form",
-            True,
-        ),
-    ),
+    path_params=["environment_id"],
+    query=[
+        "events",
+        "date_from",
+        "date_to",
+        "funnel_correlation_person_entity",
+        "funnel_correlation_person_converted",
+    ],
     body="json",
     content_type="application/json",
-    responses={
-        "200": ActorsResponse,
-        "400": ErrorResponse,
-        "401": ErrorResponse,
-        "403": ErrorResponse,
-        "404": ErrorResponse,
-        "415": ErrorResponse,
-        "429": ErrorResponse,
-    },
+    responses={"200": ActorsResponse},
     deprecated=True,
 )
 
@@ -310,22 +194,9 @@ _environments_persons_lifecycle_retrieve: Operation[ActorsPage] = Operation(
     "environments_persons_lifecycle_retrieve",
     "GET",
     "/api/environments/{environment_id}/persons/lifecycle/",
-    params=(
-        Param("environment_id", "environment_id", "path", "simple", False),
-        Param("target_date", "target_date", "query", "form", True),
-        Param("lifecycle_type", "lifecycle_type", "query", "form", True),
-        Param("events", "events", "query", "form", True),
-        Param("date_from", "date_from", "query", "form", True),
-        Param("date_to", "date_to", "query", "form", True),
-    ),
-    responses={
-        "200": ActorsPage,
-        "400": LegacyErrorMessage | ErrorResponse,
-        "401": ErrorResponse,
-        "403": ErrorResponse,
-        "404": ErrorResponse,
-        "429": ErrorResponse,
-    },
+    path_params=["environment_id"],
+    query=["target_date", "lifecycle_type", "events", "date_from", "date_to"],
+    responses={"200": ActorsPage},
     deprecated=True,
 )
 
@@ -334,21 +205,15 @@ _environments_persons_path_retrieve: Operation[ActorsResponse] = Operation(
     "environments_persons_path_retrieve",
     "GET",
     "/api/environments/{environment_id}/persons/path/",
-    params=(
-        Param("environment_id", "environment_id", "path", "simple", False),
-        Param("date_from", "date_from", "query", "form", True),
-        Param("date_to", "date_to", "query", "form", True),
-        Param("path_start_key", "path_start_key", "query", "form", True),
-        Param("path_end_key", "path_end_key", "query", "form", True),
-        Param("path_dropoff_key", "path_dropoff_key", "query", "form", True),
-    ),
-    responses={
-        "200": ActorsResponse,
-        "401": ErrorResponse,
-        "403": ErrorResponse,
-        "404": ErrorResponse,
-        "429": ErrorResponse,
-    },
+    path_params=["environment_id"],
+    query=[
+        "date_from",
+        "date_to",
+        "path_start_key",
+        "path_end_key",
+        "path_dropoff_key",
+    ],
+    responses={"200": ActorsResponse},
     deprecated=True,
 )
 
@@ -357,25 +222,17 @@ _environments_persons_path_create: Operation[ActorsResponse] = Operation(
     "environments_persons_path_create",
     "POST",
     "/api/environments/{environment_id}/persons/path/",
-    params=(
-        Param("environment_id", "environment_id", "path", "simple", False),
-        Param("date_from", "date_from", "query", "form", True),
-        Param("date_to", "date_to", "query", "form", True),
-        Param("path_start_key", "path_start_key", "query", "form", True),
-        Param("path_end_key", "path_end_key", "query", "form", True),
-        Param("path_dropoff_key", "path_dropoff_key", "query", "form", True),
-    ),
+    path_params=["environment_id"],
+    query=[
+        "date_from",
+        "date_to",
+        "path_start_key",
+        "path_end_key",
+        "path_dropoff_key",
+    ],
     body="json",
     content_type="application/json",
-    responses={
-        "200": ActorsResponse,
-        "400": ErrorResponse,
-        "401": ErrorResponse,
-        "403": ErrorResponse,
-        "404": ErrorResponse,
-        "415": ErrorResponse,
-        "429": ErrorResponse,
-    },
+    responses={"200": ActorsResponse},
     deprecated=True,
 )
 
@@ -386,22 +243,9 @@ _environments_persons_properties_at_time_retrieve: Operation[
     "environments_persons_properties_at_time_retrieve",
     "GET",
     "/api/environments/{environment_id}/persons/properties_at_time/",
-    params=(
-        Param("environment_id", "environment_id", "path", "simple", False),
-        Param("timestamp", "timestamp", "query", "form", True),
-        Param("distinct_id", "distinct_id", "query", "form", True),
-        Param("person_id", "person_id", "query", "form", True),
-        Param("include_set_once", "include_set_once", "query", "form", True),
-    ),
-    responses={
-        "200": PersonPropertiesAtTimeResponse,
-        "400": PropertiesAtTimeError | ErrorResponse,
-        "401": ErrorResponse,
-        "403": ErrorResponse,
-        "404": PropertiesAtTimeError | ErrorResponse,
-        "429": ErrorResponse,
-        "500": PropertiesAtTimeError,
-    },
+    path_params=["environment_id"],
+    query=["timestamp", "distinct_id", "person_id", "include_set_once"],
+    responses={"200": PersonPropertiesAtTimeResponse},
     deprecated=True,
 )
 
@@ -410,17 +254,9 @@ _environments_persons_reset_person_distinct_id_create: Operation[None] = Operati
     "environments_persons_reset_person_distinct_id_create",
     "POST",
     "/api/environments/{environment_id}/persons/reset_person_distinct_id/",
-    params=(Param("environment_id", "environment_id", "path", "simple", False),),
+    path_params=["environment_id"],
     body="json",
     content_type="application/json",
-    responses={
-        "400": ErrorResponse,
-        "401": ErrorResponse,
-        "403": ErrorResponse,
-        "404": ErrorResponse,
-        "415": ErrorResponse,
-        "429": ErrorResponse,
-    },
     deprecated=True,
 )
 
@@ -430,22 +266,15 @@ _environments_persons_retention_retrieve: Operation[RetentionActorsResponse] = (
         "environments_persons_retention_retrieve",
         "GET",
         "/api/environments/{environment_id}/persons/retention/",
-        params=(
-            Param("environment_id", "environment_id", "path", "simple", False),
-            Param("date_to", "date_to", "query", "form", True),
-            Param("period", "period", "query", "form", True),
-            Param("selected_interval", "selected_interval", "query", "form", True),
-            Param("target_entity", "target_entity", "query", "form", True),
-            Param("returning_entity", "returning_entity", "query", "form", True),
-        ),
-        responses={
-            "200": RetentionActorsResponse,
-            "400": LegacyErrorMessage | ErrorResponse,
-            "401": ErrorResponse,
-            "403": ErrorResponse,
-            "404": ErrorResponse,
-            "429": ErrorResponse,
-        },
+        path_params=["environment_id"],
+        query=[
+            "date_to",
+            "period",
+            "selected_interval",
+            "target_entity",
+            "returning_entity",
+        ],
+        responses={"200": RetentionActorsResponse},
         deprecated=True,
     )
 )
@@ -455,22 +284,9 @@ _environments_persons_stickiness_retrieve: Operation[ActorsPage] = Operation(
     "environments_persons_stickiness_retrieve",
     "GET",
     "/api/environments/{environment_id}/persons/stickiness/",
-    params=(
-        Param("environment_id", "environment_id", "path", "simple", False),
-        Param("stickiness_days", "stickiness_days", "query", "form", True),
-        Param("entity_id", "entity_id", "query", "form", True),
-        Param("entity_type", "entity_type", "query", "form", True),
-        Param("date_from", "date_from", "query", "form", True),
-        Param("date_to", "date_to", "query", "form", True),
-    ),
-    responses={
-        "200": ActorsPage,
-        "400": LegacyErrorMessage | ErrorResponse,
-        "401": ErrorResponse,
-        "403": ErrorResponse,
-        "404": ErrorResponse,
-        "429": ErrorResponse,
-    },
+    path_params=["environment_id"],
+    query=["stickiness_days", "entity_id", "entity_type", "date_from", "date_to"],
+    responses={"200": ActorsPage},
     deprecated=True,
 )
 
@@ -479,23 +295,16 @@ _environments_persons_trends_retrieve: Operation[ActorsResponse] = Operation(
     "environments_persons_trends_retrieve",
     "GET",
     "/api/environments/{environment_id}/persons/trends/",
-    params=(
-        Param("environment_id", "environment_id", "path", "simple", False),
-        Param("entity_id", "entity_id", "query", "form", True),
-        Param("entity_type", "entity_type", "query", "form", True),
-        Param("entity_math", "entity_math", "query", "form", True),
-        Param("breakdown_value", "breakdown_value", "query", "form", True),
-        Param("date_from", "date_from", "query", "form", True),
-        Param("date_to", "date_to", "query", "form", True),
-    ),
-    responses={
-        "200": ActorsResponse,
-        "400": ErrorResponse,
-        "401": ErrorResponse,
-        "403": ErrorResponse,
-        "404": ErrorResponse,
-        "429": ErrorResponse,
-    },
+    path_params=["environment_id"],
+    query=[
+        "entity_id",
+        "entity_type",
+        "entity_math",
+        "breakdown_value",
+        "date_from",
+        "date_to",
+    ],
+    responses={"200": ActorsResponse},
     deprecated=True,
 )
 
@@ -505,20 +314,9 @@ _environments_persons_values_retrieve: Operation[PersonPropertyValuesResponse] =
         "environments_persons_values_retrieve",
         "GET",
         "/api/environments/{environment_id}/persons/values/",
-        params=(
-            Param("environment_id", "environment_id", "path", "simple", False),
-            Param("key", "key", "query", "form", True),
-            Param("value", "value", "query", "form", True),
-            Param("refresh", "refresh", "query", "form", True),
-        ),
-        responses={
-            "200": PersonPropertyValuesResponse,
-            "400": ErrorResponse,
-            "401": ErrorResponse,
-            "403": ErrorResponse,
-            "404": ErrorResponse,
-            "429": ErrorResponse,
-        },
+        path_params=["environment_id"],
+        query=["key", "value", "refresh"],
+        responses={"200": PersonPropertyValuesResponse},
         deprecated=True,
     )
 )
@@ -528,18 +326,8 @@ _environments_persons_retrieve: Operation[PersonRecord] = Operation(
     "environments_persons_retrieve",
     "GET",
     "/api/environments/{environment_id}/persons/{id}/",
-    params=(
-        Param("environment_id", "environment_id", "path", "simple", False),
-        Param("id", "id", "path", "simple", False),
-    ),
-    responses={
-        "200": PersonRecord,
-        "400": ErrorResponse,
-        "401": ErrorResponse,
-        "403": ErrorResponse,
-        "404": ErrorResponse,
-        "429": ErrorResponse,
-    },
+    path_params=["environment_id", "id"],
+    responses={"200": PersonRecord},
     deprecated=True,
 )
 
@@ -548,20 +336,9 @@ _environments_persons_update: Operation[None] = Operation(
     "environments_persons_update",
     "PUT",
     "/api/environments/{environment_id}/persons/{id}/",
-    params=(
-        Param("environment_id", "environment_id", "path", "simple", False),
-        Param("id", "id", "path", "simple", False),
-    ),
+    path_params=["environment_id", "id"],
     body="json",
     content_type="application/json",
-    responses={
-        "400": ErrorResponse,
-        "401": ErrorResponse,
-        "403": ErrorResponse,
-        "404": ErrorResponse,
-        "415": ErrorResponse,
-        "429": ErrorResponse,
-    },
     deprecated=True,
 )
 
@@ -570,20 +347,8 @@ _environments_persons_destroy: Operation[None] = Operation(
     "environments_persons_destroy",
     "DELETE",
     "/api/environments/{environment_id}/persons/{id}/",
-    params=(
-        Param("environment_id", "environment_id", "path", "simple", False),
-        Param("id", "id", "path", "simple", False),
-        Param("delete_events", "delete_events", "query", "form", True),
-        Param("delete_recordings", "delete_recordings", "query", "form", True),
-        Param("keep_person", "keep_person", "query", "form", True),
-    ),
-    responses={
-        "400": ErrorResponse,
-        "401": ErrorResponse,
-        "403": ErrorResponse,
-        "404": ErrorResponse,
-        "429": ErrorResponse,
-    },
+    path_params=["environment_id", "id"],
+    query=["delete_events", "delete_recordings", "keep_person"],
     deprecated=True,
 )
 
@@ -592,20 +357,9 @@ _environments_persons_partial_update: Operation[None] = Operation(
     "environments_persons_partial_update",
     "PATCH",
     "/api/environments/{environment_id}/persons/{id}/",
-    params=(
-        Param("environment_id", "environment_id", "path", "simple", False),
-        Param("id", "id", "path", "simple", False),
-    ),
+    path_params=["environment_id", "id"],
     body="json",
     content_type="application/json",
-    responses={
-        "400": ErrorResponse,
-        "401": ErrorResponse,
-        "403": ErrorResponse,
-        "404": ErrorResponse,
-        "415": ErrorResponse,
-        "429": ErrorResponse,
-    },
     deprecated=True,
 )
 
@@ -614,20 +368,9 @@ _environments_persons_activity_retrieve: Operation[ActivityLogPage] = Operation(
     "environments_persons_activity_retrieve",
     "GET",
     "/api/environments/{environment_id}/persons/{id}/activity/",
-    params=(
-        Param("environment_id", "environment_id", "path", "simple", False),
-        Param("id", "id", "path", "simple", False),
-        Param("limit", "limit", "query", "form", True),
-        Param("page", "page", "query", "form", True),
-    ),
-    responses={
-        "200": ActivityLogPage,
-        "400": ErrorResponse,
-        "401": ErrorResponse,
-        "403": ErrorResponse,
-        "404": ErrorResponse,
-        "429": ErrorResponse,
-    },
+    path_params=["environment_id", "id"],
+    query=["limit", "page"],
+    responses={"200": ActivityLogPage},
     deprecated=True,
 )
 
@@ -636,17 +379,7 @@ _environments_persons_delete_events_create: Operation[None] = Operation(
     "environments_persons_delete_events_create",
     "POST",
     "/api/environments/{environment_id}/persons/{id}/delete_events/",
-    params=(
-        Param("environment_id", "environment_id", "path", "simple", False),
-        Param("id", "id", "path", "simple", False),
-    ),
-    responses={
-        "400": ErrorResponse,
-        "401": ErrorResponse,
-        "403": ErrorResponse,
-        "404": ErrorResponse,
-        "429": ErrorResponse,
-    },
+    path_params=["environment_id", "id"],
     deprecated=True,
 )
 
@@ -655,22 +388,10 @@ _environments_persons_delete_property_create: Operation[SuccessResponse] = Opera
     "environments_persons_delete_property_create",
     "POST",
     "/api/environments/{environment_id}/persons/{id}/delete_property/",
-    params=(
-        Param("environment_id", "environment_id", "path", "simple", False),
-        Param("id", "id", "path", "simple", False),
-    ),
+    path_params=["environment_id", "id"],
     body="json",
     content_type="application/json",
-    responses={
-        "201": SuccessResponse,
-        "400": ErrorResponse | PersonDeletePropertyFailure,
-        "401": ErrorResponse,
-        "403": ErrorResponse,
-        "404": ErrorResponse,
-        "415": ErrorResponse,
-        "429": ErrorResponse,
-        "502": PersonDeletePropertyFailure,
-    },
+    responses={"201": SuccessResponse},
     deprecated=True,
 )
 
@@ -681,23 +402,9 @@ _environments_persons_properties_timeline_retrieve: Operation[
     "environments_persons_properties_timeline_retrieve",
     "GET",
     "/api/environments/{environment_id}/persons/{id}/properties_timeline/",
-    params=(
-        Param("environment_id", "environment_id", "path", "simple", False),
-        Param("id", "id", "path", "simple", False),
-        Param("events", "events", "query", "form", True),
-        Param("actions", "actions", "query", "form", True),
-        Param("properties", "properties", "query", "form", True),
-        Param("date_from", "date_from", "query", "form", True),
-        Param("date_to", "date_to", "query", "form", True),
-    ),
-    responses={
-        "200": PropertiesTimelineResponse,
-        "400": ErrorResponse,
-        "401": ErrorResponse,
-        "403": ErrorResponse,
-        "404": ErrorResponse,
-        "429": ErrorResponse,
-    },
+    path_params=["environment_id", "id"],
+    query=["events", "actions", "properties", "date_from", "date_to"],
+    responses={"200": PropertiesTimelineResponse},
     deprecated=True,
 )
 
@@ -706,21 +413,10 @@ _environments_persons_split_create: Operation[SuccessResponse] = Operation(
     "environments_persons_split_create",
     "POST",
     "/api/environments/{environment_id}/persons/{id}/split/",
-    params=(
-        Param("environment_id", "environment_id", "path", "simple", False),
-        Param("id", "id", "path", "simple", False),
-    ),
+    path_params=["environment_id", "id"],
     body="json",
     content_type="application/json",
-    responses={
-        "201": SuccessResponse,
-        "400": ErrorResponse,
-        "401": ErrorResponse,
-        "403": ErrorResponse,
-        "404": ErrorResponse,
-        "415": ErrorResponse,
-        "429": ErrorResponse,
-    },
+    responses={"201": SuccessResponse},
     deprecated=True,
 )
 
@@ -729,20 +425,9 @@ _environments_persons_update_property_create: Operation[None] = Operation(
     "environments_persons_update_property_create",
     "POST",
     "/api/environments/{environment_id}/persons/{id}/update_property/",
-    params=(
-        Param("environment_id", "environment_id", "path", "simple", False),
-        Param("id", "id", "path", "simple", False),
-    ),
+    path_params=["environment_id", "id"],
     body="json",
     content_type="application/json",
-    responses={
-        "400": ErrorResponse,
-        "401": ErrorResponse,
-        "403": ErrorResponse,
-        "404": ErrorResponse,
-        "415": ErrorResponse,
-        "429": ErrorResponse,
-    },
     deprecated=True,
 )
 
@@ -751,25 +436,19 @@ _persons_list: Operation[PaginatedPersonList] = Operation(
     "persons_list",
     "GET",
     "/api/projects/{project_id}/persons/",
-    params=(
-        Param("project_id", "project_id", "path", "simple", False),
-        Param("distinct_id", "distinct_id", "query", "form", True),
-        Param("email", "email", "query", "form", True),
-        Param("search", "search", "query", "form", True),
-        Param("properties", "properties", "query", "form", True, json=True),
-        Param("limit", "limit", "query", "form", True),
-        Param("offset", "offset", "query", "form", True),
-        Param("include_total", "include_total", "query", "form", True),
-        Param("format", "format", "query", "form", True),
-    ),
-    responses={
-        "200": PaginatedPersonList,
-        "400": ErrorResponse,
-        "401": ErrorResponse,
-        "403": ErrorResponse,
-        "404": ErrorResponse,
-        "429": ErrorResponse,
-    },
+    path_params=["project_id"],
+    query=[
+        "distinct_id",
+        "email",
+        "search",
+        "properties",
+        "limit",
+        "offset",
+        "include_total",
+        "format",
+    ],
+    json_params=["properties"],
+    responses={"200": PaginatedPersonList},
     csv=True,
 )
 
@@ -778,19 +457,9 @@ _persons_all_activity_retrieve: Operation[ActivityLogPage] = Operation(
     "persons_all_activity_retrieve",
     "GET",
     "/api/projects/{project_id}/persons/activity/",
-    params=(
-        Param("project_id", "project_id", "path", "simple", False),
-        Param("limit", "limit", "query", "form", True),
-        Param("page", "page", "query", "form", True),
-    ),
-    responses={
-        "200": ActivityLogPage,
-        "400": ErrorResponse,
-        "401": ErrorResponse,
-        "403": ErrorResponse,
-        "404": ErrorResponse,
-        "429": ErrorResponse,
-    },
+    path_params=["project_id"],
+    query=["limit", "page"],
+    responses={"200": ActivityLogPage},
 )
 
 
@@ -798,18 +467,10 @@ _persons_batch_by_distinct_ids_create: Operation[PersonBatchResponse] = Operatio
     "persons_batch_by_distinct_ids_create",
     "POST",
     "/api/projects/{project_id}/persons/batch_by_distinct_ids/",
-    params=(Param("project_id", "project_id", "path", "simple", False),),
+    path_params=["project_id"],
     body="json",
     content_type="application/json",
-    responses={
-        "200": PersonBatchResponse,
-        "400": ErrorResponse,
-        "401": ErrorResponse,
-        "403": ErrorResponse,
-        "404": ErrorResponse,
-        "415": ErrorResponse,
-        "429": ErrorResponse,
-    },
+    responses={"200": PersonBatchResponse},
 )
 
 
@@ -817,18 +478,10 @@ _persons_batch_by_uuids_create: Operation[PersonBatchResponse] = Operation(
     "persons_batch_by_uuids_create",
     "POST",
     "/api/projects/{project_id}/persons/batch_by_uuids/",
-    params=(Param("project_id", "project_id", "path", "simple", False),),
+    path_params=["project_id"],
     body="json",
     content_type="application/json",
-    responses={
-        "200": PersonBatchResponse,
-        "400": ErrorResponse,
-        "401": ErrorResponse,
-        "403": ErrorResponse,
-        "404": ErrorResponse,
-        "415": ErrorResponse,
-        "429": ErrorResponse,
-    },
+    responses={"200": PersonBatchResponse},
 )
 
 
@@ -836,18 +489,10 @@ _persons_bulk_delete_create: Operation[PersonBulkDeleteResponse] = Operation(
     "persons_bulk_delete_create",
     "POST",
     "/api/projects/{project_id}/persons/bulk_delete/",
-    params=(Param("project_id", "project_id", "path", "simple", False),),
+    path_params=["project_id"],
     body="json",
     content_type="application/json",
-    responses={
-        "202": PersonBulkDeleteResponse,
-        "400": ErrorResponse,
-        "401": ErrorResponse,
-        "403": ErrorResponse,
-        "404": ErrorResponse,
-        "415": ErrorResponse,
-        "429": ErrorResponse,
-    },
+    responses={"202": PersonBulkDeleteResponse},
 )
 
 
@@ -855,18 +500,9 @@ _persons_cohorts_retrieve: Operation[PersonCohortsResponse] = Operation(
     "persons_cohorts_retrieve",
     "GET",
     "/api/projects/{project_id}/persons/cohorts/",
-    params=(
-        Param("project_id", "project_id", "path", "simple", False),
-        Param("person_id", "person_id", "query", "form", True),
-    ),
-    responses={
-        "200": PersonCohortsResponse,
-        "400": LegacyErrorMessage | ErrorResponse,
-        "401": ErrorResponse,
-        "403": ErrorResponse,
-        "404": ErrorResponse,
-        "429": ErrorResponse,
-    },
+    path_params=["project_id"],
+    query=["person_id"],
+    responses={"200": PersonCohortsResponse},
 )
 
 
@@ -874,21 +510,9 @@ _persons_deletion_status_list: Operation[PaginatedAsyncDeletionStatusList] = Ope
     "persons_deletion_status_list",
     "GET",
     "/api/projects/{project_id}/persons/deletion_status/",
-    params=(
-        Param("project_id", "project_id", "path", "simple", False),
-        Param("status", "status", "query", "form", True),
-        Param("person_uuid", "person_uuid", "query", "form", True),
-        Param("limit", "limit", "query", "form", True),
-        Param("offset", "offset", "query", "form", True),
-    ),
-    responses={
-        "200": PaginatedAsyncDeletionStatusList,
-        "400": ErrorResponse,
-        "401": ErrorResponse,
-        "403": ErrorResponse,
-        "404": ErrorResponse,
-        "429": ErrorResponse,
-    },
+    path_params=["project_id"],
+    query=["status", "person_uuid", "limit", "offset"],
+    responses={"200": PaginatedAsyncDeletionStatusList},
 )
 
 
@@ -896,23 +520,16 @@ _persons_funnel_retrieve: Operation[ActorsResponse] = Operation(
     "persons_funnel_retrieve",
     "GET",
     "/api/projects/{project_id}/persons/funnel/",
-    params=(
-        Param("project_id", "project_id", "path", "simple", False),
-        Param("events", "events", "query", "form", True),
-        Param("actions", "actions", "query", "form", True),
-        Param("date_from", "date_from", "query", "form", True),
-        Param("date_to", "date_to", "query", "form", True),
-        Param("funnel_step", "funnel_step", "query", "form", True),
-        Param("funnel_step_breakdown", "funnel_step_breakdown", "query", "form", True),
-    ),
-    responses={
-        "200": ActorsResponse,
-        "400": ErrorResponse,
-        "401": ErrorResponse,
-        "403": ErrorResponse,
-        "404": ErrorResponse,
-        "429": ErrorResponse,
-    },
+    path_params=["project_id"],
+    query=[
+        "events",
+        "actions",
+        "date_from",
+        "date_to",
+        "funnel_step",
+        "funnel_step_breakdown",
+    ],
+    responses={"200": ActorsResponse},
 )
 
 
@@ -920,26 +537,18 @@ _persons_funnel_create: Operation[ActorsResponse] = Operation(
     "persons_funnel_create",
     "POST",
     "/api/projects/{project_id}/persons/funnel/",
-    params=(
-        Param("project_id", "project_id", "path", "simple", False),
-        Param("events", "events", "query", "form", True),
-        Param("actions", "actions", "query", "form", True),
-        Param("date_from", "date_from", "query", "form", True),
-        Param("date_to", "date_to", "query", "form", True),
-        Param("funnel_step", "funnel_step", "query", "form", True),
-        Param("funnel_step_breakdown", "funnel_step_breakdown", "query", "form", True),
-    ),
+    path_params=["project_id"],
+    query=[
+        "events",
+        "actions",
+        "date_from",
+        "date_to",
+        "funnel_step",
+        "funnel_step_breakdown",
+    ],
     body="json",
     content_type="application/json",
-    responses={
-        "200": ActorsResponse,
-        "400": ErrorResponse,
-        "401": ErrorResponse,
-        "403": ErrorResponse,
-        "404": ErrorResponse,
-        "415": ErrorResponse,
-        "429": ErrorResponse,
-    },
+    responses={"200": ActorsResponse},
 )
 
 
@@ -947,34 +556,15 @@ _persons_funnel_correlation_retrieve: Operation[ActorsResponse] = Operation(
     "persons_funnel_correlation_retrieve",
     "GET",
     "/api/projects/{project_id}/persons/funnel/correlation/",
-    params=(
-        Param("project_id", "project_id", "path", "simple", False),
-        Param("events", "events", "query", "form", True),
-        Param("date_from", "date_from", "query", "form", True),
-        Param("date_to", "date_to", "query", "form", True),
-        Param(
-            "funnel_correlation_person_entity",
-            "funnel_correlation_person_entity",
-            "query",
-            "form",
-            True,
-        ),
-        Param(
-            "funnel_correlation_person_converted",
-            "funnel_correlation_person_converted",
-            "query",
-            "form",
-            True,
-        ),
-    ),
-    responses={
-        "200": ActorsResponse,
-        "400": ErrorResponse,
-        "401": ErrorResponse,
-        "403": ErrorResponse,
-        "404": ErrorResponse,
-        "429": ErrorResponse,
-    },
+    path_params=["project_id"],
+    query=[
+        "events",
+        "date_from",
+        "date_to",
+        "funnel_correlation_person_entity",
+        "funnel_correlation_person_converted",
+    ],
+    responses={"200": ActorsResponse},
 )
 
 
@@ -982,37 +572,17 @@ _persons_funnel_correlation_create: Operation[ActorsResponse] = Operation(
     "persons_funnel_correlation_create",
     "POST",
     "/api/projects/{project_id}/persons/funnel/correlation/",
-    params=(
-        Param("project_id", "project_id", "path", "simple", False),
-        Param("events", "events", "query", "form", True),
-        Param("date_from", "date_from", "query", "form", True),
-        Param("date_to", "date_to", "query", "form", True),
-        Param(
-            "funnel_correlation_person_entity",
-            "funnel_correlation_person_entity",
-            "query",
-            "form",
-            True,
-        ),
-        Param(
-            "funnel_correlation_person_converted",
-            "funnel_correlation_person_converted",
-            "query",
-            "form",
-            True,
-        ),
-    ),
+    path_params=["project_id"],
+    query=[
+        "events",
+        "date_from",
+        "date_to",
+        "funnel_correlation_person_entity",
+        "funnel_correlation_person_converted",
+    ],
     body="json",
     content_type="application/json",
-    responses={
-        "200": ActorsResponse,
-        "400": ErrorResponse,
-        "401": ErrorResponse,
-        "403": ErrorResponse,
-        "404": ErrorResponse,
-        "415": ErrorResponse,
-        "429": ErrorResponse,
-    },
+    responses={"200": ActorsResponse},
 )
 
 
@@ -1020,22 +590,9 @@ _persons_lifecycle_retrieve: Operation[ActorsPage] = Operation(
     "persons_lifecycle_retrieve",
     "GET",
     "/api/projects/{project_id}/persons/lifecycle/",
-    params=(
-        Param("project_id", "project_id", "path", "simple", False),
-        Param("target_date", "target_date", "query", "form", True),
-        Param("lifecycle_type", "lifecycle_type", "query", "form", True),
-        Param("events", "events", "query", "form", True),
-        Param("date_from", "date_from", "query", "form", True),
-        Param("date_to", "date_to", "query", "form", True),
-    ),
-    responses={
-        "200": ActorsPage,
-        "400": LegacyErrorMessage | ErrorResponse,
-        "401": ErrorResponse,
-        "403": ErrorResponse,
-        "404": ErrorResponse,
-        "429": ErrorResponse,
-    },
+    path_params=["project_id"],
+    query=["target_date", "lifecycle_type", "events", "date_from", "date_to"],
+    responses={"200": ActorsPage},
 )
 
 
@@ -1043,21 +600,15 @@ _persons_path_retrieve: Operation[ActorsResponse] = Operation(
     "persons_path_retrieve",
     "GET",
     "/api/projects/{project_id}/persons/path/",
-    params=(
-        Param("project_id", "project_id", "path", "simple", False),
-        Param("date_from", "date_from", "query", "form", True),
-        Param("date_to", "date_to", "query", "form", True),
-        Param("path_start_key", "path_start_key", "query", "form", True),
-        Param("path_end_key", "path_end_key", "query", "form", True),
-        Param("path_dropoff_key", "path_dropoff_key", "query", "form", True),
-    ),
-    responses={
-        "200": ActorsResponse,
-        "401": ErrorResponse,
-        "403": ErrorResponse,
-        "404": ErrorResponse,
-        "429": ErrorResponse,
-    },
+    path_params=["project_id"],
+    query=[
+        "date_from",
+        "date_to",
+        "path_start_key",
+        "path_end_key",
+        "path_dropoff_key",
+    ],
+    responses={"200": ActorsResponse},
 )
 
 
@@ -1065,25 +616,17 @@ _persons_path_create: Operation[ActorsResponse] = Operation(
     "persons_path_create",
     "POST",
     "/api/projects/{project_id}/persons/path/",
-    params=(
-        Param("project_id", "project_id", "path", "simple", False),
-        Param("date_from", "date_from", "query", "form", True),
-        Param("date_to", "date_to", "query", "form", True),
-        Param("path_start_key", "path_start_key", "query", "form", True),
-        Param("path_end_key", "path_end_key", "query", "form", True),
-        Param("path_dropoff_key", "path_dropoff_key", "query", "form", True),
-    ),
+    path_params=["project_id"],
+    query=[
+        "date_from",
+        "date_to",
+        "path_start_key",
+        "path_end_key",
+        "path_dropoff_key",
+    ],
     body="json",
     content_type="application/json",
-    responses={
-        "200": ActorsResponse,
-        "400": ErrorResponse,
-        "401": ErrorResponse,
-        "403": ErrorResponse,
-        "404": ErrorResponse,
-        "415": ErrorResponse,
-        "429": ErrorResponse,
-    },
+    responses={"200": ActorsResponse},
 )
 
 
@@ -1092,22 +635,9 @@ _persons_properties_at_time_retrieve: Operation[PersonPropertiesAtTimeResponse] 
         "persons_properties_at_time_retrieve",
         "GET",
         "/api/projects/{project_id}/persons/properties_at_time/",
-        params=(
-            Param("project_id", "project_id", "path", "simple", False),
-            Param("timestamp", "timestamp", "query", "form", True),
-            Param("distinct_id", "distinct_id", "query", "form", True),
-            Param("person_id", "person_id", "query", "form", True),
-            Param("include_set_once", "include_set_once", "query", "form", True),
-        ),
-        responses={
-            "200": PersonPropertiesAtTimeResponse,
-            "400": PropertiesAtTimeError | ErrorResponse,
-            "401": ErrorResponse,
-            "403": ErrorResponse,
-            "404": PropertiesAtTimeError | ErrorResponse,
-            "429": ErrorResponse,
-            "500": PropertiesAtTimeError,
-        },
+        path_params=["project_id"],
+        query=["timestamp", "distinct_id", "person_id", "include_set_once"],
+        responses={"200": PersonPropertiesAtTimeResponse},
     )
 )
 
@@ -1116,17 +646,9 @@ _persons_reset_person_distinct_id_create: Operation[None] = Operation(
     "persons_reset_person_distinct_id_create",
     "POST",
     "/api/projects/{project_id}/persons/reset_person_distinct_id/",
-    params=(Param("project_id", "project_id", "path", "simple", False),),
+    path_params=["project_id"],
     body="json",
     content_type="application/json",
-    responses={
-        "400": ErrorResponse,
-        "401": ErrorResponse,
-        "403": ErrorResponse,
-        "404": ErrorResponse,
-        "415": ErrorResponse,
-        "429": ErrorResponse,
-    },
 )
 
 
@@ -1134,22 +656,15 @@ _persons_retention_retrieve: Operation[RetentionActorsResponse] = Operation(
     "persons_retention_retrieve",
     "GET",
     "/api/projects/{project_id}/persons/retention/",
-    params=(
-        Param("project_id", "project_id", "path", "simple", False),
-        Param("date_to", "date_to", "query", "form", True),
-        Param("period", "period", "query", "form", True),
-        Param("selected_interval", "selected_interval", "query", "form", True),
-        Param("target_entity", "target_entity", "query", "form", True),
-        Param("returning_entity", "returning_entity", "query", "form", True),
-    ),
-    responses={
-        "200": RetentionActorsResponse,
-        "400": LegacyErrorMessage | ErrorResponse,
-        "401": ErrorResponse,
-        "403": ErrorResponse,
-        "404": ErrorResponse,
-        "429": ErrorResponse,
-    },
+    path_params=["project_id"],
+    query=[
+        "date_to",
+        "period",
+        "selected_interval",
+        "target_entity",
+        "returning_entity",
+    ],
+    responses={"200": RetentionActorsResponse},
 )
 
 
@@ -1157,22 +672,9 @@ _persons_stickiness_retrieve: Operation[ActorsPage] = Operation(
     "persons_stickiness_retrieve",
     "GET",
     "/api/projects/{project_id}/persons/stickiness/",
-    params=(
-        Param("project_id", "project_id", "path", "simple", False),
-        Param("stickiness_days", "stickiness_days", "query", "form", True),
-        Param("entity_id", "entity_id", "query", "form", True),
-        Param("entity_type", "entity_type", "query", "form", True),
-        Param("date_from", "date_from", "query", "form", True),
-        Param("date_to", "date_to", "query", "form", True),
-    ),
-    responses={
-        "200": ActorsPage,
-        "400": LegacyErrorMessage | ErrorResponse,
-        "401": ErrorResponse,
-        "403": ErrorResponse,
-        "404": ErrorResponse,
-        "429": ErrorResponse,
-    },
+    path_params=["project_id"],
+    query=["stickiness_days", "entity_id", "entity_type", "date_from", "date_to"],
+    responses={"200": ActorsPage},
 )
 
 
@@ -1180,23 +682,16 @@ _persons_trends_retrieve: Operation[ActorsResponse] = Operation(
     "persons_trends_retrieve",
     "GET",
     "/api/projects/{project_id}/persons/trends/",
-    params=(
-        Param("project_id", "project_id", "path", "simple", False),
-        Param("entity_id", "entity_id", "query", "form", True),
-        Param("entity_type", "entity_type", "query", "form", True),
-        Param("entity_math", "entity_math", "query", "form", True),
-        Param("breakdown_value", "breakdown_value", "query", "form", True),
-        Param("date_from", "date_from", "query", "form", True),
-        Param("date_to", "date_to", "query", "form", True),
-    ),
-    responses={
-        "200": ActorsResponse,
-        "400": ErrorResponse,
-        "401": ErrorResponse,
-        "403": ErrorResponse,
-        "404": ErrorResponse,
-        "429": ErrorResponse,
-    },
+    path_params=["project_id"],
+    query=[
+        "entity_id",
+        "entity_type",
+        "entity_math",
+        "breakdown_value",
+        "date_from",
+        "date_to",
+    ],
+    responses={"200": ActorsResponse},
 )
 
 
@@ -1204,20 +699,9 @@ _persons_values_retrieve: Operation[PersonPropertyValuesResponse] = Operation(
     "persons_values_retrieve",
     "GET",
     "/api/projects/{project_id}/persons/values/",
-    params=(
-        Param("project_id", "project_id", "path", "simple", False),
-        Param("key", "key", "query", "form", True),
-        Param("value", "value", "query", "form", True),
-        Param("refresh", "refresh", "query", "form", True),
-    ),
-    responses={
-        "200": PersonPropertyValuesResponse,
-        "400": ErrorResponse,
-        "401": ErrorResponse,
-        "403": ErrorResponse,
-        "404": ErrorResponse,
-        "429": ErrorResponse,
-    },
+    path_params=["project_id"],
+    query=["key", "value", "refresh"],
+    responses={"200": PersonPropertyValuesResponse},
 )
 
 
@@ -1225,18 +709,8 @@ _persons_retrieve: Operation[PersonRecord] = Operation(
     "persons_retrieve",
     "GET",
     "/api/projects/{project_id}/persons/{id}/",
-    params=(
-        Param("project_id", "project_id", "path", "simple", False),
-        Param("id", "id", "path", "simple", False),
-    ),
-    responses={
-        "200": PersonRecord,
-        "400": ErrorResponse,
-        "401": ErrorResponse,
-        "403": ErrorResponse,
-        "404": ErrorResponse,
-        "429": ErrorResponse,
-    },
+    path_params=["project_id", "id"],
+    responses={"200": PersonRecord},
 )
 
 
@@ -1244,20 +718,9 @@ _persons_update: Operation[None] = Operation(
     "persons_update",
     "PUT",
     "/api/projects/{project_id}/persons/{id}/",
-    params=(
-        Param("project_id", "project_id", "path", "simple", False),
-        Param("id", "id", "path", "simple", False),
-    ),
+    path_params=["project_id", "id"],
     body="json",
     content_type="application/json",
-    responses={
-        "400": ErrorResponse,
-        "401": ErrorResponse,
-        "403": ErrorResponse,
-        "404": ErrorResponse,
-        "415": ErrorResponse,
-        "429": ErrorResponse,
-    },
 )
 
 
@@ -1265,20 +728,8 @@ _persons_destroy: Operation[None] = Operation(
     "persons_destroy",
     "DELETE",
     "/api/projects/{project_id}/persons/{id}/",
-    params=(
-        Param("project_id", "project_id", "path", "simple", False),
-        Param("id", "id", "path", "simple", False),
-        Param("delete_events", "delete_events", "query", "form", True),
-        Param("delete_recordings", "delete_recordings", "query", "form", True),
-        Param("keep_person", "keep_person", "query", "form", True),
-    ),
-    responses={
-        "400": ErrorResponse,
-        "401": ErrorResponse,
-        "403": ErrorResponse,
-        "404": ErrorResponse,
-        "429": ErrorResponse,
-    },
+    path_params=["project_id", "id"],
+    query=["delete_events", "delete_recordings", "keep_person"],
 )
 
 
@@ -1286,20 +737,9 @@ _persons_partial_update: Operation[None] = Operation(
     "persons_partial_update",
     "PATCH",
     "/api/projects/{project_id}/persons/{id}/",
-    params=(
-        Param("project_id", "project_id", "path", "simple", False),
-        Param("id", "id", "path", "simple", False),
-    ),
+    path_params=["project_id", "id"],
     body="json",
     content_type="application/json",
-    responses={
-        "400": ErrorResponse,
-        "401": ErrorResponse,
-        "403": ErrorResponse,
-        "404": ErrorResponse,
-        "415": ErrorResponse,
-        "429": ErrorResponse,
-    },
 )
 
 
@@ -1307,20 +747,9 @@ _persons_activity_retrieve: Operation[ActivityLogPage] = Operation(
     "persons_activity_retrieve",
     "GET",
     "/api/projects/{project_id}/persons/{id}/activity/",
-    params=(
-        Param("project_id", "project_id", "path", "simple", False),
-        Param("id", "id", "path", "simple", False),
-        Param("limit", "limit", "query", "form", True),
-        Param("page", "page", "query", "form", True),
-    ),
-    responses={
-        "200": ActivityLogPage,
-        "400": ErrorResponse,
-        "401": ErrorResponse,
-        "403": ErrorResponse,
-        "404": ErrorResponse,
-        "429": ErrorResponse,
-    },
+    path_params=["project_id", "id"],
+    query=["limit", "page"],
+    responses={"200": ActivityLogPage},
 )
 
 
@@ -1328,17 +757,7 @@ _persons_delete_events_create: Operation[None] = Operation(
     "persons_delete_events_create",
     "POST",
     "/api/projects/{project_id}/persons/{id}/delete_events/",
-    params=(
-        Param("project_id", "project_id", "path", "simple", False),
-        Param("id", "id", "path", "simple", False),
-    ),
-    responses={
-        "400": ErrorResponse,
-        "401": ErrorResponse,
-        "403": ErrorResponse,
-        "404": ErrorResponse,
-        "429": ErrorResponse,
-    },
+    path_params=["project_id", "id"],
     deprecated=True,
 )
 
@@ -1347,22 +766,10 @@ _persons_delete_property_create: Operation[SuccessResponse] = Operation(
     "persons_delete_property_create",
     "POST",
     "/api/projects/{project_id}/persons/{id}/delete_property/",
-    params=(
-        Param("project_id", "project_id", "path", "simple", False),
-        Param("id", "id", "path", "simple", False),
-    ),
+    path_params=["project_id", "id"],
     body="json",
     content_type="application/json",
-    responses={
-        "201": SuccessResponse,
-        "400": ErrorResponse | PersonDeletePropertyFailure,
-        "401": ErrorResponse,
-        "403": ErrorResponse,
-        "404": ErrorResponse,
-        "415": ErrorResponse,
-        "429": ErrorResponse,
-        "502": PersonDeletePropertyFailure,
-    },
+    responses={"201": SuccessResponse},
 )
 
 
@@ -1371,23 +778,9 @@ _persons_properties_timeline_retrieve: Operation[PropertiesTimelineResponse] = (
         "persons_properties_timeline_retrieve",
         "GET",
         "/api/projects/{project_id}/persons/{id}/properties_timeline/",
-        params=(
-            Param("project_id", "project_id", "path", "simple", False),
-            Param("id", "id", "path", "simple", False),
-            Param("events", "events", "query", "form", True),
-            Param("actions", "actions", "query", "form", True),
-            Param("properties", "properties", "query", "form", True),
-            Param("date_from", "date_from", "query", "form", True),
-            Param("date_to", "date_to", "query", "form", True),
-        ),
-        responses={
-            "200": PropertiesTimelineResponse,
-            "400": ErrorResponse,
-            "401": ErrorResponse,
-            "403": ErrorResponse,
-            "404": ErrorResponse,
-            "429": ErrorResponse,
-        },
+        path_params=["project_id", "id"],
+        query=["events", "actions", "properties", "date_from", "date_to"],
+        responses={"200": PropertiesTimelineResponse},
     )
 )
 
@@ -1396,21 +789,10 @@ _persons_split_create: Operation[SuccessResponse] = Operation(
     "persons_split_create",
     "POST",
     "/api/projects/{project_id}/persons/{id}/split/",
-    params=(
-        Param("project_id", "project_id", "path", "simple", False),
-        Param("id", "id", "path", "simple", False),
-    ),
+    path_params=["project_id", "id"],
     body="json",
     content_type="application/json",
-    responses={
-        "201": SuccessResponse,
-        "400": ErrorResponse,
-        "401": ErrorResponse,
-        "403": ErrorResponse,
-        "404": ErrorResponse,
-        "415": ErrorResponse,
-        "429": ErrorResponse,
-    },
+    responses={"201": SuccessResponse},
 )
 
 
@@ -1418,20 +800,9 @@ _persons_update_property_create: Operation[None] = Operation(
     "persons_update_property_create",
     "POST",
     "/api/projects/{project_id}/persons/{id}/update_property/",
-    params=(
-        Param("project_id", "project_id", "path", "simple", False),
-        Param("id", "id", "path", "simple", False),
-    ),
+    path_params=["project_id", "id"],
     body="json",
     content_type="application/json",
-    responses={
-        "400": ErrorResponse,
-        "401": ErrorResponse,
-        "403": ErrorResponse,
-        "404": ErrorResponse,
-        "415": ErrorResponse,
-        "429": ErrorResponse,
-    },
 )
 
 
