@@ -248,6 +248,25 @@ class Model:
     def renamed_fields(self) -> tuple[ModelField, ...]:
         return tuple(f for f in self.fields if f.renamed)
 
+    # readOnly / writeOnly: a request never carries a readOnly property and a
+    # response never a writeOnly one. Where the two shapes differ, a side that
+    # wants exact types emits both (see `request_fields`, `response_fields`).
+
+    @property
+    def request_fields(self) -> tuple[ModelField, ...]:
+        """What a client may send: every field but the readOnly ones."""
+        return tuple(f for f in self.fields if not f.read_only)
+
+    @property
+    def response_fields(self) -> tuple[ModelField, ...]:
+        """What a server may answer: every field but the writeOnly ones."""
+        return tuple(f for f in self.fields if not f.write_only)
+
+    @property
+    def shapes_differ(self) -> bool:
+        """True when request and response shapes are not the same set of fields."""
+        return any(f.read_only or f.write_only for f in self.fields)
+
 
 @dataclass(frozen=True, slots=True)
 class EnumMember:
@@ -471,6 +490,15 @@ class Operation:
             parts.append("Deprecated.")
         return "\n\n".join(parts) or f"{self.method} {self.path}"
 
+    @property
+    def produces_csv(self) -> bool:
+        """Some response can also be rendered as CSV (`text/csv` beside JSON)."""
+        return any(
+            m.content_type.startswith("text/csv")
+            for r in self.responses
+            for m in r.media
+        )
+
     def params_in(self, location: str) -> tuple[Param, ...]:
         return tuple(p for p in self.params if p.location == location)
 
@@ -491,6 +519,18 @@ class Handler:
     body: Body | None
     responses: tuple[Response, ...]
     operations: tuple[Operation, ...]
+
+    def params_in(self, location: str) -> tuple[Param, ...]:
+        return tuple(p for p in self.params if p.location == location)
+
+    @property
+    def security(self) -> tuple[Requirement, ...]:
+        """The operations of one handler share their requirements (build checks it)."""
+        return self.operations[0].security
+
+    @property
+    def produces_csv(self) -> bool:
+        return self.operations[0].produces_csv
 
     @property
     def reply_union(self) -> str:

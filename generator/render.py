@@ -127,12 +127,6 @@ def _context(api: ir.Api, options: RenderOptions) -> dict[str, object]:
     else:
         auth = (scheme.location, scheme.parameter, "")
     handler_of = {op.name: h for h in api.handlers for op in h.operations}
-    op_csv = {
-        op.name: any(
-            m.content_type.startswith("text/csv") for r in op.responses for m in r.media
-        )
-        for op in api.operations
-    }
     names = (
         [e.name for e in api.enums]
         + [m.name for m in api.models]
@@ -146,7 +140,6 @@ def _context(api: ir.Api, options: RenderOptions) -> dict[str, object]:
         "server_model_names": sorted(names),
         "reply_classes": reply_classes,
         "handler_of": handler_of,
-        "op_csv": op_csv,
         "auth": auth,
         "api_key_env": options.api_key_env,
     }

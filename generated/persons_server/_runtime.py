@@ -15,6 +15,8 @@ import io
 import json
 import logging
 import math
+import types
+import typing
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any, ClassVar, Generic, Protocol, TypeVar
 
@@ -241,6 +243,110 @@ def adapter(tp: Any) -> TypeAdapter[Any]:
 
 
 # --- requests -------------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Endpoint:
+    """One handler method: what it takes and may answer, shared by all its routes.
+
+    Parameters are listed by wire name per location; only what departs from
+    OpenAPI's defaults is spelled out (a style, a JSON-encoded value). Whether
+    a parameter is an array or an object is read from the parameter model.
+    """
+
+    handler: str
+    params_model: type[BaseModel]
+    path_params: Sequence[str] = ()
+    query: Sequence[str] = ()
+    headers: Sequence[str] = ()
+    cookies: Sequence[str] = ()
+    styles: Mapping[str, tuple[str, bool]] = dataclasses.field(default_factory=dict)
+    json_params: Sequence[str] = ()
+    body: str | None = None  # body kind: json, form, multipart, binary, text
+    body_type: Any = None
+    body_required: bool = False
+    responses: Mapping[str, Any] = dataclasses.field(default_factory=dict)
+    security: Sequence[Mapping[str, Sequence[str]]] = ()
+    csv: bool = False
+
+    def route(
+        self,
+        operation_id: str,
+        method: str,
+        path: str,
+        scope: tuple[str, str] | None = None,
+    ) -> Route:
+        """This endpoint served at `method path`, under a URL scope if given."""
+        shapes = _shapes(self.params_model)
+        params = [ParamSpec(scope[1], "path", "simple", False)] if scope else []
+        for location, names in (
+            ("path", self.path_params),
+            ("query", self.query),
+            ("header", self.headers),
+            ("cookie", self.cookies),
+        ):
+            form = location in ("query", "cookie")
+            for wire in names:
+                style, explode = self.styles.get(
+                    wire, ("form" if form else "simple", form)
+                )
+                shape = shapes.get(wire)
+                params.append(
+                    ParamSpec(
+                        wire,
+                        location,
+                        style,
+                        explode,
+                        json=wire in self.json_params,
+                        array=shape == "array",
+                        object=shape == "object",
+                    )
+                )
+        security = tuple(
+            tuple((name, tuple(scopes)) for name, scopes in requirement.items())
+            for requirement in self.security
+        )
+        return Route(
+            operation_id,
+            method,
+            path,
+            self.handler,
+            self.params_model,
+            tuple(params),
+            self.body,
+            self.body_type,
+            self.body_required,
+            self.responses,
+            self.csv,
+            security,
+            scope,
+        )
+
+
+def _shapes(model: type[BaseModel]) -> dict[str, str]:
+    """`array` or `object` for each parameter (by wire name) whose type is one."""
+    shapes = {}
+    for name, info in model.model_fields.items():
+        annotation = info.annotation
+        while typing.get_origin(annotation) in (typing.Union, types.UnionType):
+            options = [a for a in typing.get_args(annotation) if a is not type(None)]
+            if len(options) != 1:
+                break
+            annotation = options[0]
+        origin = typing.get_origin(annotation) or annotation
+        if origin is typing.Annotated:
+            origin = (
+                typing.get_origin(typing.get_args(annotation)[0])
+                or typing.get_args(annotation)[0]
+            )
+        wire = info.alias or name
+        if origin in (list, tuple, set, frozenset):
+            shapes[wire] = "array"
+        elif origin is dict or (
+            isinstance(origin, type) and issubclass(origin, BaseModel)
+        ):
+            shapes[wire] = "object"
+    return shapes
 
 
 def _split(value: str, style: str) -> list[str]:

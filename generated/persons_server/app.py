@@ -13,9 +13,8 @@ from ._openapi import SPEC_JSON
 from ._runtime import (
     Authenticator,
     ErrorBodyFactory,
-    ParamSpec,
+    Endpoint,
     RateLimiter,
-    Route,
     SecurityScheme,
     build_app,
     error_body,
@@ -25,48 +24,11 @@ from .interface import Handler
 
 SCHEMES = (SecurityScheme("PersonalAPIKeyAuth", "bearer", "header", "Authorization"),)
 
-_environments_persons_list = Route(
-    "environments_persons_list",
-    "GET",
-    "/api/environments/{environment_id}/persons/",
-    "persons_list",
-    PersonsListParams,
-    params=(
-        ParamSpec("environment_id", "path", "simple", False),
-        ParamSpec("distinct_id", "query", "form", True),
-        ParamSpec("email", "query", "form", True),
-        ParamSpec("search", "query", "form", True),
-        ParamSpec("properties", "query", "form", True, json=True, array=True),
-        ParamSpec("limit", "query", "form", True),
-        ParamSpec("offset", "query", "form", True),
-        ParamSpec("include_total", "query", "form", True),
-        ParamSpec("format", "query", "form", True, object=True),
-    ),
-    responses={
-        "200": PaginatedPersonList,
-        "400": ErrorResponse,
-        "401": ErrorResponse,
-        "403": ErrorResponse,
-        "404": ErrorResponse,
-        "429": ErrorResponse,
-    },
-    csv=True,
-    security=((("PersonalAPIKeyAuth", ("person:read",)),),),
-    scope=("environment", "environment_id"),
-)
-
-
-_environments_persons_all_activity_retrieve = Route(
-    "environments_persons_all_activity_retrieve",
-    "GET",
-    "/api/environments/{environment_id}/persons/activity/",
-    "persons_all_activity_retrieve",
-    PersonsAllActivityRetrieveParams,
-    params=(
-        ParamSpec("environment_id", "path", "simple", False),
-        ParamSpec("limit", "query", "form", True),
-        ParamSpec("page", "query", "form", True),
-    ),
+_persons_activity_retrieve = Endpoint(
+    "persons_activity_retrieve",
+    PersonsActivityRetrieveParams,
+    path_params=["id"],
+    query=["limit", "page"],
     responses={
         "200": ActivityLogPage,
         "400": ErrorResponse,
@@ -75,21 +37,31 @@ _environments_persons_all_activity_retrieve = Route(
         "404": ErrorResponse,
         "429": ErrorResponse,
     },
-    security=((("PersonalAPIKeyAuth", ("activity_log:read",)),),),
-    scope=("environment", "environment_id"),
+    security=[{"PersonalAPIKeyAuth": ["activity_log:read"]}],
 )
 
 
-_environments_persons_batch_by_distinct_ids_create = Route(
-    "environments_persons_batch_by_distinct_ids_create",
-    "POST",
-    "/api/environments/{environment_id}/persons/batch_by_distinct_ids/",
+_persons_all_activity_retrieve = Endpoint(
+    "persons_all_activity_retrieve",
+    PersonsAllActivityRetrieveParams,
+    query=["limit", "page"],
+    responses={
+        "200": ActivityLogPage,
+        "400": ErrorResponse,
+        "401": ErrorResponse,
+        "403": ErrorResponse,
+        "404": ErrorResponse,
+        "429": ErrorResponse,
+    },
+    security=[{"PersonalAPIKeyAuth": ["activity_log:read"]}],
+)
+
+
+_persons_batch_by_distinct_ids_create = Endpoint(
     "persons_batch_by_distinct_ids_create",
     PersonsBatchByDistinctIdsCreateParams,
-    params=(ParamSpec("environment_id", "path", "simple", False),),
     body="json",
     body_type=PersonBatchByDistinctIdsRequest,
-    body_required=False,
     responses={
         "200": PersonBatchResponse,
         "400": ErrorResponse,
@@ -99,21 +71,15 @@ _environments_persons_batch_by_distinct_ids_create = Route(
         "415": ErrorResponse,
         "429": ErrorResponse,
     },
-    security=((("PersonalAPIKeyAuth", ("person:read",)),),),
-    scope=("environment", "environment_id"),
+    security=[{"PersonalAPIKeyAuth": ["person:read"]}],
 )
 
 
-_environments_persons_batch_by_uuids_create = Route(
-    "environments_persons_batch_by_uuids_create",
-    "POST",
-    "/api/environments/{environment_id}/persons/batch_by_uuids/",
+_persons_batch_by_uuids_create = Endpoint(
     "persons_batch_by_uuids_create",
     PersonsBatchByUuidsCreateParams,
-    params=(ParamSpec("environment_id", "path", "simple", False),),
     body="json",
     body_type=PersonBatchByUuidsRequest,
-    body_required=False,
     responses={
         "200": PersonBatchResponse,
         "400": ErrorResponse,
@@ -123,18 +89,13 @@ _environments_persons_batch_by_uuids_create = Route(
         "415": ErrorResponse,
         "429": ErrorResponse,
     },
-    security=((("PersonalAPIKeyAuth", ("person:read",)),),),
-    scope=("environment", "environment_id"),
+    security=[{"PersonalAPIKeyAuth": ["person:read"]}],
 )
 
 
-_environments_persons_bulk_delete_create = Route(
-    "environments_persons_bulk_delete_create",
-    "POST",
-    "/api/environments/{environment_id}/persons/bulk_delete/",
+_persons_bulk_delete_create = Endpoint(
     "persons_bulk_delete_create",
     PersonsBulkDeleteCreateParams,
-    params=(ParamSpec("environment_id", "path", "simple", False),),
     body="json",
     body_type=PersonBulkDeleteRequest,
     body_required=True,
@@ -147,21 +108,14 @@ _environments_persons_bulk_delete_create = Route(
         "415": ErrorResponse,
         "429": ErrorResponse,
     },
-    security=((("PersonalAPIKeyAuth", ("person:write",)),),),
-    scope=("environment", "environment_id"),
+    security=[{"PersonalAPIKeyAuth": ["person:write"]}],
 )
 
 
-_environments_persons_cohorts_retrieve = Route(
-    "environments_persons_cohorts_retrieve",
-    "GET",
-    "/api/environments/{environment_id}/persons/cohorts/",
+_persons_cohorts_retrieve = Endpoint(
     "persons_cohorts_retrieve",
     PersonsCohortsRetrieveParams,
-    params=(
-        ParamSpec("environment_id", "path", "simple", False),
-        ParamSpec("person_id", "query", "form", True),
-    ),
+    query=["person_id"],
     responses={
         "200": PersonCohortsResponse,
         "400": LegacyErrorMessage | ErrorResponse,
@@ -170,549 +124,14 @@ _environments_persons_cohorts_retrieve = Route(
         "404": ErrorResponse,
         "429": ErrorResponse,
     },
-    security=(
-        (
-            (
-                "PersonalAPIKeyAuth",
-                (
-                    "person:read",
-                    "cohort:read",
-                ),
-            ),
-        ),
-    ),
-    scope=("environment", "environment_id"),
+    security=[{"PersonalAPIKeyAuth": ["person:read", "cohort:read"]}],
 )
 
 
-_environments_persons_deletion_status_list = Route(
-    "environments_persons_deletion_status_list",
-    "GET",
-    "/api/environments/{environment_id}/persons/deletion_status/",
-    "persons_deletion_status_list",
-    PersonsDeletionStatusListParams,
-    params=(
-        ParamSpec("environment_id", "path", "simple", False),
-        ParamSpec("status", "query", "form", True, object=True),
-        ParamSpec("person_uuid", "query", "form", True),
-        ParamSpec("limit", "query", "form", True),
-        ParamSpec("offset", "query", "form", True),
-    ),
-    responses={
-        "200": PaginatedAsyncDeletionStatusList,
-        "400": ErrorResponse,
-        "401": ErrorResponse,
-        "403": ErrorResponse,
-        "404": ErrorResponse,
-        "429": ErrorResponse,
-    },
-    security=((("PersonalAPIKeyAuth", ("person:read",)),),),
-    scope=("environment", "environment_id"),
-)
-
-
-_environments_persons_funnel_retrieve = Route(
-    "environments_persons_funnel_retrieve",
-    "GET",
-    "/api/environments/{environment_id}/persons/funnel/",
-    "persons_funnel_retrieve",
-    PersonsFunnelRetrieveParams,
-    params=(
-        ParamSpec("environment_id", "path", "simple", False),
-        ParamSpec("events", "query", "form", True),
-        ParamSpec("actions", "query", "form", True),
-        ParamSpec("date_from", "query", "form", True),
-        ParamSpec("date_to", "query", "form", True),
-        ParamSpec("funnel_step", "query", "form", True),
-        ParamSpec("funnel_step_breakdown", "query", "form", True),
-    ),
-    responses={
-        "200": ActorsResponse,
-        "400": ErrorResponse,
-        "401": ErrorResponse,
-        "403": ErrorResponse,
-        "404": ErrorResponse,
-        "429": ErrorResponse,
-    },
-    security=((("PersonalAPIKeyAuth", ()),),),
-    scope=("environment", "environment_id"),
-)
-
-
-_environments_persons_funnel_create = Route(
-    "environments_persons_funnel_create",
-    "POST",
-    "/api/environments/{environment_id}/persons/funnel/",
-    "persons_funnel_create",
-    PersonsFunnelCreateParams,
-    params=(
-        ParamSpec("environment_id", "path", "simple", False),
-        ParamSpec("events", "query", "form", True),
-        ParamSpec("actions", "query", "form", True),
-        ParamSpec("date_from", "query", "form", True),
-        ParamSpec("date_to", "query", "form", True),
-        ParamSpec("funnel_step", "query", "form", True),
-        ParamSpec("funnel_step_breakdown", "query", "form", True),
-    ),
-    body="json",
-    body_type=LegacyInsightFilter,
-    body_required=False,
-    responses={
-        "200": ActorsResponse,
-        "400": ErrorResponse,
-        "401": ErrorResponse,
-        "403": ErrorResponse,
-        "404": ErrorResponse,
-        "415": ErrorResponse,
-        "429": ErrorResponse,
-    },
-    security=((("PersonalAPIKeyAuth", ()),),),
-    scope=("environment", "environment_id"),
-)
-
-
-_environments_persons_funnel_correlation_retrieve = Route(
-    "environments_persons_funnel_correlation_retrieve",
-    "GET",
-    "/api/environments/{environment_id}/persons/funnel/correlation/",
-    "persons_funnel_correlation_retrieve",
-    PersonsFunnelCorrelationRetrieveParams,
-    params=(
-        ParamSpec("environment_id", "path", "simple", False),
-        ParamSpec("events", "query", "form", True),
-        ParamSpec("date_from", "query", "form", True),
-        ParamSpec("date_to", "query", "form", True),
-        ParamSpec("funnel_correlation_person_entity", "query", "form", True),
-        ParamSpec(
-            "funnel_correlation_person_converted", "query", "form", True, object=True
-        ),
-    ),
-    responses={
-        "200": ActorsResponse,
-        "400": ErrorResponse,
-        "401": ErrorResponse,
-        "403": ErrorResponse,
-        "404": ErrorResponse,
-        "429": ErrorResponse,
-    },
-    security=((("PersonalAPIKeyAuth", ()),),),
-    scope=("environment", "environment_id"),
-)
-
-
-_environments_persons_funnel_correlation_create = Route(
-    "environments_persons_funnel_correlation_create",
-    "POST",
-    "/api/environments/{environment_id}/persons/funnel/correlation/",
-    "persons_funnel_correlation_create",
-    PersonsFunnelCorrelationCreateParams,
-    params=(
-        ParamSpec("environment_id", "path", "simple", False),
-        ParamSpec("events", "query", "form", True),
-        ParamSpec("date_from", "query", "form", True),
-        ParamSpec("date_to", "query", "form", True),
-        ParamSpec("funnel_correlation_person_entity", "query", "form", True),
-        ParamSpec(
-            "funnel_correlation_person_converted", "query", "form", True, object=True
-        ),
-    ),
-    body="json",
-    body_type=LegacyInsightFilter,
-    body_required=False,
-    responses={
-        "200": ActorsResponse,
-        "400": ErrorResponse,
-        "401": ErrorResponse,
-        "403": ErrorResponse,
-        "404": ErrorResponse,
-        "415": ErrorResponse,
-        "429": ErrorResponse,
-    },
-    security=((("PersonalAPIKeyAuth", ()),),),
-    scope=("environment", "environment_id"),
-)
-
-
-_environments_persons_lifecycle_retrieve = Route(
-    "environments_persons_lifecycle_retrieve",
-    "GET",
-    "/api/environments/{environment_id}/persons/lifecycle/",
-    "persons_lifecycle_retrieve",
-    PersonsLifecycleRetrieveParams,
-    params=(
-        ParamSpec("environment_id", "path", "simple", False),
-        ParamSpec("target_date", "query", "form", True),
-        ParamSpec("lifecycle_type", "query", "form", True, object=True),
-        ParamSpec("events", "query", "form", True),
-        ParamSpec("date_from", "query", "form", True),
-        ParamSpec("date_to", "query", "form", True),
-    ),
-    responses={
-        "200": ActorsPage,
-        "400": LegacyErrorMessage | ErrorResponse,
-        "401": ErrorResponse,
-        "403": ErrorResponse,
-        "404": ErrorResponse,
-        "429": ErrorResponse,
-    },
-    security=((("PersonalAPIKeyAuth", ()),),),
-    scope=("environment", "environment_id"),
-)
-
-
-_environments_persons_path_retrieve = Route(
-    "environments_persons_path_retrieve",
-    "GET",
-    "/api/environments/{environment_id}/persons/path/",
-    "persons_path_retrieve",
-    PersonsPathRetrieveParams,
-    params=(
-        ParamSpec("environment_id", "path", "simple", False),
-        ParamSpec("date_from", "query", "form", True),
-        ParamSpec("date_to", "query", "form", True),
-        ParamSpec("path_start_key", "query", "form", True),
-        ParamSpec("path_end_key", "query", "form", True),
-        ParamSpec("path_dropoff_key", "query", "form", True),
-    ),
-    responses={
-        "200": ActorsResponse,
-        "401": ErrorResponse,
-        "403": ErrorResponse,
-        "404": ErrorResponse,
-        "429": ErrorResponse,
-    },
-    security=((("PersonalAPIKeyAuth", ()),),),
-    scope=("environment", "environment_id"),
-)
-
-
-_environments_persons_path_create = Route(
-    "environments_persons_path_create",
-    "POST",
-    "/api/environments/{environment_id}/persons/path/",
-    "persons_path_create",
-    PersonsPathCreateParams,
-    params=(
-        ParamSpec("environment_id", "path", "simple", False),
-        ParamSpec("date_from", "query", "form", True),
-        ParamSpec("date_to", "query", "form", True),
-        ParamSpec("path_start_key", "query", "form", True),
-        ParamSpec("path_end_key", "query", "form", True),
-        ParamSpec("path_dropoff_key", "query", "form", True),
-    ),
-    body="json",
-    body_type=LegacyInsightFilter,
-    body_required=False,
-    responses={
-        "200": ActorsResponse,
-        "400": ErrorResponse,
-        "401": ErrorResponse,
-        "403": ErrorResponse,
-        "404": ErrorResponse,
-        "415": ErrorResponse,
-        "429": ErrorResponse,
-    },
-    security=((("PersonalAPIKeyAuth", ()),),),
-    scope=("environment", "environment_id"),
-)
-
-
-_environments_persons_properties_at_time_retrieve = Route(
-    "environments_persons_properties_at_time_retrieve",
-    "GET",
-    "/api/environments/{environment_id}/persons/properties_at_time/",
-    "persons_properties_at_time_retrieve",
-    PersonsPropertiesAtTimeRetrieveParams,
-    params=(
-        ParamSpec("environment_id", "path", "simple", False),
-        ParamSpec("timestamp", "query", "form", True),
-        ParamSpec("distinct_id", "query", "form", True),
-        ParamSpec("person_id", "query", "form", True),
-        ParamSpec("include_set_once", "query", "form", True),
-    ),
-    responses={
-        "200": PersonPropertiesAtTimeResponse,
-        "400": PropertiesAtTimeError | ErrorResponse,
-        "401": ErrorResponse,
-        "403": ErrorResponse,
-        "404": PropertiesAtTimeError | ErrorResponse,
-        "429": ErrorResponse,
-        "500": PropertiesAtTimeError,
-    },
-    security=((("PersonalAPIKeyAuth", ("person:read",)),),),
-    scope=("environment", "environment_id"),
-)
-
-
-_environments_persons_reset_person_distinct_id_create = Route(
-    "environments_persons_reset_person_distinct_id_create",
-    "POST",
-    "/api/environments/{environment_id}/persons/reset_person_distinct_id/",
-    "persons_reset_person_distinct_id_create",
-    PersonsResetPersonDistinctIdCreateParams,
-    params=(ParamSpec("environment_id", "path", "simple", False),),
-    body="json",
-    body_type=PersonResetDistinctIdRequest,
-    body_required=True,
-    responses={
-        "202": None,
-        "400": ErrorResponse,
-        "401": ErrorResponse,
-        "403": ErrorResponse,
-        "404": ErrorResponse,
-        "415": ErrorResponse,
-        "429": ErrorResponse,
-    },
-    security=((("PersonalAPIKeyAuth", ("person:write",)),),),
-    scope=("environment", "environment_id"),
-)
-
-
-_environments_persons_retention_retrieve = Route(
-    "environments_persons_retention_retrieve",
-    "GET",
-    "/api/environments/{environment_id}/persons/retention/",
-    "persons_retention_retrieve",
-    PersonsRetentionRetrieveParams,
-    params=(
-        ParamSpec("environment_id", "path", "simple", False),
-        ParamSpec("date_to", "query", "form", True),
-        ParamSpec("period", "query", "form", True, object=True),
-        ParamSpec("selected_interval", "query", "form", True),
-        ParamSpec("target_entity", "query", "form", True),
-        ParamSpec("returning_entity", "query", "form", True),
-    ),
-    responses={
-        "200": RetentionActorsResponse,
-        "400": LegacyErrorMessage | ErrorResponse,
-        "401": ErrorResponse,
-        "403": ErrorResponse,
-        "404": ErrorResponse,
-        "429": ErrorResponse,
-    },
-    security=((("PersonalAPIKeyAuth", ()),),),
-    scope=("environment", "environment_id"),
-)
-
-
-_environments_persons_stickiness_retrieve = Route(
-    "environments_persons_stickiness_retrieve",
-    "GET",
-    "/api/environments/{environment_id}/persons/stickiness/",
-    "persons_stickiness_retrieve",
-    PersonsStickinessRetrieveParams,
-    params=(
-        ParamSpec("environment_id", "path", "simple", False),
-        ParamSpec("stickiness_days", "query", "form", True),
-        ParamSpec("entity_id", "query", "form", True),
-        ParamSpec("entity_type", "query", "form", True, object=True),
-        ParamSpec("date_from", "query", "form", True),
-        ParamSpec("date_to", "query", "form", True),
-    ),
-    responses={
-        "200": ActorsPage,
-        "400": LegacyErrorMessage | ErrorResponse,
-        "401": ErrorResponse,
-        "403": ErrorResponse,
-        "404": ErrorResponse,
-        "429": ErrorResponse,
-    },
-    security=((("PersonalAPIKeyAuth", ()),),),
-    scope=("environment", "environment_id"),
-)
-
-
-_environments_persons_trends_retrieve = Route(
-    "environments_persons_trends_retrieve",
-    "GET",
-    "/api/environments/{environment_id}/persons/trends/",
-    "persons_trends_retrieve",
-    PersonsTrendsRetrieveParams,
-    params=(
-        ParamSpec("environment_id", "path", "simple", False),
-        ParamSpec("entity_id", "query", "form", True),
-        ParamSpec("entity_type", "query", "form", True, object=True),
-        ParamSpec("entity_math", "query", "form", True),
-        ParamSpec("breakdown_value", "query", "form", True),
-        ParamSpec("date_from", "query", "form", True),
-        ParamSpec("date_to", "query", "form", True),
-    ),
-    responses={
-        "200": ActorsResponse,
-        "400": ErrorResponse,
-        "401": ErrorResponse,
-        "403": ErrorResponse,
-        "404": ErrorResponse,
-        "429": ErrorResponse,
-    },
-    security=((("PersonalAPIKeyAuth", ()),),),
-    scope=("environment", "environment_id"),
-)
-
-
-_environments_persons_values_retrieve = Route(
-    "environments_persons_values_retrieve",
-    "GET",
-    "/api/environments/{environment_id}/persons/values/",
-    "persons_values_retrieve",
-    PersonsValuesRetrieveParams,
-    params=(
-        ParamSpec("environment_id", "path", "simple", False),
-        ParamSpec("key", "query", "form", True),
-        ParamSpec("value", "query", "form", True),
-        ParamSpec("refresh", "query", "form", True),
-    ),
-    responses={
-        "200": PersonPropertyValuesResponse,
-        "400": ErrorResponse,
-        "401": ErrorResponse,
-        "403": ErrorResponse,
-        "404": ErrorResponse,
-        "429": ErrorResponse,
-    },
-    security=((("PersonalAPIKeyAuth", ("person:read",)),),),
-    scope=("environment", "environment_id"),
-)
-
-
-_environments_persons_retrieve = Route(
-    "environments_persons_retrieve",
-    "GET",
-    "/api/environments/{environment_id}/persons/{id}/",
-    "persons_retrieve",
-    PersonsRetrieveParams,
-    params=(
-        ParamSpec("environment_id", "path", "simple", False),
-        ParamSpec("id", "path", "simple", False),
-    ),
-    responses={
-        "200": PersonRecord,
-        "400": ErrorResponse,
-        "401": ErrorResponse,
-        "403": ErrorResponse,
-        "404": ErrorResponse,
-        "429": ErrorResponse,
-    },
-    security=((("PersonalAPIKeyAuth", ("person:read",)),),),
-    scope=("environment", "environment_id"),
-)
-
-
-_environments_persons_update = Route(
-    "environments_persons_update",
-    "PUT",
-    "/api/environments/{environment_id}/persons/{id}/",
-    "persons_update",
-    PersonsUpdateParams,
-    params=(
-        ParamSpec("environment_id", "path", "simple", False),
-        ParamSpec("id", "path", "simple", False),
-    ),
-    body="json",
-    body_type=PersonUpdateRequest,
-    body_required=True,
-    responses={
-        "202": None,
-        "400": ErrorResponse,
-        "401": ErrorResponse,
-        "403": ErrorResponse,
-        "404": ErrorResponse,
-        "415": ErrorResponse,
-        "429": ErrorResponse,
-    },
-    security=((("PersonalAPIKeyAuth", ("person:write",)),),),
-    scope=("environment", "environment_id"),
-)
-
-
-_environments_persons_destroy = Route(
-    "environments_persons_destroy",
-    "DELETE",
-    "/api/environments/{environment_id}/persons/{id}/",
-    "persons_destroy",
-    PersonsDestroyParams,
-    params=(
-        ParamSpec("environment_id", "path", "simple", False),
-        ParamSpec("id", "path", "simple", False),
-        ParamSpec("delete_events", "query", "form", True),
-        ParamSpec("delete_recordings", "query", "form", True),
-        ParamSpec("keep_person", "query", "form", True),
-    ),
-    responses={
-        "202": None,
-        "400": ErrorResponse,
-        "401": ErrorResponse,
-        "403": ErrorResponse,
-        "404": ErrorResponse,
-        "429": ErrorResponse,
-    },
-    security=((("PersonalAPIKeyAuth", ("person:write",)),),),
-    scope=("environment", "environment_id"),
-)
-
-
-_environments_persons_partial_update = Route(
-    "environments_persons_partial_update",
-    "PATCH",
-    "/api/environments/{environment_id}/persons/{id}/",
-    "persons_partial_update",
-    PersonsPartialUpdateParams,
-    params=(
-        ParamSpec("environment_id", "path", "simple", False),
-        ParamSpec("id", "path", "simple", False),
-    ),
-    body="json",
-    body_type=PersonUpdateRequest,
-    body_required=True,
-    responses={
-        "202": None,
-        "400": ErrorResponse,
-        "401": ErrorResponse,
-        "403": ErrorResponse,
-        "404": ErrorResponse,
-        "415": ErrorResponse,
-        "429": ErrorResponse,
-    },
-    security=((("PersonalAPIKeyAuth", ("person:write",)),),),
-    scope=("environment", "environment_id"),
-)
-
-
-_environments_persons_activity_retrieve = Route(
-    "environments_persons_activity_retrieve",
-    "GET",
-    "/api/environments/{environment_id}/persons/{id}/activity/",
-    "persons_activity_retrieve",
-    PersonsActivityRetrieveParams,
-    params=(
-        ParamSpec("environment_id", "path", "simple", False),
-        ParamSpec("id", "path", "simple", False),
-        ParamSpec("limit", "query", "form", True),
-        ParamSpec("page", "query", "form", True),
-    ),
-    responses={
-        "200": ActivityLogPage,
-        "400": ErrorResponse,
-        "401": ErrorResponse,
-        "403": ErrorResponse,
-        "404": ErrorResponse,
-        "429": ErrorResponse,
-    },
-    security=((("PersonalAPIKeyAuth", ("activity_log:read",)),),),
-    scope=("environment", "environment_id"),
-)
-
-
-_environments_persons_delete_events_create = Route(
-    "environments_persons_delete_events_create",
-    "POST",
-    "/api/environments/{environment_id}/persons/{id}/delete_events/",
+_persons_delete_events_create = Endpoint(
     "persons_delete_events_create",
     PersonsDeleteEventsCreateParams,
-    params=(
-        ParamSpec("environment_id", "path", "simple", False),
-        ParamSpec("id", "path", "simple", False),
-    ),
+    path_params=["id"],
     responses={
         "202": None,
         "400": ErrorResponse,
@@ -721,21 +140,14 @@ _environments_persons_delete_events_create = Route(
         "404": ErrorResponse,
         "429": ErrorResponse,
     },
-    security=((("PersonalAPIKeyAuth", ("person:write",)),),),
-    scope=("environment", "environment_id"),
+    security=[{"PersonalAPIKeyAuth": ["person:write"]}],
 )
 
 
-_environments_persons_delete_property_create = Route(
-    "environments_persons_delete_property_create",
-    "POST",
-    "/api/environments/{environment_id}/persons/{id}/delete_property/",
+_persons_delete_property_create = Endpoint(
     "persons_delete_property_create",
     PersonsDeletePropertyCreateParams,
-    params=(
-        ParamSpec("environment_id", "path", "simple", False),
-        ParamSpec("id", "path", "simple", False),
-    ),
+    path_params=["id"],
     body="json",
     body_type=PersonDeletePropertyRequest,
     body_required=True,
@@ -749,54 +161,57 @@ _environments_persons_delete_property_create = Route(
         "429": ErrorResponse,
         "502": PersonDeletePropertyFailure,
     },
-    security=((("PersonalAPIKeyAuth", ("person:write",)),),),
-    scope=("environment", "environment_id"),
+    security=[{"PersonalAPIKeyAuth": ["person:write"]}],
 )
 
 
-_environments_persons_properties_timeline_retrieve = Route(
-    "environments_persons_properties_timeline_retrieve",
-    "GET",
-    "/api/environments/{environment_id}/persons/{id}/properties_timeline/",
-    "persons_properties_timeline_retrieve",
-    PersonsPropertiesTimelineRetrieveParams,
-    params=(
-        ParamSpec("environment_id", "path", "simple", False),
-        ParamSpec("id", "path", "simple", False),
-        ParamSpec("events", "query", "form", True),
-        ParamSpec("actions", "query", "form", True),
-        ParamSpec("properties", "query", "form", True),
-        ParamSpec("date_from", "query", "form", True),
-        ParamSpec("date_to", "query", "form", True),
-    ),
+_persons_deletion_status_list = Endpoint(
+    "persons_deletion_status_list",
+    PersonsDeletionStatusListParams,
+    query=["status", "person_uuid", "limit", "offset"],
     responses={
-        "200": PropertiesTimelineResponse,
+        "200": PaginatedAsyncDeletionStatusList,
         "400": ErrorResponse,
         "401": ErrorResponse,
         "403": ErrorResponse,
         "404": ErrorResponse,
         "429": ErrorResponse,
     },
-    security=((("PersonalAPIKeyAuth", ()),),),
-    scope=("environment", "environment_id"),
+    security=[{"PersonalAPIKeyAuth": ["person:read"]}],
 )
 
 
-_environments_persons_split_create = Route(
-    "environments_persons_split_create",
-    "POST",
-    "/api/environments/{environment_id}/persons/{id}/split/",
-    "persons_split_create",
-    PersonsSplitCreateParams,
-    params=(
-        ParamSpec("environment_id", "path", "simple", False),
-        ParamSpec("id", "path", "simple", False),
-    ),
-    body="json",
-    body_type=PersonSplitRequest,
-    body_required=False,
+_persons_destroy = Endpoint(
+    "persons_destroy",
+    PersonsDestroyParams,
+    path_params=["id"],
+    query=["delete_events", "delete_recordings", "keep_person"],
     responses={
-        "201": SuccessResponse,
+        "202": None,
+        "400": ErrorResponse,
+        "401": ErrorResponse,
+        "403": ErrorResponse,
+        "404": ErrorResponse,
+        "429": ErrorResponse,
+    },
+    security=[{"PersonalAPIKeyAuth": ["person:write"]}],
+)
+
+
+_persons_funnel_correlation_create = Endpoint(
+    "persons_funnel_correlation_create",
+    PersonsFunnelCorrelationCreateParams,
+    query=[
+        "events",
+        "date_from",
+        "date_to",
+        "funnel_correlation_person_entity",
+        "funnel_correlation_person_converted",
+    ],
+    body="json",
+    body_type=LegacyInsightFilter,
+    responses={
+        "200": ActorsResponse,
         "400": ErrorResponse,
         "401": ErrorResponse,
         "403": ErrorResponse,
@@ -804,23 +219,130 @@ _environments_persons_split_create = Route(
         "415": ErrorResponse,
         "429": ErrorResponse,
     },
-    security=((("PersonalAPIKeyAuth", ("person:write",)),),),
-    scope=("environment", "environment_id"),
+    security=[{"PersonalAPIKeyAuth": []}],
 )
 
 
-_environments_persons_update_property_create = Route(
-    "environments_persons_update_property_create",
-    "POST",
-    "/api/environments/{environment_id}/persons/{id}/update_property/",
-    "persons_update_property_create",
-    PersonsUpdatePropertyCreateParams,
-    params=(
-        ParamSpec("environment_id", "path", "simple", False),
-        ParamSpec("id", "path", "simple", False),
-    ),
+_persons_funnel_correlation_retrieve = Endpoint(
+    "persons_funnel_correlation_retrieve",
+    PersonsFunnelCorrelationRetrieveParams,
+    query=[
+        "events",
+        "date_from",
+        "date_to",
+        "funnel_correlation_person_entity",
+        "funnel_correlation_person_converted",
+    ],
+    responses={
+        "200": ActorsResponse,
+        "400": ErrorResponse,
+        "401": ErrorResponse,
+        "403": ErrorResponse,
+        "404": ErrorResponse,
+        "429": ErrorResponse,
+    },
+    security=[{"PersonalAPIKeyAuth": []}],
+)
+
+
+_persons_funnel_create = Endpoint(
+    "persons_funnel_create",
+    PersonsFunnelCreateParams,
+    query=[
+        "events",
+        "actions",
+        "date_from",
+        "date_to",
+        "funnel_step",
+        "funnel_step_breakdown",
+    ],
     body="json",
-    body_type=PersonUpdatePropertyRequest,
+    body_type=LegacyInsightFilter,
+    responses={
+        "200": ActorsResponse,
+        "400": ErrorResponse,
+        "401": ErrorResponse,
+        "403": ErrorResponse,
+        "404": ErrorResponse,
+        "415": ErrorResponse,
+        "429": ErrorResponse,
+    },
+    security=[{"PersonalAPIKeyAuth": []}],
+)
+
+
+_persons_funnel_retrieve = Endpoint(
+    "persons_funnel_retrieve",
+    PersonsFunnelRetrieveParams,
+    query=[
+        "events",
+        "actions",
+        "date_from",
+        "date_to",
+        "funnel_step",
+        "funnel_step_breakdown",
+    ],
+    responses={
+        "200": ActorsResponse,
+        "400": ErrorResponse,
+        "401": ErrorResponse,
+        "403": ErrorResponse,
+        "404": ErrorResponse,
+        "429": ErrorResponse,
+    },
+    security=[{"PersonalAPIKeyAuth": []}],
+)
+
+
+_persons_lifecycle_retrieve = Endpoint(
+    "persons_lifecycle_retrieve",
+    PersonsLifecycleRetrieveParams,
+    query=["target_date", "lifecycle_type", "events", "date_from", "date_to"],
+    responses={
+        "200": ActorsPage,
+        "400": LegacyErrorMessage | ErrorResponse,
+        "401": ErrorResponse,
+        "403": ErrorResponse,
+        "404": ErrorResponse,
+        "429": ErrorResponse,
+    },
+    security=[{"PersonalAPIKeyAuth": []}],
+)
+
+
+_persons_list = Endpoint(
+    "persons_list",
+    PersonsListParams,
+    query=[
+        "distinct_id",
+        "email",
+        "search",
+        "properties",
+        "limit",
+        "offset",
+        "include_total",
+        "format",
+    ],
+    json_params=["properties"],
+    responses={
+        "200": PaginatedPersonList,
+        "400": ErrorResponse,
+        "401": ErrorResponse,
+        "403": ErrorResponse,
+        "404": ErrorResponse,
+        "429": ErrorResponse,
+    },
+    security=[{"PersonalAPIKeyAuth": ["person:read"]}],
+    csv=True,
+)
+
+
+_persons_partial_update = Endpoint(
+    "persons_partial_update",
+    PersonsPartialUpdateParams,
+    path_params=["id"],
+    body="json",
+    body_type=PersonUpdateRequest,
     body_required=True,
     responses={
         "202": None,
@@ -831,389 +353,22 @@ _environments_persons_update_property_create = Route(
         "415": ErrorResponse,
         "429": ErrorResponse,
     },
-    security=((("PersonalAPIKeyAuth", ("person:write",)),),),
-    scope=("environment", "environment_id"),
+    security=[{"PersonalAPIKeyAuth": ["person:write"]}],
 )
 
 
-_persons_list = Route(
-    "persons_list",
-    "GET",
-    "/api/projects/{project_id}/persons/",
-    "persons_list",
-    PersonsListParams,
-    params=(
-        ParamSpec("project_id", "path", "simple", False),
-        ParamSpec("distinct_id", "query", "form", True),
-        ParamSpec("email", "query", "form", True),
-        ParamSpec("search", "query", "form", True),
-        ParamSpec("properties", "query", "form", True, json=True, array=True),
-        ParamSpec("limit", "query", "form", True),
-        ParamSpec("offset", "query", "form", True),
-        ParamSpec("include_total", "query", "form", True),
-        ParamSpec("format", "query", "form", True, object=True),
-    ),
-    responses={
-        "200": PaginatedPersonList,
-        "400": ErrorResponse,
-        "401": ErrorResponse,
-        "403": ErrorResponse,
-        "404": ErrorResponse,
-        "429": ErrorResponse,
-    },
-    csv=True,
-    security=((("PersonalAPIKeyAuth", ("person:read",)),),),
-    scope=("project", "project_id"),
-)
-
-
-_persons_all_activity_retrieve = Route(
-    "persons_all_activity_retrieve",
-    "GET",
-    "/api/projects/{project_id}/persons/activity/",
-    "persons_all_activity_retrieve",
-    PersonsAllActivityRetrieveParams,
-    params=(
-        ParamSpec("project_id", "path", "simple", False),
-        ParamSpec("limit", "query", "form", True),
-        ParamSpec("page", "query", "form", True),
-    ),
-    responses={
-        "200": ActivityLogPage,
-        "400": ErrorResponse,
-        "401": ErrorResponse,
-        "403": ErrorResponse,
-        "404": ErrorResponse,
-        "429": ErrorResponse,
-    },
-    security=((("PersonalAPIKeyAuth", ("activity_log:read",)),),),
-    scope=("project", "project_id"),
-)
-
-
-_persons_batch_by_distinct_ids_create = Route(
-    "persons_batch_by_distinct_ids_create",
-    "POST",
-    "/api/projects/{project_id}/persons/batch_by_distinct_ids/",
-    "persons_batch_by_distinct_ids_create",
-    PersonsBatchByDistinctIdsCreateParams,
-    params=(ParamSpec("project_id", "path", "simple", False),),
-    body="json",
-    body_type=PersonBatchByDistinctIdsRequest,
-    body_required=False,
-    responses={
-        "200": PersonBatchResponse,
-        "400": ErrorResponse,
-        "401": ErrorResponse,
-        "403": ErrorResponse,
-        "404": ErrorResponse,
-        "415": ErrorResponse,
-        "429": ErrorResponse,
-    },
-    security=((("PersonalAPIKeyAuth", ("person:read",)),),),
-    scope=("project", "project_id"),
-)
-
-
-_persons_batch_by_uuids_create = Route(
-    "persons_batch_by_uuids_create",
-    "POST",
-    "/api/projects/{project_id}/persons/batch_by_uuids/",
-    "persons_batch_by_uuids_create",
-    PersonsBatchByUuidsCreateParams,
-    params=(ParamSpec("project_id", "path", "simple", False),),
-    body="json",
-    body_type=PersonBatchByUuidsRequest,
-    body_required=False,
-    responses={
-        "200": PersonBatchResponse,
-        "400": ErrorResponse,
-        "401": ErrorResponse,
-        "403": ErrorResponse,
-        "404": ErrorResponse,
-        "415": ErrorResponse,
-        "429": ErrorResponse,
-    },
-    security=((("PersonalAPIKeyAuth", ("person:read",)),),),
-    scope=("project", "project_id"),
-)
-
-
-_persons_bulk_delete_create = Route(
-    "persons_bulk_delete_create",
-    "POST",
-    "/api/projects/{project_id}/persons/bulk_delete/",
-    "persons_bulk_delete_create",
-    PersonsBulkDeleteCreateParams,
-    params=(ParamSpec("project_id", "path", "simple", False),),
-    body="json",
-    body_type=PersonBulkDeleteRequest,
-    body_required=True,
-    responses={
-        "202": PersonBulkDeleteResponse,
-        "400": ErrorResponse,
-        "401": ErrorResponse,
-        "403": ErrorResponse,
-        "404": ErrorResponse,
-        "415": ErrorResponse,
-        "429": ErrorResponse,
-    },
-    security=((("PersonalAPIKeyAuth", ("person:write",)),),),
-    scope=("project", "project_id"),
-)
-
-
-_persons_cohorts_retrieve = Route(
-    "persons_cohorts_retrieve",
-    "GET",
-    "/api/projects/{project_id}/persons/cohorts/",
-    "persons_cohorts_retrieve",
-    PersonsCohortsRetrieveParams,
-    params=(
-        ParamSpec("project_id", "path", "simple", False),
-        ParamSpec("person_id", "query", "form", True),
-    ),
-    responses={
-        "200": PersonCohortsResponse,
-        "400": LegacyErrorMessage | ErrorResponse,
-        "401": ErrorResponse,
-        "403": ErrorResponse,
-        "404": ErrorResponse,
-        "429": ErrorResponse,
-    },
-    security=(
-        (
-            (
-                "PersonalAPIKeyAuth",
-                (
-                    "person:read",
-                    "cohort:read",
-                ),
-            ),
-        ),
-    ),
-    scope=("project", "project_id"),
-)
-
-
-_persons_deletion_status_list = Route(
-    "persons_deletion_status_list",
-    "GET",
-    "/api/projects/{project_id}/persons/deletion_status/",
-    "persons_deletion_status_list",
-    PersonsDeletionStatusListParams,
-    params=(
-        ParamSpec("project_id", "path", "simple", False),
-        ParamSpec("status", "query", "form", True, object=True),
-        ParamSpec("person_uuid", "query", "form", True),
-        ParamSpec("limit", "query", "form", True),
-        ParamSpec("offset", "query", "form", True),
-    ),
-    responses={
-        "200": PaginatedAsyncDeletionStatusList,
-        "400": ErrorResponse,
-        "401": ErrorResponse,
-        "403": ErrorResponse,
-        "404": ErrorResponse,
-        "429": ErrorResponse,
-    },
-    security=((("PersonalAPIKeyAuth", ("person:read",)),),),
-    scope=("project", "project_id"),
-)
-
-
-_persons_funnel_retrieve = Route(
-    "persons_funnel_retrieve",
-    "GET",
-    "/api/projects/{project_id}/persons/funnel/",
-    "persons_funnel_retrieve",
-    PersonsFunnelRetrieveParams,
-    params=(
-        ParamSpec("project_id", "path", "simple", False),
-        ParamSpec("events", "query", "form", True),
-        ParamSpec("actions", "query", "form", True),
-        ParamSpec("date_from", "query", "form", True),
-        ParamSpec("date_to", "query", "form", True),
-        ParamSpec("funnel_step", "query", "form", True),
-        ParamSpec("funnel_step_breakdown", "query", "form", True),
-    ),
-    responses={
-        "200": ActorsResponse,
-        "400": ErrorResponse,
-        "401": ErrorResponse,
-        "403": ErrorResponse,
-        "404": ErrorResponse,
-        "429": ErrorResponse,
-    },
-    security=((("PersonalAPIKeyAuth", ()),),),
-    scope=("project", "project_id"),
-)
-
-
-_persons_funnel_create = Route(
-    "persons_funnel_create",
-    "POST",
-    "/api/projects/{project_id}/persons/funnel/",
-    "persons_funnel_create",
-    PersonsFunnelCreateParams,
-    params=(
-        ParamSpec("project_id", "path", "simple", False),
-        ParamSpec("events", "query", "form", True),
-        ParamSpec("actions", "query", "form", True),
-        ParamSpec("date_from", "query", "form", True),
-        ParamSpec("date_to", "query", "form", True),
-        ParamSpec("funnel_step", "query", "form", True),
-        ParamSpec("funnel_step_breakdown", "query", "form", True),
-    ),
-    body="json",
-    body_type=LegacyInsightFilter,
-    body_required=False,
-    responses={
-        "200": ActorsResponse,
-        "400": ErrorResponse,
-        "401": ErrorResponse,
-        "403": ErrorResponse,
-        "404": ErrorResponse,
-        "415": ErrorResponse,
-        "429": ErrorResponse,
-    },
-    security=((("PersonalAPIKeyAuth", ()),),),
-    scope=("project", "project_id"),
-)
-
-
-_persons_funnel_correlation_retrieve = Route(
-    "persons_funnel_correlation_retrieve",
-    "GET",
-    "/api/projects/{project_id}/persons/funnel/correlation/",
-    "persons_funnel_correlation_retrieve",
-    PersonsFunnelCorrelationRetrieveParams,
-    params=(
-        ParamSpec("project_id", "path", "simple", False),
-        ParamSpec("events", "query", "form", True),
-        ParamSpec("date_from", "query", "form", True),
-        ParamSpec("date_to", "query", "form", True),
-        ParamSpec("funnel_correlation_person_entity", "query", "form", True),
-        ParamSpec(
-            "funnel_correlation_person_converted", "query", "form", True, object=True
-        ),
-    ),
-    responses={
-        "200": ActorsResponse,
-        "400": ErrorResponse,
-        "401": ErrorResponse,
-        "403": ErrorResponse,
-        "404": ErrorResponse,
-        "429": ErrorResponse,
-    },
-    security=((("PersonalAPIKeyAuth", ()),),),
-    scope=("project", "project_id"),
-)
-
-
-_persons_funnel_correlation_create = Route(
-    "persons_funnel_correlation_create",
-    "POST",
-    "/api/projects/{project_id}/persons/funnel/correlation/",
-    "persons_funnel_correlation_create",
-    PersonsFunnelCorrelationCreateParams,
-    params=(
-        ParamSpec("project_id", "path", "simple", False),
-        ParamSpec("events", "query", "form", True),
-        ParamSpec("date_from", "query", "form", True),
-        ParamSpec("date_to", "query", "form", True),
-        ParamSpec("funnel_correlation_person_entity", "query", "form", True),
-        ParamSpec(
-            "funnel_correlation_person_converted", "query", "form", True, object=True
-        ),
-    ),
-    body="json",
-    body_type=LegacyInsightFilter,
-    body_required=False,
-    responses={
-        "200": ActorsResponse,
-        "400": ErrorResponse,
-        "401": ErrorResponse,
-        "403": ErrorResponse,
-        "404": ErrorResponse,
-        "415": ErrorResponse,
-        "429": ErrorResponse,
-    },
-    security=((("PersonalAPIKeyAuth", ()),),),
-    scope=("project", "project_id"),
-)
-
-
-_persons_lifecycle_retrieve = Route(
-    "persons_lifecycle_retrieve",
-    "GET",
-    "/api/projects/{project_id}/persons/lifecycle/",
-    "persons_lifecycle_retrieve",
-    PersonsLifecycleRetrieveParams,
-    params=(
-        ParamSpec("project_id", "path", "simple", False),
-        ParamSpec("target_date", "query", "form", True),
-        ParamSpec("lifecycle_type", "query", "form", True, object=True),
-        ParamSpec("events", "query", "form", True),
-        ParamSpec("date_from", "query", "form", True),
-        ParamSpec("date_to", "query", "form", True),
-    ),
-    responses={
-        "200": ActorsPage,
-        "400": LegacyErrorMessage | ErrorResponse,
-        "401": ErrorResponse,
-        "403": ErrorResponse,
-        "404": ErrorResponse,
-        "429": ErrorResponse,
-    },
-    security=((("PersonalAPIKeyAuth", ()),),),
-    scope=("project", "project_id"),
-)
-
-
-_persons_path_retrieve = Route(
-    "persons_path_retrieve",
-    "GET",
-    "/api/projects/{project_id}/persons/path/",
-    "persons_path_retrieve",
-    PersonsPathRetrieveParams,
-    params=(
-        ParamSpec("project_id", "path", "simple", False),
-        ParamSpec("date_from", "query", "form", True),
-        ParamSpec("date_to", "query", "form", True),
-        ParamSpec("path_start_key", "query", "form", True),
-        ParamSpec("path_end_key", "query", "form", True),
-        ParamSpec("path_dropoff_key", "query", "form", True),
-    ),
-    responses={
-        "200": ActorsResponse,
-        "401": ErrorResponse,
-        "403": ErrorResponse,
-        "404": ErrorResponse,
-        "429": ErrorResponse,
-    },
-    security=((("PersonalAPIKeyAuth", ()),),),
-    scope=("project", "project_id"),
-)
-
-
-_persons_path_create = Route(
-    "persons_path_create",
-    "POST",
-    "/api/projects/{project_id}/persons/path/",
+_persons_path_create = Endpoint(
     "persons_path_create",
     PersonsPathCreateParams,
-    params=(
-        ParamSpec("project_id", "path", "simple", False),
-        ParamSpec("date_from", "query", "form", True),
-        ParamSpec("date_to", "query", "form", True),
-        ParamSpec("path_start_key", "query", "form", True),
-        ParamSpec("path_end_key", "query", "form", True),
-        ParamSpec("path_dropoff_key", "query", "form", True),
-    ),
+    query=[
+        "date_from",
+        "date_to",
+        "path_start_key",
+        "path_end_key",
+        "path_dropoff_key",
+    ],
     body="json",
     body_type=LegacyInsightFilter,
-    body_required=False,
     responses={
         "200": ActorsResponse,
         "400": ErrorResponse,
@@ -1223,24 +378,35 @@ _persons_path_create = Route(
         "415": ErrorResponse,
         "429": ErrorResponse,
     },
-    security=((("PersonalAPIKeyAuth", ()),),),
-    scope=("project", "project_id"),
+    security=[{"PersonalAPIKeyAuth": []}],
 )
 
 
-_persons_properties_at_time_retrieve = Route(
-    "persons_properties_at_time_retrieve",
-    "GET",
-    "/api/projects/{project_id}/persons/properties_at_time/",
+_persons_path_retrieve = Endpoint(
+    "persons_path_retrieve",
+    PersonsPathRetrieveParams,
+    query=[
+        "date_from",
+        "date_to",
+        "path_start_key",
+        "path_end_key",
+        "path_dropoff_key",
+    ],
+    responses={
+        "200": ActorsResponse,
+        "401": ErrorResponse,
+        "403": ErrorResponse,
+        "404": ErrorResponse,
+        "429": ErrorResponse,
+    },
+    security=[{"PersonalAPIKeyAuth": []}],
+)
+
+
+_persons_properties_at_time_retrieve = Endpoint(
     "persons_properties_at_time_retrieve",
     PersonsPropertiesAtTimeRetrieveParams,
-    params=(
-        ParamSpec("project_id", "path", "simple", False),
-        ParamSpec("timestamp", "query", "form", True),
-        ParamSpec("distinct_id", "query", "form", True),
-        ParamSpec("person_id", "query", "form", True),
-        ParamSpec("include_set_once", "query", "form", True),
-    ),
+    query=["timestamp", "distinct_id", "person_id", "include_set_once"],
     responses={
         "200": PersonPropertiesAtTimeResponse,
         "400": PropertiesAtTimeError | ErrorResponse,
@@ -1250,18 +416,30 @@ _persons_properties_at_time_retrieve = Route(
         "429": ErrorResponse,
         "500": PropertiesAtTimeError,
     },
-    security=((("PersonalAPIKeyAuth", ("person:read",)),),),
-    scope=("project", "project_id"),
+    security=[{"PersonalAPIKeyAuth": ["person:read"]}],
 )
 
 
-_persons_reset_person_distinct_id_create = Route(
-    "persons_reset_person_distinct_id_create",
-    "POST",
-    "/api/projects/{project_id}/persons/reset_person_distinct_id/",
+_persons_properties_timeline_retrieve = Endpoint(
+    "persons_properties_timeline_retrieve",
+    PersonsPropertiesTimelineRetrieveParams,
+    path_params=["id"],
+    query=["events", "actions", "properties", "date_from", "date_to"],
+    responses={
+        "200": PropertiesTimelineResponse,
+        "400": ErrorResponse,
+        "401": ErrorResponse,
+        "403": ErrorResponse,
+        "404": ErrorResponse,
+        "429": ErrorResponse,
+    },
+    security=[{"PersonalAPIKeyAuth": []}],
+)
+
+
+_persons_reset_person_distinct_id_create = Endpoint(
     "persons_reset_person_distinct_id_create",
     PersonsResetPersonDistinctIdCreateParams,
-    params=(ParamSpec("project_id", "path", "simple", False),),
     body="json",
     body_type=PersonResetDistinctIdRequest,
     body_required=True,
@@ -1274,25 +452,20 @@ _persons_reset_person_distinct_id_create = Route(
         "415": ErrorResponse,
         "429": ErrorResponse,
     },
-    security=((("PersonalAPIKeyAuth", ("person:write",)),),),
-    scope=("project", "project_id"),
+    security=[{"PersonalAPIKeyAuth": ["person:write"]}],
 )
 
 
-_persons_retention_retrieve = Route(
-    "persons_retention_retrieve",
-    "GET",
-    "/api/projects/{project_id}/persons/retention/",
+_persons_retention_retrieve = Endpoint(
     "persons_retention_retrieve",
     PersonsRetentionRetrieveParams,
-    params=(
-        ParamSpec("project_id", "path", "simple", False),
-        ParamSpec("date_to", "query", "form", True),
-        ParamSpec("period", "query", "form", True, object=True),
-        ParamSpec("selected_interval", "query", "form", True),
-        ParamSpec("target_entity", "query", "form", True),
-        ParamSpec("returning_entity", "query", "form", True),
-    ),
+    query=[
+        "date_to",
+        "period",
+        "selected_interval",
+        "target_entity",
+        "returning_entity",
+    ],
     responses={
         "200": RetentionActorsResponse,
         "400": LegacyErrorMessage | ErrorResponse,
@@ -1301,101 +474,14 @@ _persons_retention_retrieve = Route(
         "404": ErrorResponse,
         "429": ErrorResponse,
     },
-    security=((("PersonalAPIKeyAuth", ()),),),
-    scope=("project", "project_id"),
+    security=[{"PersonalAPIKeyAuth": []}],
 )
 
 
-_persons_stickiness_retrieve = Route(
-    "persons_stickiness_retrieve",
-    "GET",
-    "/api/projects/{project_id}/persons/stickiness/",
-    "persons_stickiness_retrieve",
-    PersonsStickinessRetrieveParams,
-    params=(
-        ParamSpec("project_id", "path", "simple", False),
-        ParamSpec("stickiness_days", "query", "form", True),
-        ParamSpec("entity_id", "query", "form", True),
-        ParamSpec("entity_type", "query", "form", True, object=True),
-        ParamSpec("date_from", "query", "form", True),
-        ParamSpec("date_to", "query", "form", True),
-    ),
-    responses={
-        "200": ActorsPage,
-        "400": LegacyErrorMessage | ErrorResponse,
-        "401": ErrorResponse,
-        "403": ErrorResponse,
-        "404": ErrorResponse,
-        "429": ErrorResponse,
-    },
-    security=((("PersonalAPIKeyAuth", ()),),),
-    scope=("project", "project_id"),
-)
-
-
-_persons_trends_retrieve = Route(
-    "persons_trends_retrieve",
-    "GET",
-    "/api/projects/{project_id}/persons/trends/",
-    "persons_trends_retrieve",
-    PersonsTrendsRetrieveParams,
-    params=(
-        ParamSpec("project_id", "path", "simple", False),
-        ParamSpec("entity_id", "query", "form", True),
-        ParamSpec("entity_type", "query", "form", True, object=True),
-        ParamSpec("entity_math", "query", "form", True),
-        ParamSpec("breakdown_value", "query", "form", True),
-        ParamSpec("date_from", "query", "form", True),
-        ParamSpec("date_to", "query", "form", True),
-    ),
-    responses={
-        "200": ActorsResponse,
-        "400": ErrorResponse,
-        "401": ErrorResponse,
-        "403": ErrorResponse,
-        "404": ErrorResponse,
-        "429": ErrorResponse,
-    },
-    security=((("PersonalAPIKeyAuth", ()),),),
-    scope=("project", "project_id"),
-)
-
-
-_persons_values_retrieve = Route(
-    "persons_values_retrieve",
-    "GET",
-    "/api/projects/{project_id}/persons/values/",
-    "persons_values_retrieve",
-    PersonsValuesRetrieveParams,
-    params=(
-        ParamSpec("project_id", "path", "simple", False),
-        ParamSpec("key", "query", "form", True),
-        ParamSpec("value", "query", "form", True),
-        ParamSpec("refresh", "query", "form", True),
-    ),
-    responses={
-        "200": PersonPropertyValuesResponse,
-        "400": ErrorResponse,
-        "401": ErrorResponse,
-        "403": ErrorResponse,
-        "404": ErrorResponse,
-        "429": ErrorResponse,
-    },
-    security=((("PersonalAPIKeyAuth", ("person:read",)),),),
-    scope=("project", "project_id"),
-)
-
-
-_persons_retrieve = Route(
-    "persons_retrieve",
-    "GET",
-    "/api/projects/{project_id}/persons/{id}/",
+_persons_retrieve = Endpoint(
     "persons_retrieve",
     PersonsRetrieveParams,
-    params=(
-        ParamSpec("project_id", "path", "simple", False),
-        ParamSpec("id", "path", "simple", False),
-    ),
+    path_params=["id"],
     responses={
         "200": PersonRecord,
         "400": ErrorResponse,
@@ -1404,208 +490,16 @@ _persons_retrieve = Route(
         "404": ErrorResponse,
         "429": ErrorResponse,
     },
-    security=((("PersonalAPIKeyAuth", ("person:read",)),),),
-    scope=("project", "project_id"),
+    security=[{"PersonalAPIKeyAuth": ["person:read"]}],
 )
 
 
-_persons_update = Route(
-    "persons_update",
-    "PUT",
-    "/api/projects/{project_id}/persons/{id}/",
-    "persons_update",
-    PersonsUpdateParams,
-    params=(
-        ParamSpec("project_id", "path", "simple", False),
-        ParamSpec("id", "path", "simple", False),
-    ),
-    body="json",
-    body_type=PersonUpdateRequest,
-    body_required=True,
-    responses={
-        "202": None,
-        "400": ErrorResponse,
-        "401": ErrorResponse,
-        "403": ErrorResponse,
-        "404": ErrorResponse,
-        "415": ErrorResponse,
-        "429": ErrorResponse,
-    },
-    security=((("PersonalAPIKeyAuth", ("person:write",)),),),
-    scope=("project", "project_id"),
-)
-
-
-_persons_destroy = Route(
-    "persons_destroy",
-    "DELETE",
-    "/api/projects/{project_id}/persons/{id}/",
-    "persons_destroy",
-    PersonsDestroyParams,
-    params=(
-        ParamSpec("project_id", "path", "simple", False),
-        ParamSpec("id", "path", "simple", False),
-        ParamSpec("delete_events", "query", "form", True),
-        ParamSpec("delete_recordings", "query", "form", True),
-        ParamSpec("keep_person", "query", "form", True),
-    ),
-    responses={
-        "202": None,
-        "400": ErrorResponse,
-        "401": ErrorResponse,
-        "403": ErrorResponse,
-        "404": ErrorResponse,
-        "429": ErrorResponse,
-    },
-    security=((("PersonalAPIKeyAuth", ("person:write",)),),),
-    scope=("project", "project_id"),
-)
-
-
-_persons_partial_update = Route(
-    "persons_partial_update",
-    "PATCH",
-    "/api/projects/{project_id}/persons/{id}/",
-    "persons_partial_update",
-    PersonsPartialUpdateParams,
-    params=(
-        ParamSpec("project_id", "path", "simple", False),
-        ParamSpec("id", "path", "simple", False),
-    ),
-    body="json",
-    body_type=PersonUpdateRequest,
-    body_required=True,
-    responses={
-        "202": None,
-        "400": ErrorResponse,
-        "401": ErrorResponse,
-        "403": ErrorResponse,
-        "404": ErrorResponse,
-        "415": ErrorResponse,
-        "429": ErrorResponse,
-    },
-    security=((("PersonalAPIKeyAuth", ("person:write",)),),),
-    scope=("project", "project_id"),
-)
-
-
-_persons_activity_retrieve = Route(
-    "persons_activity_retrieve",
-    "GET",
-    "/api/projects/{project_id}/persons/{id}/activity/",
-    "persons_activity_retrieve",
-    PersonsActivityRetrieveParams,
-    params=(
-        ParamSpec("project_id", "path", "simple", False),
-        ParamSpec("id", "path", "simple", False),
-        ParamSpec("limit", "query", "form", True),
-        ParamSpec("page", "query", "form", True),
-    ),
-    responses={
-        "200": ActivityLogPage,
-        "400": ErrorResponse,
-        "401": ErrorResponse,
-        "403": ErrorResponse,
-        "404": ErrorResponse,
-        "429": ErrorResponse,
-    },
-    security=((("PersonalAPIKeyAuth", ("activity_log:read",)),),),
-    scope=("project", "project_id"),
-)
-
-
-_persons_delete_events_create = Route(
-    "persons_delete_events_create",
-    "POST",
-    "/api/projects/{project_id}/persons/{id}/delete_events/",
-    "persons_delete_events_create",
-    PersonsDeleteEventsCreateParams,
-    params=(
-        ParamSpec("project_id", "path", "simple", False),
-        ParamSpec("id", "path", "simple", False),
-    ),
-    responses={
-        "202": None,
-        "400": ErrorResponse,
-        "401": ErrorResponse,
-        "403": ErrorResponse,
-        "404": ErrorResponse,
-        "429": ErrorResponse,
-    },
-    security=((("PersonalAPIKeyAuth", ("person:write",)),),),
-    scope=("project", "project_id"),
-)
-
-
-_persons_delete_property_create = Route(
-    "persons_delete_property_create",
-    "POST",
-    "/api/projects/{project_id}/persons/{id}/delete_property/",
-    "persons_delete_property_create",
-    PersonsDeletePropertyCreateParams,
-    params=(
-        ParamSpec("project_id", "path", "simple", False),
-        ParamSpec("id", "path", "simple", False),
-    ),
-    body="json",
-    body_type=PersonDeletePropertyRequest,
-    body_required=True,
-    responses={
-        "201": SuccessResponse,
-        "400": ErrorResponse | PersonDeletePropertyFailure,
-        "401": ErrorResponse,
-        "403": ErrorResponse,
-        "404": ErrorResponse,
-        "415": ErrorResponse,
-        "429": ErrorResponse,
-        "502": PersonDeletePropertyFailure,
-    },
-    security=((("PersonalAPIKeyAuth", ("person:write",)),),),
-    scope=("project", "project_id"),
-)
-
-
-_persons_properties_timeline_retrieve = Route(
-    "persons_properties_timeline_retrieve",
-    "GET",
-    "/api/projects/{project_id}/persons/{id}/properties_timeline/",
-    "persons_properties_timeline_retrieve",
-    PersonsPropertiesTimelineRetrieveParams,
-    params=(
-        ParamSpec("project_id", "path", "simple", False),
-        ParamSpec("id", "path", "simple", False),
-        ParamSpec("events", "query", "form", True),
-        ParamSpec("actions", "query", "form", True),
-        ParamSpec("properties", "query", "form", True),
-        ParamSpec("date_from", "query", "form", True),
-        ParamSpec("date_to", "query", "form", True),
-    ),
-    responses={
-        "200": PropertiesTimelineResponse,
-        "400": ErrorResponse,
-        "401": ErrorResponse,
-        "403": ErrorResponse,
-        "404": ErrorResponse,
-        "429": ErrorResponse,
-    },
-    security=((("PersonalAPIKeyAuth", ()),),),
-    scope=("project", "project_id"),
-)
-
-
-_persons_split_create = Route(
-    "persons_split_create",
-    "POST",
-    "/api/projects/{project_id}/persons/{id}/split/",
+_persons_split_create = Endpoint(
     "persons_split_create",
     PersonsSplitCreateParams,
-    params=(
-        ParamSpec("project_id", "path", "simple", False),
-        ParamSpec("id", "path", "simple", False),
-    ),
+    path_params=["id"],
     body="json",
     body_type=PersonSplitRequest,
-    body_required=False,
     responses={
         "201": SuccessResponse,
         "400": ErrorResponse,
@@ -1615,21 +509,73 @@ _persons_split_create = Route(
         "415": ErrorResponse,
         "429": ErrorResponse,
     },
-    security=((("PersonalAPIKeyAuth", ("person:write",)),),),
-    scope=("project", "project_id"),
+    security=[{"PersonalAPIKeyAuth": ["person:write"]}],
 )
 
 
-_persons_update_property_create = Route(
-    "persons_update_property_create",
-    "POST",
-    "/api/projects/{project_id}/persons/{id}/update_property/",
+_persons_stickiness_retrieve = Endpoint(
+    "persons_stickiness_retrieve",
+    PersonsStickinessRetrieveParams,
+    query=["stickiness_days", "entity_id", "entity_type", "date_from", "date_to"],
+    responses={
+        "200": ActorsPage,
+        "400": LegacyErrorMessage | ErrorResponse,
+        "401": ErrorResponse,
+        "403": ErrorResponse,
+        "404": ErrorResponse,
+        "429": ErrorResponse,
+    },
+    security=[{"PersonalAPIKeyAuth": []}],
+)
+
+
+_persons_trends_retrieve = Endpoint(
+    "persons_trends_retrieve",
+    PersonsTrendsRetrieveParams,
+    query=[
+        "entity_id",
+        "entity_type",
+        "entity_math",
+        "breakdown_value",
+        "date_from",
+        "date_to",
+    ],
+    responses={
+        "200": ActorsResponse,
+        "400": ErrorResponse,
+        "401": ErrorResponse,
+        "403": ErrorResponse,
+        "404": ErrorResponse,
+        "429": ErrorResponse,
+    },
+    security=[{"PersonalAPIKeyAuth": []}],
+)
+
+
+_persons_update = Endpoint(
+    "persons_update",
+    PersonsUpdateParams,
+    path_params=["id"],
+    body="json",
+    body_type=PersonUpdateRequest,
+    body_required=True,
+    responses={
+        "202": None,
+        "400": ErrorResponse,
+        "401": ErrorResponse,
+        "403": ErrorResponse,
+        "404": ErrorResponse,
+        "415": ErrorResponse,
+        "429": ErrorResponse,
+    },
+    security=[{"PersonalAPIKeyAuth": ["person:write"]}],
+)
+
+
+_persons_update_property_create = Endpoint(
     "persons_update_property_create",
     PersonsUpdatePropertyCreateParams,
-    params=(
-        ParamSpec("project_id", "path", "simple", False),
-        ParamSpec("id", "path", "simple", False),
-    ),
+    path_params=["id"],
     body="json",
     body_type=PersonUpdatePropertyRequest,
     body_required=True,
@@ -1642,72 +588,387 @@ _persons_update_property_create = Route(
         "415": ErrorResponse,
         "429": ErrorResponse,
     },
-    security=((("PersonalAPIKeyAuth", ("person:write",)),),),
-    scope=("project", "project_id"),
+    security=[{"PersonalAPIKeyAuth": ["person:write"]}],
+)
+
+
+_persons_values_retrieve = Endpoint(
+    "persons_values_retrieve",
+    PersonsValuesRetrieveParams,
+    query=["key", "value", "refresh"],
+    responses={
+        "200": PersonPropertyValuesResponse,
+        "400": ErrorResponse,
+        "401": ErrorResponse,
+        "403": ErrorResponse,
+        "404": ErrorResponse,
+        "429": ErrorResponse,
+    },
+    security=[{"PersonalAPIKeyAuth": ["person:read"]}],
 )
 
 
 ROUTES = (
-    _environments_persons_list,
-    _environments_persons_all_activity_retrieve,
-    _environments_persons_batch_by_distinct_ids_create,
-    _environments_persons_batch_by_uuids_create,
-    _environments_persons_bulk_delete_create,
-    _environments_persons_cohorts_retrieve,
-    _environments_persons_deletion_status_list,
-    _environments_persons_funnel_retrieve,
-    _environments_persons_funnel_create,
-    _environments_persons_funnel_correlation_retrieve,
-    _environments_persons_funnel_correlation_create,
-    _environments_persons_lifecycle_retrieve,
-    _environments_persons_path_retrieve,
-    _environments_persons_path_create,
-    _environments_persons_properties_at_time_retrieve,
-    _environments_persons_reset_person_distinct_id_create,
-    _environments_persons_retention_retrieve,
-    _environments_persons_stickiness_retrieve,
-    _environments_persons_trends_retrieve,
-    _environments_persons_values_retrieve,
-    _environments_persons_retrieve,
-    _environments_persons_update,
-    _environments_persons_destroy,
-    _environments_persons_partial_update,
-    _environments_persons_activity_retrieve,
-    _environments_persons_delete_events_create,
-    _environments_persons_delete_property_create,
-    _environments_persons_properties_timeline_retrieve,
-    _environments_persons_split_create,
-    _environments_persons_update_property_create,
-    _persons_list,
-    _persons_all_activity_retrieve,
-    _persons_batch_by_distinct_ids_create,
-    _persons_batch_by_uuids_create,
-    _persons_bulk_delete_create,
-    _persons_cohorts_retrieve,
-    _persons_deletion_status_list,
-    _persons_funnel_retrieve,
-    _persons_funnel_create,
-    _persons_funnel_correlation_retrieve,
-    _persons_funnel_correlation_create,
-    _persons_lifecycle_retrieve,
-    _persons_path_retrieve,
-    _persons_path_create,
-    _persons_properties_at_time_retrieve,
-    _persons_reset_person_distinct_id_create,
-    _persons_retention_retrieve,
-    _persons_stickiness_retrieve,
-    _persons_trends_retrieve,
-    _persons_values_retrieve,
-    _persons_retrieve,
-    _persons_update,
-    _persons_destroy,
-    _persons_partial_update,
-    _persons_activity_retrieve,
-    _persons_delete_events_create,
-    _persons_delete_property_create,
-    _persons_properties_timeline_retrieve,
-    _persons_split_create,
-    _persons_update_property_create,
+    _persons_list.route(
+        "environments_persons_list",
+        "GET",
+        "/api/environments/{environment_id}/persons/",
+        ("environment", "environment_id"),
+    ),
+    _persons_all_activity_retrieve.route(
+        "environments_persons_all_activity_retrieve",
+        "GET",
+        "/api/environments/{environment_id}/persons/activity/",
+        ("environment", "environment_id"),
+    ),
+    _persons_batch_by_distinct_ids_create.route(
+        "environments_persons_batch_by_distinct_ids_create",
+        "POST",
+        "/api/environments/{environment_id}/persons/batch_by_distinct_ids/",
+        ("environment", "environment_id"),
+    ),
+    _persons_batch_by_uuids_create.route(
+        "environments_persons_batch_by_uuids_create",
+        "POST",
+        "/api/environments/{environment_id}/persons/batch_by_uuids/",
+        ("environment", "environment_id"),
+    ),
+    _persons_bulk_delete_create.route(
+        "environments_persons_bulk_delete_create",
+        "POST",
+        "/api/environments/{environment_id}/persons/bulk_delete/",
+        ("environment", "environment_id"),
+    ),
+    _persons_cohorts_retrieve.route(
+        "environments_persons_cohorts_retrieve",
+        "GET",
+        "/api/environments/{environment_id}/persons/cohorts/",
+        ("environment", "environment_id"),
+    ),
+    _persons_deletion_status_list.route(
+        "environments_persons_deletion_status_list",
+        "GET",
+        "/api/environments/{environment_id}/persons/deletion_status/",
+        ("environment", "environment_id"),
+    ),
+    _persons_funnel_retrieve.route(
+        "environments_persons_funnel_retrieve",
+        "GET",
+        "/api/environments/{environment_id}/persons/funnel/",
+        ("environment", "environment_id"),
+    ),
+    _persons_funnel_create.route(
+        "environments_persons_funnel_create",
+        "POST",
+        "/api/environments/{environment_id}/persons/funnel/",
+        ("environment", "environment_id"),
+    ),
+    _persons_funnel_correlation_retrieve.route(
+        "environments_persons_funnel_correlation_retrieve",
+        "GET",
+        "/api/environments/{environment_id}/persons/funnel/correlation/",
+        ("environment", "environment_id"),
+    ),
+    _persons_funnel_correlation_create.route(
+        "environments_persons_funnel_correlation_create",
+        "POST",
+        "/api/environments/{environment_id}/persons/funnel/correlation/",
+        ("environment", "environment_id"),
+    ),
+    _persons_lifecycle_retrieve.route(
+        "environments_persons_lifecycle_retrieve",
+        "GET",
+        "/api/environments/{environment_id}/persons/lifecycle/",
+        ("environment", "environment_id"),
+    ),
+    _persons_path_retrieve.route(
+        "environments_persons_path_retrieve",
+        "GET",
+        "/api/environments/{environment_id}/persons/path/",
+        ("environment", "environment_id"),
+    ),
+    _persons_path_create.route(
+        "environments_persons_path_create",
+        "POST",
+        "/api/environments/{environment_id}/persons/path/",
+        ("environment", "environment_id"),
+    ),
+    _persons_properties_at_time_retrieve.route(
+        "environments_persons_properties_at_time_retrieve",
+        "GET",
+        "/api/environments/{environment_id}/persons/properties_at_time/",
+        ("environment", "environment_id"),
+    ),
+    _persons_reset_person_distinct_id_create.route(
+        "environments_persons_reset_person_distinct_id_create",
+        "POST",
+        "/api/environments/{environment_id}/persons/reset_person_distinct_id/",
+        ("environment", "environment_id"),
+    ),
+    _persons_retention_retrieve.route(
+        "environments_persons_retention_retrieve",
+        "GET",
+        "/api/environments/{environment_id}/persons/retention/",
+        ("environment", "environment_id"),
+    ),
+    _persons_stickiness_retrieve.route(
+        "environments_persons_stickiness_retrieve",
+        "GET",
+        "/api/environments/{environment_id}/persons/stickiness/",
+        ("environment", "environment_id"),
+    ),
+    _persons_trends_retrieve.route(
+        "environments_persons_trends_retrieve",
+        "GET",
+        "/api/environments/{environment_id}/persons/trends/",
+        ("environment", "environment_id"),
+    ),
+    _persons_values_retrieve.route(
+        "environments_persons_values_retrieve",
+        "GET",
+        "/api/environments/{environment_id}/persons/values/",
+        ("environment", "environment_id"),
+    ),
+    _persons_retrieve.route(
+        "environments_persons_retrieve",
+        "GET",
+        "/api/environments/{environment_id}/persons/{id}/",
+        ("environment", "environment_id"),
+    ),
+    _persons_update.route(
+        "environments_persons_update",
+        "PUT",
+        "/api/environments/{environment_id}/persons/{id}/",
+        ("environment", "environment_id"),
+    ),
+    _persons_destroy.route(
+        "environments_persons_destroy",
+        "DELETE",
+        "/api/environments/{environment_id}/persons/{id}/",
+        ("environment", "environment_id"),
+    ),
+    _persons_partial_update.route(
+        "environments_persons_partial_update",
+        "PATCH",
+        "/api/environments/{environment_id}/persons/{id}/",
+        ("environment", "environment_id"),
+    ),
+    _persons_activity_retrieve.route(
+        "environments_persons_activity_retrieve",
+        "GET",
+        "/api/environments/{environment_id}/persons/{id}/activity/",
+        ("environment", "environment_id"),
+    ),
+    _persons_delete_events_create.route(
+        "environments_persons_delete_events_create",
+        "POST",
+        "/api/environments/{environment_id}/persons/{id}/delete_events/",
+        ("environment", "environment_id"),
+    ),
+    _persons_delete_property_create.route(
+        "environments_persons_delete_property_create",
+        "POST",
+        "/api/environments/{environment_id}/persons/{id}/delete_property/",
+        ("environment", "environment_id"),
+    ),
+    _persons_properties_timeline_retrieve.route(
+        "environments_persons_properties_timeline_retrieve",
+        "GET",
+        "/api/environments/{environment_id}/persons/{id}/properties_timeline/",
+        ("environment", "environment_id"),
+    ),
+    _persons_split_create.route(
+        "environments_persons_split_create",
+        "POST",
+        "/api/environments/{environment_id}/persons/{id}/split/",
+        ("environment", "environment_id"),
+    ),
+    _persons_update_property_create.route(
+        "environments_persons_update_property_create",
+        "POST",
+        "/api/environments/{environment_id}/persons/{id}/update_property/",
+        ("environment", "environment_id"),
+    ),
+    _persons_list.route(
+        "persons_list",
+        "GET",
+        "/api/projects/{project_id}/persons/",
+        ("project", "project_id"),
+    ),
+    _persons_all_activity_retrieve.route(
+        "persons_all_activity_retrieve",
+        "GET",
+        "/api/projects/{project_id}/persons/activity/",
+        ("project", "project_id"),
+    ),
+    _persons_batch_by_distinct_ids_create.route(
+        "persons_batch_by_distinct_ids_create",
+        "POST",
+        "/api/projects/{project_id}/persons/batch_by_distinct_ids/",
+        ("project", "project_id"),
+    ),
+    _persons_batch_by_uuids_create.route(
+        "persons_batch_by_uuids_create",
+        "POST",
+        "/api/projects/{project_id}/persons/batch_by_uuids/",
+        ("project", "project_id"),
+    ),
+    _persons_bulk_delete_create.route(
+        "persons_bulk_delete_create",
+        "POST",
+        "/api/projects/{project_id}/persons/bulk_delete/",
+        ("project", "project_id"),
+    ),
+    _persons_cohorts_retrieve.route(
+        "persons_cohorts_retrieve",
+        "GET",
+        "/api/projects/{project_id}/persons/cohorts/",
+        ("project", "project_id"),
+    ),
+    _persons_deletion_status_list.route(
+        "persons_deletion_status_list",
+        "GET",
+        "/api/projects/{project_id}/persons/deletion_status/",
+        ("project", "project_id"),
+    ),
+    _persons_funnel_retrieve.route(
+        "persons_funnel_retrieve",
+        "GET",
+        "/api/projects/{project_id}/persons/funnel/",
+        ("project", "project_id"),
+    ),
+    _persons_funnel_create.route(
+        "persons_funnel_create",
+        "POST",
+        "/api/projects/{project_id}/persons/funnel/",
+        ("project", "project_id"),
+    ),
+    _persons_funnel_correlation_retrieve.route(
+        "persons_funnel_correlation_retrieve",
+        "GET",
+        "/api/projects/{project_id}/persons/funnel/correlation/",
+        ("project", "project_id"),
+    ),
+    _persons_funnel_correlation_create.route(
+        "persons_funnel_correlation_create",
+        "POST",
+        "/api/projects/{project_id}/persons/funnel/correlation/",
+        ("project", "project_id"),
+    ),
+    _persons_lifecycle_retrieve.route(
+        "persons_lifecycle_retrieve",
+        "GET",
+        "/api/projects/{project_id}/persons/lifecycle/",
+        ("project", "project_id"),
+    ),
+    _persons_path_retrieve.route(
+        "persons_path_retrieve",
+        "GET",
+        "/api/projects/{project_id}/persons/path/",
+        ("project", "project_id"),
+    ),
+    _persons_path_create.route(
+        "persons_path_create",
+        "POST",
+        "/api/projects/{project_id}/persons/path/",
+        ("project", "project_id"),
+    ),
+    _persons_properties_at_time_retrieve.route(
+        "persons_properties_at_time_retrieve",
+        "GET",
+        "/api/projects/{project_id}/persons/properties_at_time/",
+        ("project", "project_id"),
+    ),
+    _persons_reset_person_distinct_id_create.route(
+        "persons_reset_person_distinct_id_create",
+        "POST",
+        "/api/projects/{project_id}/persons/reset_person_distinct_id/",
+        ("project", "project_id"),
+    ),
+    _persons_retention_retrieve.route(
+        "persons_retention_retrieve",
+        "GET",
+        "/api/projects/{project_id}/persons/retention/",
+        ("project", "project_id"),
+    ),
+    _persons_stickiness_retrieve.route(
+        "persons_stickiness_retrieve",
+        "GET",
+        "/api/projects/{project_id}/persons/stickiness/",
+        ("project", "project_id"),
+    ),
+    _persons_trends_retrieve.route(
+        "persons_trends_retrieve",
+        "GET",
+        "/api/projects/{project_id}/persons/trends/",
+        ("project", "project_id"),
+    ),
+    _persons_values_retrieve.route(
+        "persons_values_retrieve",
+        "GET",
+        "/api/projects/{project_id}/persons/values/",
+        ("project", "project_id"),
+    ),
+    _persons_retrieve.route(
+        "persons_retrieve",
+        "GET",
+        "/api/projects/{project_id}/persons/{id}/",
+        ("project", "project_id"),
+    ),
+    _persons_update.route(
+        "persons_update",
+        "PUT",
+        "/api/projects/{project_id}/persons/{id}/",
+        ("project", "project_id"),
+    ),
+    _persons_destroy.route(
+        "persons_destroy",
+        "DELETE",
+        "/api/projects/{project_id}/persons/{id}/",
+        ("project", "project_id"),
+    ),
+    _persons_partial_update.route(
+        "persons_partial_update",
+        "PATCH",
+        "/api/projects/{project_id}/persons/{id}/",
+        ("project", "project_id"),
+    ),
+    _persons_activity_retrieve.route(
+        "persons_activity_retrieve",
+        "GET",
+        "/api/projects/{project_id}/persons/{id}/activity/",
+        ("project", "project_id"),
+    ),
+    _persons_delete_events_create.route(
+        "persons_delete_events_create",
+        "POST",
+        "/api/projects/{project_id}/persons/{id}/delete_events/",
+        ("project", "project_id"),
+    ),
+    _persons_delete_property_create.route(
+        "persons_delete_property_create",
+        "POST",
+        "/api/projects/{project_id}/persons/{id}/delete_property/",
+        ("project", "project_id"),
+    ),
+    _persons_properties_timeline_retrieve.route(
+        "persons_properties_timeline_retrieve",
+        "GET",
+        "/api/projects/{project_id}/persons/{id}/properties_timeline/",
+        ("project", "project_id"),
+    ),
+    _persons_split_create.route(
+        "persons_split_create",
+        "POST",
+        "/api/projects/{project_id}/persons/{id}/split/",
+        ("project", "project_id"),
+    ),
+    _persons_update_property_create.route(
+        "persons_update_property_create",
+        "POST",
+        "/api/projects/{project_id}/persons/{id}/update_property/",
+        ("project", "project_id"),
+    ),
 )
 
 
