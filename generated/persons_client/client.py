@@ -6,18 +6,11 @@ from __future__ import annotations
 import datetime
 from typing import Any, Literal
 
-from ._runtime import (
-    UNSET,
-    AsyncClientBase,
-    Operation,
-    RequestOptions,
-    SyncClient,
-    Unset,
-    operation,
-)
+from . import _runtime as _rt
+from ._runtime import UNSET, RequestOptions, Unset
 from .models import *  # noqa: F403
 
-_environments_persons_list: Operation[PaginatedPersonList] = Operation(
+_environments_persons_list: _rt.Operation[PaginatedPersonList] = _rt.Operation(
     "environments_persons_list",
     "GET",
     "/api/environments/{environment_id}/persons/",
@@ -39,22 +32,38 @@ _environments_persons_list: Operation[PaginatedPersonList] = Operation(
 )
 
 
-_environments_persons_all_activity_retrieve: Operation[ActivityLogPage] = Operation(
-    "environments_persons_all_activity_retrieve",
-    "GET",
-    "/api/environments/{environment_id}/persons/activity/",
+_environments_persons_all_activity_retrieve: _rt.Operation[ActivityLogPage] = (
+    _rt.Operation(
+        "environments_persons_all_activity_retrieve",
+        "GET",
+        "/api/environments/{environment_id}/persons/activity/",
+        path_params=["environment_id"],
+        query=["limit", "page"],
+        responses={"200": ActivityLogPage},
+        deprecated=True,
+    )
+)
+
+
+_environments_persons_batch_by_distinct_ids_create: _rt.Operation[
+    PersonBatchResponse
+] = _rt.Operation(
+    "environments_persons_batch_by_distinct_ids_create",
+    "POST",
+    "/api/environments/{environment_id}/persons/batch_by_distinct_ids/",
     path_params=["environment_id"],
-    query=["limit", "page"],
-    responses={"200": ActivityLogPage},
+    body="json",
+    content_type="application/json",
+    responses={"200": PersonBatchResponse},
     deprecated=True,
 )
 
 
-_environments_persons_batch_by_distinct_ids_create: Operation[PersonBatchResponse] = (
-    Operation(
-        "environments_persons_batch_by_distinct_ids_create",
+_environments_persons_batch_by_uuids_create: _rt.Operation[PersonBatchResponse] = (
+    _rt.Operation(
+        "environments_persons_batch_by_uuids_create",
         "POST",
-        "/api/environments/{environment_id}/persons/batch_by_distinct_ids/",
+        "/api/environments/{environment_id}/persons/batch_by_uuids/",
         path_params=["environment_id"],
         body="json",
         content_type="application/json",
@@ -64,20 +73,8 @@ _environments_persons_batch_by_distinct_ids_create: Operation[PersonBatchRespons
 )
 
 
-_environments_persons_batch_by_uuids_create: Operation[PersonBatchResponse] = Operation(
-    "environments_persons_batch_by_uuids_create",
-    "POST",
-    "/api/environments/{environment_id}/persons/batch_by_uuids/",
-    path_params=["environment_id"],
-    body="json",
-    content_type="application/json",
-    responses={"200": PersonBatchResponse},
-    deprecated=True,
-)
-
-
-_environments_persons_bulk_delete_create: Operation[PersonBulkDeleteResponse] = (
-    Operation(
+_environments_persons_bulk_delete_create: _rt.Operation[PersonBulkDeleteResponse] = (
+    _rt.Operation(
         "environments_persons_bulk_delete_create",
         "POST",
         "/api/environments/{environment_id}/persons/bulk_delete/",
@@ -90,20 +87,22 @@ _environments_persons_bulk_delete_create: Operation[PersonBulkDeleteResponse] = 
 )
 
 
-_environments_persons_cohorts_retrieve: Operation[PersonCohortsResponse] = Operation(
-    "environments_persons_cohorts_retrieve",
-    "GET",
-    "/api/environments/{environment_id}/persons/cohorts/",
-    path_params=["environment_id"],
-    query=["person_id"],
-    responses={"200": PersonCohortsResponse},
-    deprecated=True,
+_environments_persons_cohorts_retrieve: _rt.Operation[PersonCohortsResponse] = (
+    _rt.Operation(
+        "environments_persons_cohorts_retrieve",
+        "GET",
+        "/api/environments/{environment_id}/persons/cohorts/",
+        path_params=["environment_id"],
+        query=["person_id"],
+        responses={"200": PersonCohortsResponse},
+        deprecated=True,
+    )
 )
 
 
-_environments_persons_deletion_status_list: Operation[
+_environments_persons_deletion_status_list: _rt.Operation[
     PaginatedAsyncDeletionStatusList
-] = Operation(
+] = _rt.Operation(
     "environments_persons_deletion_status_list",
     "GET",
     "/api/environments/{environment_id}/persons/deletion_status/",
@@ -114,7 +113,7 @@ _environments_persons_deletion_status_list: Operation[
 )
 
 
-_environments_persons_funnel_retrieve: Operation[ActorsResponse] = Operation(
+_environments_persons_funnel_retrieve: _rt.Operation[ActorsResponse] = _rt.Operation(
     "environments_persons_funnel_retrieve",
     "GET",
     "/api/environments/{environment_id}/persons/funnel/",
@@ -132,7 +131,7 @@ _environments_persons_funnel_retrieve: Operation[ActorsResponse] = Operation(
 )
 
 
-_environments_persons_funnel_create: Operation[ActorsResponse] = Operation(
+_environments_persons_funnel_create: _rt.Operation[ActorsResponse] = _rt.Operation(
     "environments_persons_funnel_create",
     "POST",
     "/api/environments/{environment_id}/persons/funnel/",
@@ -152,8 +151,8 @@ _environments_persons_funnel_create: Operation[ActorsResponse] = Operation(
 )
 
 
-_environments_persons_funnel_correlation_retrieve: Operation[ActorsResponse] = (
-    Operation(
+_environments_persons_funnel_correlation_retrieve: _rt.Operation[ActorsResponse] = (
+    _rt.Operation(
         "environments_persons_funnel_correlation_retrieve",
         "GET",
         "/api/environments/{environment_id}/persons/funnel/correlation/",
@@ -171,26 +170,28 @@ _environments_persons_funnel_correlation_retrieve: Operation[ActorsResponse] = (
 )
 
 
-_environments_persons_funnel_correlation_create: Operation[ActorsResponse] = Operation(
-    "environments_persons_funnel_correlation_create",
-    "POST",
-    "/api/environments/{environment_id}/persons/funnel/correlation/",
-    path_params=["environment_id"],
-    query=[
-        "events",
-        "date_from",
-        "date_to",
-        "funnel_correlation_person_entity",
-        "funnel_correlation_person_converted",
-    ],
-    body="json",
-    content_type="application/json",
-    responses={"200": ActorsResponse},
-    deprecated=True,
+_environments_persons_funnel_correlation_create: _rt.Operation[ActorsResponse] = (
+    _rt.Operation(
+        "environments_persons_funnel_correlation_create",
+        "POST",
+        "/api/environments/{environment_id}/persons/funnel/correlation/",
+        path_params=["environment_id"],
+        query=[
+            "events",
+            "date_from",
+            "date_to",
+            "funnel_correlation_person_entity",
+            "funnel_correlation_person_converted",
+        ],
+        body="json",
+        content_type="application/json",
+        responses={"200": ActorsResponse},
+        deprecated=True,
+    )
 )
 
 
-_environments_persons_lifecycle_retrieve: Operation[ActorsPage] = Operation(
+_environments_persons_lifecycle_retrieve: _rt.Operation[ActorsPage] = _rt.Operation(
     "environments_persons_lifecycle_retrieve",
     "GET",
     "/api/environments/{environment_id}/persons/lifecycle/",
@@ -201,7 +202,7 @@ _environments_persons_lifecycle_retrieve: Operation[ActorsPage] = Operation(
 )
 
 
-_environments_persons_path_retrieve: Operation[ActorsResponse] = Operation(
+_environments_persons_path_retrieve: _rt.Operation[ActorsResponse] = _rt.Operation(
     "environments_persons_path_retrieve",
     "GET",
     "/api/environments/{environment_id}/persons/path/",
@@ -218,7 +219,7 @@ _environments_persons_path_retrieve: Operation[ActorsResponse] = Operation(
 )
 
 
-_environments_persons_path_create: Operation[ActorsResponse] = Operation(
+_environments_persons_path_create: _rt.Operation[ActorsResponse] = _rt.Operation(
     "environments_persons_path_create",
     "POST",
     "/api/environments/{environment_id}/persons/path/",
@@ -237,9 +238,9 @@ _environments_persons_path_create: Operation[ActorsResponse] = Operation(
 )
 
 
-_environments_persons_properties_at_time_retrieve: Operation[
+_environments_persons_properties_at_time_retrieve: _rt.Operation[
     PersonPropertiesAtTimeResponse
-] = Operation(
+] = _rt.Operation(
     "environments_persons_properties_at_time_retrieve",
     "GET",
     "/api/environments/{environment_id}/persons/properties_at_time/",
@@ -250,19 +251,21 @@ _environments_persons_properties_at_time_retrieve: Operation[
 )
 
 
-_environments_persons_reset_person_distinct_id_create: Operation[None] = Operation(
-    "environments_persons_reset_person_distinct_id_create",
-    "POST",
-    "/api/environments/{environment_id}/persons/reset_person_distinct_id/",
-    path_params=["environment_id"],
-    body="json",
-    content_type="application/json",
-    deprecated=True,
+_environments_persons_reset_person_distinct_id_create: _rt.Operation[None] = (
+    _rt.Operation(
+        "environments_persons_reset_person_distinct_id_create",
+        "POST",
+        "/api/environments/{environment_id}/persons/reset_person_distinct_id/",
+        path_params=["environment_id"],
+        body="json",
+        content_type="application/json",
+        deprecated=True,
+    )
 )
 
 
-_environments_persons_retention_retrieve: Operation[RetentionActorsResponse] = (
-    Operation(
+_environments_persons_retention_retrieve: _rt.Operation[RetentionActorsResponse] = (
+    _rt.Operation(
         "environments_persons_retention_retrieve",
         "GET",
         "/api/environments/{environment_id}/persons/retention/",
@@ -280,7 +283,7 @@ _environments_persons_retention_retrieve: Operation[RetentionActorsResponse] = (
 )
 
 
-_environments_persons_stickiness_retrieve: Operation[ActorsPage] = Operation(
+_environments_persons_stickiness_retrieve: _rt.Operation[ActorsPage] = _rt.Operation(
     "environments_persons_stickiness_retrieve",
     "GET",
     "/api/environments/{environment_id}/persons/stickiness/",
@@ -291,7 +294,7 @@ _environments_persons_stickiness_retrieve: Operation[ActorsPage] = Operation(
 )
 
 
-_environments_persons_trends_retrieve: Operation[ActorsResponse] = Operation(
+_environments_persons_trends_retrieve: _rt.Operation[ActorsResponse] = _rt.Operation(
     "environments_persons_trends_retrieve",
     "GET",
     "/api/environments/{environment_id}/persons/trends/",
@@ -309,8 +312,8 @@ _environments_persons_trends_retrieve: Operation[ActorsResponse] = Operation(
 )
 
 
-_environments_persons_values_retrieve: Operation[PersonPropertyValuesResponse] = (
-    Operation(
+_environments_persons_values_retrieve: _rt.Operation[PersonPropertyValuesResponse] = (
+    _rt.Operation(
         "environments_persons_values_retrieve",
         "GET",
         "/api/environments/{environment_id}/persons/values/",
@@ -322,7 +325,7 @@ _environments_persons_values_retrieve: Operation[PersonPropertyValuesResponse] =
 )
 
 
-_environments_persons_retrieve: Operation[PersonRecord] = Operation(
+_environments_persons_retrieve: _rt.Operation[PersonRecord] = _rt.Operation(
     "environments_persons_retrieve",
     "GET",
     "/api/environments/{environment_id}/persons/{id}/",
@@ -332,7 +335,7 @@ _environments_persons_retrieve: Operation[PersonRecord] = Operation(
 )
 
 
-_environments_persons_update: Operation[None] = Operation(
+_environments_persons_update: _rt.Operation[None] = _rt.Operation(
     "environments_persons_update",
     "PUT",
     "/api/environments/{environment_id}/persons/{id}/",
@@ -343,7 +346,7 @@ _environments_persons_update: Operation[None] = Operation(
 )
 
 
-_environments_persons_destroy: Operation[None] = Operation(
+_environments_persons_destroy: _rt.Operation[None] = _rt.Operation(
     "environments_persons_destroy",
     "DELETE",
     "/api/environments/{environment_id}/persons/{id}/",
@@ -353,7 +356,7 @@ _environments_persons_destroy: Operation[None] = Operation(
 )
 
 
-_environments_persons_partial_update: Operation[None] = Operation(
+_environments_persons_partial_update: _rt.Operation[None] = _rt.Operation(
     "environments_persons_partial_update",
     "PATCH",
     "/api/environments/{environment_id}/persons/{id}/",
@@ -364,7 +367,7 @@ _environments_persons_partial_update: Operation[None] = Operation(
 )
 
 
-_environments_persons_activity_retrieve: Operation[ActivityLogPage] = Operation(
+_environments_persons_activity_retrieve: _rt.Operation[ActivityLogPage] = _rt.Operation(
     "environments_persons_activity_retrieve",
     "GET",
     "/api/environments/{environment_id}/persons/{id}/activity/",
@@ -375,7 +378,7 @@ _environments_persons_activity_retrieve: Operation[ActivityLogPage] = Operation(
 )
 
 
-_environments_persons_delete_events_create: Operation[None] = Operation(
+_environments_persons_delete_events_create: _rt.Operation[None] = _rt.Operation(
     "environments_persons_delete_events_create",
     "POST",
     "/api/environments/{environment_id}/persons/{id}/delete_events/",
@@ -384,21 +387,23 @@ _environments_persons_delete_events_create: Operation[None] = Operation(
 )
 
 
-_environments_persons_delete_property_create: Operation[SuccessResponse] = Operation(
-    "environments_persons_delete_property_create",
-    "POST",
-    "/api/environments/{environment_id}/persons/{id}/delete_property/",
-    path_params=["environment_id", "id"],
-    body="json",
-    content_type="application/json",
-    responses={"201": SuccessResponse},
-    deprecated=True,
+_environments_persons_delete_property_create: _rt.Operation[SuccessResponse] = (
+    _rt.Operation(
+        "environments_persons_delete_property_create",
+        "POST",
+        "/api/environments/{environment_id}/persons/{id}/delete_property/",
+        path_params=["environment_id", "id"],
+        body="json",
+        content_type="application/json",
+        responses={"201": SuccessResponse},
+        deprecated=True,
+    )
 )
 
 
-_environments_persons_properties_timeline_retrieve: Operation[
+_environments_persons_properties_timeline_retrieve: _rt.Operation[
     PropertiesTimelineResponse
-] = Operation(
+] = _rt.Operation(
     "environments_persons_properties_timeline_retrieve",
     "GET",
     "/api/environments/{environment_id}/persons/{id}/properties_timeline/",
@@ -409,7 +414,7 @@ _environments_persons_properties_timeline_retrieve: Operation[
 )
 
 
-_environments_persons_split_create: Operation[SuccessResponse] = Operation(
+_environments_persons_split_create: _rt.Operation[SuccessResponse] = _rt.Operation(
     "environments_persons_split_create",
     "POST",
     "/api/environments/{environment_id}/persons/{id}/split/",
@@ -421,7 +426,7 @@ _environments_persons_split_create: Operation[SuccessResponse] = Operation(
 )
 
 
-_environments_persons_update_property_create: Operation[None] = Operation(
+_environments_persons_update_property_create: _rt.Operation[None] = _rt.Operation(
     "environments_persons_update_property_create",
     "POST",
     "/api/environments/{environment_id}/persons/{id}/update_property/",
@@ -432,7 +437,7 @@ _environments_persons_update_property_create: Operation[None] = Operation(
 )
 
 
-_persons_list: Operation[PaginatedPersonList] = Operation(
+_persons_list: _rt.Operation[PaginatedPersonList] = _rt.Operation(
     "persons_list",
     "GET",
     "/api/projects/{project_id}/persons/",
@@ -453,7 +458,7 @@ _persons_list: Operation[PaginatedPersonList] = Operation(
 )
 
 
-_persons_all_activity_retrieve: Operation[ActivityLogPage] = Operation(
+_persons_all_activity_retrieve: _rt.Operation[ActivityLogPage] = _rt.Operation(
     "persons_all_activity_retrieve",
     "GET",
     "/api/projects/{project_id}/persons/activity/",
@@ -463,18 +468,20 @@ _persons_all_activity_retrieve: Operation[ActivityLogPage] = Operation(
 )
 
 
-_persons_batch_by_distinct_ids_create: Operation[PersonBatchResponse] = Operation(
-    "persons_batch_by_distinct_ids_create",
-    "POST",
-    "/api/projects/{project_id}/persons/batch_by_distinct_ids/",
-    path_params=["project_id"],
-    body="json",
-    content_type="application/json",
-    responses={"200": PersonBatchResponse},
+_persons_batch_by_distinct_ids_create: _rt.Operation[PersonBatchResponse] = (
+    _rt.Operation(
+        "persons_batch_by_distinct_ids_create",
+        "POST",
+        "/api/projects/{project_id}/persons/batch_by_distinct_ids/",
+        path_params=["project_id"],
+        body="json",
+        content_type="application/json",
+        responses={"200": PersonBatchResponse},
+    )
 )
 
 
-_persons_batch_by_uuids_create: Operation[PersonBatchResponse] = Operation(
+_persons_batch_by_uuids_create: _rt.Operation[PersonBatchResponse] = _rt.Operation(
     "persons_batch_by_uuids_create",
     "POST",
     "/api/projects/{project_id}/persons/batch_by_uuids/",
@@ -485,7 +492,7 @@ _persons_batch_by_uuids_create: Operation[PersonBatchResponse] = Operation(
 )
 
 
-_persons_bulk_delete_create: Operation[PersonBulkDeleteResponse] = Operation(
+_persons_bulk_delete_create: _rt.Operation[PersonBulkDeleteResponse] = _rt.Operation(
     "persons_bulk_delete_create",
     "POST",
     "/api/projects/{project_id}/persons/bulk_delete/",
@@ -496,7 +503,7 @@ _persons_bulk_delete_create: Operation[PersonBulkDeleteResponse] = Operation(
 )
 
 
-_persons_cohorts_retrieve: Operation[PersonCohortsResponse] = Operation(
+_persons_cohorts_retrieve: _rt.Operation[PersonCohortsResponse] = _rt.Operation(
     "persons_cohorts_retrieve",
     "GET",
     "/api/projects/{project_id}/persons/cohorts/",
@@ -506,17 +513,19 @@ _persons_cohorts_retrieve: Operation[PersonCohortsResponse] = Operation(
 )
 
 
-_persons_deletion_status_list: Operation[PaginatedAsyncDeletionStatusList] = Operation(
-    "persons_deletion_status_list",
-    "GET",
-    "/api/projects/{project_id}/persons/deletion_status/",
-    path_params=["project_id"],
-    query=["status", "person_uuid", "limit", "offset"],
-    responses={"200": PaginatedAsyncDeletionStatusList},
+_persons_deletion_status_list: _rt.Operation[PaginatedAsyncDeletionStatusList] = (
+    _rt.Operation(
+        "persons_deletion_status_list",
+        "GET",
+        "/api/projects/{project_id}/persons/deletion_status/",
+        path_params=["project_id"],
+        query=["status", "person_uuid", "limit", "offset"],
+        responses={"200": PaginatedAsyncDeletionStatusList},
+    )
 )
 
 
-_persons_funnel_retrieve: Operation[ActorsResponse] = Operation(
+_persons_funnel_retrieve: _rt.Operation[ActorsResponse] = _rt.Operation(
     "persons_funnel_retrieve",
     "GET",
     "/api/projects/{project_id}/persons/funnel/",
@@ -533,7 +542,7 @@ _persons_funnel_retrieve: Operation[ActorsResponse] = Operation(
 )
 
 
-_persons_funnel_create: Operation[ActorsResponse] = Operation(
+_persons_funnel_create: _rt.Operation[ActorsResponse] = _rt.Operation(
     "persons_funnel_create",
     "POST",
     "/api/projects/{project_id}/persons/funnel/",
@@ -552,7 +561,7 @@ _persons_funnel_create: Operation[ActorsResponse] = Operation(
 )
 
 
-_persons_funnel_correlation_retrieve: Operation[ActorsResponse] = Operation(
+_persons_funnel_correlation_retrieve: _rt.Operation[ActorsResponse] = _rt.Operation(
     "persons_funnel_correlation_retrieve",
     "GET",
     "/api/projects/{project_id}/persons/funnel/correlation/",
@@ -568,7 +577,7 @@ _persons_funnel_correlation_retrieve: Operation[ActorsResponse] = Operation(
 )
 
 
-_persons_funnel_correlation_create: Operation[ActorsResponse] = Operation(
+_persons_funnel_correlation_create: _rt.Operation[ActorsResponse] = _rt.Operation(
     "persons_funnel_correlation_create",
     "POST",
     "/api/projects/{project_id}/persons/funnel/correlation/",
@@ -586,7 +595,7 @@ _persons_funnel_correlation_create: Operation[ActorsResponse] = Operation(
 )
 
 
-_persons_lifecycle_retrieve: Operation[ActorsPage] = Operation(
+_persons_lifecycle_retrieve: _rt.Operation[ActorsPage] = _rt.Operation(
     "persons_lifecycle_retrieve",
     "GET",
     "/api/projects/{project_id}/persons/lifecycle/",
@@ -596,7 +605,7 @@ _persons_lifecycle_retrieve: Operation[ActorsPage] = Operation(
 )
 
 
-_persons_path_retrieve: Operation[ActorsResponse] = Operation(
+_persons_path_retrieve: _rt.Operation[ActorsResponse] = _rt.Operation(
     "persons_path_retrieve",
     "GET",
     "/api/projects/{project_id}/persons/path/",
@@ -612,7 +621,7 @@ _persons_path_retrieve: Operation[ActorsResponse] = Operation(
 )
 
 
-_persons_path_create: Operation[ActorsResponse] = Operation(
+_persons_path_create: _rt.Operation[ActorsResponse] = _rt.Operation(
     "persons_path_create",
     "POST",
     "/api/projects/{project_id}/persons/path/",
@@ -630,8 +639,8 @@ _persons_path_create: Operation[ActorsResponse] = Operation(
 )
 
 
-_persons_properties_at_time_retrieve: Operation[PersonPropertiesAtTimeResponse] = (
-    Operation(
+_persons_properties_at_time_retrieve: _rt.Operation[PersonPropertiesAtTimeResponse] = (
+    _rt.Operation(
         "persons_properties_at_time_retrieve",
         "GET",
         "/api/projects/{project_id}/persons/properties_at_time/",
@@ -642,7 +651,7 @@ _persons_properties_at_time_retrieve: Operation[PersonPropertiesAtTimeResponse] 
 )
 
 
-_persons_reset_person_distinct_id_create: Operation[None] = Operation(
+_persons_reset_person_distinct_id_create: _rt.Operation[None] = _rt.Operation(
     "persons_reset_person_distinct_id_create",
     "POST",
     "/api/projects/{project_id}/persons/reset_person_distinct_id/",
@@ -652,7 +661,7 @@ _persons_reset_person_distinct_id_create: Operation[None] = Operation(
 )
 
 
-_persons_retention_retrieve: Operation[RetentionActorsResponse] = Operation(
+_persons_retention_retrieve: _rt.Operation[RetentionActorsResponse] = _rt.Operation(
     "persons_retention_retrieve",
     "GET",
     "/api/projects/{project_id}/persons/retention/",
@@ -668,7 +677,7 @@ _persons_retention_retrieve: Operation[RetentionActorsResponse] = Operation(
 )
 
 
-_persons_stickiness_retrieve: Operation[ActorsPage] = Operation(
+_persons_stickiness_retrieve: _rt.Operation[ActorsPage] = _rt.Operation(
     "persons_stickiness_retrieve",
     "GET",
     "/api/projects/{project_id}/persons/stickiness/",
@@ -678,7 +687,7 @@ _persons_stickiness_retrieve: Operation[ActorsPage] = Operation(
 )
 
 
-_persons_trends_retrieve: Operation[ActorsResponse] = Operation(
+_persons_trends_retrieve: _rt.Operation[ActorsResponse] = _rt.Operation(
     "persons_trends_retrieve",
     "GET",
     "/api/projects/{project_id}/persons/trends/",
@@ -695,7 +704,7 @@ _persons_trends_retrieve: Operation[ActorsResponse] = Operation(
 )
 
 
-_persons_values_retrieve: Operation[PersonPropertyValuesResponse] = Operation(
+_persons_values_retrieve: _rt.Operation[PersonPropertyValuesResponse] = _rt.Operation(
     "persons_values_retrieve",
     "GET",
     "/api/projects/{project_id}/persons/values/",
@@ -705,7 +714,7 @@ _persons_values_retrieve: Operation[PersonPropertyValuesResponse] = Operation(
 )
 
 
-_persons_retrieve: Operation[PersonRecord] = Operation(
+_persons_retrieve: _rt.Operation[PersonRecord] = _rt.Operation(
     "persons_retrieve",
     "GET",
     "/api/projects/{project_id}/persons/{id}/",
@@ -714,7 +723,7 @@ _persons_retrieve: Operation[PersonRecord] = Operation(
 )
 
 
-_persons_update: Operation[None] = Operation(
+_persons_update: _rt.Operation[None] = _rt.Operation(
     "persons_update",
     "PUT",
     "/api/projects/{project_id}/persons/{id}/",
@@ -724,7 +733,7 @@ _persons_update: Operation[None] = Operation(
 )
 
 
-_persons_destroy: Operation[None] = Operation(
+_persons_destroy: _rt.Operation[None] = _rt.Operation(
     "persons_destroy",
     "DELETE",
     "/api/projects/{project_id}/persons/{id}/",
@@ -733,7 +742,7 @@ _persons_destroy: Operation[None] = Operation(
 )
 
 
-_persons_partial_update: Operation[None] = Operation(
+_persons_partial_update: _rt.Operation[None] = _rt.Operation(
     "persons_partial_update",
     "PATCH",
     "/api/projects/{project_id}/persons/{id}/",
@@ -743,7 +752,7 @@ _persons_partial_update: Operation[None] = Operation(
 )
 
 
-_persons_activity_retrieve: Operation[ActivityLogPage] = Operation(
+_persons_activity_retrieve: _rt.Operation[ActivityLogPage] = _rt.Operation(
     "persons_activity_retrieve",
     "GET",
     "/api/projects/{project_id}/persons/{id}/activity/",
@@ -753,7 +762,7 @@ _persons_activity_retrieve: Operation[ActivityLogPage] = Operation(
 )
 
 
-_persons_delete_events_create: Operation[None] = Operation(
+_persons_delete_events_create: _rt.Operation[None] = _rt.Operation(
     "persons_delete_events_create",
     "POST",
     "/api/projects/{project_id}/persons/{id}/delete_events/",
@@ -762,7 +771,7 @@ _persons_delete_events_create: Operation[None] = Operation(
 )
 
 
-_persons_delete_property_create: Operation[SuccessResponse] = Operation(
+_persons_delete_property_create: _rt.Operation[SuccessResponse] = _rt.Operation(
     "persons_delete_property_create",
     "POST",
     "/api/projects/{project_id}/persons/{id}/delete_property/",
@@ -773,8 +782,8 @@ _persons_delete_property_create: Operation[SuccessResponse] = Operation(
 )
 
 
-_persons_properties_timeline_retrieve: Operation[PropertiesTimelineResponse] = (
-    Operation(
+_persons_properties_timeline_retrieve: _rt.Operation[PropertiesTimelineResponse] = (
+    _rt.Operation(
         "persons_properties_timeline_retrieve",
         "GET",
         "/api/projects/{project_id}/persons/{id}/properties_timeline/",
@@ -785,7 +794,7 @@ _persons_properties_timeline_retrieve: Operation[PropertiesTimelineResponse] = (
 )
 
 
-_persons_split_create: Operation[SuccessResponse] = Operation(
+_persons_split_create: _rt.Operation[SuccessResponse] = _rt.Operation(
     "persons_split_create",
     "POST",
     "/api/projects/{project_id}/persons/{id}/split/",
@@ -796,7 +805,7 @@ _persons_split_create: Operation[SuccessResponse] = Operation(
 )
 
 
-_persons_update_property_create: Operation[None] = Operation(
+_persons_update_property_create: _rt.Operation[None] = _rt.Operation(
     "persons_update_property_create",
     "POST",
     "/api/projects/{project_id}/persons/{id}/update_property/",
@@ -806,7 +815,7 @@ _persons_update_property_create: Operation[None] = Operation(
 )
 
 
-class Client(SyncClient):
+class Client(_rt.SyncClient):
     """PostHog Persons API (synchronous).
 
     Every operation of the spec is a method taking keyword arguments. Use it as a
@@ -817,7 +826,7 @@ class Client(SyncClient):
     _api_key_env = "POSTHOG_PERSONAL_API_KEY"
     _auth = ("header", "Authorization", "Bearer ")
 
-    @operation(_environments_persons_list)
+    @_rt.operation(_environments_persons_list)
     def environments_persons_list(
         self,
         *,
@@ -839,7 +848,7 @@ class Client(SyncClient):
         Deprecated."""
         return self._call(_environments_persons_list, locals(), options)
 
-    @operation(_environments_persons_all_activity_retrieve)
+    @_rt.operation(_environments_persons_all_activity_retrieve)
     def environments_persons_all_activity_retrieve(
         self,
         *,
@@ -857,7 +866,7 @@ class Client(SyncClient):
             _environments_persons_all_activity_retrieve, locals(), options
         )
 
-    @operation(_environments_persons_batch_by_distinct_ids_create)
+    @_rt.operation(_environments_persons_batch_by_distinct_ids_create)
     def environments_persons_batch_by_distinct_ids_create(
         self,
         *,
@@ -874,7 +883,7 @@ class Client(SyncClient):
             _environments_persons_batch_by_distinct_ids_create, locals(), options
         )
 
-    @operation(_environments_persons_batch_by_uuids_create)
+    @_rt.operation(_environments_persons_batch_by_uuids_create)
     def environments_persons_batch_by_uuids_create(
         self,
         *,
@@ -891,7 +900,7 @@ class Client(SyncClient):
             _environments_persons_batch_by_uuids_create, locals(), options
         )
 
-    @operation(_environments_persons_bulk_delete_create)
+    @_rt.operation(_environments_persons_bulk_delete_create)
     def environments_persons_bulk_delete_create(
         self,
         *,
@@ -906,7 +915,7 @@ class Client(SyncClient):
         Deprecated."""
         return self._call(_environments_persons_bulk_delete_create, locals(), options)
 
-    @operation(_environments_persons_cohorts_retrieve)
+    @_rt.operation(_environments_persons_cohorts_retrieve)
     def environments_persons_cohorts_retrieve(
         self,
         *,
@@ -921,7 +930,7 @@ class Client(SyncClient):
         Deprecated."""
         return self._call(_environments_persons_cohorts_retrieve, locals(), options)
 
-    @operation(_environments_persons_deletion_status_list)
+    @_rt.operation(_environments_persons_deletion_status_list)
     def environments_persons_deletion_status_list(
         self,
         *,
@@ -939,7 +948,7 @@ class Client(SyncClient):
         Deprecated."""
         return self._call(_environments_persons_deletion_status_list, locals(), options)
 
-    @operation(_environments_persons_funnel_retrieve)
+    @_rt.operation(_environments_persons_funnel_retrieve)
     def environments_persons_funnel_retrieve(
         self,
         *,
@@ -959,7 +968,7 @@ class Client(SyncClient):
         Deprecated."""
         return self._call(_environments_persons_funnel_retrieve, locals(), options)
 
-    @operation(_environments_persons_funnel_create)
+    @_rt.operation(_environments_persons_funnel_create)
     def environments_persons_funnel_create(
         self,
         *,
@@ -980,7 +989,7 @@ class Client(SyncClient):
         Deprecated."""
         return self._call(_environments_persons_funnel_create, locals(), options)
 
-    @operation(_environments_persons_funnel_correlation_retrieve)
+    @_rt.operation(_environments_persons_funnel_correlation_retrieve)
     def environments_persons_funnel_correlation_retrieve(
         self,
         *,
@@ -1004,7 +1013,7 @@ class Client(SyncClient):
             _environments_persons_funnel_correlation_retrieve, locals(), options
         )
 
-    @operation(_environments_persons_funnel_correlation_create)
+    @_rt.operation(_environments_persons_funnel_correlation_create)
     def environments_persons_funnel_correlation_create(
         self,
         *,
@@ -1029,7 +1038,7 @@ class Client(SyncClient):
             _environments_persons_funnel_correlation_create, locals(), options
         )
 
-    @operation(_environments_persons_lifecycle_retrieve)
+    @_rt.operation(_environments_persons_lifecycle_retrieve)
     def environments_persons_lifecycle_retrieve(
         self,
         *,
@@ -1048,7 +1057,7 @@ class Client(SyncClient):
         Deprecated."""
         return self._call(_environments_persons_lifecycle_retrieve, locals(), options)
 
-    @operation(_environments_persons_path_retrieve)
+    @_rt.operation(_environments_persons_path_retrieve)
     def environments_persons_path_retrieve(
         self,
         *,
@@ -1067,7 +1076,7 @@ class Client(SyncClient):
         Deprecated."""
         return self._call(_environments_persons_path_retrieve, locals(), options)
 
-    @operation(_environments_persons_path_create)
+    @_rt.operation(_environments_persons_path_create)
     def environments_persons_path_create(
         self,
         *,
@@ -1087,7 +1096,7 @@ class Client(SyncClient):
         Deprecated."""
         return self._call(_environments_persons_path_create, locals(), options)
 
-    @operation(_environments_persons_properties_at_time_retrieve)
+    @_rt.operation(_environments_persons_properties_at_time_retrieve)
     def environments_persons_properties_at_time_retrieve(
         self,
         *,
@@ -1107,7 +1116,7 @@ class Client(SyncClient):
             _environments_persons_properties_at_time_retrieve, locals(), options
         )
 
-    @operation(_environments_persons_reset_person_distinct_id_create)
+    @_rt.operation(_environments_persons_reset_person_distinct_id_create)
     def environments_persons_reset_person_distinct_id_create(
         self,
         *,
@@ -1124,7 +1133,7 @@ class Client(SyncClient):
             _environments_persons_reset_person_distinct_id_create, locals(), options
         )
 
-    @operation(_environments_persons_retention_retrieve)
+    @_rt.operation(_environments_persons_retention_retrieve)
     def environments_persons_retention_retrieve(
         self,
         *,
@@ -1143,7 +1152,7 @@ class Client(SyncClient):
         Deprecated."""
         return self._call(_environments_persons_retention_retrieve, locals(), options)
 
-    @operation(_environments_persons_stickiness_retrieve)
+    @_rt.operation(_environments_persons_stickiness_retrieve)
     def environments_persons_stickiness_retrieve(
         self,
         *,
@@ -1162,7 +1171,7 @@ class Client(SyncClient):
         Deprecated."""
         return self._call(_environments_persons_stickiness_retrieve, locals(), options)
 
-    @operation(_environments_persons_trends_retrieve)
+    @_rt.operation(_environments_persons_trends_retrieve)
     def environments_persons_trends_retrieve(
         self,
         *,
@@ -1182,7 +1191,7 @@ class Client(SyncClient):
         Deprecated."""
         return self._call(_environments_persons_trends_retrieve, locals(), options)
 
-    @operation(_environments_persons_values_retrieve)
+    @_rt.operation(_environments_persons_values_retrieve)
     def environments_persons_values_retrieve(
         self,
         *,
@@ -1199,7 +1208,7 @@ class Client(SyncClient):
         Deprecated."""
         return self._call(_environments_persons_values_retrieve, locals(), options)
 
-    @operation(_environments_persons_retrieve)
+    @_rt.operation(_environments_persons_retrieve)
     def environments_persons_retrieve(
         self,
         *,
@@ -1214,7 +1223,7 @@ class Client(SyncClient):
         Deprecated."""
         return self._call(_environments_persons_retrieve, locals(), options)
 
-    @operation(_environments_persons_update)
+    @_rt.operation(_environments_persons_update)
     def environments_persons_update(
         self,
         *,
@@ -1230,7 +1239,7 @@ class Client(SyncClient):
         Deprecated."""
         return self._call(_environments_persons_update, locals(), options)
 
-    @operation(_environments_persons_destroy)
+    @_rt.operation(_environments_persons_destroy)
     def environments_persons_destroy(
         self,
         *,
@@ -1248,7 +1257,7 @@ class Client(SyncClient):
         Deprecated."""
         return self._call(_environments_persons_destroy, locals(), options)
 
-    @operation(_environments_persons_partial_update)
+    @_rt.operation(_environments_persons_partial_update)
     def environments_persons_partial_update(
         self,
         *,
@@ -1264,7 +1273,7 @@ class Client(SyncClient):
         Deprecated."""
         return self._call(_environments_persons_partial_update, locals(), options)
 
-    @operation(_environments_persons_activity_retrieve)
+    @_rt.operation(_environments_persons_activity_retrieve)
     def environments_persons_activity_retrieve(
         self,
         *,
@@ -1281,7 +1290,7 @@ class Client(SyncClient):
         Deprecated."""
         return self._call(_environments_persons_activity_retrieve, locals(), options)
 
-    @operation(_environments_persons_delete_events_create)
+    @_rt.operation(_environments_persons_delete_events_create)
     def environments_persons_delete_events_create(
         self,
         *,
@@ -1296,7 +1305,7 @@ class Client(SyncClient):
         Deprecated."""
         return self._call(_environments_persons_delete_events_create, locals(), options)
 
-    @operation(_environments_persons_delete_property_create)
+    @_rt.operation(_environments_persons_delete_property_create)
     def environments_persons_delete_property_create(
         self,
         *,
@@ -1314,7 +1323,7 @@ class Client(SyncClient):
             _environments_persons_delete_property_create, locals(), options
         )
 
-    @operation(_environments_persons_properties_timeline_retrieve)
+    @_rt.operation(_environments_persons_properties_timeline_retrieve)
     def environments_persons_properties_timeline_retrieve(
         self,
         *,
@@ -1336,7 +1345,7 @@ class Client(SyncClient):
             _environments_persons_properties_timeline_retrieve, locals(), options
         )
 
-    @operation(_environments_persons_split_create)
+    @_rt.operation(_environments_persons_split_create)
     def environments_persons_split_create(
         self,
         *,
@@ -1352,7 +1361,7 @@ class Client(SyncClient):
         Deprecated."""
         return self._call(_environments_persons_split_create, locals(), options)
 
-    @operation(_environments_persons_update_property_create)
+    @_rt.operation(_environments_persons_update_property_create)
     def environments_persons_update_property_create(
         self,
         *,
@@ -1370,7 +1379,7 @@ class Client(SyncClient):
             _environments_persons_update_property_create, locals(), options
         )
 
-    @operation(_persons_list)
+    @_rt.operation(_persons_list)
     def persons_list(
         self,
         *,
@@ -1391,7 +1400,7 @@ class Client(SyncClient):
         """
         return self._call(_persons_list, locals(), options)
 
-    @operation(_persons_all_activity_retrieve)
+    @_rt.operation(_persons_all_activity_retrieve)
     def persons_all_activity_retrieve(
         self,
         *,
@@ -1406,7 +1415,7 @@ class Client(SyncClient):
         """
         return self._call(_persons_all_activity_retrieve, locals(), options)
 
-    @operation(_persons_batch_by_distinct_ids_create)
+    @_rt.operation(_persons_batch_by_distinct_ids_create)
     def persons_batch_by_distinct_ids_create(
         self,
         *,
@@ -1420,7 +1429,7 @@ class Client(SyncClient):
         """
         return self._call(_persons_batch_by_distinct_ids_create, locals(), options)
 
-    @operation(_persons_batch_by_uuids_create)
+    @_rt.operation(_persons_batch_by_uuids_create)
     def persons_batch_by_uuids_create(
         self,
         *,
@@ -1434,7 +1443,7 @@ class Client(SyncClient):
         """
         return self._call(_persons_batch_by_uuids_create, locals(), options)
 
-    @operation(_persons_bulk_delete_create)
+    @_rt.operation(_persons_bulk_delete_create)
     def persons_bulk_delete_create(
         self,
         *,
@@ -1448,7 +1457,7 @@ class Client(SyncClient):
         """
         return self._call(_persons_bulk_delete_create, locals(), options)
 
-    @operation(_persons_cohorts_retrieve)
+    @_rt.operation(_persons_cohorts_retrieve)
     def persons_cohorts_retrieve(
         self,
         *,
@@ -1462,7 +1471,7 @@ class Client(SyncClient):
         """
         return self._call(_persons_cohorts_retrieve, locals(), options)
 
-    @operation(_persons_deletion_status_list)
+    @_rt.operation(_persons_deletion_status_list)
     def persons_deletion_status_list(
         self,
         *,
@@ -1479,7 +1488,7 @@ class Client(SyncClient):
         """
         return self._call(_persons_deletion_status_list, locals(), options)
 
-    @operation(_persons_funnel_retrieve)
+    @_rt.operation(_persons_funnel_retrieve)
     def persons_funnel_retrieve(
         self,
         *,
@@ -1498,7 +1507,7 @@ class Client(SyncClient):
         """
         return self._call(_persons_funnel_retrieve, locals(), options)
 
-    @operation(_persons_funnel_create)
+    @_rt.operation(_persons_funnel_create)
     def persons_funnel_create(
         self,
         *,
@@ -1518,7 +1527,7 @@ class Client(SyncClient):
         """
         return self._call(_persons_funnel_create, locals(), options)
 
-    @operation(_persons_funnel_correlation_retrieve)
+    @_rt.operation(_persons_funnel_correlation_retrieve)
     def persons_funnel_correlation_retrieve(
         self,
         *,
@@ -1539,7 +1548,7 @@ class Client(SyncClient):
         """
         return self._call(_persons_funnel_correlation_retrieve, locals(), options)
 
-    @operation(_persons_funnel_correlation_create)
+    @_rt.operation(_persons_funnel_correlation_create)
     def persons_funnel_correlation_create(
         self,
         *,
@@ -1561,7 +1570,7 @@ class Client(SyncClient):
         """
         return self._call(_persons_funnel_correlation_create, locals(), options)
 
-    @operation(_persons_lifecycle_retrieve)
+    @_rt.operation(_persons_lifecycle_retrieve)
     def persons_lifecycle_retrieve(
         self,
         *,
@@ -1579,7 +1588,7 @@ class Client(SyncClient):
         """
         return self._call(_persons_lifecycle_retrieve, locals(), options)
 
-    @operation(_persons_path_retrieve)
+    @_rt.operation(_persons_path_retrieve)
     def persons_path_retrieve(
         self,
         *,
@@ -1597,7 +1606,7 @@ class Client(SyncClient):
         """
         return self._call(_persons_path_retrieve, locals(), options)
 
-    @operation(_persons_path_create)
+    @_rt.operation(_persons_path_create)
     def persons_path_create(
         self,
         *,
@@ -1616,7 +1625,7 @@ class Client(SyncClient):
         """
         return self._call(_persons_path_create, locals(), options)
 
-    @operation(_persons_properties_at_time_retrieve)
+    @_rt.operation(_persons_properties_at_time_retrieve)
     def persons_properties_at_time_retrieve(
         self,
         *,
@@ -1633,7 +1642,7 @@ class Client(SyncClient):
         """
         return self._call(_persons_properties_at_time_retrieve, locals(), options)
 
-    @operation(_persons_reset_person_distinct_id_create)
+    @_rt.operation(_persons_reset_person_distinct_id_create)
     def persons_reset_person_distinct_id_create(
         self,
         *,
@@ -1647,7 +1656,7 @@ class Client(SyncClient):
         """
         return self._call(_persons_reset_person_distinct_id_create, locals(), options)
 
-    @operation(_persons_retention_retrieve)
+    @_rt.operation(_persons_retention_retrieve)
     def persons_retention_retrieve(
         self,
         *,
@@ -1665,7 +1674,7 @@ class Client(SyncClient):
         """
         return self._call(_persons_retention_retrieve, locals(), options)
 
-    @operation(_persons_stickiness_retrieve)
+    @_rt.operation(_persons_stickiness_retrieve)
     def persons_stickiness_retrieve(
         self,
         *,
@@ -1683,7 +1692,7 @@ class Client(SyncClient):
         """
         return self._call(_persons_stickiness_retrieve, locals(), options)
 
-    @operation(_persons_trends_retrieve)
+    @_rt.operation(_persons_trends_retrieve)
     def persons_trends_retrieve(
         self,
         *,
@@ -1702,7 +1711,7 @@ class Client(SyncClient):
         """
         return self._call(_persons_trends_retrieve, locals(), options)
 
-    @operation(_persons_values_retrieve)
+    @_rt.operation(_persons_values_retrieve)
     def persons_values_retrieve(
         self,
         *,
@@ -1718,7 +1727,7 @@ class Client(SyncClient):
         """
         return self._call(_persons_values_retrieve, locals(), options)
 
-    @operation(_persons_retrieve)
+    @_rt.operation(_persons_retrieve)
     def persons_retrieve(
         self,
         *,
@@ -1732,7 +1741,7 @@ class Client(SyncClient):
         """
         return self._call(_persons_retrieve, locals(), options)
 
-    @operation(_persons_update)
+    @_rt.operation(_persons_update)
     def persons_update(
         self,
         *,
@@ -1747,7 +1756,7 @@ class Client(SyncClient):
         """
         return self._call(_persons_update, locals(), options)
 
-    @operation(_persons_destroy)
+    @_rt.operation(_persons_destroy)
     def persons_destroy(
         self,
         *,
@@ -1764,7 +1773,7 @@ class Client(SyncClient):
         """
         return self._call(_persons_destroy, locals(), options)
 
-    @operation(_persons_partial_update)
+    @_rt.operation(_persons_partial_update)
     def persons_partial_update(
         self,
         *,
@@ -1779,7 +1788,7 @@ class Client(SyncClient):
         """
         return self._call(_persons_partial_update, locals(), options)
 
-    @operation(_persons_activity_retrieve)
+    @_rt.operation(_persons_activity_retrieve)
     def persons_activity_retrieve(
         self,
         *,
@@ -1795,7 +1804,7 @@ class Client(SyncClient):
         """
         return self._call(_persons_activity_retrieve, locals(), options)
 
-    @operation(_persons_delete_events_create)
+    @_rt.operation(_persons_delete_events_create)
     def persons_delete_events_create(
         self,
         *,
@@ -1810,7 +1819,7 @@ class Client(SyncClient):
         Deprecated."""
         return self._call(_persons_delete_events_create, locals(), options)
 
-    @operation(_persons_delete_property_create)
+    @_rt.operation(_persons_delete_property_create)
     def persons_delete_property_create(
         self,
         *,
@@ -1825,7 +1834,7 @@ class Client(SyncClient):
         """
         return self._call(_persons_delete_property_create, locals(), options)
 
-    @operation(_persons_properties_timeline_retrieve)
+    @_rt.operation(_persons_properties_timeline_retrieve)
     def persons_properties_timeline_retrieve(
         self,
         *,
@@ -1844,7 +1853,7 @@ class Client(SyncClient):
         """
         return self._call(_persons_properties_timeline_retrieve, locals(), options)
 
-    @operation(_persons_split_create)
+    @_rt.operation(_persons_split_create)
     def persons_split_create(
         self,
         *,
@@ -1859,7 +1868,7 @@ class Client(SyncClient):
         """
         return self._call(_persons_split_create, locals(), options)
 
-    @operation(_persons_update_property_create)
+    @_rt.operation(_persons_update_property_create)
     def persons_update_property_create(
         self,
         *,
@@ -1875,7 +1884,7 @@ class Client(SyncClient):
         return self._call(_persons_update_property_create, locals(), options)
 
 
-class AsyncClient(AsyncClientBase):
+class AsyncClient(_rt.AsyncClientBase):
     """PostHog Persons API (asynchronous).
 
     Every operation of the spec is a method taking keyword arguments. Use it as a
@@ -1886,7 +1895,7 @@ class AsyncClient(AsyncClientBase):
     _api_key_env = "POSTHOG_PERSONAL_API_KEY"
     _auth = ("header", "Authorization", "Bearer ")
 
-    @operation(_environments_persons_list)
+    @_rt.operation(_environments_persons_list)
     async def environments_persons_list(
         self,
         *,
@@ -1908,7 +1917,7 @@ class AsyncClient(AsyncClientBase):
         Deprecated."""
         return await self._call(_environments_persons_list, locals(), options)
 
-    @operation(_environments_persons_all_activity_retrieve)
+    @_rt.operation(_environments_persons_all_activity_retrieve)
     async def environments_persons_all_activity_retrieve(
         self,
         *,
@@ -1926,7 +1935,7 @@ class AsyncClient(AsyncClientBase):
             _environments_persons_all_activity_retrieve, locals(), options
         )
 
-    @operation(_environments_persons_batch_by_distinct_ids_create)
+    @_rt.operation(_environments_persons_batch_by_distinct_ids_create)
     async def environments_persons_batch_by_distinct_ids_create(
         self,
         *,
@@ -1943,7 +1952,7 @@ class AsyncClient(AsyncClientBase):
             _environments_persons_batch_by_distinct_ids_create, locals(), options
         )
 
-    @operation(_environments_persons_batch_by_uuids_create)
+    @_rt.operation(_environments_persons_batch_by_uuids_create)
     async def environments_persons_batch_by_uuids_create(
         self,
         *,
@@ -1960,7 +1969,7 @@ class AsyncClient(AsyncClientBase):
             _environments_persons_batch_by_uuids_create, locals(), options
         )
 
-    @operation(_environments_persons_bulk_delete_create)
+    @_rt.operation(_environments_persons_bulk_delete_create)
     async def environments_persons_bulk_delete_create(
         self,
         *,
@@ -1977,7 +1986,7 @@ class AsyncClient(AsyncClientBase):
             _environments_persons_bulk_delete_create, locals(), options
         )
 
-    @operation(_environments_persons_cohorts_retrieve)
+    @_rt.operation(_environments_persons_cohorts_retrieve)
     async def environments_persons_cohorts_retrieve(
         self,
         *,
@@ -1994,7 +2003,7 @@ class AsyncClient(AsyncClientBase):
             _environments_persons_cohorts_retrieve, locals(), options
         )
 
-    @operation(_environments_persons_deletion_status_list)
+    @_rt.operation(_environments_persons_deletion_status_list)
     async def environments_persons_deletion_status_list(
         self,
         *,
@@ -2014,7 +2023,7 @@ class AsyncClient(AsyncClientBase):
             _environments_persons_deletion_status_list, locals(), options
         )
 
-    @operation(_environments_persons_funnel_retrieve)
+    @_rt.operation(_environments_persons_funnel_retrieve)
     async def environments_persons_funnel_retrieve(
         self,
         *,
@@ -2036,7 +2045,7 @@ class AsyncClient(AsyncClientBase):
             _environments_persons_funnel_retrieve, locals(), options
         )
 
-    @operation(_environments_persons_funnel_create)
+    @_rt.operation(_environments_persons_funnel_create)
     async def environments_persons_funnel_create(
         self,
         *,
@@ -2057,7 +2066,7 @@ class AsyncClient(AsyncClientBase):
         Deprecated."""
         return await self._call(_environments_persons_funnel_create, locals(), options)
 
-    @operation(_environments_persons_funnel_correlation_retrieve)
+    @_rt.operation(_environments_persons_funnel_correlation_retrieve)
     async def environments_persons_funnel_correlation_retrieve(
         self,
         *,
@@ -2081,7 +2090,7 @@ class AsyncClient(AsyncClientBase):
             _environments_persons_funnel_correlation_retrieve, locals(), options
         )
 
-    @operation(_environments_persons_funnel_correlation_create)
+    @_rt.operation(_environments_persons_funnel_correlation_create)
     async def environments_persons_funnel_correlation_create(
         self,
         *,
@@ -2106,7 +2115,7 @@ class AsyncClient(AsyncClientBase):
             _environments_persons_funnel_correlation_create, locals(), options
         )
 
-    @operation(_environments_persons_lifecycle_retrieve)
+    @_rt.operation(_environments_persons_lifecycle_retrieve)
     async def environments_persons_lifecycle_retrieve(
         self,
         *,
@@ -2127,7 +2136,7 @@ class AsyncClient(AsyncClientBase):
             _environments_persons_lifecycle_retrieve, locals(), options
         )
 
-    @operation(_environments_persons_path_retrieve)
+    @_rt.operation(_environments_persons_path_retrieve)
     async def environments_persons_path_retrieve(
         self,
         *,
@@ -2146,7 +2155,7 @@ class AsyncClient(AsyncClientBase):
         Deprecated."""
         return await self._call(_environments_persons_path_retrieve, locals(), options)
 
-    @operation(_environments_persons_path_create)
+    @_rt.operation(_environments_persons_path_create)
     async def environments_persons_path_create(
         self,
         *,
@@ -2166,7 +2175,7 @@ class AsyncClient(AsyncClientBase):
         Deprecated."""
         return await self._call(_environments_persons_path_create, locals(), options)
 
-    @operation(_environments_persons_properties_at_time_retrieve)
+    @_rt.operation(_environments_persons_properties_at_time_retrieve)
     async def environments_persons_properties_at_time_retrieve(
         self,
         *,
@@ -2186,7 +2195,7 @@ class AsyncClient(AsyncClientBase):
             _environments_persons_properties_at_time_retrieve, locals(), options
         )
 
-    @operation(_environments_persons_reset_person_distinct_id_create)
+    @_rt.operation(_environments_persons_reset_person_distinct_id_create)
     async def environments_persons_reset_person_distinct_id_create(
         self,
         *,
@@ -2203,7 +2212,7 @@ class AsyncClient(AsyncClientBase):
             _environments_persons_reset_person_distinct_id_create, locals(), options
         )
 
-    @operation(_environments_persons_retention_retrieve)
+    @_rt.operation(_environments_persons_retention_retrieve)
     async def environments_persons_retention_retrieve(
         self,
         *,
@@ -2224,7 +2233,7 @@ class AsyncClient(AsyncClientBase):
             _environments_persons_retention_retrieve, locals(), options
         )
 
-    @operation(_environments_persons_stickiness_retrieve)
+    @_rt.operation(_environments_persons_stickiness_retrieve)
     async def environments_persons_stickiness_retrieve(
         self,
         *,
@@ -2245,7 +2254,7 @@ class AsyncClient(AsyncClientBase):
             _environments_persons_stickiness_retrieve, locals(), options
         )
 
-    @operation(_environments_persons_trends_retrieve)
+    @_rt.operation(_environments_persons_trends_retrieve)
     async def environments_persons_trends_retrieve(
         self,
         *,
@@ -2267,7 +2276,7 @@ class AsyncClient(AsyncClientBase):
             _environments_persons_trends_retrieve, locals(), options
         )
 
-    @operation(_environments_persons_values_retrieve)
+    @_rt.operation(_environments_persons_values_retrieve)
     async def environments_persons_values_retrieve(
         self,
         *,
@@ -2286,7 +2295,7 @@ class AsyncClient(AsyncClientBase):
             _environments_persons_values_retrieve, locals(), options
         )
 
-    @operation(_environments_persons_retrieve)
+    @_rt.operation(_environments_persons_retrieve)
     async def environments_persons_retrieve(
         self,
         *,
@@ -2301,7 +2310,7 @@ class AsyncClient(AsyncClientBase):
         Deprecated."""
         return await self._call(_environments_persons_retrieve, locals(), options)
 
-    @operation(_environments_persons_update)
+    @_rt.operation(_environments_persons_update)
     async def environments_persons_update(
         self,
         *,
@@ -2317,7 +2326,7 @@ class AsyncClient(AsyncClientBase):
         Deprecated."""
         return await self._call(_environments_persons_update, locals(), options)
 
-    @operation(_environments_persons_destroy)
+    @_rt.operation(_environments_persons_destroy)
     async def environments_persons_destroy(
         self,
         *,
@@ -2335,7 +2344,7 @@ class AsyncClient(AsyncClientBase):
         Deprecated."""
         return await self._call(_environments_persons_destroy, locals(), options)
 
-    @operation(_environments_persons_partial_update)
+    @_rt.operation(_environments_persons_partial_update)
     async def environments_persons_partial_update(
         self,
         *,
@@ -2351,7 +2360,7 @@ class AsyncClient(AsyncClientBase):
         Deprecated."""
         return await self._call(_environments_persons_partial_update, locals(), options)
 
-    @operation(_environments_persons_activity_retrieve)
+    @_rt.operation(_environments_persons_activity_retrieve)
     async def environments_persons_activity_retrieve(
         self,
         *,
@@ -2370,7 +2379,7 @@ class AsyncClient(AsyncClientBase):
             _environments_persons_activity_retrieve, locals(), options
         )
 
-    @operation(_environments_persons_delete_events_create)
+    @_rt.operation(_environments_persons_delete_events_create)
     async def environments_persons_delete_events_create(
         self,
         *,
@@ -2387,7 +2396,7 @@ class AsyncClient(AsyncClientBase):
             _environments_persons_delete_events_create, locals(), options
         )
 
-    @operation(_environments_persons_delete_property_create)
+    @_rt.operation(_environments_persons_delete_property_create)
     async def environments_persons_delete_property_create(
         self,
         *,
@@ -2405,7 +2414,7 @@ class AsyncClient(AsyncClientBase):
             _environments_persons_delete_property_create, locals(), options
         )
 
-    @operation(_environments_persons_properties_timeline_retrieve)
+    @_rt.operation(_environments_persons_properties_timeline_retrieve)
     async def environments_persons_properties_timeline_retrieve(
         self,
         *,
@@ -2427,7 +2436,7 @@ class AsyncClient(AsyncClientBase):
             _environments_persons_properties_timeline_retrieve, locals(), options
         )
 
-    @operation(_environments_persons_split_create)
+    @_rt.operation(_environments_persons_split_create)
     async def environments_persons_split_create(
         self,
         *,
@@ -2443,7 +2452,7 @@ class AsyncClient(AsyncClientBase):
         Deprecated."""
         return await self._call(_environments_persons_split_create, locals(), options)
 
-    @operation(_environments_persons_update_property_create)
+    @_rt.operation(_environments_persons_update_property_create)
     async def environments_persons_update_property_create(
         self,
         *,
@@ -2461,7 +2470,7 @@ class AsyncClient(AsyncClientBase):
             _environments_persons_update_property_create, locals(), options
         )
 
-    @operation(_persons_list)
+    @_rt.operation(_persons_list)
     async def persons_list(
         self,
         *,
@@ -2482,7 +2491,7 @@ class AsyncClient(AsyncClientBase):
         """
         return await self._call(_persons_list, locals(), options)
 
-    @operation(_persons_all_activity_retrieve)
+    @_rt.operation(_persons_all_activity_retrieve)
     async def persons_all_activity_retrieve(
         self,
         *,
@@ -2497,7 +2506,7 @@ class AsyncClient(AsyncClientBase):
         """
         return await self._call(_persons_all_activity_retrieve, locals(), options)
 
-    @operation(_persons_batch_by_distinct_ids_create)
+    @_rt.operation(_persons_batch_by_distinct_ids_create)
     async def persons_batch_by_distinct_ids_create(
         self,
         *,
@@ -2513,7 +2522,7 @@ class AsyncClient(AsyncClientBase):
             _persons_batch_by_distinct_ids_create, locals(), options
         )
 
-    @operation(_persons_batch_by_uuids_create)
+    @_rt.operation(_persons_batch_by_uuids_create)
     async def persons_batch_by_uuids_create(
         self,
         *,
@@ -2527,7 +2536,7 @@ class AsyncClient(AsyncClientBase):
         """
         return await self._call(_persons_batch_by_uuids_create, locals(), options)
 
-    @operation(_persons_bulk_delete_create)
+    @_rt.operation(_persons_bulk_delete_create)
     async def persons_bulk_delete_create(
         self,
         *,
@@ -2541,7 +2550,7 @@ class AsyncClient(AsyncClientBase):
         """
         return await self._call(_persons_bulk_delete_create, locals(), options)
 
-    @operation(_persons_cohorts_retrieve)
+    @_rt.operation(_persons_cohorts_retrieve)
     async def persons_cohorts_retrieve(
         self,
         *,
@@ -2555,7 +2564,7 @@ class AsyncClient(AsyncClientBase):
         """
         return await self._call(_persons_cohorts_retrieve, locals(), options)
 
-    @operation(_persons_deletion_status_list)
+    @_rt.operation(_persons_deletion_status_list)
     async def persons_deletion_status_list(
         self,
         *,
@@ -2572,7 +2581,7 @@ class AsyncClient(AsyncClientBase):
         """
         return await self._call(_persons_deletion_status_list, locals(), options)
 
-    @operation(_persons_funnel_retrieve)
+    @_rt.operation(_persons_funnel_retrieve)
     async def persons_funnel_retrieve(
         self,
         *,
@@ -2591,7 +2600,7 @@ class AsyncClient(AsyncClientBase):
         """
         return await self._call(_persons_funnel_retrieve, locals(), options)
 
-    @operation(_persons_funnel_create)
+    @_rt.operation(_persons_funnel_create)
     async def persons_funnel_create(
         self,
         *,
@@ -2611,7 +2620,7 @@ class AsyncClient(AsyncClientBase):
         """
         return await self._call(_persons_funnel_create, locals(), options)
 
-    @operation(_persons_funnel_correlation_retrieve)
+    @_rt.operation(_persons_funnel_correlation_retrieve)
     async def persons_funnel_correlation_retrieve(
         self,
         *,
@@ -2632,7 +2641,7 @@ class AsyncClient(AsyncClientBase):
         """
         return await self._call(_persons_funnel_correlation_retrieve, locals(), options)
 
-    @operation(_persons_funnel_correlation_create)
+    @_rt.operation(_persons_funnel_correlation_create)
     async def persons_funnel_correlation_create(
         self,
         *,
@@ -2654,7 +2663,7 @@ class AsyncClient(AsyncClientBase):
         """
         return await self._call(_persons_funnel_correlation_create, locals(), options)
 
-    @operation(_persons_lifecycle_retrieve)
+    @_rt.operation(_persons_lifecycle_retrieve)
     async def persons_lifecycle_retrieve(
         self,
         *,
@@ -2672,7 +2681,7 @@ class AsyncClient(AsyncClientBase):
         """
         return await self._call(_persons_lifecycle_retrieve, locals(), options)
 
-    @operation(_persons_path_retrieve)
+    @_rt.operation(_persons_path_retrieve)
     async def persons_path_retrieve(
         self,
         *,
@@ -2690,7 +2699,7 @@ class AsyncClient(AsyncClientBase):
         """
         return await self._call(_persons_path_retrieve, locals(), options)
 
-    @operation(_persons_path_create)
+    @_rt.operation(_persons_path_create)
     async def persons_path_create(
         self,
         *,
@@ -2709,7 +2718,7 @@ class AsyncClient(AsyncClientBase):
         """
         return await self._call(_persons_path_create, locals(), options)
 
-    @operation(_persons_properties_at_time_retrieve)
+    @_rt.operation(_persons_properties_at_time_retrieve)
     async def persons_properties_at_time_retrieve(
         self,
         *,
@@ -2726,7 +2735,7 @@ class AsyncClient(AsyncClientBase):
         """
         return await self._call(_persons_properties_at_time_retrieve, locals(), options)
 
-    @operation(_persons_reset_person_distinct_id_create)
+    @_rt.operation(_persons_reset_person_distinct_id_create)
     async def persons_reset_person_distinct_id_create(
         self,
         *,
@@ -2742,7 +2751,7 @@ class AsyncClient(AsyncClientBase):
             _persons_reset_person_distinct_id_create, locals(), options
         )
 
-    @operation(_persons_retention_retrieve)
+    @_rt.operation(_persons_retention_retrieve)
     async def persons_retention_retrieve(
         self,
         *,
@@ -2760,7 +2769,7 @@ class AsyncClient(AsyncClientBase):
         """
         return await self._call(_persons_retention_retrieve, locals(), options)
 
-    @operation(_persons_stickiness_retrieve)
+    @_rt.operation(_persons_stickiness_retrieve)
     async def persons_stickiness_retrieve(
         self,
         *,
@@ -2778,7 +2787,7 @@ class AsyncClient(AsyncClientBase):
         """
         return await self._call(_persons_stickiness_retrieve, locals(), options)
 
-    @operation(_persons_trends_retrieve)
+    @_rt.operation(_persons_trends_retrieve)
     async def persons_trends_retrieve(
         self,
         *,
@@ -2797,7 +2806,7 @@ class AsyncClient(AsyncClientBase):
         """
         return await self._call(_persons_trends_retrieve, locals(), options)
 
-    @operation(_persons_values_retrieve)
+    @_rt.operation(_persons_values_retrieve)
     async def persons_values_retrieve(
         self,
         *,
@@ -2813,7 +2822,7 @@ class AsyncClient(AsyncClientBase):
         """
         return await self._call(_persons_values_retrieve, locals(), options)
 
-    @operation(_persons_retrieve)
+    @_rt.operation(_persons_retrieve)
     async def persons_retrieve(
         self,
         *,
@@ -2827,7 +2836,7 @@ class AsyncClient(AsyncClientBase):
         """
         return await self._call(_persons_retrieve, locals(), options)
 
-    @operation(_persons_update)
+    @_rt.operation(_persons_update)
     async def persons_update(
         self,
         *,
@@ -2842,7 +2851,7 @@ class AsyncClient(AsyncClientBase):
         """
         return await self._call(_persons_update, locals(), options)
 
-    @operation(_persons_destroy)
+    @_rt.operation(_persons_destroy)
     async def persons_destroy(
         self,
         *,
@@ -2859,7 +2868,7 @@ class AsyncClient(AsyncClientBase):
         """
         return await self._call(_persons_destroy, locals(), options)
 
-    @operation(_persons_partial_update)
+    @_rt.operation(_persons_partial_update)
     async def persons_partial_update(
         self,
         *,
@@ -2874,7 +2883,7 @@ class AsyncClient(AsyncClientBase):
         """
         return await self._call(_persons_partial_update, locals(), options)
 
-    @operation(_persons_activity_retrieve)
+    @_rt.operation(_persons_activity_retrieve)
     async def persons_activity_retrieve(
         self,
         *,
@@ -2890,7 +2899,7 @@ class AsyncClient(AsyncClientBase):
         """
         return await self._call(_persons_activity_retrieve, locals(), options)
 
-    @operation(_persons_delete_events_create)
+    @_rt.operation(_persons_delete_events_create)
     async def persons_delete_events_create(
         self,
         *,
@@ -2905,7 +2914,7 @@ class AsyncClient(AsyncClientBase):
         Deprecated."""
         return await self._call(_persons_delete_events_create, locals(), options)
 
-    @operation(_persons_delete_property_create)
+    @_rt.operation(_persons_delete_property_create)
     async def persons_delete_property_create(
         self,
         *,
@@ -2920,7 +2929,7 @@ class AsyncClient(AsyncClientBase):
         """
         return await self._call(_persons_delete_property_create, locals(), options)
 
-    @operation(_persons_properties_timeline_retrieve)
+    @_rt.operation(_persons_properties_timeline_retrieve)
     async def persons_properties_timeline_retrieve(
         self,
         *,
@@ -2941,7 +2950,7 @@ class AsyncClient(AsyncClientBase):
             _persons_properties_timeline_retrieve, locals(), options
         )
 
-    @operation(_persons_split_create)
+    @_rt.operation(_persons_split_create)
     async def persons_split_create(
         self,
         *,
@@ -2956,7 +2965,7 @@ class AsyncClient(AsyncClientBase):
         """
         return await self._call(_persons_split_create, locals(), options)
 
-    @operation(_persons_update_property_create)
+    @_rt.operation(_persons_update_property_create)
     async def persons_update_property_create(
         self,
         *,

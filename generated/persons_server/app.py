@@ -7,24 +7,18 @@ import datetime
 import uuid
 from typing import Any, Literal
 
-from fastapi import FastAPI
+import fastapi
 
+from . import _runtime as _rt
 from ._openapi import SPEC_JSON
-from ._runtime import (
-    Authenticator,
-    ErrorBodyFactory,
-    Endpoint,
-    RateLimiter,
-    SecurityScheme,
-    build_app,
-    error_body,
-)
 from .interface import *  # noqa: F403
 from .interface import Handler
 
-SCHEMES = (SecurityScheme("PersonalAPIKeyAuth", "bearer", "header", "Authorization"),)
+SCHEMES = (
+    _rt.SecurityScheme("PersonalAPIKeyAuth", "bearer", "header", "Authorization"),
+)
 
-_persons_activity_retrieve = Endpoint(
+_persons_activity_retrieve = _rt.Endpoint(
     "persons_activity_retrieve",
     PersonsActivityRetrieveParams,
     path_params=["id"],
@@ -41,7 +35,7 @@ _persons_activity_retrieve = Endpoint(
 )
 
 
-_persons_all_activity_retrieve = Endpoint(
+_persons_all_activity_retrieve = _rt.Endpoint(
     "persons_all_activity_retrieve",
     PersonsAllActivityRetrieveParams,
     query=["limit", "page"],
@@ -57,7 +51,7 @@ _persons_all_activity_retrieve = Endpoint(
 )
 
 
-_persons_batch_by_distinct_ids_create = Endpoint(
+_persons_batch_by_distinct_ids_create = _rt.Endpoint(
     "persons_batch_by_distinct_ids_create",
     PersonsBatchByDistinctIdsCreateParams,
     body="json",
@@ -75,7 +69,7 @@ _persons_batch_by_distinct_ids_create = Endpoint(
 )
 
 
-_persons_batch_by_uuids_create = Endpoint(
+_persons_batch_by_uuids_create = _rt.Endpoint(
     "persons_batch_by_uuids_create",
     PersonsBatchByUuidsCreateParams,
     body="json",
@@ -93,7 +87,7 @@ _persons_batch_by_uuids_create = Endpoint(
 )
 
 
-_persons_bulk_delete_create = Endpoint(
+_persons_bulk_delete_create = _rt.Endpoint(
     "persons_bulk_delete_create",
     PersonsBulkDeleteCreateParams,
     body="json",
@@ -112,7 +106,7 @@ _persons_bulk_delete_create = Endpoint(
 )
 
 
-_persons_cohorts_retrieve = Endpoint(
+_persons_cohorts_retrieve = _rt.Endpoint(
     "persons_cohorts_retrieve",
     PersonsCohortsRetrieveParams,
     query=["person_id"],
@@ -128,7 +122,7 @@ _persons_cohorts_retrieve = Endpoint(
 )
 
 
-_persons_delete_events_create = Endpoint(
+_persons_delete_events_create = _rt.Endpoint(
     "persons_delete_events_create",
     PersonsDeleteEventsCreateParams,
     path_params=["id"],
@@ -144,7 +138,7 @@ _persons_delete_events_create = Endpoint(
 )
 
 
-_persons_delete_property_create = Endpoint(
+_persons_delete_property_create = _rt.Endpoint(
     "persons_delete_property_create",
     PersonsDeletePropertyCreateParams,
     path_params=["id"],
@@ -165,7 +159,7 @@ _persons_delete_property_create = Endpoint(
 )
 
 
-_persons_deletion_status_list = Endpoint(
+_persons_deletion_status_list = _rt.Endpoint(
     "persons_deletion_status_list",
     PersonsDeletionStatusListParams,
     query=["status", "person_uuid", "limit", "offset"],
@@ -181,7 +175,7 @@ _persons_deletion_status_list = Endpoint(
 )
 
 
-_persons_destroy = Endpoint(
+_persons_destroy = _rt.Endpoint(
     "persons_destroy",
     PersonsDestroyParams,
     path_params=["id"],
@@ -198,7 +192,7 @@ _persons_destroy = Endpoint(
 )
 
 
-_persons_funnel_correlation_create = Endpoint(
+_persons_funnel_correlation_create = _rt.Endpoint(
     "persons_funnel_correlation_create",
     PersonsFunnelCorrelationCreateParams,
     query=[
@@ -223,7 +217,7 @@ _persons_funnel_correlation_create = Endpoint(
 )
 
 
-_persons_funnel_correlation_retrieve = Endpoint(
+_persons_funnel_correlation_retrieve = _rt.Endpoint(
     "persons_funnel_correlation_retrieve",
     PersonsFunnelCorrelationRetrieveParams,
     query=[
@@ -245,7 +239,7 @@ _persons_funnel_correlation_retrieve = Endpoint(
 )
 
 
-_persons_funnel_create = Endpoint(
+_persons_funnel_create = _rt.Endpoint(
     "persons_funnel_create",
     PersonsFunnelCreateParams,
     query=[
@@ -271,7 +265,7 @@ _persons_funnel_create = Endpoint(
 )
 
 
-_persons_funnel_retrieve = Endpoint(
+_persons_funnel_retrieve = _rt.Endpoint(
     "persons_funnel_retrieve",
     PersonsFunnelRetrieveParams,
     query=[
@@ -294,7 +288,7 @@ _persons_funnel_retrieve = Endpoint(
 )
 
 
-_persons_lifecycle_retrieve = Endpoint(
+_persons_lifecycle_retrieve = _rt.Endpoint(
     "persons_lifecycle_retrieve",
     PersonsLifecycleRetrieveParams,
     query=["target_date", "lifecycle_type", "events", "date_from", "date_to"],
@@ -310,7 +304,7 @@ _persons_lifecycle_retrieve = Endpoint(
 )
 
 
-_persons_list = Endpoint(
+_persons_list = _rt.Endpoint(
     "persons_list",
     PersonsListParams,
     query=[
@@ -337,7 +331,7 @@ _persons_list = Endpoint(
 )
 
 
-_persons_partial_update = Endpoint(
+_persons_partial_update = _rt.Endpoint(
     "persons_partial_update",
     PersonsPartialUpdateParams,
     path_params=["id"],
@@ -357,7 +351,7 @@ _persons_partial_update = Endpoint(
 )
 
 
-_persons_path_create = Endpoint(
+_persons_path_create = _rt.Endpoint(
     "persons_path_create",
     PersonsPathCreateParams,
     query=[
@@ -382,7 +376,7 @@ _persons_path_create = Endpoint(
 )
 
 
-_persons_path_retrieve = Endpoint(
+_persons_path_retrieve = _rt.Endpoint(
     "persons_path_retrieve",
     PersonsPathRetrieveParams,
     query=[
@@ -403,7 +397,7 @@ _persons_path_retrieve = Endpoint(
 )
 
 
-_persons_properties_at_time_retrieve = Endpoint(
+_persons_properties_at_time_retrieve = _rt.Endpoint(
     "persons_properties_at_time_retrieve",
     PersonsPropertiesAtTimeRetrieveParams,
     query=["timestamp", "distinct_id", "person_id", "include_set_once"],
@@ -420,7 +414,7 @@ _persons_properties_at_time_retrieve = Endpoint(
 )
 
 
-_persons_properties_timeline_retrieve = Endpoint(
+_persons_properties_timeline_retrieve = _rt.Endpoint(
     "persons_properties_timeline_retrieve",
     PersonsPropertiesTimelineRetrieveParams,
     path_params=["id"],
@@ -437,7 +431,7 @@ _persons_properties_timeline_retrieve = Endpoint(
 )
 
 
-_persons_reset_person_distinct_id_create = Endpoint(
+_persons_reset_person_distinct_id_create = _rt.Endpoint(
     "persons_reset_person_distinct_id_create",
     PersonsResetPersonDistinctIdCreateParams,
     body="json",
@@ -456,7 +450,7 @@ _persons_reset_person_distinct_id_create = Endpoint(
 )
 
 
-_persons_retention_retrieve = Endpoint(
+_persons_retention_retrieve = _rt.Endpoint(
     "persons_retention_retrieve",
     PersonsRetentionRetrieveParams,
     query=[
@@ -478,7 +472,7 @@ _persons_retention_retrieve = Endpoint(
 )
 
 
-_persons_retrieve = Endpoint(
+_persons_retrieve = _rt.Endpoint(
     "persons_retrieve",
     PersonsRetrieveParams,
     path_params=["id"],
@@ -494,7 +488,7 @@ _persons_retrieve = Endpoint(
 )
 
 
-_persons_split_create = Endpoint(
+_persons_split_create = _rt.Endpoint(
     "persons_split_create",
     PersonsSplitCreateParams,
     path_params=["id"],
@@ -513,7 +507,7 @@ _persons_split_create = Endpoint(
 )
 
 
-_persons_stickiness_retrieve = Endpoint(
+_persons_stickiness_retrieve = _rt.Endpoint(
     "persons_stickiness_retrieve",
     PersonsStickinessRetrieveParams,
     query=["stickiness_days", "entity_id", "entity_type", "date_from", "date_to"],
@@ -529,7 +523,7 @@ _persons_stickiness_retrieve = Endpoint(
 )
 
 
-_persons_trends_retrieve = Endpoint(
+_persons_trends_retrieve = _rt.Endpoint(
     "persons_trends_retrieve",
     PersonsTrendsRetrieveParams,
     query=[
@@ -552,7 +546,7 @@ _persons_trends_retrieve = Endpoint(
 )
 
 
-_persons_update = Endpoint(
+_persons_update = _rt.Endpoint(
     "persons_update",
     PersonsUpdateParams,
     path_params=["id"],
@@ -572,7 +566,7 @@ _persons_update = Endpoint(
 )
 
 
-_persons_update_property_create = Endpoint(
+_persons_update_property_create = _rt.Endpoint(
     "persons_update_property_create",
     PersonsUpdatePropertyCreateParams,
     path_params=["id"],
@@ -592,7 +586,7 @@ _persons_update_property_create = Endpoint(
 )
 
 
-_persons_values_retrieve = Endpoint(
+_persons_values_retrieve = _rt.Endpoint(
     "persons_values_retrieve",
     PersonsValuesRetrieveParams,
     query=["key", "value", "refresh"],
@@ -975,10 +969,10 @@ ROUTES = (
 def create_app(
     handler: Handler,
     *,
-    authenticate: Authenticator,
-    error_body: ErrorBodyFactory = error_body,
-    rate_limit: RateLimiter | None = None,
-) -> FastAPI:
+    authenticate: _rt.Authenticator,
+    error_body: _rt.ErrorBodyFactory = _rt.error_body,
+    rate_limit: _rt.RateLimiter | None = None,
+) -> fastapi.FastAPI:
     """The FastAPI app serving every route with `handler`.
 
     `authenticate(scheme, credential)` returns the principal a credential
@@ -988,7 +982,7 @@ def create_app(
     through, or the seconds to wait, answered as 429 with `Retry-After`.
     `error_body` shapes every error the server itself answers.
     """
-    return build_app(
+    return _rt.build_app(
         handler,
         ROUTES,
         SCHEMES,

@@ -16,91 +16,92 @@ from typing import Annotated, Any, Generic, Literal, Protocol, TypeVar
 
 from pydantic import Field
 
-from ._runtime import Context, ParamsModel, RangeReply, Reply
+from . import _runtime as _rt
+from ._runtime import Context
 from .models import *  # noqa: F403
 
 # Covariant: a reply whose body is one member of a documented union is that reply.
-B = TypeVar("B", covariant=True)
+_B = TypeVar("_B", covariant=True)
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
-class Ok(Reply[B], Generic[B]):
+class Ok(_rt.Reply[_B], Generic[_B]):
     """200 Ok."""
 
     status = 200
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
-class Created(Reply[B], Generic[B]):
+class Created(_rt.Reply[_B], Generic[_B]):
     """201 Created."""
 
     status = 201
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
-class Accepted(Reply[B], Generic[B]):
+class Accepted(_rt.Reply[_B], Generic[_B]):
     """202 Accepted."""
 
     status = 202
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
-class BadRequest(Reply[B], Generic[B]):
+class BadRequest(_rt.Reply[_B], Generic[_B]):
     """400 BadRequest."""
 
     status = 400
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
-class Unauthorized(Reply[B], Generic[B]):
+class Unauthorized(_rt.Reply[_B], Generic[_B]):
     """401 Unauthorized."""
 
     status = 401
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
-class Forbidden(Reply[B], Generic[B]):
+class Forbidden(_rt.Reply[_B], Generic[_B]):
     """403 Forbidden."""
 
     status = 403
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
-class NotFound(Reply[B], Generic[B]):
+class NotFound(_rt.Reply[_B], Generic[_B]):
     """404 NotFound."""
 
     status = 404
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
-class UnsupportedMediaType(Reply[B], Generic[B]):
+class UnsupportedMediaType(_rt.Reply[_B], Generic[_B]):
     """415 UnsupportedMediaType."""
 
     status = 415
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
-class TooManyRequests(Reply[B], Generic[B]):
+class TooManyRequests(_rt.Reply[_B], Generic[_B]):
     """429 TooManyRequests."""
 
     status = 429
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
-class InternalServerError(Reply[B], Generic[B]):
+class InternalServerError(_rt.Reply[_B], Generic[_B]):
     """500 InternalServerError."""
 
     status = 500
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
-class BadGateway(Reply[B], Generic[B]):
+class BadGateway(_rt.Reply[_B], Generic[_B]):
     """502 BadGateway."""
 
     status = 502
 
 
-class PersonsActivityRetrieveParams(ParamsModel):
+class PersonsActivityRetrieveParams(_rt.ParamsModel):
     """Parameters of `persons_activity_retrieve`."""
 
     id: str = Field(alias="id")
@@ -111,7 +112,7 @@ class PersonsActivityRetrieveParams(ParamsModel):
     """1-based page number."""
 
 
-class PersonsAllActivityRetrieveParams(ParamsModel):
+class PersonsAllActivityRetrieveParams(_rt.ParamsModel):
     """Parameters of `persons_all_activity_retrieve`."""
 
     limit: int = Field(default=10, alias="limit")
@@ -120,46 +121,46 @@ class PersonsAllActivityRetrieveParams(ParamsModel):
     """1-based page number."""
 
 
-class PersonsBatchByDistinctIdsCreateParams(ParamsModel):
+class PersonsBatchByDistinctIdsCreateParams(_rt.ParamsModel):
     """Parameters of `persons_batch_by_distinct_ids_create`."""
 
     pass
 
 
-class PersonsBatchByUuidsCreateParams(ParamsModel):
+class PersonsBatchByUuidsCreateParams(_rt.ParamsModel):
     """Parameters of `persons_batch_by_uuids_create`."""
 
     pass
 
 
-class PersonsBulkDeleteCreateParams(ParamsModel):
+class PersonsBulkDeleteCreateParams(_rt.ParamsModel):
     """Parameters of `persons_bulk_delete_create`."""
 
     pass
 
 
-class PersonsCohortsRetrieveParams(ParamsModel):
+class PersonsCohortsRetrieveParams(_rt.ParamsModel):
     """Parameters of `persons_cohorts_retrieve`."""
 
     person_id: str = Field(alias="person_id")
     """The person, by numeric ID or UUID."""
 
 
-class PersonsDeleteEventsCreateParams(ParamsModel):
+class PersonsDeleteEventsCreateParams(_rt.ParamsModel):
     """Parameters of `persons_delete_events_create`."""
 
     id: str = Field(alias="id")
     """A unique value identifying this person. Accepts both numeric ID and UUID. Distinct ids are not accepted (use the list's `distinct_id` filter)."""
 
 
-class PersonsDeletePropertyCreateParams(ParamsModel):
+class PersonsDeletePropertyCreateParams(_rt.ParamsModel):
     """Parameters of `persons_delete_property_create`."""
 
     id: str = Field(alias="id")
     """A unique value identifying this person. Accepts both numeric ID and UUID. Distinct ids are not accepted (use the list's `distinct_id` filter)."""
 
 
-class PersonsDeletionStatusListParams(ParamsModel):
+class PersonsDeletionStatusListParams(_rt.ParamsModel):
     """Parameters of `persons_deletion_status_list`."""
 
     status: EnvironmentsPersonsDeletionStatusListStatus = Field(
@@ -174,7 +175,7 @@ class PersonsDeletionStatusListParams(ParamsModel):
     """The initial index from which to return the results."""
 
 
-class PersonsDestroyParams(ParamsModel):
+class PersonsDestroyParams(_rt.ParamsModel):
     """Parameters of `persons_destroy`."""
 
     id: str = Field(alias="id")
@@ -187,7 +188,7 @@ class PersonsDestroyParams(ParamsModel):
     """If present, the person profile itself is kept and only the requested associated data is deleted. Presence-based like `delete_events`."""
 
 
-class PersonsFunnelCorrelationCreateParams(ParamsModel):
+class PersonsFunnelCorrelationCreateParams(_rt.ParamsModel):
     """Parameters of `persons_funnel_correlation_create`."""
 
     events: str | None = Field(default=None, alias="events")
@@ -207,7 +208,7 @@ class PersonsFunnelCorrelationCreateParams(ParamsModel):
     """`true` for persons who converted, `false` for persons who dropped off; omit for both."""
 
 
-class PersonsFunnelCorrelationRetrieveParams(ParamsModel):
+class PersonsFunnelCorrelationRetrieveParams(_rt.ParamsModel):
     """Parameters of `persons_funnel_correlation_retrieve`."""
 
     events: str | None = Field(default=None, alias="events")
@@ -227,7 +228,7 @@ class PersonsFunnelCorrelationRetrieveParams(ParamsModel):
     """`true` for persons who converted, `false` for persons who dropped off; omit for both."""
 
 
-class PersonsFunnelCreateParams(ParamsModel):
+class PersonsFunnelCreateParams(_rt.ParamsModel):
     """Parameters of `persons_funnel_create`."""
 
     events: str | None = Field(default=None, alias="events")
@@ -246,7 +247,7 @@ class PersonsFunnelCreateParams(ParamsModel):
     """Breakdown value to restrict the step's persons to."""
 
 
-class PersonsFunnelRetrieveParams(ParamsModel):
+class PersonsFunnelRetrieveParams(_rt.ParamsModel):
     """Parameters of `persons_funnel_retrieve`."""
 
     events: str | None = Field(default=None, alias="events")
@@ -265,7 +266,7 @@ class PersonsFunnelRetrieveParams(ParamsModel):
     """Breakdown value to restrict the step's persons to."""
 
 
-class PersonsLifecycleRetrieveParams(ParamsModel):
+class PersonsLifecycleRetrieveParams(_rt.ParamsModel):
     """Parameters of `persons_lifecycle_retrieve`."""
 
     target_date: str = Field(alias="target_date")
@@ -282,7 +283,7 @@ class PersonsLifecycleRetrieveParams(ParamsModel):
     """End of the date range, absolute or relative; default now."""
 
 
-class PersonsListParams(ParamsModel):
+class PersonsListParams(_rt.ParamsModel):
     """Parameters of `persons_list`."""
 
     distinct_id: str | None = Field(default=None, alias="distinct_id")
@@ -303,14 +304,14 @@ class PersonsListParams(ParamsModel):
     """Response format. `csv` renders the results as CSV (same as `Accept: text/csv`)."""
 
 
-class PersonsPartialUpdateParams(ParamsModel):
+class PersonsPartialUpdateParams(_rt.ParamsModel):
     """Parameters of `persons_partial_update`."""
 
     id: str = Field(alias="id")
     """A unique value identifying this person. Accepts both numeric ID and UUID. Distinct ids are not accepted (use the list's `distinct_id` filter)."""
 
 
-class PersonsPathCreateParams(ParamsModel):
+class PersonsPathCreateParams(_rt.ParamsModel):
     """Parameters of `persons_path_create`."""
 
     date_from: str | None = Field(default=None, alias="date_from")
@@ -325,7 +326,7 @@ class PersonsPathCreateParams(ParamsModel):
     """Path node (`<step>_<name>`) after which the persons dropped off."""
 
 
-class PersonsPathRetrieveParams(ParamsModel):
+class PersonsPathRetrieveParams(_rt.ParamsModel):
     """Parameters of `persons_path_retrieve`."""
 
     date_from: str | None = Field(default=None, alias="date_from")
@@ -340,7 +341,7 @@ class PersonsPathRetrieveParams(ParamsModel):
     """Path node (`<step>_<name>`) after which the persons dropped off."""
 
 
-class PersonsPropertiesAtTimeRetrieveParams(ParamsModel):
+class PersonsPropertiesAtTimeRetrieveParams(_rt.ParamsModel):
     """Parameters of `persons_properties_at_time_retrieve`."""
 
     timestamp: str = Field(alias="timestamp")
@@ -353,7 +354,7 @@ class PersonsPropertiesAtTimeRetrieveParams(ParamsModel):
     """Whether to apply `$set_once` operations too. Only the string `true` (case-insensitive) enables it; any other value means false."""
 
 
-class PersonsPropertiesTimelineRetrieveParams(ParamsModel):
+class PersonsPropertiesTimelineRetrieveParams(_rt.ParamsModel):
     """Parameters of `persons_properties_timeline_retrieve`."""
 
     id: str = Field(alias="id")
@@ -370,13 +371,13 @@ class PersonsPropertiesTimelineRetrieveParams(ParamsModel):
     """End of the date range, absolute or relative; default now."""
 
 
-class PersonsResetPersonDistinctIdCreateParams(ParamsModel):
+class PersonsResetPersonDistinctIdCreateParams(_rt.ParamsModel):
     """Parameters of `persons_reset_person_distinct_id_create`."""
 
     pass
 
 
-class PersonsRetentionRetrieveParams(ParamsModel):
+class PersonsRetentionRetrieveParams(_rt.ParamsModel):
     """Parameters of `persons_retention_retrieve`."""
 
     date_to: str | None = Field(default=None, alias="date_to")
@@ -393,21 +394,21 @@ class PersonsRetentionRetrieveParams(ParamsModel):
     """JSON-encoded entity that counts as returning."""
 
 
-class PersonsRetrieveParams(ParamsModel):
+class PersonsRetrieveParams(_rt.ParamsModel):
     """Parameters of `persons_retrieve`."""
 
     id: str = Field(alias="id")
     """A unique value identifying this person. Accepts both numeric ID and UUID. Distinct ids are not accepted (use the list's `distinct_id` filter)."""
 
 
-class PersonsSplitCreateParams(ParamsModel):
+class PersonsSplitCreateParams(_rt.ParamsModel):
     """Parameters of `persons_split_create`."""
 
     id: str = Field(alias="id")
     """A unique value identifying this person. Accepts both numeric ID and UUID. Distinct ids are not accepted (use the list's `distinct_id` filter)."""
 
 
-class PersonsStickinessRetrieveParams(ParamsModel):
+class PersonsStickinessRetrieveParams(_rt.ParamsModel):
     """Parameters of `persons_stickiness_retrieve`."""
 
     stickiness_days: int | None = Field(default=None, alias="stickiness_days")
@@ -424,7 +425,7 @@ class PersonsStickinessRetrieveParams(ParamsModel):
     """End of the date range, absolute or relative; default now."""
 
 
-class PersonsTrendsRetrieveParams(ParamsModel):
+class PersonsTrendsRetrieveParams(_rt.ParamsModel):
     """Parameters of `persons_trends_retrieve`."""
 
     entity_id: str | None = Field(default=None, alias="entity_id")
@@ -443,21 +444,21 @@ class PersonsTrendsRetrieveParams(ParamsModel):
     """End of the date range, absolute or relative; default now."""
 
 
-class PersonsUpdateParams(ParamsModel):
+class PersonsUpdateParams(_rt.ParamsModel):
     """Parameters of `persons_update`."""
 
     id: str = Field(alias="id")
     """A unique value identifying this person. Accepts both numeric ID and UUID. Distinct ids are not accepted (use the list's `distinct_id` filter)."""
 
 
-class PersonsUpdatePropertyCreateParams(ParamsModel):
+class PersonsUpdatePropertyCreateParams(_rt.ParamsModel):
     """Parameters of `persons_update_property_create`."""
 
     id: str = Field(alias="id")
     """A unique value identifying this person. Accepts both numeric ID and UUID. Distinct ids are not accepted (use the list's `distinct_id` filter)."""
 
 
-class PersonsValuesRetrieveParams(ParamsModel):
+class PersonsValuesRetrieveParams(_rt.ParamsModel):
     """Parameters of `persons_values_retrieve`."""
 
     key: str | None = Field(default=None, alias="key")

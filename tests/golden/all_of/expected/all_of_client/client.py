@@ -6,31 +6,19 @@ from __future__ import annotations
 import datetime
 from typing import Any, Literal
 
-from . import models as m
-from ._runtime import (
-    UNSET,
-    AsyncClientBase,
-    Operation,
-    Param,
-    RequestOptions,
-    SyncClient,
-    Unset,
-    operation,
-)
+from . import _runtime as _rt
+from ._runtime import UNSET, RequestOptions, Unset
 from .models import *  # noqa: F403
 
-_list_employees: Operation[list[Employee]] = Operation(
+_list_employees: _rt.Operation[list[Employee]] = _rt.Operation(
     "listEmployees",
     "GET",
     "/employees",
-    params=(),
-    responses={
-        "200": list[Employee],
-    },
+    responses={"200": list[Employee]},
 )
 
 
-class Client(SyncClient):
+class Client(_rt.SyncClient):
     """AllOf (synchronous).
 
     Every operation of the spec is a method taking keyword arguments. Use it as a
@@ -41,7 +29,7 @@ class Client(SyncClient):
     _api_key_env = "ALL_OF_API_KEY"
     _auth = ("header", "Authorization", "Bearer ")
 
-    @operation(_list_employees)
+    @_rt.operation(_list_employees)
     def list_employees(
         self,
         *,
@@ -51,7 +39,7 @@ class Client(SyncClient):
         return self._call(_list_employees, locals(), options)
 
 
-class AsyncClient(AsyncClientBase):
+class AsyncClient(_rt.AsyncClientBase):
     """AllOf (asynchronous).
 
     Every operation of the spec is a method taking keyword arguments. Use it as a
@@ -62,7 +50,7 @@ class AsyncClient(AsyncClientBase):
     _api_key_env = "ALL_OF_API_KEY"
     _auth = ("header", "Authorization", "Bearer ")
 
-    @operation(_list_employees)
+    @_rt.operation(_list_employees)
     async def list_employees(
         self,
         *,

@@ -6,33 +6,21 @@ from __future__ import annotations
 import datetime
 from typing import Any, Literal
 
-from . import models as m
-from ._runtime import (
-    UNSET,
-    AsyncClientBase,
-    Operation,
-    Param,
-    RequestOptions,
-    SyncClient,
-    Unset,
-    operation,
-)
+from . import _runtime as _rt
+from ._runtime import UNSET, RequestOptions, Unset
 from .models import *  # noqa: F403
 
-_post_matrix: Operation[list[float]] = Operation(
+_post_matrix: _rt.Operation[list[float]] = _rt.Operation(
     "postMatrix",
     "POST",
     "/matrix",
-    params=(),
     body="json",
     content_type="application/json",
-    responses={
-        "200": list[float],
-    },
+    responses={"200": list[float]},
 )
 
 
-class Client(SyncClient):
+class Client(_rt.SyncClient):
     """Arrays (synchronous).
 
     Every operation of the spec is a method taking keyword arguments. Use it as a
@@ -43,7 +31,7 @@ class Client(SyncClient):
     _api_key_env = "ARRAYS_API_KEY"
     _auth = ("header", "Authorization", "Bearer ")
 
-    @operation(_post_matrix)
+    @_rt.operation(_post_matrix)
     def post_matrix(
         self,
         *,
@@ -54,7 +42,7 @@ class Client(SyncClient):
         return self._call(_post_matrix, locals(), options)
 
 
-class AsyncClient(AsyncClientBase):
+class AsyncClient(_rt.AsyncClientBase):
     """Arrays (asynchronous).
 
     Every operation of the spec is a method taking keyword arguments. Use it as a
@@ -65,7 +53,7 @@ class AsyncClient(AsyncClientBase):
     _api_key_env = "ARRAYS_API_KEY"
     _auth = ("header", "Authorization", "Bearer ")
 
-    @operation(_post_matrix)
+    @_rt.operation(_post_matrix)
     async def post_matrix(
         self,
         *,

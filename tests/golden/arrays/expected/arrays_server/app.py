@@ -7,51 +7,35 @@ import datetime
 import uuid
 from typing import Any, Literal
 
-from fastapi import FastAPI
+import fastapi
 
+from . import _runtime as _rt
 from ._openapi import SPEC_JSON
-from ._runtime import (
-    Authenticator,
-    ErrorBodyFactory,
-    ParamSpec,
-    RateLimiter,
-    Route,
-    SecurityScheme,
-    build_app,
-    error_body,
-)
 from .interface import *  # noqa: F403
 from .interface import Handler
 
 SCHEMES = ()
 
-_post_matrix = Route(
-    "postMatrix",
-    "POST",
-    "/matrix",
+_post_matrix = _rt.Endpoint(
     "post_matrix",
     PostMatrixParams,
-    params=(),
     body="json",
     body_type=PostMatrixRequest,
     body_required=True,
-    responses={
-        "200": list[float],
-    },
-    security=(),
+    responses={"200": list[float]},
 )
 
 
-ROUTES = (_post_matrix,)
+ROUTES = (_post_matrix.route("postMatrix", "POST", "/matrix"),)
 
 
 def create_app(
     handler: Handler,
     *,
-    authenticate: Authenticator,
-    error_body: ErrorBodyFactory = error_body,
-    rate_limit: RateLimiter | None = None,
-) -> FastAPI:
+    authenticate: _rt.Authenticator,
+    error_body: _rt.ErrorBodyFactory = _rt.error_body,
+    rate_limit: _rt.RateLimiter | None = None,
+) -> fastapi.FastAPI:
     """The FastAPI app serving every route with `handler`.
 
     `authenticate(scheme, credential)` returns the principal a credential
@@ -61,7 +45,7 @@ def create_app(
     through, or the seconds to wait, answered as 429 with `Retry-After`.
     `error_body` shapes every error the server itself answers.
     """
-    return build_app(
+    return _rt.build_app(
         handler,
         ROUTES,
         SCHEMES,

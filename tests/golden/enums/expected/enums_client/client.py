@@ -6,34 +6,20 @@ from __future__ import annotations
 import datetime
 from typing import Any, Literal
 
-from . import models as m
-from ._runtime import (
-    UNSET,
-    AsyncClientBase,
-    Operation,
-    Param,
-    RequestOptions,
-    SyncClient,
-    Unset,
-    operation,
-)
+from . import _runtime as _rt
+from ._runtime import UNSET, RequestOptions, Unset
 from .models import *  # noqa: F403
 
-_list_orders: Operation[list[Order]] = Operation(
+_list_orders: _rt.Operation[list[Order]] = _rt.Operation(
     "listOrders",
     "GET",
     "/orders",
-    params=(
-        Param("status", "status", "query", "form", True),
-        Param("priority", "priority", "query", "form", True),
-    ),
-    responses={
-        "200": list[Order],
-    },
+    query=["status", "priority"],
+    responses={"200": list[Order]},
 )
 
 
-class Client(SyncClient):
+class Client(_rt.SyncClient):
     """Enums (synchronous).
 
     Every operation of the spec is a method taking keyword arguments. Use it as a
@@ -44,7 +30,7 @@ class Client(SyncClient):
     _api_key_env = "ENUMS_API_KEY"
     _auth = ("header", "Authorization", "Bearer ")
 
-    @operation(_list_orders)
+    @_rt.operation(_list_orders)
     def list_orders(
         self,
         *,
@@ -56,7 +42,7 @@ class Client(SyncClient):
         return self._call(_list_orders, locals(), options)
 
 
-class AsyncClient(AsyncClientBase):
+class AsyncClient(_rt.AsyncClientBase):
     """Enums (asynchronous).
 
     Every operation of the spec is a method taking keyword arguments. Use it as a
@@ -67,7 +53,7 @@ class AsyncClient(AsyncClientBase):
     _api_key_env = "ENUMS_API_KEY"
     _auth = ("header", "Authorization", "Bearer ")
 
-    @operation(_list_orders)
+    @_rt.operation(_list_orders)
     async def list_orders(
         self,
         *,

@@ -7,51 +7,33 @@ import datetime
 import uuid
 from typing import Any, Literal
 
-from fastapi import FastAPI
+import fastapi
 
+from . import _runtime as _rt
 from ._openapi import SPEC_JSON
-from ._runtime import (
-    Authenticator,
-    ErrorBodyFactory,
-    ParamSpec,
-    RateLimiter,
-    Route,
-    SecurityScheme,
-    build_app,
-    error_body,
-)
 from .interface import *  # noqa: F403
 from .interface import Handler
 
 SCHEMES = ()
 
-_list_orders = Route(
-    "listOrders",
-    "GET",
-    "/orders",
+_list_orders = _rt.Endpoint(
     "list_orders",
     ListOrdersParams,
-    params=(
-        ParamSpec("status", "query", "form", True, object=True),
-        ParamSpec("priority", "query", "form", True, object=True),
-    ),
-    responses={
-        "200": list[Order],
-    },
-    security=(),
+    query=["status", "priority"],
+    responses={"200": list[Order]},
 )
 
 
-ROUTES = (_list_orders,)
+ROUTES = (_list_orders.route("listOrders", "GET", "/orders"),)
 
 
 def create_app(
     handler: Handler,
     *,
-    authenticate: Authenticator,
-    error_body: ErrorBodyFactory = error_body,
-    rate_limit: RateLimiter | None = None,
-) -> FastAPI:
+    authenticate: _rt.Authenticator,
+    error_body: _rt.ErrorBodyFactory = _rt.error_body,
+    rate_limit: _rt.RateLimiter | None = None,
+) -> fastapi.FastAPI:
     """The FastAPI app serving every route with `handler`.
 
     `authenticate(scheme, credential)` returns the principal a credential
@@ -61,7 +43,7 @@ def create_app(
     through, or the seconds to wait, answered as 429 with `Retry-After`.
     `error_body` shapes every error the server itself answers.
     """
-    return build_app(
+    return _rt.build_app(
         handler,
         ROUTES,
         SCHEMES,

@@ -6,31 +6,20 @@ from __future__ import annotations
 import datetime
 from typing import Any, Literal
 
-from . import models as m
-from ._runtime import (
-    UNSET,
-    AsyncClientBase,
-    Operation,
-    Param,
-    RequestOptions,
-    SyncClient,
-    Unset,
-    operation,
-)
+from . import _runtime as _rt
+from ._runtime import UNSET, RequestOptions, Unset
 from .models import *  # noqa: F403
 
-_get_profile: Operation[GetProfileResponse200] = Operation(
+_get_profile: _rt.Operation[GetProfileResponse200] = _rt.Operation(
     "getProfile",
     "GET",
     "/profiles/{id}",
-    params=(Param("id", "id", "path", "simple", False),),
-    responses={
-        "200": GetProfileResponse200,
-    },
+    path_params=["id"],
+    responses={"200": GetProfileResponse200},
 )
 
 
-class Client(SyncClient):
+class Client(_rt.SyncClient):
     """Nested objects (synchronous).
 
     Every operation of the spec is a method taking keyword arguments. Use it as a
@@ -41,7 +30,7 @@ class Client(SyncClient):
     _api_key_env = "NESTED_OBJECTS_API_KEY"
     _auth = ("header", "Authorization", "Bearer ")
 
-    @operation(_get_profile)
+    @_rt.operation(_get_profile)
     def get_profile(
         self,
         *,
@@ -52,7 +41,7 @@ class Client(SyncClient):
         return self._call(_get_profile, locals(), options)
 
 
-class AsyncClient(AsyncClientBase):
+class AsyncClient(_rt.AsyncClientBase):
     """Nested objects (asynchronous).
 
     Every operation of the spec is a method taking keyword arguments. Use it as a
@@ -63,7 +52,7 @@ class AsyncClient(AsyncClientBase):
     _api_key_env = "NESTED_OBJECTS_API_KEY"
     _auth = ("header", "Authorization", "Bearer ")
 
-    @operation(_get_profile)
+    @_rt.operation(_get_profile)
     async def get_profile(
         self,
         *,

@@ -16,20 +16,22 @@ from typing import Annotated, Any, Generic, Literal, Protocol, TypeVar
 
 from pydantic import Field
 
-from ._runtime import Context, ParamsModel, RangeReply, Reply
+from . import _runtime as _rt
+from ._runtime import Context
 from .models import *  # noqa: F403
 
-B = TypeVar("B")
+# Covariant: a reply whose body is one member of a documented union is that reply.
+_B = TypeVar("_B", covariant=True)
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
-class Ok(Reply[B], Generic[B]):
+class Ok(_rt.Reply[_B], Generic[_B]):
     """200 Ok."""
 
     status = 200
 
 
-class GetProfileParams(ParamsModel):
+class GetProfileParams(_rt.ParamsModel):
     """Parameters of `get_profile`."""
 
     id: str = Field(alias="id")

@@ -6,31 +6,20 @@ from __future__ import annotations
 import datetime
 from typing import Any, Literal
 
-from . import models as m
-from ._runtime import (
-    UNSET,
-    AsyncClientBase,
-    Operation,
-    Param,
-    RequestOptions,
-    SyncClient,
-    Unset,
-    operation,
-)
+from . import _runtime as _rt
+from ._runtime import UNSET, RequestOptions, Unset
 from .models import *  # noqa: F403
 
-_get_note: Operation[Note] = Operation(
+_get_note: _rt.Operation[Note] = _rt.Operation(
     "getNote",
     "GET",
     "/notes/{id}",
-    params=(Param("id", "id", "path", "simple", False),),
-    responses={
-        "200": Note,
-    },
+    path_params=["id"],
+    responses={"200": Note},
 )
 
 
-class Client(SyncClient):
+class Client(_rt.SyncClient):
     """Nullable (synchronous).
 
     Every operation of the spec is a method taking keyword arguments. Use it as a
@@ -41,7 +30,7 @@ class Client(SyncClient):
     _api_key_env = "NULLABLE_API_KEY"
     _auth = ("header", "Authorization", "Bearer ")
 
-    @operation(_get_note)
+    @_rt.operation(_get_note)
     def get_note(
         self,
         *,
@@ -52,7 +41,7 @@ class Client(SyncClient):
         return self._call(_get_note, locals(), options)
 
 
-class AsyncClient(AsyncClientBase):
+class AsyncClient(_rt.AsyncClientBase):
     """Nullable (asynchronous).
 
     Every operation of the spec is a method taking keyword arguments. Use it as a
@@ -63,7 +52,7 @@ class AsyncClient(AsyncClientBase):
     _api_key_env = "NULLABLE_API_KEY"
     _auth = ("header", "Authorization", "Bearer ")
 
-    @operation(_get_note)
+    @_rt.operation(_get_note)
     async def get_note(
         self,
         *,

@@ -7,48 +7,33 @@ import datetime
 import uuid
 from typing import Any, Literal
 
-from fastapi import FastAPI
+import fastapi
 
+from . import _runtime as _rt
 from ._openapi import SPEC_JSON
-from ._runtime import (
-    Authenticator,
-    ErrorBodyFactory,
-    ParamSpec,
-    RateLimiter,
-    Route,
-    SecurityScheme,
-    build_app,
-    error_body,
-)
 from .interface import *  # noqa: F403
 from .interface import Handler
 
 SCHEMES = ()
 
-_get_note = Route(
-    "getNote",
-    "GET",
-    "/notes/{id}",
+_get_note = _rt.Endpoint(
     "get_note",
     GetNoteParams,
-    params=(ParamSpec("id", "path", "simple", False),),
-    responses={
-        "200": Note,
-    },
-    security=(),
+    path_params=["id"],
+    responses={"200": Note},
 )
 
 
-ROUTES = (_get_note,)
+ROUTES = (_get_note.route("getNote", "GET", "/notes/{id}"),)
 
 
 def create_app(
     handler: Handler,
     *,
-    authenticate: Authenticator,
-    error_body: ErrorBodyFactory = error_body,
-    rate_limit: RateLimiter | None = None,
-) -> FastAPI:
+    authenticate: _rt.Authenticator,
+    error_body: _rt.ErrorBodyFactory = _rt.error_body,
+    rate_limit: _rt.RateLimiter | None = None,
+) -> fastapi.FastAPI:
     """The FastAPI app serving every route with `handler`.
 
     `authenticate(scheme, credential)` returns the principal a credential
@@ -58,7 +43,7 @@ def create_app(
     through, or the seconds to wait, answered as 429 with `Retry-After`.
     `error_body` shapes every error the server itself answers.
     """
-    return build_app(
+    return _rt.build_app(
         handler,
         ROUTES,
         SCHEMES,

@@ -6,39 +6,25 @@ from __future__ import annotations
 import datetime
 from typing import Any, Literal
 
-from . import models as m
-from ._runtime import (
-    UNSET,
-    AsyncClientBase,
-    Operation,
-    Param,
-    RequestOptions,
-    SyncClient,
-    Unset,
-    operation,
-)
+from . import _runtime as _rt
+from ._runtime import UNSET, RequestOptions, Unset
 from .models import *  # noqa: F403
 
-_get_item_tag: Operation[GetItemTagResponse200] = Operation(
+_get_item_tag: _rt.Operation[GetItemTagResponse200] = _rt.Operation(
     "getItemTag",
     "GET",
     "/items/{item_id}/tags/{tag}",
-    params=(
-        Param("item_id", "item_id", "path", "simple", False),
-        Param("tag", "tag", "path", "simple", False),
-        Param("x_request_id", "X-Request-Id", "header", "simple", False),
-        Param("limit", "limit", "query", "form", True),
-        Param("search_term", "search-term", "query", "form", True),
-        Param("ids", "ids", "query", "form", False),
-        Param("filter", "filter", "query", "form", True, json=True),
-    ),
-    responses={
-        "200": GetItemTagResponse200,
-    },
+    path_params=["item_id", "tag"],
+    query=["limit", "search_term", "ids", "filter"],
+    headers=["x_request_id"],
+    wire={"x_request_id": "X-Request-Id", "search_term": "search-term"},
+    styles={"ids": ("form", False)},
+    json_params=["filter"],
+    responses={"200": GetItemTagResponse200},
 )
 
 
-class Client(SyncClient):
+class Client(_rt.SyncClient):
     """Parameters (synchronous).
 
     Every operation of the spec is a method taking keyword arguments. Use it as a
@@ -49,7 +35,7 @@ class Client(SyncClient):
     _api_key_env = "PARAMETERS_API_KEY"
     _auth = ("header", "Authorization", "Bearer ")
 
-    @operation(_get_item_tag)
+    @_rt.operation(_get_item_tag)
     def get_item_tag(
         self,
         *,
@@ -66,7 +52,7 @@ class Client(SyncClient):
         return self._call(_get_item_tag, locals(), options)
 
 
-class AsyncClient(AsyncClientBase):
+class AsyncClient(_rt.AsyncClientBase):
     """Parameters (asynchronous).
 
     Every operation of the spec is a method taking keyword arguments. Use it as a
@@ -77,7 +63,7 @@ class AsyncClient(AsyncClientBase):
     _api_key_env = "PARAMETERS_API_KEY"
     _auth = ("header", "Authorization", "Bearer ")
 
-    @operation(_get_item_tag)
+    @_rt.operation(_get_item_tag)
     async def get_item_tag(
         self,
         *,

@@ -7,56 +7,37 @@ import datetime
 import uuid
 from typing import Any, Literal
 
-from fastapi import FastAPI
+import fastapi
 
+from . import _runtime as _rt
 from ._openapi import SPEC_JSON
-from ._runtime import (
-    Authenticator,
-    ErrorBodyFactory,
-    ParamSpec,
-    RateLimiter,
-    Route,
-    SecurityScheme,
-    build_app,
-    error_body,
-)
 from .interface import *  # noqa: F403
 from .interface import Handler
 
 SCHEMES = ()
 
-_get_item_tag = Route(
-    "getItemTag",
-    "GET",
-    "/items/{item_id}/tags/{tag}",
+_get_item_tag = _rt.Endpoint(
     "get_item_tag",
     GetItemTagParams,
-    params=(
-        ParamSpec("item_id", "path", "simple", False),
-        ParamSpec("tag", "path", "simple", False),
-        ParamSpec("X-Request-Id", "header", "simple", False),
-        ParamSpec("limit", "query", "form", True),
-        ParamSpec("search-term", "query", "form", True),
-        ParamSpec("ids", "query", "form", False, array=True),
-        ParamSpec("filter", "query", "form", True, json=True),
-    ),
-    responses={
-        "200": GetItemTagResponse200,
-    },
-    security=(),
+    path_params=["item_id", "tag"],
+    query=["limit", "search-term", "ids", "filter"],
+    headers=["X-Request-Id"],
+    styles={"ids": ("form", False)},
+    json_params=["filter"],
+    responses={"200": GetItemTagResponse200},
 )
 
 
-ROUTES = (_get_item_tag,)
+ROUTES = (_get_item_tag.route("getItemTag", "GET", "/items/{item_id}/tags/{tag}"),)
 
 
 def create_app(
     handler: Handler,
     *,
-    authenticate: Authenticator,
-    error_body: ErrorBodyFactory = error_body,
-    rate_limit: RateLimiter | None = None,
-) -> FastAPI:
+    authenticate: _rt.Authenticator,
+    error_body: _rt.ErrorBodyFactory = _rt.error_body,
+    rate_limit: _rt.RateLimiter | None = None,
+) -> fastapi.FastAPI:
     """The FastAPI app serving every route with `handler`.
 
     `authenticate(scheme, credential)` returns the principal a credential
@@ -66,7 +47,7 @@ def create_app(
     through, or the seconds to wait, answered as 429 with `Retry-After`.
     `error_body` shapes every error the server itself answers.
     """
-    return build_app(
+    return _rt.build_app(
         handler,
         ROUTES,
         SCHEMES,

@@ -6,32 +6,21 @@ from __future__ import annotations
 import datetime
 from typing import Any, Literal
 
-from . import models as m
-from ._runtime import (
-    UNSET,
-    AsyncClientBase,
-    Operation,
-    Param,
-    RequestOptions,
-    SyncClient,
-    Unset,
-    operation,
-)
+from . import _runtime as _rt
+from ._runtime import UNSET, RequestOptions, Unset
 from .models import *  # noqa: F403
 
-_get_pet: Operation[Pet] = Operation(
+_get_pet: _rt.Operation[Pet] = _rt.Operation(
     "getPet",
     "GET",
     "/pets/{petId}",
-    params=(Param("pet_id", "petId", "path", "simple", False),),
-    responses={
-        "200": Pet,
-        "404": Error,
-    },
+    path_params=["pet_id"],
+    wire={"pet_id": "petId"},
+    responses={"200": Pet},
 )
 
 
-class Client(SyncClient):
+class Client(_rt.SyncClient):
     """References (synchronous).
 
     Every operation of the spec is a method taking keyword arguments. Use it as a
@@ -42,7 +31,7 @@ class Client(SyncClient):
     _api_key_env = "REFERENCES_API_KEY"
     _auth = ("header", "Authorization", "Bearer ")
 
-    @operation(_get_pet)
+    @_rt.operation(_get_pet)
     def get_pet(
         self,
         *,
@@ -53,7 +42,7 @@ class Client(SyncClient):
         return self._call(_get_pet, locals(), options)
 
 
-class AsyncClient(AsyncClientBase):
+class AsyncClient(_rt.AsyncClientBase):
     """References (asynchronous).
 
     Every operation of the spec is a method taking keyword arguments. Use it as a
@@ -64,7 +53,7 @@ class AsyncClient(AsyncClientBase):
     _api_key_env = "REFERENCES_API_KEY"
     _auth = ("header", "Authorization", "Bearer ")
 
-    @operation(_get_pet)
+    @_rt.operation(_get_pet)
     async def get_pet(
         self,
         *,

@@ -7,49 +7,33 @@ import datetime
 import uuid
 from typing import Any, Literal
 
-from fastapi import FastAPI
+import fastapi
 
+from . import _runtime as _rt
 from ._openapi import SPEC_JSON
-from ._runtime import (
-    Authenticator,
-    ErrorBodyFactory,
-    ParamSpec,
-    RateLimiter,
-    Route,
-    SecurityScheme,
-    build_app,
-    error_body,
-)
 from .interface import *  # noqa: F403
 from .interface import Handler
 
 SCHEMES = ()
 
-_get_pet = Route(
-    "getPet",
-    "GET",
-    "/pets/{petId}",
+_get_pet = _rt.Endpoint(
     "get_pet",
     GetPetParams,
-    params=(ParamSpec("petId", "path", "simple", False),),
-    responses={
-        "200": Pet,
-        "404": Error,
-    },
-    security=(),
+    path_params=["petId"],
+    responses={"200": Pet, "404": Error},
 )
 
 
-ROUTES = (_get_pet,)
+ROUTES = (_get_pet.route("getPet", "GET", "/pets/{petId}"),)
 
 
 def create_app(
     handler: Handler,
     *,
-    authenticate: Authenticator,
-    error_body: ErrorBodyFactory = error_body,
-    rate_limit: RateLimiter | None = None,
-) -> FastAPI:
+    authenticate: _rt.Authenticator,
+    error_body: _rt.ErrorBodyFactory = _rt.error_body,
+    rate_limit: _rt.RateLimiter | None = None,
+) -> fastapi.FastAPI:
     """The FastAPI app serving every route with `handler`.
 
     `authenticate(scheme, credential)` returns the principal a credential
@@ -59,7 +43,7 @@ def create_app(
     through, or the seconds to wait, answered as 429 with `Retry-After`.
     `error_body` shapes every error the server itself answers.
     """
-    return build_app(
+    return _rt.build_app(
         handler,
         ROUTES,
         SCHEMES,

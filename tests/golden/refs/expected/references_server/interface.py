@@ -16,27 +16,29 @@ from typing import Annotated, Any, Generic, Literal, Protocol, TypeVar
 
 from pydantic import Field
 
-from ._runtime import Context, ParamsModel, RangeReply, Reply
+from . import _runtime as _rt
+from ._runtime import Context
 from .models import *  # noqa: F403
 
-B = TypeVar("B")
+# Covariant: a reply whose body is one member of a documented union is that reply.
+_B = TypeVar("_B", covariant=True)
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
-class Ok(Reply[B], Generic[B]):
+class Ok(_rt.Reply[_B], Generic[_B]):
     """200 Ok."""
 
     status = 200
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
-class NotFound(Reply[B], Generic[B]):
+class NotFound(_rt.Reply[_B], Generic[_B]):
     """404 NotFound."""
 
     status = 404
 
 
-class GetPetParams(ParamsModel):
+class GetPetParams(_rt.ParamsModel):
     """Parameters of `get_pet`."""
 
     pet_id: int = Field(alias="petId")

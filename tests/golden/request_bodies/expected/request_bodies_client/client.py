@@ -6,44 +6,30 @@ from __future__ import annotations
 import datetime
 from typing import Any, Literal
 
-from . import models as m
-from ._runtime import (
-    UNSET,
-    AsyncClientBase,
-    Operation,
-    Param,
-    RequestOptions,
-    SyncClient,
-    Unset,
-    operation,
-)
+from . import _runtime as _rt
+from ._runtime import UNSET, RequestOptions, Unset
 from .models import *  # noqa: F403
 
-_create_document: Operation[Document] = Operation(
+_create_document: _rt.Operation[Document] = _rt.Operation(
     "createDocument",
     "POST",
     "/documents",
-    params=(),
     body="json",
     content_type="application/json",
-    responses={
-        "201": Document,
-    },
+    responses={"201": Document},
 )
 
 
-_patch_documents: Operation[None] = Operation(
+_patch_documents: _rt.Operation[None] = _rt.Operation(
     "patchDocuments",
     "PATCH",
     "/documents",
-    params=(),
     body="json",
     content_type="application/json",
-    responses={},
 )
 
 
-class Client(SyncClient):
+class Client(_rt.SyncClient):
     """Request bodies (synchronous).
 
     Every operation of the spec is a method taking keyword arguments. Use it as a
@@ -54,7 +40,7 @@ class Client(SyncClient):
     _api_key_env = "REQUEST_BODIES_API_KEY"
     _auth = ("header", "Authorization", "Bearer ")
 
-    @operation(_create_document)
+    @_rt.operation(_create_document)
     def create_document(
         self,
         *,
@@ -64,7 +50,7 @@ class Client(SyncClient):
         """POST /documents"""
         return self._call(_create_document, locals(), options)
 
-    @operation(_patch_documents)
+    @_rt.operation(_patch_documents)
     def patch_documents(
         self,
         *,
@@ -75,7 +61,7 @@ class Client(SyncClient):
         return self._call(_patch_documents, locals(), options)
 
 
-class AsyncClient(AsyncClientBase):
+class AsyncClient(_rt.AsyncClientBase):
     """Request bodies (asynchronous).
 
     Every operation of the spec is a method taking keyword arguments. Use it as a
@@ -86,7 +72,7 @@ class AsyncClient(AsyncClientBase):
     _api_key_env = "REQUEST_BODIES_API_KEY"
     _auth = ("header", "Authorization", "Bearer ")
 
-    @operation(_create_document)
+    @_rt.operation(_create_document)
     async def create_document(
         self,
         *,
@@ -96,7 +82,7 @@ class AsyncClient(AsyncClientBase):
         """POST /documents"""
         return await self._call(_create_document, locals(), options)
 
-    @operation(_patch_documents)
+    @_rt.operation(_patch_documents)
     async def patch_documents(
         self,
         *,

@@ -7,71 +7,47 @@ import datetime
 import uuid
 from typing import Any, Literal
 
-from fastapi import FastAPI
+import fastapi
 
+from . import _runtime as _rt
 from ._openapi import SPEC_JSON
-from ._runtime import (
-    Authenticator,
-    ErrorBodyFactory,
-    ParamSpec,
-    RateLimiter,
-    Route,
-    SecurityScheme,
-    build_app,
-    error_body,
-)
 from .interface import *  # noqa: F403
 from .interface import Handler
 
 SCHEMES = ()
 
-_create_document = Route(
-    "createDocument",
-    "POST",
-    "/documents",
+_create_document = _rt.Endpoint(
     "create_document",
     CreateDocumentParams,
-    params=(),
     body="json",
     body_type=NewDocument,
     body_required=True,
-    responses={
-        "201": Document,
-    },
-    security=(),
+    responses={"201": Document},
 )
 
 
-_patch_documents = Route(
-    "patchDocuments",
-    "PATCH",
-    "/documents",
+_patch_documents = _rt.Endpoint(
     "patch_documents",
     PatchDocumentsParams,
-    params=(),
     body="json",
     body_type=dict[str, Any],
-    body_required=False,
-    responses={
-        "204": None,
-    },
-    security=(),
+    responses={"204": None},
 )
 
 
 ROUTES = (
-    _create_document,
-    _patch_documents,
+    _create_document.route("createDocument", "POST", "/documents"),
+    _patch_documents.route("patchDocuments", "PATCH", "/documents"),
 )
 
 
 def create_app(
     handler: Handler,
     *,
-    authenticate: Authenticator,
-    error_body: ErrorBodyFactory = error_body,
-    rate_limit: RateLimiter | None = None,
-) -> FastAPI:
+    authenticate: _rt.Authenticator,
+    error_body: _rt.ErrorBodyFactory = _rt.error_body,
+    rate_limit: _rt.RateLimiter | None = None,
+) -> fastapi.FastAPI:
     """The FastAPI app serving every route with `handler`.
 
     `authenticate(scheme, credential)` returns the principal a credential
@@ -81,7 +57,7 @@ def create_app(
     through, or the seconds to wait, answered as 429 with `Retry-After`.
     `error_body` shapes every error the server itself answers.
     """
-    return build_app(
+    return _rt.build_app(
         handler,
         ROUTES,
         SCHEMES,

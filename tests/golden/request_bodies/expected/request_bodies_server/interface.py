@@ -16,33 +16,35 @@ from typing import Annotated, Any, Generic, Literal, Protocol, TypeVar
 
 from pydantic import Field
 
-from ._runtime import Context, ParamsModel, RangeReply, Reply
+from . import _runtime as _rt
+from ._runtime import Context
 from .models import *  # noqa: F403
 
-B = TypeVar("B")
+# Covariant: a reply whose body is one member of a documented union is that reply.
+_B = TypeVar("_B", covariant=True)
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
-class Created(Reply[B], Generic[B]):
+class Created(_rt.Reply[_B], Generic[_B]):
     """201 Created."""
 
     status = 201
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
-class NoContent(Reply[B], Generic[B]):
+class NoContent(_rt.Reply[_B], Generic[_B]):
     """204 NoContent."""
 
     status = 204
 
 
-class CreateDocumentParams(ParamsModel):
+class CreateDocumentParams(_rt.ParamsModel):
     """Parameters of `create_document`."""
 
     pass
 
 
-class PatchDocumentsParams(ParamsModel):
+class PatchDocumentsParams(_rt.ParamsModel):
     """Parameters of `patch_documents`."""
 
     pass

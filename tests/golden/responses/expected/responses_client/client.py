@@ -6,43 +6,28 @@ from __future__ import annotations
 import datetime
 from typing import Any, Literal
 
-from . import models as m
-from ._runtime import (
-    UNSET,
-    AsyncClientBase,
-    Operation,
-    Param,
-    RequestOptions,
-    SyncClient,
-    Unset,
-    operation,
-)
+from . import _runtime as _rt
+from ._runtime import UNSET, RequestOptions, Unset
 from .models import *  # noqa: F403
 
-_get_job: Operation[GetJobResponse200 | None] = Operation(
+_get_job: _rt.Operation[GetJobResponse200 | None] = _rt.Operation(
     "getJob",
     "GET",
     "/jobs/{id}",
-    params=(Param("id", "id", "path", "simple", False),),
-    responses={
-        "200": GetJobResponse200,
-        "404": Problem,
-        "429": Problem,
-        "default": Problem,
-    },
+    path_params=["id"],
+    responses={"200": GetJobResponse200},
 )
 
 
-_delete_job: Operation[None] = Operation(
+_delete_job: _rt.Operation[None] = _rt.Operation(
     "deleteJob",
     "DELETE",
     "/jobs/{id}",
-    params=(Param("id", "id", "path", "simple", False),),
-    responses={},
+    path_params=["id"],
 )
 
 
-class Client(SyncClient):
+class Client(_rt.SyncClient):
     """Responses (synchronous).
 
     Every operation of the spec is a method taking keyword arguments. Use it as a
@@ -53,7 +38,7 @@ class Client(SyncClient):
     _api_key_env = "RESPONSES_API_KEY"
     _auth = ("header", "Authorization", "Bearer ")
 
-    @operation(_get_job)
+    @_rt.operation(_get_job)
     def get_job(
         self,
         *,
@@ -63,7 +48,7 @@ class Client(SyncClient):
         """GET /jobs/{id}"""
         return self._call(_get_job, locals(), options)
 
-    @operation(_delete_job)
+    @_rt.operation(_delete_job)
     def delete_job(
         self,
         *,
@@ -74,7 +59,7 @@ class Client(SyncClient):
         return self._call(_delete_job, locals(), options)
 
 
-class AsyncClient(AsyncClientBase):
+class AsyncClient(_rt.AsyncClientBase):
     """Responses (asynchronous).
 
     Every operation of the spec is a method taking keyword arguments. Use it as a
@@ -85,7 +70,7 @@ class AsyncClient(AsyncClientBase):
     _api_key_env = "RESPONSES_API_KEY"
     _auth = ("header", "Authorization", "Bearer ")
 
-    @operation(_get_job)
+    @_rt.operation(_get_job)
     async def get_job(
         self,
         *,
@@ -95,7 +80,7 @@ class AsyncClient(AsyncClientBase):
         """GET /jobs/{id}"""
         return await self._call(_get_job, locals(), options)
 
-    @operation(_delete_job)
+    @_rt.operation(_delete_job)
     async def delete_job(
         self,
         *,

@@ -7,31 +7,27 @@ import datetime
 import uuid
 from typing import Any, Literal
 
-from fastapi import FastAPI
+import fastapi
 
+from . import _runtime as _rt
 from ._openapi import SPEC_JSON
-from ._runtime import (
-    Authenticator,
-    ErrorBodyFactory,
-    ParamSpec,
-    RateLimiter,
-    Route,
-    SecurityScheme,
-    build_app,
-    error_body,
-)
 from .interface import *  # noqa: F403
 from .interface import Handler
 
 SCHEMES = ()
 
-_get_job = Route(
-    "getJob",
-    "GET",
-    "/jobs/{id}",
+_delete_job = _rt.Endpoint(
+    "delete_job",
+    DeleteJobParams,
+    path_params=["id"],
+    responses={"204": None},
+)
+
+
+_get_job = _rt.Endpoint(
     "get_job",
     GetJobParams,
-    params=(ParamSpec("id", "path", "simple", False),),
+    path_params=["id"],
     responses={
         "200": GetJobResponse200,
         "202": None,
@@ -39,37 +35,22 @@ _get_job = Route(
         "429": Problem,
         "default": Problem,
     },
-    security=(),
-)
-
-
-_delete_job = Route(
-    "deleteJob",
-    "DELETE",
-    "/jobs/{id}",
-    "delete_job",
-    DeleteJobParams,
-    params=(ParamSpec("id", "path", "simple", False),),
-    responses={
-        "204": None,
-    },
-    security=(),
 )
 
 
 ROUTES = (
-    _get_job,
-    _delete_job,
+    _get_job.route("getJob", "GET", "/jobs/{id}"),
+    _delete_job.route("deleteJob", "DELETE", "/jobs/{id}"),
 )
 
 
 def create_app(
     handler: Handler,
     *,
-    authenticate: Authenticator,
-    error_body: ErrorBodyFactory = error_body,
-    rate_limit: RateLimiter | None = None,
-) -> FastAPI:
+    authenticate: _rt.Authenticator,
+    error_body: _rt.ErrorBodyFactory = _rt.error_body,
+    rate_limit: _rt.RateLimiter | None = None,
+) -> fastapi.FastAPI:
     """The FastAPI app serving every route with `handler`.
 
     `authenticate(scheme, credential)` returns the principal a credential
@@ -79,7 +60,7 @@ def create_app(
     through, or the seconds to wait, answered as 429 with `Retry-After`.
     `error_body` shapes every error the server itself answers.
     """
-    return build_app(
+    return _rt.build_app(
         handler,
         ROUTES,
         SCHEMES,

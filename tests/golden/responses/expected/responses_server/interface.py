@@ -16,59 +16,61 @@ from typing import Annotated, Any, Generic, Literal, Protocol, TypeVar
 
 from pydantic import Field
 
-from ._runtime import Context, ParamsModel, RangeReply, Reply
+from . import _runtime as _rt
+from ._runtime import Context
 from .models import *  # noqa: F403
 
-B = TypeVar("B")
+# Covariant: a reply whose body is one member of a documented union is that reply.
+_B = TypeVar("_B", covariant=True)
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
-class Ok(Reply[B], Generic[B]):
+class Ok(_rt.Reply[_B], Generic[_B]):
     """200 Ok."""
 
     status = 200
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
-class Accepted(Reply[B], Generic[B]):
+class Accepted(_rt.Reply[_B], Generic[_B]):
     """202 Accepted."""
 
     status = 202
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
-class NoContent(Reply[B], Generic[B]):
+class NoContent(_rt.Reply[_B], Generic[_B]):
     """204 NoContent."""
 
     status = 204
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
-class NotFound(Reply[B], Generic[B]):
+class NotFound(_rt.Reply[_B], Generic[_B]):
     """404 NotFound."""
 
     status = 404
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
-class TooManyRequests(Reply[B], Generic[B]):
+class TooManyRequests(_rt.Reply[_B], Generic[_B]):
     """429 TooManyRequests."""
 
     status = 429
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
-class Default(RangeReply[B], Generic[B]):
+class Default(_rt.RangeReply[_B], Generic[_B]):
     """A response documented as `Default`: give its status."""
 
 
-class DeleteJobParams(ParamsModel):
+class DeleteJobParams(_rt.ParamsModel):
     """Parameters of `delete_job`."""
 
     id: str = Field(alias="id")
 
 
-class GetJobParams(ParamsModel):
+class GetJobParams(_rt.ParamsModel):
     """Parameters of `get_job`."""
 
     id: str = Field(alias="id")

@@ -6,47 +6,32 @@ from __future__ import annotations
 import datetime
 from typing import Any, Literal
 
-from . import models as m
-from ._runtime import (
-    UNSET,
-    AsyncClientBase,
-    Operation,
-    Param,
-    RequestOptions,
-    SyncClient,
-    Unset,
-    operation,
-)
+from . import _runtime as _rt
+from ._runtime import UNSET, RequestOptions, Unset
 from .models import *  # noqa: F403
 
-_get_public: Operation[None] = Operation(
+_get_public: _rt.Operation[None] = _rt.Operation(
     "getPublic",
     "GET",
     "/public",
-    params=(),
-    responses={},
 )
 
 
-_list_reports: Operation[None] = Operation(
+_list_reports: _rt.Operation[None] = _rt.Operation(
     "listReports",
     "GET",
     "/reports",
-    params=(),
-    responses={},
 )
 
 
-_create_report: Operation[None] = Operation(
+_create_report: _rt.Operation[None] = _rt.Operation(
     "createReport",
     "POST",
     "/reports",
-    params=(),
-    responses={},
 )
 
 
-class Client(SyncClient):
+class Client(_rt.SyncClient):
     """Security (synchronous).
 
     Every operation of the spec is a method taking keyword arguments. Use it as a
@@ -57,7 +42,7 @@ class Client(SyncClient):
     _api_key_env = "SECURITY_API_KEY"
     _auth = ("header", "X-API-Key", "")
 
-    @operation(_get_public)
+    @_rt.operation(_get_public)
     def get_public(
         self,
         *,
@@ -66,7 +51,7 @@ class Client(SyncClient):
         """GET /public"""
         return self._call(_get_public, locals(), options)
 
-    @operation(_list_reports)
+    @_rt.operation(_list_reports)
     def list_reports(
         self,
         *,
@@ -75,7 +60,7 @@ class Client(SyncClient):
         """GET /reports"""
         return self._call(_list_reports, locals(), options)
 
-    @operation(_create_report)
+    @_rt.operation(_create_report)
     def create_report(
         self,
         *,
@@ -85,7 +70,7 @@ class Client(SyncClient):
         return self._call(_create_report, locals(), options)
 
 
-class AsyncClient(AsyncClientBase):
+class AsyncClient(_rt.AsyncClientBase):
     """Security (asynchronous).
 
     Every operation of the spec is a method taking keyword arguments. Use it as a
@@ -96,7 +81,7 @@ class AsyncClient(AsyncClientBase):
     _api_key_env = "SECURITY_API_KEY"
     _auth = ("header", "X-API-Key", "")
 
-    @operation(_get_public)
+    @_rt.operation(_get_public)
     async def get_public(
         self,
         *,
@@ -105,7 +90,7 @@ class AsyncClient(AsyncClientBase):
         """GET /public"""
         return await self._call(_get_public, locals(), options)
 
-    @operation(_list_reports)
+    @_rt.operation(_list_reports)
     async def list_reports(
         self,
         *,
@@ -114,7 +99,7 @@ class AsyncClient(AsyncClientBase):
         """GET /reports"""
         return await self._call(_list_reports, locals(), options)
 
-    @operation(_create_report)
+    @_rt.operation(_create_report)
     async def create_report(
         self,
         *,

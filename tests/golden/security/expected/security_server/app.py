@@ -7,94 +7,55 @@ import datetime
 import uuid
 from typing import Any, Literal
 
-from fastapi import FastAPI
+import fastapi
 
+from . import _runtime as _rt
 from ._openapi import SPEC_JSON
-from ._runtime import (
-    Authenticator,
-    ErrorBodyFactory,
-    ParamSpec,
-    RateLimiter,
-    Route,
-    SecurityScheme,
-    build_app,
-    error_body,
-)
 from .interface import *  # noqa: F403
 from .interface import Handler
 
 SCHEMES = (
-    SecurityScheme("apiKey", "api_key", "header", "X-API-Key"),
-    SecurityScheme("bearer", "bearer", "header", "Authorization"),
+    _rt.SecurityScheme("apiKey", "api_key", "header", "X-API-Key"),
+    _rt.SecurityScheme("bearer", "bearer", "header", "Authorization"),
 )
 
-_get_public = Route(
-    "getPublic",
-    "GET",
-    "/public",
-    "get_public",
-    GetPublicParams,
-    params=(),
-    responses={
-        "200": None,
-    },
-    security=(),
-)
-
-
-_list_reports = Route(
-    "listReports",
-    "GET",
-    "/reports",
-    "list_reports",
-    ListReportsParams,
-    params=(),
-    responses={
-        "200": None,
-    },
-    security=((("bearer", ("read",)),),),
-)
-
-
-_create_report = Route(
-    "createReport",
-    "POST",
-    "/reports",
+_create_report = _rt.Endpoint(
     "create_report",
     CreateReportParams,
-    params=(),
-    responses={
-        "201": None,
-    },
-    security=(
-        (
-            (
-                "bearer",
-                (
-                    "read",
-                    "write",
-                ),
-            ),
-        ),
-        (("apiKey", ()),),
-    ),
+    responses={"201": None},
+    security=[{"bearer": ["read", "write"]}, {"apiKey": []}],
+)
+
+
+_get_public = _rt.Endpoint(
+    "get_public",
+    GetPublicParams,
+    responses={"200": None},
+)
+
+
+_list_reports = _rt.Endpoint(
+    "list_reports",
+    ListReportsParams,
+    responses={"200": None},
+    security=[{"bearer": ["read"]}],
 )
 
 
 ROUTES = (
-    _get_public,
-    _list_reports,
-    _create_report,
+    _get_public.route("getPublic", "GET", "/public"),
+    _list_reports.route("listReports", "GET", "/reports"),
+    _create_report.route("createReport", "POST", "/reports"),
 )
 
 
 def create_app(
     handler: Handler,
     *,
-    authenticate: Authenticator,
-    error_body: ErrorBodyFactory = error_body,
-    rate_limit: RateLimiter | None = None,
-) -> FastAPI:
+    authenticate: _rt.Authenticator,
+    error_body: _rt.ErrorBodyFactory = _rt.error_body,
+    rate_limit: _rt.RateLimiter | None = None,
+) -> fastapi.FastAPI:
     """The FastAPI app serving every route with `handler`.
 
     `authenticate(scheme, credential)` returns the principal a credential
@@ -104,7 +65,7 @@ def create_app(
     through, or the seconds to wait, answered as 429 with `Retry-After`.
     `error_body` shapes every error the server itself answers.
     """
-    return build_app(
+    return _rt.build_app(
         handler,
         ROUTES,
         SCHEMES,

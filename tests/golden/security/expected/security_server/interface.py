@@ -16,39 +16,41 @@ from typing import Annotated, Any, Generic, Literal, Protocol, TypeVar
 
 from pydantic import Field
 
-from ._runtime import Context, ParamsModel, RangeReply, Reply
+from . import _runtime as _rt
+from ._runtime import Context
 from .models import *  # noqa: F403
 
-B = TypeVar("B")
+# Covariant: a reply whose body is one member of a documented union is that reply.
+_B = TypeVar("_B", covariant=True)
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
-class Ok(Reply[B], Generic[B]):
+class Ok(_rt.Reply[_B], Generic[_B]):
     """200 Ok."""
 
     status = 200
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
-class Created(Reply[B], Generic[B]):
+class Created(_rt.Reply[_B], Generic[_B]):
     """201 Created."""
 
     status = 201
 
 
-class CreateReportParams(ParamsModel):
+class CreateReportParams(_rt.ParamsModel):
     """Parameters of `create_report`."""
 
     pass
 
 
-class GetPublicParams(ParamsModel):
+class GetPublicParams(_rt.ParamsModel):
     """Parameters of `get_public`."""
 
     pass
 
 
-class ListReportsParams(ParamsModel):
+class ListReportsParams(_rt.ParamsModel):
     """Parameters of `list_reports`."""
 
     pass
