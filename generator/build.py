@@ -100,7 +100,8 @@ class _Builder:
         """
         name = names.claim(wanted)
         label = f"{what} {wire!r}"
-        if name != wanted and wanted in seen:
+        # The very same name twice (a duplicate operationId) is validate's to report.
+        if name != wanted and wanted in seen and seen[wanted] != label:
             self.problem(
                 "name-collision",
                 f"{label} and {seen[wanted]} both become `{wanted}` in Python; "
@@ -158,6 +159,15 @@ class _Builder:
             name = self.components[key] = self.names.claim(naming.pascal(hint))
         if name in self.built:
             return name
+        if isinstance(schema, dict) and list(schema) == ["$ref"]:
+            # `Error: {$ref: common.yaml#/Error}`: the schema it names takes this
+            # name, rather than becoming `Error_2` behind an alias.
+            target = self.spec.resolve(str(schema["$ref"]), source)
+            if target is not None:
+                target_key = (target[0].path, pointer_of(target[1]))
+                if target_key not in self.components:
+                    self.components[target_key] = name
+                    return self.component(target[0], target[1], target[2])
         self.built.add(name)
         if not isinstance(schema, dict):
             schema = {}
@@ -170,7 +180,7 @@ class _Builder:
         ):
             self.models[name] = self.object_model(name, located)
         elif (
-            "enum" in schema
+            ("enum" in schema or "const" in schema)
             and not _is_nullable(schema)
             and self.enum_values(located) is not None
         ):
@@ -221,12 +231,12 @@ class _Builder:
         self, located: _Located, hint: str, *, component: bool
     ) -> ir.Type:
         schema: dict[str, Any] = located.value
-        if "const" in schema:
+        if "const" in schema and self.enum_values(located) is None:
             value = schema["const"]
             if isinstance(value, str | int | float | bool) or value is None:
                 return ir.ConstType(value)
             return ir.ANY
-        if "enum" in schema:
+        if "enum" in schema or "const" in schema:
             values = self.enum_values(located)
             if values is not None:
                 return ir.NamedType(self.inline_named(located, hint, "enum"))
@@ -375,7 +385,11 @@ class _Builder:
         return name
 
     def enum_values(self, located: _Located) -> list[str | int] | None:
+        """The values of an enum; a string or integer `const` (3.1) is an enum of one,
+        so that `const: dog` and 3.0's `enum: [dog]` give the same IR."""
         values = located.value.get("enum")
+        if "enum" not in located.value and "const" in located.value:
+            values = [located.value["const"]]
         if not isinstance(values, list):
             return None
         kept = [v for v in values if v is not None]

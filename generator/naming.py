@@ -78,7 +78,41 @@ RESERVED_MODULE_NAMES = frozenset(
         "print",
         "id",
         "len",
+        # What the generated modules import from their runtimes, FastAPI and typing.
+        "ApiModel",
+        "AsyncClientBase",
+        "Authenticator",
+        "ClassVar",
+        "Endpoint",
+        "ErrorBodyFactory",
+        "FastAPI",
+        "Generic",
+        "OpenIntEnum",
+        "Operation",
+        "ParamsModel",
+        "RangeReply",
+        "RateLimiter",
+        "RequestOptions",
+        "SecurityScheme",
+        "SPEC_JSON",
+        "SyncClient",
+        "TypeAlias",
+        "TypeVar",
+        "B",
+        "T",
+        "m",
+        "Default",
     }
+    # The reply classes the server interface defines: `Ok`, `Created`, `NotFound`, ...
+    | {
+        "".join(
+            w[:1].upper() + w[1:].lower()
+            for w in status.phrase.replace("-", " ").split()
+            if w.isalnum()
+        )
+        for status in __import__("http").HTTPStatus
+    }
+    | {f"Status{d}XX" for d in range(1, 6)}
 )
 
 # Attribute and parameter names the generated classes and methods use themselves.

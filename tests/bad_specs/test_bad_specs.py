@@ -11,7 +11,13 @@ from pathlib import Path
 
 import pytest
 
-from tests.bad_specs.corpus import CASES, case_names, expected_lines, extra_args, run_case
+from tests.bad_specs.corpus import (
+    CASES,
+    case_names,
+    expected_lines,
+    extra_args,
+    run_case,
+)
 
 NAMES = case_names()
 
@@ -26,7 +32,11 @@ def _tree_hash(folder: Path) -> dict[str, str]:
 
 def test_corpus_is_large_enough() -> None:
     assert len(NAMES) >= 30
-    codes = {line.split("[", 1)[1].split("]", 1)[0] for n in NAMES for line in expected_lines(CASES / n)}
+    codes = {
+        line.split("[", 1)[1].split("]", 1)[0]
+        for n in NAMES
+        for line in expected_lines(CASES / n)
+    }
     assert len(codes) >= 25, sorted(codes)
 
 

@@ -66,7 +66,9 @@ def arguments(
             raise Unsampleable("empty path parameter")
         args[p.name] = runtime.decoder(strip_unset(hints[p.name]))(data)
         if p.location == "path":
-            path_values[p.wire] = str(data).lower() if isinstance(data, bool) else str(data)
+            path_values[p.wire] = (
+                str(data).lower() if isinstance(data, bool) else str(data)
+            )
     if op.body is not None:
         if op.body.kind == "binary":
             args["body"] = b"x"
@@ -84,7 +86,9 @@ def expected_path(op: ir.Operation, values: dict[str, str]) -> str:
     from urllib.parse import quote
 
     return re.sub(
-        r"\{([^{}]*)\}", lambda m: quote(values.get(m.group(1), m.group(0)), safe=""), op.path
+        r"\{([^{}]*)\}",
+        lambda m: quote(values.get(m.group(1), m.group(0)), safe=""),
+        op.path,
     )
 
 
@@ -100,7 +104,11 @@ def to_json(client_module: types.ModuleType, value: Any) -> Any:
 
 
 def mock_transport(
-    op: ir.Operation, response: ir.Response, body: bytes, content_type: str, seen: list[httpx.Request]
+    op: ir.Operation,
+    response: ir.Response,
+    body: bytes,
+    content_type: str,
+    seen: list[httpx.Request],
 ) -> httpx.MockTransport:
     def handle(request: httpx.Request) -> httpx.Response:
         seen.append(request)
@@ -113,7 +121,9 @@ def mock_transport(
 class SampleHandler:
     """Answers every handler method with the first documented success, with a sampled body."""
 
-    def __init__(self, api: ir.Api, interface: types.ModuleType, sampler: Sampler) -> None:
+    def __init__(
+        self, api: ir.Api, interface: types.ModuleType, sampler: Sampler
+    ) -> None:
         self._replies: dict[str, Any] = {}
         self.calls: list[tuple[str, Any, Any]] = []
         for handler in api.handlers:
@@ -159,7 +169,11 @@ def reachable(op: ir.Operation, api: ir.Api) -> bool:
             scheme = next(s for s in api.security_schemes if s.key == name)
             if scheme.kind == "api_key" and scheme.location in ("header", "cookie"):
                 continue  # sent as an extra header / cookie by the test
-            if first is not None and scheme.kind == first.kind and scheme.kind != "api_key":
+            if (
+                first is not None
+                and scheme.kind == first.kind
+                and scheme.kind != "api_key"
+            ):
                 continue
             if first is not None and scheme == first:
                 continue

@@ -69,7 +69,9 @@ def _generated(name: str, factory: pytest.TempPathFactory) -> Generated:
 
 
 @pytest.fixture
-def gen(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Generated:
+def gen(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Generated:
     return _generated(request.param, tmp_path_factory)
 
 
@@ -117,7 +119,16 @@ def test_black_clean(gen: Generated) -> None:
         assert black.format_str(sample, mode=mode) == sample, path
     small = [str(p.relative_to(gen.out)) for p in _python_files(gen) if p not in big]
     result = subprocess.run(
-        [sys.executable, "-m", "black", "--check", "-q", "--target-version", "py311", *small],
+        [
+            sys.executable,
+            "-m",
+            "black",
+            "--check",
+            "-q",
+            "--target-version",
+            "py311",
+            *small,
+        ],
         cwd=gen.out,
         capture_output=True,
         text=True,
@@ -165,7 +176,9 @@ def test_client_sample_against_mock_transport(gen: Generated) -> None:
             if response is None:
                 continue
             try:
-                args, path_values = calls.arguments(op, sampler, getattr(client_module.Client, op.name))
+                args, path_values = calls.arguments(
+                    op, sampler, getattr(client_module.Client, op.name)
+                )
                 expected, wire, content_type = calls.response_body(sampler, response)
             except Unsampleable:
                 continue
@@ -177,13 +190,12 @@ def test_client_sample_against_mock_transport(gen: Generated) -> None:
                 result = calls.call(client, op, args)
             assert len(seen) == 1, op.name
             assert seen[0].method == op.method
-            assert seen[0].url.raw_path.decode().split("?")[0] == "/base" + calls.expected_path(
-                op, path_values
-            ), op.name
+            assert seen[0].url.raw_path.decode().split("?")[
+                0
+            ] == "/base" + calls.expected_path(op, path_values), op.name
             if expected is not None:
                 assert calls.to_json(client_module, result) == expected, op.name
             done += 1
-    print(gen.name, "mock", done)
     assert done >= min(len(gen.api.operations), SAMPLE) // 2, done
 
 
@@ -213,7 +225,9 @@ def test_client_to_server_sample(gen: Generated) -> None:
                 if response is None or not calls.reachable(op, gen.api):
                     continue
                 try:
-                    args, _ = calls.arguments(op, sampler, getattr(client_module.Client, op.name))
+                    args, _ = calls.arguments(
+                        op, sampler, getattr(client_module.Client, op.name)
+                    )
                     expected, _, _ = calls.response_body(sampler, response)
                 except Unsampleable:
                     continue
@@ -223,5 +237,4 @@ def test_client_to_server_sample(gen: Generated) -> None:
                 if expected is not None:
                     assert calls.to_json(client_module, result) == expected, op.name
                 done += 1
-    print(gen.name, "server", done)
     assert done >= min(len(gen.api.operations), SAMPLE) // 3, done

@@ -1,0 +1,138 @@
+"""Names that collide once sanitised get deterministic suffixes, a warning, and still travel under their wire names."""
+
+from __future__ import annotations
+
+import importlib
+import json
+from pathlib import Path
+
+import httpx
+
+from tests.conftest import run_generator
+from tests.generality.support import imported
+
+SPEC = {
+    "openapi": "3.0.3",
+    "info": {"title": "Collide", "version": "1"},
+    "paths": {
+        "/users": {
+            "get": {
+                "operationId": "list-users",
+                "parameters": [
+                    {"name": "user-id", "in": "query", "schema": {"type": "string"}},
+                    {"name": "user_id", "in": "query", "schema": {"type": "string"}},
+                    {"name": "userId", "in": "query", "schema": {"type": "string"}},
+                ],
+                "responses": {
+                    "200": {
+                        "description": "ok",
+                        "content": {
+                            "application/json": {
+                                "schema": {"$ref": "#/components/schemas/User"}
+                            }
+                        },
+                    }
+                },
+            }
+        },
+        "/users/all": {
+            "get": {
+                "operationId": "list_users",
+                "responses": {"204": {"description": "none"}},
+            }
+        },
+    },
+    "components": {
+        "schemas": {
+            "User": {
+                "type": "object",
+                "properties": {
+                    "user-id": {"type": "string"},
+                    "user_id": {"type": "string"},
+                    "UserID": {"type": "string"},
+                },
+            },
+            "user": {"type": "string"},
+        }
+    },
+}
+
+
+def _generate(tmp_path: Path, name: str) -> tuple[Path, str]:
+    folder = tmp_path / name
+    folder.mkdir()
+    (folder / "spec.json").write_text(json.dumps(SPEC), encoding="utf-8")
+    status, _, err = run_generator(
+        "generate",
+        "--spec",
+        "spec.json",
+        "--out",
+        "out",
+        "--no-cache",
+        "--client-package",
+        f"{name}_client",
+        "--server-package",
+        f"{name}_server",
+        cwd=folder,
+    )
+    assert status == 0, err
+    return folder / "out", err
+
+
+def test_collisions_are_suffixed_deterministically_and_warned(tmp_path: Path) -> None:
+    out, err = _generate(tmp_path, "nc1")
+    again, err_again = _generate(tmp_path, "nc2")
+    warnings = [line for line in err.splitlines() if "warning[name-collision]" in line]
+    assert warnings == [
+        line for line in err_again.splitlines() if "warning[name-collision]" in line
+    ]
+    # three parameters, three properties, two operations and two schemas collide
+    assert len(warnings) == 2 + 2 + 1 + 1, err
+    client = (out / "nc1_client" / "client.py").read_text()
+    # Parameters keep spec order; properties are sorted: suffixes follow that order.
+    assert (
+        '"user_id": "user-id", "user_id_2": "user_id", "user_id_3": "userId"' in client
+    )
+    assert "def list_users(" in client and "def list_users_2(" in client
+    models = (out / "nc1_client" / "models.py").read_text()
+    assert "class User(Model)" in models and "User_2: TypeAlias = str" in models
+    assert '"user_id": "UserID",' in models and '"user_id_2": "user-id",' in models
+    # The same spec gives the same bytes (apart from package names).
+    for path in sorted((out / "nc1_client").rglob("*")):
+        twin = again / "nc2_client" / path.relative_to(out / "nc1_client")
+        assert path.read_text().replace("nc1", "nc").replace(
+            "NC1", "NC"
+        ) == twin.read_text().replace("nc2", "nc").replace("NC2", "NC")
+
+
+def test_colliding_names_travel_under_their_wire_names(tmp_path: Path) -> None:
+    out, _ = _generate(tmp_path, "nc3")
+    seen: list[httpx.Request] = []
+
+    def handle(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        body = {"user-id": "a", "user_id": "b", "UserID": "c"}
+        return httpx.Response(200, json=body)
+
+    with imported(out, "nc3_client", "nc3_server"):
+        module = importlib.import_module("nc3_client.client")
+        with module.Client(
+            base_url="http://x", transport=httpx.MockTransport(handle)
+        ) as c:
+            user = c.list_users(user_id="1", user_id_2="2", user_id_3="3")
+        assert seen[0].url.params.multi_items() == [
+            ("user-id", "1"),
+            ("user_id", "2"),
+            ("userId", "3"),
+        ]
+        assert (user.user_id, user.user_id_2, user.user_id_3) == ("c", "a", "b")
+        assert user.to_dict() == {"user-id": "a", "user_id": "b", "UserID": "c"}
+        server_models = importlib.import_module("nc3_server.models")
+        parsed = server_models.User.model_validate(
+            {"user-id": "a", "user_id": "b", "UserID": "c"}
+        )
+        assert parsed.model_dump(by_alias=True, exclude_unset=True) == {
+            "user-id": "a",
+            "user_id": "b",
+            "UserID": "c",
+        }
