@@ -135,7 +135,7 @@ def measure(
         proc.returncode = os.waitstatus_to_exitcode(status)
         peak = int(usage.ru_maxrss)
         if timed_out.is_set():
-            return Run(wall, peak, f"timed out after {timeout:.0f} s")
+            return Run(wall, peak, f"timed out after {timeout:g} s")
         if proc.returncode != 0:
             err.seek(0)
             out.seek(0)
@@ -207,21 +207,32 @@ def collect_specs(scratch: Path) -> list[Spec]:
 
 
 def ensure_peers() -> dict[str, str]:
-    """Create bench/.peers-venv with the pinned peers if needed; their versions."""
+    """Create bench/.peers-venv with the pinned peers if needed; the versions
+    installed (a peer that could not be installed is missing, and its rows n/a)."""
     python = PEERS_VENV / "bin" / "python"
-    if not python.exists():
-        print(f"creating {PEERS_VENV} ...", file=sys.stderr)
-        subprocess.run([sys.executable, "-m", "venv", str(PEERS_VENV)], check=True)
+    try:
+        if not python.exists():
+            print(f"creating {PEERS_VENV} ...", file=sys.stderr)
+            subprocess.run([sys.executable, "-m", "venv", str(PEERS_VENV)], check=True)
+        if installed_versions(python, PEER_PINS) != PEER_PINS:
+            print("installing peer generators (takes a few minutes) ...", file=sys.stderr)
+            pins = [f"{name}=={version}" for name, version in PEER_PINS.items()]
+            subprocess.run(
+                [
+                    str(python),
+                    "-m",
+                    "pip",
+                    "install",
+                    "--quiet",
+                    "--disable-pip-version-check",
+                    *pins,
+                ],
+                check=True,
+            )
+    except (OSError, subprocess.CalledProcessError) as error:
+        print(f"warning: could not install the peers ({error})", file=sys.stderr)
     versions = installed_versions(python, PEER_PINS)
-    if versions != PEER_PINS:
-        print("installing peer generators (takes a few minutes) ...", file=sys.stderr)
-        pins = [f"{name}=={version}" for name, version in PEER_PINS.items()]
-        subprocess.run(
-            [str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check", *pins],
-            check=True,
-        )
-        versions = installed_versions(python, PEER_PINS)
-    return versions
+    return {name: version for name, version in versions.items() if PEER_PINS[name] == version}
 
 
 def installed_versions(python: Path, names: Iterable[str]) -> dict[str, str]:
@@ -364,6 +375,7 @@ class Bench:
     reps: int
     quick: bool
     timeout: float
+    peers: dict[str, str]  # the peers installed, with their versions
     our_command: list[str]
     ours_ok: bool
     ours_why: str
@@ -479,33 +491,29 @@ class Bench:
                 break
             edits.append(edited)
         out = work / "out"
-        warm = self._ours(self.our_argv("generate", spec_copy, out))
-        if not warm.ok:
-            for name in ("regen", "check", "check-cold", "edit"):
-                self.results.skipped[spec.key, f"{OURS}:{name}"] = (
-                    f"warm-up generate failed: {warm.error}"
-                )
+        generate = self.our_argv("generate", spec_copy, out)
 
         def job(rep: int) -> None:
-            if not warm.ok:
-                return
-            for name, argv in (
-                ("regen", self.our_argv("generate", spec_copy, out)),
+            # Untimed: bring the tree and the cache up to date right before
+            # measuring, so that nothing that changed since (the generator's
+            # own code, say, whose changes invalidate its cache) is counted.
+            shutil.copyfile(original, spec_copy)
+            settle = self._ours(generate)
+            scenarios = [
+                ("regen", generate),
                 ("check", self.our_argv("check", spec_copy, out)),
                 ("check-cold", self.our_argv("check", spec_copy, out, "--no-cache")),
-            ):
-                run = self._ours(argv)
-                run = self.record(spec.key, f"{OURS}:{name}", rep, run)
-            if rep >= len(edits):
-                return
-            shutil.copyfile(edits[rep], spec_copy)
-            run = self._ours(self.our_argv("generate", spec_copy, out))
-            run = self.record(spec.key, f"{OURS}:edit", rep, run)
-            # Back to the original, so the next repetition starts up to date.
-            shutil.copyfile(original, spec_copy)
-            restore = self._ours(self.our_argv("generate", spec_copy, out))
-            if not restore.ok:
-                print(f"  warning: restoring {spec.key} failed: {restore.error}", file=sys.stderr)
+            ]
+            if rep < len(edits):
+                scenarios.append(("edit", generate))
+            for name, argv in scenarios:
+                if not settle.ok:
+                    error = f"the untimed generate before it failed: {settle.error}"
+                    self.record(spec.key, f"{OURS}:{name}", rep, Run(0.0, 0, error))
+                    continue
+                if name == "edit":
+                    shutil.copyfile(edits[rep], spec_copy)
+                self.record(spec.key, f"{OURS}:{name}", rep, self._ours(argv))
 
         return job
 
@@ -515,7 +523,9 @@ class Bench:
         """Peer and our jobs interleaved: peer, ours, peer, ours, ..."""
         peers: list[Callable[[int], None]] = []
         for tool in PEERS:
-            if self.quick and spec.large:
+            if tool not in self.peers:
+                self.results.skipped[spec.key, tool] = "not installed"
+            elif self.quick and spec.large:
                 self.results.skipped[spec.key, tool] = "skipped under --quick"
             else:
                 peers.append(self.peer_job(spec, tool))
@@ -751,9 +761,7 @@ def _runtime_metrics(runtime: dict[str, object]) -> dict[str, float]:
     return {str(k): float(v) for k, v in metrics.items() if isinstance(v, (int, float))}
 
 
-def render(
-    bench: Bench, versions: dict[str, str], runtime: dict[str, object], elapsed: float
-) -> str:
+def render(bench: Bench, runtime: dict[str, object], elapsed: float) -> str:
     r = bench.results
     specs = bench.specs
     now = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
@@ -784,7 +792,10 @@ def render(
         f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB here)",
         f"- ours: `{shlex.join(bench.our_command)}` "
         f"{bench.ours_why if bench.ours_ok else 'n/a: ' + bench.ours_why}",
-        *(f"- {name} {version}" for name, version in versions.items()),
+        *(
+            f"- {name} {bench.peers.get(name, f'{version}: not installed')}"
+            for name, version in PEER_PINS.items()
+        ),
         f"- {NOT_INSTALLABLE}",
         "",
         "## Generation: spec × tool",
@@ -971,12 +982,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.spec:
             specs = [spec for spec in specs if spec.key in args.spec]
         bench = Bench(
-            specs, scratch, reps, args.quick, args.timeout, our_command, ours_ok, ours_why
+            specs,
+            scratch,
+            reps,
+            args.quick,
+            args.timeout,
+            versions,
+            our_command,
+            ours_ok,
+            ours_why,
         )
         bench.run()
         print("runtime micro-benchmarks ...", file=sys.stderr)
         runtime = run_runtime(args.quick)
-        report = render(bench, versions, runtime, time.perf_counter() - started)
+        report = render(bench, runtime, time.perf_counter() - started)
     finally:
         if args.keep_temp:
             print(f"scratch kept in {scratch}", file=sys.stderr)
