@@ -123,7 +123,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     from .pipeline import Options, run
     from .write import diff, foreign_files, write
 
-    result = run(Options(**settings, jobs=max(1, args.jobs)), cache)
+    templates = os.path.join(os.path.dirname(path), "templates") if path else None
+    if templates:
+        os.makedirs(templates, exist_ok=True)
+    result = run(
+        Options(**settings, jobs=max(1, args.jobs), bytecode_dir=templates), cache
+    )
     _report(result.diagnostics)
     if result.files is None:
         return 1

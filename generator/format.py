@@ -14,7 +14,7 @@ import textwrap
 from collections.abc import Iterable
 
 from .cache import LINE_LENGTH, Cache
-from .markers import CUT
+from .markers import CUT, HEADER_MARK
 from .render import Rendered
 
 PARALLEL_THRESHOLD = 150_000  # bytes of unformatted code worth a process pool
@@ -98,7 +98,10 @@ def format_files(
     files: list[Rendered], cache: Cache | None, jobs: int
 ) -> dict[str, str]:
     """`{path: text}` with every Python file formatted; other files as rendered."""
-    split = {f.path: _split(f.text) for f in files if f.python}
+    # The header names the spec's hash, so it changes with every edit; it stays
+    # out of the blocks, which then survive edits in the cache.
+    heads = {f.path: _header(f.text) for f in files if f.python}
+    split = {f.path: _split(f.text[len(heads[f.path]) :]) for f in files if f.python}
     missing: dict[str, tuple[int, str]] = {}
     known = cache.chunks if cache is not None else {}
     for blocks in split.values():
@@ -120,8 +123,14 @@ def format_files(
         keys = [_key(indent, text) for indent, text in split[f.path]]
         if cache is not None:
             cache.used.update(keys)
-        result[f.path] = _join(
+        result[f.path] = heads[f.path] + _join(
             (indent, lookup[key])
             for (indent, _), key in zip(split[f.path], keys, strict=True)
         )
     return result
+
+
+def _header(text: str) -> str:
+    """The generated-file header line, with its newline, or nothing."""
+    first, newline, _ = text.partition("\n")
+    return first + newline if first.startswith("#") and HEADER_MARK in first else ""

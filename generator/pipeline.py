@@ -29,6 +29,7 @@ class Options:
     api_key_env: str = ""
     strict: bool = False
     jobs: int = field(default_factory=lambda: os.cpu_count() or 1)
+    bytecode_dir: str | None = None  # compiled templates, when caching
 
 
 @dataclass
@@ -84,7 +85,14 @@ def _generate(
         options.api_key_env
         or f"{api.client_package.removesuffix('_client').upper()}_API_KEY"
     )
-    rendered = render(api, RenderOptions(only=options.only, api_key_env=api_key_env))
+    rendered = render(
+        api,
+        RenderOptions(
+            only=options.only,
+            api_key_env=api_key_env,
+            bytecode_dir=options.bytecode_dir,
+        ),
+    )
     return format_files(rendered, cache, options.jobs), problems
 
 

@@ -54,12 +54,17 @@ class Rendered:
 @dataclass(frozen=True, slots=True)
 class RenderOptions:
     only: str | None = None  # "client", "server" or None for both
+    bytecode_dir: str | None = None  # where compiled templates are cached
     api_key_env: str = ""
 
 
 @functools.cache
-def environment() -> jinja2.Environment:
+def environment(bytecode_dir: str | None = None) -> jinja2.Environment:
+    """The one environment; with a folder, compiled templates are cached there
+    (keyed by each template's checksum, so an edited template recompiles)."""
+    cache = jinja2.FileSystemBytecodeCache(bytecode_dir) if bytecode_dir else None
     env = jinja2.Environment(
+        bytecode_cache=cache,
         loader=jinja2.FileSystemLoader(str(TEMPLATES)),
         undefined=jinja2.StrictUndefined,
         autoescape=False,
@@ -78,7 +83,7 @@ def header(api: ir.Api, comment: str) -> str:
 
 
 def render(api: ir.Api, options: RenderOptions) -> list[Rendered]:
-    env = environment()
+    env = environment(options.bytecode_dir)
     context = _context(api, options)
     head = header(api, "#")
     files: list[Rendered] = []
