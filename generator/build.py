@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from . import ir, naming
@@ -256,7 +257,12 @@ class _Builder:
                     if not (isinstance(t, ir.Scalar) and t.kind == "none")
                 ]
                 union: ir.Type = (
-                    non_null[0] if len(non_null) == 1 else ir.UnionType(tuple(non_null))
+                    non_null[0]
+                    if len(non_null) == 1
+                    else ir.UnionType(
+                        tuple(non_null),
+                        self.discriminator(located, keyword, options, types),
+                    )
                 )
                 return ir.NullableType(union) if len(non_null) < len(types) else union
         all_of = schema.get("allOf")
@@ -273,6 +279,54 @@ class _Builder:
                 tuple(self.single_type(located, k, hint) for k in kinds)
             )
         return self.single_type(located, kinds[0] if kinds else None, hint)
+
+    def discriminator(
+        self,
+        located: _Located,
+        keyword: str,
+        options: list[Any],
+        types: list[ir.Type],
+    ) -> ir.Discriminator | None:
+        """A union's discriminator as the spec gives it: property and value -> model.
+
+        Each option is a `$ref`; its value is the mapping's key naming it, or
+        else its schema name. Whether the models allow dispatching on it is
+        decided once every model is built (`_finalize_discriminators`).
+        """
+        spec = located.value.get("discriminator")
+        if not isinstance(spec, dict) or not isinstance(spec.get("propertyName"), str):
+            return None
+        explicit: dict[tuple[str, str], list[str]] = {}
+        mapping = spec.get("mapping")
+        for value, ref in (mapping.items() if isinstance(mapping, dict) else ()):
+            if not isinstance(ref, str):
+                continue
+            if "#" not in ref and "/" not in ref:  # a bare schema name
+                ref = f"#/components/schemas/{ref}"
+            target = self.spec.resolve(ref, located.source)
+            if target is not None:
+                key = (target[0].path, pointer_of(target[1]))
+                explicit.setdefault(key, []).append(str(value))
+        pairs: list[tuple[str, str]] = []
+        for option, option_type in zip(options, types, strict=True):
+            if isinstance(option_type, ir.Scalar) and option_type.kind == "none":
+                continue
+            ref = option.get("$ref") if isinstance(option, dict) else None
+            target = (
+                self.spec.resolve(ref, located.source) if isinstance(ref, str) else None
+            )
+            if target is None or not isinstance(option_type, ir.NamedType):
+                return None
+            values = explicit.get((target[0].path, pointer_of(target[1])), [])
+            if not values and target[1][:2] == ("components", "schemas"):
+                values = [str(target[1][-1])]
+            if len(values) != 1:
+                return None
+            pairs.append((values[0], option_type.name))
+        models = [name for _, name in pairs]
+        if len(set(models)) != len(models) or len({v for v, _ in pairs}) != len(pairs):
+            return None
+        return ir.Discriminator(spec["propertyName"], "", tuple(pairs))
 
     def single_type(self, located: _Located, kind: str | None, hint: str) -> ir.Type:
         schema: dict[str, Any] = located.value
@@ -475,6 +529,263 @@ class _Builder:
                 )
             )
         return ir.Model(name, description, tuple(fields), additional)
+
+    # --- once every model is built ---------------------------------------
+
+    def retype(
+        self, fn: Callable[[ir.Type], ir.Type], operations: list[ir.Operation]
+    ) -> list[ir.Operation]:
+        """Apply `fn` to every type of every model, alias and operation."""
+
+        def t(value: ir.Type) -> ir.Type:
+            return ir.transform(value, fn)
+
+        for name, model in self.models.items():
+            self.models[name] = replace(
+                model,
+                fields=tuple(replace(f, type=t(f.type)) for f in model.fields),
+                additional=None if model.additional is None else t(model.additional),
+            )
+        for name, alias in self.aliases.items():
+            self.aliases[name] = replace(alias, type=t(alias.type))
+        return [
+            replace(
+                op,
+                params=tuple(replace(p, type=t(p.type)) for p in op.params),
+                body=replace(op.body, type=t(op.body.type)) if op.body else None,
+                responses=tuple(
+                    replace(r, media=tuple(replace(m, type=t(m.type)) for m in r.media))
+                    for r in op.responses
+                ),
+            )
+            for op in operations
+        ]
+
+    def finalize_discriminators(
+        self, operations: list[ir.Operation]
+    ) -> list[ir.Operation]:
+        """Type each option's discriminator field as the `Literal` of its value, where
+        that is unambiguous, and keep a union's discriminator only where all its
+        options were so typed; the rest stay plain unions."""
+        wanted: list[ir.Discriminator] = []
+
+        def collect(t: ir.Type) -> ir.Type:
+            if isinstance(t, ir.UnionType) and t.discriminator is not None:
+                wanted.append(t.discriminator)
+            return t
+
+        operations = self.retype(collect, operations)
+        if not wanted:
+            return operations
+        # A model is one option of possibly many unions: each must want the
+        # same property and value of it, or it cannot be a `Literal`.
+        demands: dict[str, set[tuple[str, str]]] = {}
+        for d in wanted:
+            for value, name in d.mapping:
+                demands.setdefault(name, set()).add((d.wire, value))
+        candidates: dict[str, ir.ModelField] = {}
+        for name in sorted(demands):
+            model = self.models.get(name)
+            if model is None or len(demands[name]) != 1:
+                continue
+            ((wire, value),) = demands[name]
+            tagged = next((f for f in model.fields if f.wire == wire), None)
+            if (
+                tagged is not None
+                and not tagged.read_only
+                and not tagged.write_only
+                and self.admits(tagged.type, value)
+                and not (tagged.has_default and tagged.default != value)
+            ):
+                candidates[name] = tagged
+
+        # A union dispatches when all its options can be tagged, on one attribute;
+        # a model is tagged only when every union it is an option of dispatches.
+        def dispatches(d: ir.Discriminator) -> bool:
+            names = [n for _, n in d.mapping]
+            return all(n in candidates for n in names) and (
+                len({candidates[n].name for n in names}) == 1
+            )
+
+        while True:
+            dropped = {
+                n for d in wanted if not dispatches(d) for _, n in d.mapping
+            } & set(candidates)
+            if not dropped:
+                break
+            for name in dropped:
+                del candidates[name]
+        tags: dict[str, str] = {}
+        for name, tagged in sorted(candidates.items()):
+            model = self.models[name]
+            ((_, value),) = demands[name]
+            self.models[name] = replace(
+                model,
+                fields=tuple(
+                    (
+                        replace(
+                            f,
+                            type=ir.ConstType(value),
+                            required=True,
+                            default=value,
+                            has_default=False,
+                            tag=True,
+                        )
+                        if f is tagged
+                        else f
+                    )
+                    for f in model.fields
+                ),
+            )
+            tags[name] = tagged.name
+
+        def settle(t: ir.Type) -> ir.Type:
+            if not isinstance(t, ir.UnionType) or t.discriminator is None:
+                return t
+            d = t.discriminator
+            attrs = {tags.get(name) for _, name in d.mapping}
+            options = {o.name for o in t.options if isinstance(o, ir.NamedType)}
+            usable = (
+                len(attrs) == 1
+                and None not in attrs
+                and len(options) == len(t.options)
+                and options == {name for _, name in d.mapping}
+            )
+            return replace(
+                t,
+                discriminator=(
+                    replace(d, name=tags[d.mapping[0][1]]) if usable else None
+                ),
+            )
+
+        return self.retype(settle, operations)
+
+    def admits(self, t: ir.Type, value: str) -> bool:
+        """Whether a field of type `t` may hold the string `value`."""
+        if isinstance(t, ir.Scalar):
+            return t.kind in ("str", "any")
+        if isinstance(t, ir.ConstType):
+            return t.value == value
+        if isinstance(t, ir.NamedType) and t.name in self.enums:
+            return value in (m.value for m in self.enums[t.name].members)
+        return False
+
+    def request_variants(self, operations: list[ir.Operation]) -> list[ir.Operation]:
+        """readOnly/writeOnly: request bodies get models without the readOnly fields.
+
+        Responses keep the full models, where a writeOnly field is never
+        required (a response does not carry it). A model a request body reaches
+        (directly or nested) whose request shape differs from that gets a
+        request variant (`PetRequest`), and the body names the variant.
+        """
+
+        def refs_of(name: str, fields: str) -> tuple[str, ...]:
+            model = self.models.get(name)
+            if model is not None:
+                chosen = model.request_fields if fields == "request" else model.fields
+                types = [f.type for f in chosen]
+                types += [model.additional] if model.additional is not None else []
+                return tuple(n for t in types for n in ir.names_in(t))
+            alias = self.aliases.get(name)
+            return ir.names_in(alias.type) if alias is not None else ()
+
+        def reach(roots: list[ir.Type], fields: str, within: set[str]) -> set[str]:
+            found: set[str] = set()
+            stack = [n for t in roots for n in ir.names_in(t)]
+            while stack:
+                name = stack.pop()
+                if name in within and name not in found:
+                    found.add(name)
+                    stack.extend(refs_of(name, fields))
+            return found
+
+        everything = {*self.models, *self.aliases}
+        answered = reach(
+            [m.type for op in operations for r in op.responses for m in r.media]
+            + [p.type for op in operations for p in op.params],
+            "all",
+            everything,
+        )
+        # Only where a response may carry the model does a required writeOnly
+        # field stop being required; a model only ever sent keeps it.
+        relaxed = {
+            name
+            for name in answered
+            if name in self.models
+            and any(f.write_only and f.required for f in self.models[name].fields)
+        }
+        needs = relaxed | {
+            name
+            for name, m in self.models.items()
+            if any(f.read_only for f in m.fields)
+        }
+        grew = True
+        while grew:
+            grew = False
+            for name in sorted(everything - needs):
+                if any(r in needs for r in refs_of(name, "request")):
+                    needs.add(name)
+                    grew = True
+        reachable = reach(
+            [op.body.type for op in operations if op.body], "request", needs
+        )
+        variant = {
+            name: self.names.claim(naming.request_variant(name))
+            for name in sorted(reachable)
+        }
+
+        def to_request(t: ir.Type) -> ir.Type:
+            if isinstance(t, ir.NamedType) and t.name in variant:
+                return ir.NamedType(variant[t.name])
+            if isinstance(t, ir.UnionType) and t.discriminator is not None:
+                d = t.discriminator
+                mapping = tuple((v, variant.get(n, n)) for v, n in d.mapping)
+                return replace(t, discriminator=replace(d, mapping=mapping))
+            return t
+
+        for name in sorted(reachable):
+            model = self.models.get(name)
+            if model is not None:
+                self.models[variant[name]] = ir.Model(
+                    variant[name],
+                    model.description,
+                    tuple(
+                        replace(f, type=ir.transform(f.type, to_request))
+                        for f in model.request_fields
+                    ),
+                    (
+                        None
+                        if model.additional is None
+                        else ir.transform(model.additional, to_request)
+                    ),
+                )
+            else:
+                alias = self.aliases[name]
+                self.aliases[variant[name]] = ir.Alias(
+                    variant[name],
+                    alias.description,
+                    ir.transform(alias.type, to_request),
+                )
+        for name in sorted(relaxed):
+            model = self.models[name]
+            self.models[name] = replace(
+                model,
+                fields=tuple(
+                    replace(f, required=False) if f.write_only else f
+                    for f in model.fields
+                ),
+            )
+        return [
+            (
+                replace(
+                    op,
+                    body=replace(op.body, type=ir.transform(op.body.type, to_request)),
+                )
+                if op.body
+                else op
+            )
+            for op in operations
+        ]
 
     def all_of_parts(
         self, located: _Located, seen: set[tuple[str, str]]
@@ -826,11 +1137,24 @@ class _OperationBuilder:
                             _Located(item.source, item.parts + (method,), op),
                         )
                     )
-        # Operation ids are claimed in a stable order: sorted by (path, method).
-        result = []
-        for path, method, item, located in collected:
-            result.append(self.operation(path, method, item, located))
-        return result
+
+        # Names (operation ids, inline schemas) are claimed in a stable order:
+        # sorted by (path, method), except that an operation under a later
+        # `x-path-scopes` scope comes after those of the first, so that a schema
+        # both scopes share is named after the first scope's operation. The
+        # output keeps the sorted order.
+        def naming_rank(entry: tuple[int, tuple[str, str, _Located, _Located]]) -> int:
+            path = entry[1][0]
+            return next(
+                (i for i, s in enumerate(self.scopes) if path.startswith(s.prefix)), 0
+            )
+
+        built: dict[int, ir.Operation] = {}
+        for index, (path, method, item, located) in sorted(
+            enumerate(collected), key=naming_rank
+        ):
+            built[index] = self.operation(path, method, item, located)
+        return [built[i] for i in range(len(collected))]
 
     def operation(
         self, path: str, method: str, item: _Located, located: _Located
@@ -959,16 +1283,22 @@ def _handlers(
                 for p in other.params
                 if not (p.location == "path" and p.wire == other.scope.param)
             )
-            if (
-                other_params != params
-                or other.body != first.body
-                or other.responses != first.responses
-            ):
+            differs = [
+                what
+                for what, same in (
+                    ("parameters", other_params == params),
+                    ("body", other.body == first.body),
+                    ("responses", other.responses == first.responses),
+                    ("security", other.security == first.security),
+                )
+                if not same
+            ]
+            if differs:
                 source = b.spec.root
                 b.diagnostics.append(
                     source.diagnostic(
                         "scope-mismatch",
-                        f"{other.method} {other.path} differs from {first.method} {first.path} in parameters, body or responses; "
+                        f"{other.method} {other.path} differs from {first.method} {first.path} in {', '.join(differs)}; "
                         "operations served by one handler must agree",
                         _pointer_parts(other.pointer),
                     )
@@ -1026,6 +1356,8 @@ def build(spec: Spec, options: Options) -> tuple[ir.Api | None, list[Diagnostic]
     ops_builder.security_schemes()
     ops_builder.path_scopes()
     operations = ops_builder.operations()
+    operations = b.finalize_discriminators(operations)
+    operations = b.request_variants(operations)
     operations, handlers = _handlers(b, operations, ops_builder.scopes)
     info = _dict(root.get("info"))
     title = _text(info.get("title")) or "API"
@@ -1077,24 +1409,11 @@ def _sorted_aliases(aliases: dict[str, ir.Alias]) -> tuple[ir.Alias, ...]:
     ordered: list[ir.Alias] = []
     state: dict[str, int] = {}
 
-    def names_in(t: ir.Type) -> list[str]:
-        if isinstance(t, ir.NamedType):
-            return [t.name]
-        if isinstance(t, ir.ArrayType):
-            return names_in(t.item)
-        if isinstance(t, ir.MapType):
-            return names_in(t.value)
-        if isinstance(t, ir.NullableType):
-            return names_in(t.inner)
-        if isinstance(t, ir.UnionType):
-            return [n for o in t.options for n in names_in(o)]
-        return []
-
     def visit(name: str) -> None:
         if state.get(name) or name not in aliases:
             return
         state[name] = 1
-        for dep in names_in(aliases[name].type):
+        for dep in ir.names_in(aliases[name].type):
             visit(dep)
         state[name] = 2
         ordered.append(aliases[name])

@@ -8,7 +8,8 @@ Templates never see the raw spec.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 from typing import Literal, TypeAlias
 
 from .escape import py_literal
@@ -146,12 +147,31 @@ class NamedType:
 
 
 @dataclass(frozen=True, slots=True)
+class Discriminator:
+    """How a union of models dispatches: on one property, by its value."""
+
+    wire: str  # the property's wire name
+    name: str  # its Python attribute, the same in every option ("" until known)
+    mapping: tuple[tuple[str, str], ...]  # value -> model name, in option order
+
+
+@dataclass(frozen=True, slots=True)
 class UnionType:
     options: tuple[Type, ...]
+    # Set only where every option is a model whose discriminator field is a
+    # `Literal` of its own value, so it never changes what the union accepts,
+    # only how it is checked: `A | B` is one type whichever way it dispatches.
+    discriminator: Discriminator | None = field(default=None, compare=False)
 
     @property
     def server(self) -> str:
-        return " | ".join(dict.fromkeys(o.server for o in self.options))
+        plain = " | ".join(dict.fromkeys(o.server for o in self.options))
+        if self.discriminator is None:
+            return plain
+        return (
+            f"Annotated[{plain}, "
+            f"Field(discriminator={py_literal(self.discriminator.name)})]"
+        )
 
     @property
     def client(self) -> str:
@@ -191,6 +211,32 @@ Type: TypeAlias = (
 ANY = Scalar("any")
 
 
+def transform(t: Type, fn: Callable[[Type], Type]) -> Type:
+    """`t` with `fn` applied to every type in it, innermost first."""
+    if isinstance(t, ArrayType):
+        t = replace(t, item=transform(t.item, fn))
+    elif isinstance(t, MapType):
+        t = replace(t, value=transform(t.value, fn))
+    elif isinstance(t, NullableType):
+        t = replace(t, inner=transform(t.inner, fn))
+    elif isinstance(t, UnionType):
+        t = replace(t, options=tuple(transform(o, fn) for o in t.options))
+    return fn(t)
+
+
+def names_in(t: Type) -> tuple[str, ...]:
+    """The models, enums and aliases `t` refers to, directly or inside."""
+    found: list[str] = []
+
+    def visit(inner: Type) -> Type:
+        if isinstance(inner, NamedType):
+            found.append(inner.name)
+        return inner
+
+    transform(t, visit)
+    return tuple(dict.fromkeys(found))
+
+
 def is_nullable(t: Type) -> bool:
     return isinstance(t, NullableType) or (
         isinstance(t, Scalar) and t.kind in ("any", "none")
@@ -211,12 +257,17 @@ class ModelField:
     has_default: bool = False
     read_only: bool = False
     write_only: bool = False
+    # The discriminator of its model: typed as the `Literal` of the model's
+    # value, required on the server, defaulted to that value on the client.
+    tag: bool = False
 
     @property
     def server_annotation(self) -> str:
         if self.required or self.has_default or is_nullable(self.type):
             return self.type.server
-        return f"{self.type.server} | None"
+        # Optional but not nullable: it may be left out (and reads as None),
+        # but an explicit null is refused, as the spec says.
+        return f"Annotated[{self.type.server} | None, AfterValidator(_not_null)]"
 
     @property
     def server_default(self) -> str | None:
@@ -230,6 +281,13 @@ class ModelField:
     @property
     def client_annotation(self) -> str:
         return self.type.client if self.required else f"{self.type.client} | Unset"
+
+    @property
+    def client_default(self) -> str | None:
+        """Code for the field's default on the client, or None when it has none."""
+        if self.tag:
+            return py_literal(self.default)
+        return None if self.required else "UNSET"
 
     @property
     def renamed(self) -> bool:
@@ -266,6 +324,11 @@ class Model:
     def shapes_differ(self) -> bool:
         """True when request and response shapes are not the same set of fields."""
         return any(f.read_only or f.write_only for f in self.fields)
+
+    @property
+    def tag_field(self) -> ModelField | None:
+        """The field a discriminated union dispatches this model on, if any."""
+        return next((f for f in self.fields if f.tag), None)
 
 
 @dataclass(frozen=True, slots=True)
@@ -315,6 +378,12 @@ class Param:
 
     @property
     def server_annotation(self) -> str:
+        # Only a JSON-encoded parameter can say null; text never reads as None,
+        # so elsewhere there is no null to refuse (and no validator to run).
+        if not self.json and not (
+            self.required or self.has_default or is_nullable(self.type)
+        ):
+            return f"{self.type.server} | None"
         return ModelField(
             self.wire,
             self.name,

@@ -79,6 +79,7 @@ RESERVED_MODULE_NAMES = frozenset(
         "id",
         "len",
         # What the generated modules import from their runtimes, FastAPI and typing.
+        "AfterValidator",
         "ApiModel",
         "AsyncClientBase",
         "Authenticator",
@@ -98,6 +99,12 @@ RESERVED_MODULE_NAMES = frozenset(
         "SyncClient",
         "TypeAlias",
         "TypeVar",
+        "dataclasses",
+        "fastapi",
+        # What the generated app module defines beside the models it star-imports.
+        "ROUTES",
+        "SCHEMES",
+        "create_app",
         "B",
         "T",
         "m",
@@ -207,6 +214,11 @@ def pascal(text: str, *, fallback: str = "Model") -> str:
     if keyword.iskeyword(name) or name in RESERVED_MODULE_NAMES:
         name += fallback if name != fallback else "_"
     return name
+
+
+def request_variant(model: str) -> str:
+    """The model a request body sends where `model`'s shapes differ (readOnly fields)."""
+    return f"{model}Request"
 
 
 def constant(text: str, *, fallback: str = "VALUE") -> str:

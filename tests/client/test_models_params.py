@@ -12,7 +12,7 @@ import pytest
 from persons_client import UNSET, Client, ResponseDecodeError, Unset
 from persons_client._runtime import DecodeError, Operation, prepare
 from persons_client.models import (
-    EnvironmentsPersonsDeletionStatusListStatus,
+    PersonsDeletionStatusListStatus,
     ErrorResponse,
     PaginatedPersonList,
     PersonListItem,
@@ -175,7 +175,7 @@ def test_enum_parameters(make_client: MakeClient) -> None:
         json_response(200, {"results": [], "next": None, "previous": None, "count": 0})
     ]
     make_client(server).persons_deletion_status_list(
-        project_id="1", status=EnvironmentsPersonsDeletionStatusListStatus("pending")
+        project_id="1", status=PersonsDeletionStatusListStatus("pending")
     )
     assert server.requests[0].url.params["status"] == "pending"
 

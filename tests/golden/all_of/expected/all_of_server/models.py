@@ -7,7 +7,7 @@ import datetime
 import uuid
 from typing import Annotated, Any, Literal, TypeAlias
 
-from pydantic import ConfigDict, Field
+from pydantic import AfterValidator, ConfigDict, Field
 
 from ._runtime import ApiModel
 
@@ -17,12 +17,19 @@ __all__ = [
 ]
 
 
+def _not_null(value: Any) -> Any:
+    """An optional field that is not nullable may be left out, but not sent as null."""
+    if value is None:
+        raise ValueError("may be omitted, but must not be null")
+    return value
+
+
 class Employee(ApiModel):
     """A person with a job."""
 
-    email: str | None = None
+    email: Annotated[str | None, AfterValidator(_not_null)] = None
     employee_id: int
-    manager: Employee | None = None
+    manager: Annotated[Employee | None, AfterValidator(_not_null)] = None
     """A person with a job."""
     name: str
 
@@ -30,5 +37,5 @@ class Employee(ApiModel):
 class Person(ApiModel):
     """Person"""
 
-    email: str | None = None
+    email: Annotated[str | None, AfterValidator(_not_null)] = None
     name: str

@@ -7,7 +7,7 @@ import datetime
 import uuid
 from typing import Annotated, Any, Literal, TypeAlias
 
-from pydantic import ConfigDict, Field
+from pydantic import AfterValidator, ConfigDict, Field
 
 from ._runtime import ApiModel
 
@@ -17,6 +17,14 @@ __all__ = [
     "OrderChannel",
     "Status",
 ]
+
+
+def _not_null(value: Any) -> Any:
+    """An optional field that is not nullable may be left out, but not sent as null."""
+    if value is None:
+        raise ValueError("may be omitted, but must not be null")
+    return value
+
 
 ListOrdersPriority: TypeAlias = Literal[1, 2, 3]
 
@@ -31,7 +39,7 @@ Status: TypeAlias = Literal["placed", "shipped", "in-transit", "delivered!", "cl
 class Order(ApiModel):
     """Order"""
 
-    channel: OrderChannel | None = None
+    channel: Annotated[OrderChannel | None, AfterValidator(_not_null)] = None
     id: int
     status: Status
     """Where an order is."""

@@ -7,7 +7,7 @@ import datetime
 import uuid
 from typing import Annotated, Any, Literal, TypeAlias
 
-from pydantic import ConfigDict, Field
+from pydantic import AfterValidator, ConfigDict, Field
 
 from ._runtime import ApiModel
 
@@ -19,30 +19,41 @@ __all__ = [
 ]
 
 
+def _not_null(value: Any) -> Any:
+    """An optional field that is not nullable may be left out, but not sent as null."""
+    if value is None:
+        raise ValueError("may be omitted, but must not be null")
+    return value
+
+
 class GetProfileResponse200(ApiModel):
     """GetProfileResponse200"""
 
-    extra: dict[str, Any] | None = None
-    settings: dict[str, bool] | None = None
-    user: GetProfileResponse200User | None = None
+    extra: Annotated[dict[str, Any] | None, AfterValidator(_not_null)] = None
+    settings: Annotated[dict[str, bool] | None, AfterValidator(_not_null)] = None
+    user: Annotated[GetProfileResponse200User | None, AfterValidator(_not_null)] = None
 
 
 class GetProfileResponse200User(ApiModel):
     """GetProfileResponse200User"""
 
-    address: GetProfileResponse200UserAddress | None = None
-    name: str | None = None
+    address: Annotated[
+        GetProfileResponse200UserAddress | None, AfterValidator(_not_null)
+    ] = None
+    name: Annotated[str | None, AfterValidator(_not_null)] = None
 
 
 class GetProfileResponse200UserAddress(ApiModel):
     """GetProfileResponse200UserAddress"""
 
-    city: str | None = None
-    geo: GetProfileResponse200UserAddressGeo | None = None
+    city: Annotated[str | None, AfterValidator(_not_null)] = None
+    geo: Annotated[
+        GetProfileResponse200UserAddressGeo | None, AfterValidator(_not_null)
+    ] = None
 
 
 class GetProfileResponse200UserAddressGeo(ApiModel):
     """GetProfileResponse200UserAddressGeo"""
 
-    lat: float | None = None
-    lng: float | None = None
+    lat: Annotated[float | None, AfterValidator(_not_null)] = None
+    lng: Annotated[float | None, AfterValidator(_not_null)] = None

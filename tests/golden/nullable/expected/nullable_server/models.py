@@ -7,7 +7,7 @@ import datetime
 import uuid
 from typing import Annotated, Any, Literal, TypeAlias
 
-from pydantic import ConfigDict, Field
+from pydantic import AfterValidator, ConfigDict, Field
 
 from ._runtime import ApiModel
 
@@ -17,10 +17,17 @@ __all__ = [
 ]
 
 
+def _not_null(value: Any) -> Any:
+    """An optional field that is not nullable may be left out, but not sent as null."""
+    if value is None:
+        raise ValueError("may be omitted, but must not be null")
+    return value
+
+
 class Author(ApiModel):
     """Author"""
 
-    name: str | None = None
+    name: Annotated[str | None, AfterValidator(_not_null)] = None
 
 
 class Note(ApiModel):

@@ -14,11 +14,12 @@ import datetime
 import uuid
 from typing import Annotated, Any, Generic, Literal, Protocol, TypeVar
 
-from pydantic import Field
+from pydantic import AfterValidator, Field
 
 from . import _runtime as _rt
 from ._runtime import Context
 from .models import *  # noqa: F403
+from .models import _not_null
 
 # Covariant: a reply whose body is one member of a documented union is that reply.
 _B = TypeVar("_B", covariant=True)
@@ -41,7 +42,9 @@ class GetItemTagParams(_rt.ParamsModel):
     search_term: str | None = Field(default=None, alias="search-term")
     """Free text."""
     ids: list[str] | None = Field(default=None, alias="ids")
-    filter: dict[str, str] | None = Field(default=None, alias="filter")
+    filter: Annotated[dict[str, str] | None, AfterValidator(_not_null)] = Field(
+        default=None, alias="filter"
+    )
 
 
 class Handler(Protocol):

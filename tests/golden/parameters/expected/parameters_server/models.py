@@ -7,13 +7,20 @@ import datetime
 import uuid
 from typing import Annotated, Any, Literal, TypeAlias
 
-from pydantic import ConfigDict, Field
+from pydantic import AfterValidator, ConfigDict, Field
 
 from ._runtime import ApiModel
 
 __all__ = [
     "GetItemTagResponse200",
 ]
+
+
+def _not_null(value: Any) -> Any:
+    """An optional field that is not nullable may be left out, but not sent as null."""
+    if value is None:
+        raise ValueError("may be omitted, but must not be null")
+    return value
 
 
 class GetItemTagResponse200(ApiModel):

@@ -7,7 +7,7 @@ import datetime
 import uuid
 from typing import Annotated, Any, Literal, TypeAlias
 
-from pydantic import ConfigDict, Field
+from pydantic import AfterValidator, ConfigDict, Field
 
 from ._runtime import ApiModel
 
@@ -18,10 +18,17 @@ __all__ = [
 ]
 
 
+def _not_null(value: Any) -> Any:
+    """An optional field that is not nullable may be left out, but not sent as null."""
+    if value is None:
+        raise ValueError("may be omitted, but must not be null")
+    return value
+
+
 class Error(ApiModel):
     """Error"""
 
-    message: str | None = None
+    message: Annotated[str | None, AfterValidator(_not_null)] = None
 
 
 class Pet(ApiModel):
@@ -29,8 +36,8 @@ class Pet(ApiModel):
 
     id: int
     name: str
-    parent: Pet | None = None
-    tags: list[Tag] | None = None
+    parent: Annotated[Pet | None, AfterValidator(_not_null)] = None
+    tags: Annotated[list[Tag] | None, AfterValidator(_not_null)] = None
 
 
 Tag: TypeAlias = str

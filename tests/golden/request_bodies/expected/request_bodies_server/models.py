@@ -7,7 +7,7 @@ import datetime
 import uuid
 from typing import Annotated, Any, Literal, TypeAlias
 
-from pydantic import ConfigDict, Field
+from pydantic import AfterValidator, ConfigDict, Field
 
 from ._runtime import ApiModel
 
@@ -15,6 +15,13 @@ __all__ = [
     "Document",
     "NewDocument",
 ]
+
+
+def _not_null(value: Any) -> Any:
+    """An optional field that is not nullable may be left out, but not sent as null."""
+    if value is None:
+        raise ValueError("may be omitted, but must not be null")
+    return value
 
 
 class Document(ApiModel):
@@ -27,7 +34,9 @@ class Document(ApiModel):
 class NewDocument(ApiModel):
     """NewDocument"""
 
-    unset: str | None = Field(default=None, alias="$unset")
+    unset: Annotated[str | None, AfterValidator(_not_null)] = Field(
+        default=None, alias="$unset"
+    )
     """A property whose wire name is not an identifier."""
-    tags: list[str] | None = None
+    tags: Annotated[list[str] | None, AfterValidator(_not_null)] = None
     title: Annotated[str, Field(min_length=1, max_length=200)]

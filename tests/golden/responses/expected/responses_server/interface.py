@@ -14,11 +14,12 @@ import datetime
 import uuid
 from typing import Annotated, Any, Generic, Literal, Protocol, TypeVar
 
-from pydantic import Field
+from pydantic import AfterValidator, Field
 
 from . import _runtime as _rt
 from ._runtime import Context
 from .models import *  # noqa: F403
+from .models import _not_null
 
 # Covariant: a reply whose body is one member of a documented union is that reply.
 _B = TypeVar("_B", covariant=True)
