@@ -139,7 +139,9 @@ def measure(
         if proc.returncode != 0:
             err.seek(0)
             out.seek(0)
-            text = err.read().decode(errors="replace") or out.read().decode(errors="replace")
+            text = err.read().decode(errors="replace") or out.read().decode(
+                errors="replace"
+            )
             return Run(wall, peak, f"exit {proc.returncode}: {_error_line(text)}")
         return Run(wall, peak)
 
@@ -177,7 +179,12 @@ def collect_specs(scratch: Path) -> list[Spec]:
     persons = REPO / "spec" / "persons.yaml"
     if persons.is_file():
         candidates.append(("persons", persons, False))
-    for name in ("petstore.yaml", "petstore-expanded.yaml", "spotify.yml", "authentik.yml"):
+    for name in (
+        "petstore.yaml",
+        "petstore-expanded.yaml",
+        "spotify.yml",
+        "authentik.yml",
+    ):
         path = SHARED_SPECS / name
         if path.is_file():
             candidates.append((path.stem, path, name == "authentik.yml"))
@@ -194,7 +201,10 @@ def collect_specs(scratch: Path) -> list[Spec]:
         try:
             operations = int(_helper("specs.py", "count", str(path)))
         except (RuntimeError, ValueError) as error:
-            print(f"warning: cannot count operations in {path} ({error}), skipped", file=sys.stderr)
+            print(
+                f"warning: cannot count operations in {path} ({error}), skipped",
+                file=sys.stderr,
+            )
             continue
         if operations:
             specs.append(Spec(key, path, operations, large))
@@ -215,7 +225,9 @@ def ensure_peers() -> dict[str, str]:
             print(f"creating {PEERS_VENV} ...", file=sys.stderr)
             subprocess.run([sys.executable, "-m", "venv", str(PEERS_VENV)], check=True)
         if installed_versions(python, PEER_PINS) != PEER_PINS:
-            print("installing peer generators (takes a few minutes) ...", file=sys.stderr)
+            print(
+                "installing peer generators (takes a few minutes) ...", file=sys.stderr
+            )
             pins = [f"{name}=={version}" for name, version in PEER_PINS.items()]
             subprocess.run(
                 [
@@ -232,7 +244,11 @@ def ensure_peers() -> dict[str, str]:
     except (OSError, subprocess.CalledProcessError) as error:
         print(f"warning: could not install the peers ({error})", file=sys.stderr)
     versions = installed_versions(python, PEER_PINS)
-    return {name: version for name, version in versions.items() if PEER_PINS[name] == version}
+    return {
+        name: version
+        for name, version in versions.items()
+        if PEER_PINS[name] == version
+    }
 
 
 def installed_versions(python: Path, names: Iterable[str]) -> dict[str, str]:
@@ -245,7 +261,10 @@ def installed_versions(python: Path, names: Iterable[str]) -> dict[str, str]:
     )
     try:
         result = subprocess.run(
-            [str(python), "-c", code, *names], capture_output=True, text=True, check=True
+            [str(python), "-c", code, *names],
+            capture_output=True,
+            text=True,
+            check=True,
         )
     except (OSError, subprocess.CalledProcessError):
         return {}
@@ -297,7 +316,13 @@ def peer_argv(tool: str, spec: Path, out: Path) -> list[str]:
             "--overwrite",
         ]
     if tool == "fastapi-code-generator":
-        return [str(bin_dir / "fastapi-codegen"), "--input", str(spec), "--output", str(out)]
+        return [
+            str(bin_dir / "fastapi-codegen"),
+            "--input",
+            str(spec),
+            "--output",
+            str(out),
+        ]
     if tool == "datamodel-code-generator":
         out.mkdir(parents=True)
         return [
@@ -334,7 +359,9 @@ OUR_SCENARIOS = {
 
 @dataclass(slots=True)
 class Results:
-    runs: dict[tuple[str, str], list[Run]] = field(default_factory=dict)  # (spec, tool) -> runs
+    runs: dict[tuple[str, str], list[Run]] = field(
+        default_factory=dict
+    )  # (spec, tool) -> runs
     py_bytes: dict[tuple[str, str], int] = field(default_factory=dict)
     skipped: dict[tuple[str, str], str] = field(default_factory=dict)
 
@@ -386,7 +413,9 @@ class Bench:
     def record(self, spec: str, tool: str, rep: int, run: Run) -> Run:
         """Keep a run (its error without our scratch paths) and show progress."""
         if run.error is not None:
-            run = dataclasses.replace(run, error=run.error.replace(str(self.scratch), "$TMP"))
+            run = dataclasses.replace(
+                run, error=run.error.replace(str(self.scratch), "$TMP")
+            )
         self.results.add(spec, tool, run)
         outcome = "ok" if run.ok else f"FAILED ({run.error})"
         print(
@@ -408,7 +437,9 @@ class Bench:
             out.parent.mkdir(parents=True, exist_ok=True)
             workdir = out.parent
             argv = peer_argv(tool, spec.path, out)
-            run = measure(argv, cwd=workdir, path_prefix=PEERS_VENV / "bin", timeout=self.timeout)
+            run = measure(
+                argv, cwd=workdir, path_prefix=PEERS_VENV / "bin", timeout=self.timeout
+            )
             run = self.record(spec.key, tool, rep, run)
             if run.ok:
                 self.results.py_bytes[spec.key, tool] = python_bytes(out)
@@ -419,7 +450,15 @@ class Bench:
     # -- ours -----------------------------------------------------------------
 
     def our_argv(self, command: str, spec: Path, out: Path, *extra: str) -> list[str]:
-        return [*self.our_command, command, "--spec", str(spec), "--out", str(out), *extra]
+        return [
+            *self.our_command,
+            command,
+            "--spec",
+            str(spec),
+            "--out",
+            str(out),
+            *extra,
+        ]
 
     def _ours(self, argv: list[str]) -> Run:
         # Run outside the repository, with the cache in the scratch folder: the
@@ -444,10 +483,14 @@ class Bench:
         def job(rep: int) -> None:
             out = self.fresh_dir(f"{spec.key}-{scenario}")
             out.parent.mkdir(parents=True, exist_ok=True)
-            run = self._ours(self.our_argv("generate", spec.path, out, "--no-cache", *extra))
+            run = self._ours(
+                self.our_argv("generate", spec.path, out, "--no-cache", *extra)
+            )
             run = self.record(spec.key, f"{OURS}:{scenario}", rep, run)
             if run.ok:
-                self.results.py_bytes[spec.key, f"{OURS}:{scenario}"] = python_bytes(out)
+                self.results.py_bytes[spec.key, f"{OURS}:{scenario}"] = python_bytes(
+                    out
+                )
             shutil.rmtree(out, ignore_errors=True)
 
         return job
@@ -487,7 +530,9 @@ class Bench:
                     str(edited),
                 )
             except RuntimeError as error:
-                self.results.skipped[spec.key, f"{OURS}:edit"] = f"cannot edit the spec: {error}"
+                self.results.skipped[spec.key, f"{OURS}:edit"] = (
+                    f"cannot edit the spec: {error}"
+                )
                 break
             edits.append(edited)
         out = work / "out"
@@ -532,18 +577,23 @@ class Bench:
         ours: list[Callable[[int], None]] = []
         if self.ours_ok:
             ours = [
-                self.our_cold_job(spec, name) for name in ("cold", "cold-client", "cold-server")
+                self.our_cold_job(spec, name)
+                for name in ("cold", "cold-client", "cold-server")
             ]
             if spec.key == f"synth-{SYNTH_SIZES[-1]}":
                 # The largest spec is there for growth only: regenerating and
                 # checking it would add many minutes to each repetition.
                 for name in ("regen", "check", "check-cold", "edit"):
-                    self.results.skipped[spec.key, f"{OURS}:{name}"] = "growth spec: cold runs only"
+                    self.results.skipped[spec.key, f"{OURS}:{name}"] = (
+                        "growth spec: cold runs only"
+                    )
             else:
                 ours.append(self.our_incremental_job(spec))
         else:
             for name in OUR_SCENARIOS:
-                self.results.skipped[spec.key, f"{OURS}:{name}"] = "generator unavailable"
+                self.results.skipped[spec.key, f"{OURS}:{name}"] = (
+                    "generator unavailable"
+                )
         jobs: list[Callable[[int], None]] = []
         for index in range(max(len(peers), len(ours))):
             jobs.extend(peers[index : index + 1])
@@ -573,11 +623,16 @@ def run_runtime(quick: bool) -> dict[str, object]:
         return {"available": False, "reason": f"{OUR_PYTHON.relative_to(REPO)} missing"}
     argv = [str(OUR_PYTHON), str(script), "--json"] + (["--quick"] if quick else [])
     try:
-        result = subprocess.run(argv, capture_output=True, text=True, timeout=900, cwd=REPO)
+        result = subprocess.run(
+            argv, capture_output=True, text=True, timeout=900, cwd=REPO
+        )
     except subprocess.TimeoutExpired:
         return {"available": False, "reason": "runtime benchmarks timed out"}
     if result.returncode != 0:
-        return {"available": False, "reason": _error_line(result.stderr or result.stdout)}
+        return {
+            "available": False,
+            "reason": _error_line(result.stderr or result.stdout),
+        }
     data: dict[str, object] = json.loads(result.stdout)
     return data
 
@@ -676,7 +731,9 @@ def floors(results: Results, runtime: dict[str, object]) -> list[Floor]:
             f"{_s(cold)} s / {_s(peer)} s = {_x(value)}",
         )
     )
-    mem, peer_mem = r.peak_mib("authentik", f"{OURS}:cold"), r.peak_mib("authentik", opc)
+    mem, peer_mem = r.peak_mib("authentik", f"{OURS}:cold"), r.peak_mib(
+        "authentik", opc
+    )
     value = _ratio(mem, peer_mem)
     out.append(
         _floor_ratio(
@@ -693,7 +750,9 @@ def floors(results: Results, runtime: dict[str, object]) -> list[Floor]:
         ("edit", "regenerate after a one-operation edit", 0.6, 0.15),
     ):
         out.append(
-            _floor_seconds(f"persons: {label}", r.median("persons", f"{OURS}:{scenario}"), seconds)
+            _floor_seconds(
+                f"persons: {label}", r.median("persons", f"{OURS}:{scenario}"), seconds
+            )
         )
         part = r.median("authentik", f"{OURS}:{scenario}")
         value = _ratio(part, cold)
@@ -706,7 +765,9 @@ def floors(results: Results, runtime: dict[str, object]) -> list[Floor]:
             )
         )
 
-    small, big = r.median("synth-1000", f"{OURS}:cold"), r.median("synth-5000", f"{OURS}:cold")
+    small, big = r.median("synth-1000", f"{OURS}:cold"), r.median(
+        "synth-5000", f"{OURS}:cold"
+    )
     value = _ratio(big, small)
     out.append(
         _floor_ratio(
@@ -717,7 +778,9 @@ def floors(results: Results, runtime: dict[str, object]) -> list[Floor]:
         )
     )
     for spec in ("persons", "authentik"):
-        check, gen = r.median(spec, f"{OURS}:check-cold"), r.median(spec, f"{OURS}:cold")
+        check, gen = r.median(spec, f"{OURS}:check-cold"), r.median(
+            spec, f"{OURS}:cold"
+        )
         value = _ratio(check, gen)
         out.append(
             _floor_ratio(
@@ -766,7 +829,9 @@ def render(bench: Bench, runtime: dict[str, object], elapsed: float) -> str:
     specs = bench.specs
     now = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
     cpu = _cpu_model()
-    quick_note = " (--quick: peers skip authentik and synth-5000)" if bench.quick else ""
+    quick_note = (
+        " (--quick: peers skip authentik and synth-5000)" if bench.quick else ""
+    )
     load = statistics.median(bench.loads) if bench.loads else 0.0
     busy = (
         ". **The machine was busy: other work competed for the CPUs, so times are inflated "
@@ -808,8 +873,15 @@ def render(bench: Bench, runtime: dict[str, object], elapsed: float) -> str:
     ]
     rows: list[list[str]] = []
     for spec in specs:
-        ours_t, ours_m = r.median(spec.key, f"{OURS}:cold"), r.peak_mib(spec.key, f"{OURS}:cold")
-        for tool in (f"{OURS}:cold", f"{OURS}:cold-client", f"{OURS}:cold-server", *PEERS):
+        ours_t, ours_m = r.median(spec.key, f"{OURS}:cold"), r.peak_mib(
+            spec.key, f"{OURS}:cold"
+        )
+        for tool in (
+            f"{OURS}:cold",
+            f"{OURS}:cold-client",
+            f"{OURS}:cold-server",
+            *PEERS,
+        ):
             t, m = r.median(spec.key, tool), r.peak_mib(spec.key, tool)
             status = r.status(spec.key, tool)
             like = full = mem = "—"
@@ -882,7 +954,9 @@ def render(bench: Bench, runtime: dict[str, object], elapsed: float) -> str:
         times = [r.median(f"synth-{size}", tool) for size in SYNTH_SIZES]
         name = "ours (cold)" if tool.startswith(OURS) else tool
         rows.append([name, *map(_s, times), _x(_ratio(times[2], times[1]))])
-    lines += _table(["tool", *(f"{size} ops" for size in SYNTH_SIZES), "1000 → 5000"], rows)
+    lines += _table(
+        ["tool", *(f"{size} ops" for size in SYNTH_SIZES), "1000 → 5000"], rows
+    )
 
     lines += ["", "## Generated Python per operation (bytes of *.py ÷ operations)", ""]
     rows = []
@@ -894,7 +968,8 @@ def render(bench: Bench, runtime: dict[str, object], elapsed: float) -> str:
             cells.append("n/a" if size is None else f"{size / spec.operations:,.0f}")
         rows.append(cells)
     lines += _table(
-        ["spec", "ops", "ours (client+server)", "ours client", "ours server", *PEERS], rows
+        ["spec", "ops", "ours (client+server)", "ours client", "ours server", *PEERS],
+        rows,
     )
 
     lines += ["", "## Runtime of the generated persons package", ""]
@@ -940,10 +1015,14 @@ def _cpu_model() -> str:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description="Benchmark our generator against its peers.")
+    parser = argparse.ArgumentParser(
+        description="Benchmark our generator against its peers."
+    )
     parser.add_argument("--reps", type=int, default=5, help="repetitions (default 5)")
     parser.add_argument(
-        "--quick", action="store_true", help="1 repetition; peers skip authentik and synth-5000"
+        "--quick",
+        action="store_true",
+        help="1 repetition; peers skip authentik and synth-5000",
     )
     parser.add_argument(
         "--timeout",
@@ -964,7 +1043,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         default=f"{OUR_PYTHON} -m generator",
         help="command that runs our generator (default: %(default)s)",
     )
-    parser.add_argument("--keep-temp", action="store_true", help="keep the scratch folder")
+    parser.add_argument(
+        "--keep-temp", action="store_true", help="keep the scratch folder"
+    )
     args = parser.parse_args(argv)
     reps = 1 if args.quick else args.reps
     if reps < 1:
@@ -975,7 +1056,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     our_command = shlex.split(args.generator)
     ours_ok, ours_why = our_generator_status(our_command)
     if not ours_ok:
-        print(f"our generator is unavailable ({ours_why}): its rows will be n/a", file=sys.stderr)
+        print(
+            f"our generator is unavailable ({ours_why}): its rows will be n/a",
+            file=sys.stderr,
+        )
     scratch = Path(tempfile.mkdtemp(prefix="bench-"))
     try:
         specs = collect_specs(scratch)

@@ -218,7 +218,9 @@ def bench_client(report: Report, rounds: int, calls: int) -> None:
         port = int(server.stdout.readline())
         base_url = f"http://127.0.0.1:{port}"
         with (
-            client_module.Client(base_url=base_url, api_key=API_KEY, max_retries=0) as client,
+            client_module.Client(
+                base_url=base_url, api_key=API_KEY, max_retries=0
+            ) as client,
             httpx.Client() as bare,
         ):
 
@@ -232,7 +234,9 @@ def bench_client(report: Report, rounds: int, calls: int) -> None:
 
             check = ours()
             if len(check.results) != len(page["results"]):
-                raise RuntimeError("the generated client did not decode the fixture page")
+                raise RuntimeError(
+                    "the generated client did not decode the fixture page"
+                )
             ours_s, base_s = _alternate(ours, baseline, rounds, calls)
     finally:
         server.kill()
@@ -251,7 +255,9 @@ def bench_client(report: Report, rounds: int, calls: int) -> None:
 
     # The same through an in-memory transport: what the client itself costs.
     def handler(request: httpx.Request) -> httpx.Response:
-        return httpx.Response(200, content=body, headers={"Content-Type": "application/json"})
+        return httpx.Response(
+            200, content=body, headers={"Content-Type": "application/json"}
+        )
 
     transport = httpx.MockTransport(handler)
     with (
@@ -384,7 +390,9 @@ def bench_server(report: Report, rounds: int, calls: int) -> None:
                 await hand.get(url, headers=headers),
             )
             if first_g.status_code != 200 or first_h.status_code != 200:
-                raise RuntimeError(f"status {first_g.status_code} / {first_h.status_code}")
+                raise RuntimeError(
+                    f"status {first_g.status_code} / {first_h.status_code}"
+                )
             if first_g.json() != first_h.json():
                 raise RuntimeError("the two routes answer different bodies")
             per_call: dict[str, list[float]] = {"gen": [], "hand": []}
@@ -398,7 +406,9 @@ def bench_server(report: Report, rounds: int, calls: int) -> None:
                     for _ in range(calls):
                         await client.get(url, headers=headers)
                     per_call[name].append((time.perf_counter() - start) / calls)
-        return min(per_call["gen"]), min(per_call["hand"])  # fastest round, as in _alternate
+        return min(per_call["gen"]), min(
+            per_call["hand"]
+        )  # fastest round, as in _alternate
 
     ours_s, base_s = asyncio.run(measure())
     report.metrics["server_route_overhead"] = ours_s / base_s - 1
@@ -418,8 +428,12 @@ def bench_server(report: Report, rounds: int, calls: int) -> None:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer runs and calls")
-    parser.add_argument("--json", action="store_true", help="print JSON for bench/run.py")
-    parser.add_argument("--generated", type=Path, default=GENERATED, help="default: %(default)s")
+    parser.add_argument(
+        "--json", action="store_true", help="print JSON for bench/run.py"
+    )
+    parser.add_argument(
+        "--generated", type=Path, default=GENERATED, help="default: %(default)s"
+    )
     args = parser.parse_args()
     generated: Path = args.generated
 
@@ -434,15 +448,22 @@ def main() -> int:
         report = Report()
         import_runs, rounds, calls = (10, 20, 25) if args.quick else (30, 50, 50)
         steps: list[tuple[str, Callable[[], None]]] = [
-            (f"`import {CLIENT_PACKAGE}`", lambda: bench_import(report, generated, import_runs)),
+            (
+                f"`import {CLIENT_PACKAGE}`",
+                lambda: bench_import(report, generated, import_runs),
+            ),
             ("client call", lambda: bench_client(report, rounds, calls)),
             ("generated server route", lambda: bench_server(report, rounds, calls)),
         ]
         for name, step in steps:
             try:
                 step()
-            except Exception as error:  # one failed measurement must not hide the others
-                report.failed(name, f"{type(error).__name__}: {error}".splitlines()[0][:200])
+            except (
+                Exception
+            ) as error:  # one failed measurement must not hide the others
+                report.failed(
+                    name, f"{type(error).__name__}: {error}".splitlines()[0][:200]
+                )
         result = {
             "available": True,
             "metrics": report.metrics,

@@ -21,9 +21,13 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-HTTP_METHODS = frozenset({"get", "put", "post", "delete", "options", "head", "patch", "trace"})
+HTTP_METHODS = frozenset(
+    {"get", "put", "post", "delete", "options", "head", "patch", "trace"}
+)
 
-_KEY = re.compile(r"""(?:"((?:[^"\\]|\\.)*)"|'((?:[^']|'')*)'|([^"'#\s].*?))\s*:(?:\s|$)""")
+_KEY = re.compile(
+    r"""(?:"((?:[^"\\]|\\.)*)"|'((?:[^']|'')*)'|([^"'#\s].*?))\s*:(?:\s|$)"""
+)
 
 
 class LayoutError(ValueError):
@@ -47,7 +51,11 @@ def _parse(number: int, text: str) -> Line:
     match = _KEY.match(stripped)
     if match is None:
         return Line(number, text, indent, None, "")
-    key = match.group(1) if match.group(1) is not None else match.group(2) or match.group(3)
+    key = (
+        match.group(1)
+        if match.group(1) is not None
+        else match.group(2) or match.group(3)
+    )
     return Line(number, text, indent, key, stripped[match.end() :].strip())
 
 
@@ -69,7 +77,9 @@ class Operation:
             return "flow"
         if rest.startswith("*"):
             return "alias"
-        raise LayoutError(f"line {self.line.number + 1}: unexpected operation value {rest!r}")
+        raise LayoutError(
+            f"line {self.line.number + 1}: unexpected operation value {rest!r}"
+        )
 
 
 def operations(lines: Iterable[str]) -> Iterator[Operation]:
@@ -141,7 +151,9 @@ def edit_one_operation(source: Path, marker: str, target: Path) -> None:
             for method, operation in item.items():
                 if method in HTTP_METHODS:
                     operation["summary"] = marker
-                    target.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
+                    target.write_text(
+                        json.dumps(document, indent=2) + "\n", encoding="utf-8"
+                    )
                     return
         raise LayoutError("no operation")
     with source.open(encoding="utf-8", newline="") as handle:
@@ -176,7 +188,9 @@ def _edit_flow(operation: Operation, marker: str, head: list[str]) -> None:
     )
 
 
-def _edit_block(operation: Operation, marker: str, head: list[str], reader: Iterator[str]) -> str:
+def _edit_block(
+    operation: Operation, marker: str, head: list[str], reader: Iterator[str]
+) -> str:
     """Set the summary of a block-style operation; reads on to the end of the
     operation, appending to `head`, and returns the first line after it."""
     child_indent, summary, end, tail = -1, -1, -1, ""
@@ -214,7 +228,9 @@ def main() -> None:
     commands = parser.add_subparsers(dest="command", required=True)
     count = commands.add_parser("count", help="print the number of operations")
     count.add_argument("spec", type=Path)
-    edit = commands.add_parser("edit", help="write a copy with one operation's summary changed")
+    edit = commands.add_parser(
+        "edit", help="write a copy with one operation's summary changed"
+    )
     edit.add_argument("spec", type=Path)
     edit.add_argument("marker")
     edit.add_argument("out", type=Path)

@@ -82,7 +82,10 @@ def _ref(name: str) -> dict[str, str]:
 
 
 def _json_body(schema: dict[str, Any], description: str) -> dict[str, Any]:
-    return {"description": description, "content": {"application/json": {"schema": schema}}}
+    return {
+        "description": description,
+        "content": {"application/json": {"schema": schema}},
+    }
 
 
 def _shared_components() -> dict[str, Any]:
@@ -145,7 +148,9 @@ def _shared_components() -> dict[str, Any]:
 
 
 def _resource_models(index: int, pascal: str) -> dict[str, Any]:
-    extra = [_EXTRA_FIELDS[(index + k) % len(_EXTRA_FIELDS)] for k in range(2 + index % 5)]
+    extra = [
+        _EXTRA_FIELDS[(index + k) % len(_EXTRA_FIELDS)] for k in range(2 + index % 5)
+    ]
     writable = {
         "name": {"type": "string", "maxLength": 400},
         "status": _ref("Status"),
@@ -158,7 +163,11 @@ def _resource_models(index: int, pascal: str) -> dict[str, Any]:
             "description": f"A {pascal} as the API returns it.",
             "properties": {
                 "id": {"type": "integer", "readOnly": True},
-                "created_at": {"type": "string", "format": "date-time", "readOnly": True},
+                "created_at": {
+                    "type": "string",
+                    "format": "date-time",
+                    "readOnly": True,
+                },
                 "created_by": {"allOf": [_ref("UserBasic")], "readOnly": True},
                 **writable,
             },
@@ -204,7 +213,11 @@ def _operations(snake: str, pascal: str) -> Iterator[tuple[str, str, dict[str, A
     ) -> dict[str, Any]:
         status, schema = ok
         responses: dict[str, Any] = {
-            status: _json_body(schema, "") if schema else {"description": "No response body"}
+            status: (
+                _json_body(schema, "")
+                if schema
+                else {"description": "No response body"}
+            )
         }
         for code in errors:
             description, model = _ERROR_RESPONSES[code]
@@ -266,14 +279,23 @@ def _operations(snake: str, pascal: str) -> Iterator[tuple[str, str, dict[str, A
         collection,
         "post",
         operation(
-            f"{snake}s_create", f"Create a {words}", ("201", model), ("400", "401"), [], request
+            f"{snake}s_create",
+            f"Create a {words}",
+            ("201", model),
+            ("400", "401"),
+            [],
+            request,
         ),
     )
     yield (
         item,
         "get",
         operation(
-            f"{snake}s_retrieve", f"Retrieve a {words}", ("200", model), ("401", "404"), [id_param]
+            f"{snake}s_retrieve",
+            f"Retrieve a {words}",
+            ("200", model),
+            ("401", "404"),
+            [id_param],
         ),
     )
     yield (
@@ -292,7 +314,11 @@ def _operations(snake: str, pascal: str) -> Iterator[tuple[str, str, dict[str, A
         item,
         "delete",
         operation(
-            f"{snake}s_destroy", f"Delete a {words}", ("204", None), ("401", "404"), [id_param]
+            f"{snake}s_destroy",
+            f"Delete a {words}",
+            ("204", None),
+            ("401", "404"),
+            [id_param],
         ),
     )
 

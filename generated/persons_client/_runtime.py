@@ -23,11 +23,12 @@ from collections.abc import (
     AsyncIterator,
     Awaitable,
     Callable,
+    Coroutine,
     Iterator,
     Mapping,
     Sequence,
 )
-from typing import TYPE_CHECKING, Any, ClassVar, Generic, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, Concatenate, Generic, Protocol, TypeVar
 
 if TYPE_CHECKING:
     from typing import Self
@@ -107,6 +108,10 @@ class Model:
 
     # Python attribute -> wire name, for attributes whose names differ.
     _wire: ClassVar[Mapping[str, str]] = {}
+
+    # (property wire name, value) telling this model apart in a discriminated
+    # `oneOf`; see `_union_decoder`.
+    _discriminator: ClassVar[tuple[str, str] | None] = None
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Self:
@@ -264,8 +269,16 @@ def _parse_datetime(value: Any) -> Any:
 
 def _union_decoder(options: list[Any]) -> Callable[[Any], Any]:
     decoders = [(option, decoder(option)) for option in options]
+    tags = _discriminators(options)
 
     def decode(value: Any) -> Any:
+        if tags is not None and isinstance(value, dict):
+            for wire, by_value in tags.items():
+                tag = value.get(wire)
+                if tag in by_value:
+                    return by_value[tag](value)
+            if any(wire in value for wire in tags):
+                return value  # a variant newer than this client: kept as received
         for option, decode_option in decoders:
             if _plausible(option, value):
                 try:
@@ -275,6 +288,26 @@ def _union_decoder(options: list[Any]) -> Callable[[Any], Any]:
         return value
 
     return decode
+
+
+def _discriminators(
+    options: list[Any],
+) -> dict[str, dict[Any, Callable[[Any], Any]]] | None:
+    """Decoders by discriminator property and value, when every option declares one.
+
+    A union where any option lacks `_discriminator` is decoded by trial, in
+    order, as is a value without the discriminator property; a value whose
+    discriminator names no option is returned as received.
+    """
+    tags: dict[str, dict[Any, Callable[[Any], Any]]] = {}
+    for option in options:
+        if not (isinstance(option, type) and issubclass(option, Model)):
+            return None
+        if option._discriminator is None:
+            return None
+        wire, value = option._discriminator
+        tags.setdefault(wire, {}).setdefault(value, option.from_dict)
+    return tags
 
 
 def _plausible(tp: Any, value: Any) -> bool:
@@ -419,7 +452,9 @@ def _encode_query(param: Param, value: Any) -> list[tuple[str, str]]:
             return [(f"{param.wire}[{k}]", _scalar(v)) for k, v in value.items()]
         if param.explode:
             return [(str(k), _scalar(v)) for k, v in value.items()]
-        return [(param.wire, ",".join(f"{k},{_scalar(v)}" for k, v in value.items()))]
+        separator = {"spaceDelimited": " ", "pipeDelimited": "|"}.get(param.style, ",")
+        flat = [text for k, v in value.items() for text in (str(k), _scalar(v))]
+        return [(param.wire, separator.join(flat))]
     return [(param.wire, _scalar(value))]
 
 
@@ -1401,6 +1436,30 @@ class AsyncClientBase(_BaseClient):
                 return
             response = await self._send(op, self._follow(link, options), options)
             page = _finish(op, response)
+
+
+def asynchronous(
+    method: Callable[Concatenate[Any, P], T],
+) -> Callable[Concatenate[AsyncClientBase, P], Coroutine[Any, Any, T]]:
+    """The `AsyncClient` twin of a `Client` method: same operation, arguments and docs.
+
+    Arguments are bound to the sync method's signature, so a wrong one fails
+    the same way, and left-out ones take its defaults (`UNSET`).
+    """
+    import functools
+    import inspect
+
+    op = _operation_of(method)
+    signature = inspect.signature(method)
+
+    @functools.wraps(method)
+    async def call(self: AsyncClientBase, /, *args: P.args, **kwargs: P.kwargs) -> T:
+        bound = signature.bind(self, *args, **kwargs)
+        bound.apply_defaults()
+        result: T = await self._call(op, bound.arguments, _options_in(bound.arguments))
+        return result
+
+    return call
 
 
 def _operation_of(method: Callable[..., Any]) -> Operation[Any]:

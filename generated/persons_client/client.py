@@ -838,7 +838,7 @@ class Client(_rt.SyncClient):
         limit: int | Unset = UNSET,
         offset: int | Unset = UNSET,
         include_total: bool | Unset = UNSET,
-        format: EnvironmentsPersonsListFormat | Unset = UNSET,
+        format: PersonsListFormat | Unset = UNSET,
         options: RequestOptions | None = None,
     ) -> PaginatedPersonList:
         """List persons
@@ -935,7 +935,7 @@ class Client(_rt.SyncClient):
         self,
         *,
         environment_id: str,
-        status: EnvironmentsPersonsDeletionStatusListStatus | Unset = UNSET,
+        status: PersonsDeletionStatusListStatus | Unset = UNSET,
         person_uuid: str | Unset = UNSET,
         limit: int | Unset = UNSET,
         offset: int | Unset = UNSET,
@@ -999,8 +999,7 @@ class Client(_rt.SyncClient):
         date_to: str | Unset = UNSET,
         funnel_correlation_person_entity: str | Unset = UNSET,
         funnel_correlation_person_converted: (
-            EnvironmentsPersonsFunnelCorrelationRetrieveFunnelCorrelationPersonConverted
-            | Unset
+            PersonsFunnelCorrelationRetrieveFunnelCorrelationPersonConverted | Unset
         ) = UNSET,
         options: RequestOptions | None = None,
     ) -> ActorsResponse:
@@ -1023,8 +1022,7 @@ class Client(_rt.SyncClient):
         date_to: str | Unset = UNSET,
         funnel_correlation_person_entity: str | Unset = UNSET,
         funnel_correlation_person_converted: (
-            EnvironmentsPersonsFunnelCorrelationRetrieveFunnelCorrelationPersonConverted
-            | Unset
+            PersonsFunnelCorrelationRetrieveFunnelCorrelationPersonConverted | Unset
         ) = UNSET,
         body: LegacyInsightFilter | Unset = UNSET,
         options: RequestOptions | None = None,
@@ -1044,7 +1042,7 @@ class Client(_rt.SyncClient):
         *,
         environment_id: str,
         target_date: str,
-        lifecycle_type: EnvironmentsPersonsLifecycleRetrieveLifecycleType,
+        lifecycle_type: PersonsLifecycleRetrieveLifecycleType,
         events: str | Unset = UNSET,
         date_from: str | Unset = UNSET,
         date_to: str | Unset = UNSET,
@@ -1139,7 +1137,7 @@ class Client(_rt.SyncClient):
         *,
         environment_id: str,
         date_to: str | Unset = UNSET,
-        period: EnvironmentsPersonsRetentionRetrievePeriod | Unset = UNSET,
+        period: PersonsRetentionRetrievePeriod | Unset = UNSET,
         selected_interval: int | Unset = UNSET,
         target_entity: str | Unset = UNSET,
         returning_entity: str | Unset = UNSET,
@@ -1159,7 +1157,7 @@ class Client(_rt.SyncClient):
         environment_id: str,
         stickiness_days: int | Unset = UNSET,
         entity_id: str | Unset = UNSET,
-        entity_type: EnvironmentsPersonsStickinessRetrieveEntityType | Unset = UNSET,
+        entity_type: PersonsStickinessRetrieveEntityType | Unset = UNSET,
         date_from: str | Unset = UNSET,
         date_to: str | Unset = UNSET,
         options: RequestOptions | None = None,
@@ -1177,7 +1175,7 @@ class Client(_rt.SyncClient):
         *,
         environment_id: str,
         entity_id: str | Unset = UNSET,
-        entity_type: EnvironmentsPersonsStickinessRetrieveEntityType | Unset = UNSET,
+        entity_type: PersonsStickinessRetrieveEntityType | Unset = UNSET,
         entity_math: str | Unset = UNSET,
         breakdown_value: str | Unset = UNSET,
         date_from: str | Unset = UNSET,
@@ -1391,7 +1389,7 @@ class Client(_rt.SyncClient):
         limit: int | Unset = UNSET,
         offset: int | Unset = UNSET,
         include_total: bool | Unset = UNSET,
-        format: EnvironmentsPersonsListFormat | Unset = UNSET,
+        format: PersonsListFormat | Unset = UNSET,
         options: RequestOptions | None = None,
     ) -> PaginatedPersonList:
         """List persons
@@ -1476,7 +1474,7 @@ class Client(_rt.SyncClient):
         self,
         *,
         project_id: str,
-        status: EnvironmentsPersonsDeletionStatusListStatus | Unset = UNSET,
+        status: PersonsDeletionStatusListStatus | Unset = UNSET,
         person_uuid: str | Unset = UNSET,
         limit: int | Unset = UNSET,
         offset: int | Unset = UNSET,
@@ -1537,8 +1535,7 @@ class Client(_rt.SyncClient):
         date_to: str | Unset = UNSET,
         funnel_correlation_person_entity: str | Unset = UNSET,
         funnel_correlation_person_converted: (
-            EnvironmentsPersonsFunnelCorrelationRetrieveFunnelCorrelationPersonConverted
-            | Unset
+            PersonsFunnelCorrelationRetrieveFunnelCorrelationPersonConverted | Unset
         ) = UNSET,
         options: RequestOptions | None = None,
     ) -> ActorsResponse:
@@ -1558,8 +1555,7 @@ class Client(_rt.SyncClient):
         date_to: str | Unset = UNSET,
         funnel_correlation_person_entity: str | Unset = UNSET,
         funnel_correlation_person_converted: (
-            EnvironmentsPersonsFunnelCorrelationRetrieveFunnelCorrelationPersonConverted
-            | Unset
+            PersonsFunnelCorrelationRetrieveFunnelCorrelationPersonConverted | Unset
         ) = UNSET,
         body: LegacyInsightFilter | Unset = UNSET,
         options: RequestOptions | None = None,
@@ -1576,7 +1572,7 @@ class Client(_rt.SyncClient):
         *,
         project_id: str,
         target_date: str,
-        lifecycle_type: EnvironmentsPersonsLifecycleRetrieveLifecycleType,
+        lifecycle_type: PersonsLifecycleRetrieveLifecycleType,
         events: str | Unset = UNSET,
         date_from: str | Unset = UNSET,
         date_to: str | Unset = UNSET,
@@ -1662,7 +1658,7 @@ class Client(_rt.SyncClient):
         *,
         project_id: str,
         date_to: str | Unset = UNSET,
-        period: EnvironmentsPersonsRetentionRetrievePeriod | Unset = UNSET,
+        period: PersonsRetentionRetrievePeriod | Unset = UNSET,
         selected_interval: int | Unset = UNSET,
         target_entity: str | Unset = UNSET,
         returning_entity: str | Unset = UNSET,
@@ -1681,7 +1677,7 @@ class Client(_rt.SyncClient):
         project_id: str,
         stickiness_days: int | Unset = UNSET,
         entity_id: str | Unset = UNSET,
-        entity_type: EnvironmentsPersonsStickinessRetrieveEntityType | Unset = UNSET,
+        entity_type: PersonsStickinessRetrieveEntityType | Unset = UNSET,
         date_from: str | Unset = UNSET,
         date_to: str | Unset = UNSET,
         options: RequestOptions | None = None,
@@ -1698,7 +1694,7 @@ class Client(_rt.SyncClient):
         *,
         project_id: str,
         entity_id: str | Unset = UNSET,
-        entity_type: EnvironmentsPersonsStickinessRetrieveEntityType | Unset = UNSET,
+        entity_type: PersonsStickinessRetrieveEntityType | Unset = UNSET,
         entity_math: str | Unset = UNSET,
         breakdown_value: str | Unset = UNSET,
         date_from: str | Unset = UNSET,
@@ -1887,1095 +1883,145 @@ class Client(_rt.SyncClient):
 class AsyncClient(_rt.AsyncClientBase):
     """PostHog Persons API (asynchronous).
 
-    Every operation of the spec is a method taking keyword arguments. Use it as a
-    context manager, or call `aclose()` when done.
+    The same methods as `Client`, with the same keyword arguments and
+    documentation, each returning an awaitable. Use it as an async context
+    manager, or call `aclose()` when done.
     """
 
-    _default_base_url = "https://us.posthog.com"
-    _api_key_env = "POSTHOG_PERSONAL_API_KEY"
-    _auth = ("header", "Authorization", "Bearer ")
-
-    @_rt.operation(_environments_persons_list)
-    async def environments_persons_list(
-        self,
-        *,
-        environment_id: str,
-        distinct_id: str | Unset = UNSET,
-        email: str | Unset = UNSET,
-        search: str | Unset = UNSET,
-        properties: list[PropertyFilter] | Unset = UNSET,
-        limit: int | Unset = UNSET,
-        offset: int | Unset = UNSET,
-        include_total: bool | Unset = UNSET,
-        format: EnvironmentsPersonsListFormat | Unset = UNSET,
-        options: RequestOptions | None = None,
-    ) -> PaginatedPersonList:
-        """List persons
-
-        Lists the persons of the project, newest first (`created_at` DESC, then `id` DESC), paginated by `limit`/`offset`. `next` is set when the page is full; `previous` when `offset - limit >= 0` (quirk: when that difference is 0 the server returns the request URL unchanged). With `format=csv` (or `Accept: text/csv`) the results are rendered as CSV with nested values flattened to dotted columns, and `limit`/`offset` are ignored (the CSV export limit applies). You can also use the query endpoint to read the `persons` table with SQL. Differs from the public docs: the list items are not `PersonRecord`: `id` is the person UUID string (not the integer of the docs example) and items also carry `type`, `is_identified`, `last_seen_at`, `matched_recordings` and `value_at_data_point`; `count` is only present when `include_total` is passed, although the docs example always shows it; `properties` is a flat JSON array of property filters (PostHog's generated schema describes grouped `{type, values}` objects).
-
-        Deprecated."""
-        return await self._call(_environments_persons_list, locals(), options)
-
-    @_rt.operation(_environments_persons_all_activity_retrieve)
-    async def environments_persons_all_activity_retrieve(
-        self,
-        *,
-        environment_id: str,
-        limit: int | Unset = UNSET,
-        page: int | Unset = UNSET,
-        options: RequestOptions | None = None,
-    ) -> ActivityLogPage:
-        """Activity log of all persons
-
-        Activity log entries of every person in the project, newest first, paginated by `page`. Differs from the public docs: the docs show no response body; the server returns an activity page.
-
-        Deprecated."""
-        return await self._call(
-            _environments_persons_all_activity_retrieve, locals(), options
-        )
-
-    @_rt.operation(_environments_persons_batch_by_distinct_ids_create)
-    async def environments_persons_batch_by_distinct_ids_create(
-        self,
-        *,
-        environment_id: str,
-        body: PersonBatchByDistinctIdsRequest | Unset = UNSET,
-        options: RequestOptions | None = None,
-    ) -> PersonBatchResponse:
-        """Look up persons by distinct ids
-
-        Returns the persons owning the given distinct ids, keyed by the requested distinct id (a person appears under each of its requested ids; unknown ids are left out). Only the first 200 ids are used, the rest are silently ignored. A missing, empty or non-list `distinct_ids` gives `{\"results\": {}}`. Differs from the public docs: the docs list no API-key scope, a `properties` body and no response; the server requires `person:read`, reads `{\"distinct_ids\": [...]}` and returns `{\"results\": {...}}`.
-
-        Deprecated."""
-        return await self._call(
-            _environments_persons_batch_by_distinct_ids_create, locals(), options
-        )
-
-    @_rt.operation(_environments_persons_batch_by_uuids_create)
-    async def environments_persons_batch_by_uuids_create(
-        self,
-        *,
-        environment_id: str,
-        body: PersonBatchByUuidsRequest | Unset = UNSET,
-        options: RequestOptions | None = None,
-    ) -> PersonBatchResponse:
-        """Look up persons by UUIDs
-
-        Returns the persons with the given UUIDs, keyed by the canonical (lower-case, hyphenated) UUID; unknown UUIDs are left out. Only the first 200 UUIDs are used. A missing, empty or non-list `uuids` gives `{\"results\": {}}`; any value that is not a UUID answers 400 \"One or more UUIDs are invalid.\" Differs from the public docs: the docs list no API-key scope, a `properties` body and no response; the server requires `person:read`, reads `{\"uuids\": [...]}` and returns `{\"results\": {...}}`.
-
-        Deprecated."""
-        return await self._call(
-            _environments_persons_batch_by_uuids_create, locals(), options
-        )
-
-    @_rt.operation(_environments_persons_bulk_delete_create)
-    async def environments_persons_bulk_delete_create(
-        self,
-        *,
-        environment_id: str,
-        body: PersonBulkDeleteRequest,
-        options: RequestOptions | None = None,
-    ) -> PersonBulkDeleteResponse:
-        """Bulk delete persons
-
-        Deletes persons, either by PostHog person UUIDs (`ids`) or by distinct ids (`distinct_ids`), at most 1000 per call; give exactly one of the two (both, or neither/empty, answers 400). Unknown ids are silently ignored. Unless `keep_person` is true the person profiles are deleted. `delete_events` queues deletion of the persons' events (batched; only events captured before the request are deleted; progress in `deletion_status`); `delete_recordings` queues deletion of their session recordings. With personal API keys, deletes are throttled at 480/minute and 4800/hour. Differs from the public docs: older pages show `ids`, `distinct_ids` and `delete_events` as query parameters of type \"object\" and a 200 with no body, and one page says \"up to 100\" ids; the server reads a JSON body, accepts up to 1000 of each and returns 202 with a summary.
-
-        Deprecated."""
-        return await self._call(
-            _environments_persons_bulk_delete_create, locals(), options
-        )
-
-    @_rt.operation(_environments_persons_cohorts_retrieve)
-    async def environments_persons_cohorts_retrieve(
-        self,
-        *,
-        environment_id: str,
-        person_id: str,
-        options: RequestOptions | None = None,
-    ) -> PersonCohortsResponse:
-        """Cohorts of a person
-
-        The non-deleted cohorts the person belongs to. Needs both `person:read` and `cohort:read`. Quirk: cohort membership is computed for the requesting user's current team, not the team in the URL. A user without a current team answers 400 with a `{\"message\", \"detail\"}` body; a missing `person_id` answers 500. Differs from the public docs: one docs page omits the required `person_id` parameter; the docs show no response body.
-
-        Deprecated."""
-        return await self._call(
-            _environments_persons_cohorts_retrieve, locals(), options
-        )
-
-    @_rt.operation(_environments_persons_deletion_status_list)
-    async def environments_persons_deletion_status_list(
-        self,
-        *,
-        environment_id: str,
-        status: EnvironmentsPersonsDeletionStatusListStatus | Unset = UNSET,
-        person_uuid: str | Unset = UNSET,
-        limit: int | Unset = UNSET,
-        offset: int | Unset = UNSET,
-        options: RequestOptions | None = None,
-    ) -> PaginatedAsyncDeletionStatusList:
-        """Status of queued event deletions
-
-        Lists the queued event deletions for persons (created by deleting with `delete_events`), newest first, so you can check whether they are still pending or have completed. Only event deletions are tracked, not profile or recording deletions. An unknown `status` answers 400 (`attr` `status`, code `invalid_choice`), a malformed `person_uuid` 400 (`attr` `person_uuid`, code `invalid_input`).
-
-        Deprecated."""
-        return await self._call(
-            _environments_persons_deletion_status_list, locals(), options
-        )
-
-    @_rt.operation(_environments_persons_funnel_retrieve)
-    async def environments_persons_funnel_retrieve(
-        self,
-        *,
-        environment_id: str,
-        events: str | Unset = UNSET,
-        actions: str | Unset = UNSET,
-        date_from: str | Unset = UNSET,
-        date_to: str | Unset = UNSET,
-        funnel_step: int | Unset = UNSET,
-        funnel_step_breakdown: str | Unset = UNSET,
-        options: RequestOptions | None = None,
-    ) -> ActorsResponse:
-        """Persons in a funnel step (legacy)
-
-        Legacy insight endpoint: the persons who reached (or, with a negative `funnel_step`, dropped off before) a funnel step, described by legacy filter query parameters. This action declares no API-key scope, so it cannot be called with a personal API key (or OAuth token): such requests answer 403 \"This action does not support Personal API Key access\". PostHog's own UI calls it with session authentication; the query endpoint with an actors query replaces it. Differs from the public docs: the docs list it without noting that API keys are refused, and show no response body.
-
-        Deprecated."""
-        return await self._call(
-            _environments_persons_funnel_retrieve, locals(), options
-        )
-
-    @_rt.operation(_environments_persons_funnel_create)
-    async def environments_persons_funnel_create(
-        self,
-        *,
-        environment_id: str,
-        events: str | Unset = UNSET,
-        actions: str | Unset = UNSET,
-        date_from: str | Unset = UNSET,
-        date_to: str | Unset = UNSET,
-        funnel_step: int | Unset = UNSET,
-        funnel_step_breakdown: str | Unset = UNSET,
-        body: LegacyInsightFilter | Unset = UNSET,
-        options: RequestOptions | None = None,
-    ) -> ActorsResponse:
-        """Persons in a funnel step, filter in body (legacy)
-
-        Same as the GET variant, but the legacy filter may also be sent as a JSON body (the server merges query parameters and body). Not callable with a personal API key: such requests answer 403 \"This action does not support Personal API Key access\". Differs from the public docs: the docs type the body as a `properties` person payload and show no response body.
-
-        Deprecated."""
-        return await self._call(_environments_persons_funnel_create, locals(), options)
-
-    @_rt.operation(_environments_persons_funnel_correlation_retrieve)
-    async def environments_persons_funnel_correlation_retrieve(
-        self,
-        *,
-        environment_id: str,
-        events: str | Unset = UNSET,
-        date_from: str | Unset = UNSET,
-        date_to: str | Unset = UNSET,
-        funnel_correlation_person_entity: str | Unset = UNSET,
-        funnel_correlation_person_converted: (
-            EnvironmentsPersonsFunnelCorrelationRetrieveFunnelCorrelationPersonConverted
-            | Unset
-        ) = UNSET,
-        options: RequestOptions | None = None,
-    ) -> ActorsResponse:
-        """Persons behind a funnel correlation (legacy, removed)
-
-        Legacy Enterprise insight endpoint: the persons behind one funnel correlation result. PostHog has removed it from its newest source; it is kept here for older deployments, which still serve it. It never declared an API-key scope, so it cannot be called with a personal API key (or OAuth token): such requests answer 403 \"This action does not support Personal API Key access\". Differs from the public docs: the docs still list it, without noting that API keys are refused or that it is gone from current servers.
-
-        Deprecated."""
-        return await self._call(
-            _environments_persons_funnel_correlation_retrieve, locals(), options
-        )
-
-    @_rt.operation(_environments_persons_funnel_correlation_create)
-    async def environments_persons_funnel_correlation_create(
-        self,
-        *,
-        environment_id: str,
-        events: str | Unset = UNSET,
-        date_from: str | Unset = UNSET,
-        date_to: str | Unset = UNSET,
-        funnel_correlation_person_entity: str | Unset = UNSET,
-        funnel_correlation_person_converted: (
-            EnvironmentsPersonsFunnelCorrelationRetrieveFunnelCorrelationPersonConverted
-            | Unset
-        ) = UNSET,
-        body: LegacyInsightFilter | Unset = UNSET,
-        options: RequestOptions | None = None,
-    ) -> ActorsResponse:
-        """Persons behind a funnel correlation, filter in body (legacy, removed)
-
-        Same as the GET variant, with the legacy filter optionally sent as a JSON body. Removed from PostHog's newest source and never callable with a personal API key (403 \"This action does not support Personal API Key access\"). Differs from the public docs: the docs still list it, type the body as a `properties` person payload and show no response body.
-
-        Deprecated."""
-        return await self._call(
-            _environments_persons_funnel_correlation_create, locals(), options
-        )
-
-    @_rt.operation(_environments_persons_lifecycle_retrieve)
-    async def environments_persons_lifecycle_retrieve(
-        self,
-        *,
-        environment_id: str,
-        target_date: str,
-        lifecycle_type: EnvironmentsPersonsLifecycleRetrieveLifecycleType,
-        events: str | Unset = UNSET,
-        date_from: str | Unset = UNSET,
-        date_to: str | Unset = UNSET,
-        options: RequestOptions | None = None,
-    ) -> ActorsPage:
-        """Persons in a lifecycle bucket (legacy)
-
-        Legacy insight endpoint: the persons in one lifecycle bucket (`lifecycle_type`) of the interval starting at `target_date`. This action declares no API-key scope, so it cannot be called with a personal API key (or OAuth token): such requests answer 403 \"This action does not support Personal API Key access\". A missing `target_date` or `lifecycle_type`, or a user without a current team, answers 400 with a `{\"message\", \"detail\"}` body. Differs from the public docs: the docs list neither parameter nor that API keys are refused, and show no response body.
-
-        Deprecated."""
-        return await self._call(
-            _environments_persons_lifecycle_retrieve, locals(), options
-        )
-
-    @_rt.operation(_environments_persons_path_retrieve)
-    async def environments_persons_path_retrieve(
-        self,
-        *,
-        environment_id: str,
-        date_from: str | Unset = UNSET,
-        date_to: str | Unset = UNSET,
-        path_start_key: str | Unset = UNSET,
-        path_end_key: str | Unset = UNSET,
-        path_dropoff_key: str | Unset = UNSET,
-        options: RequestOptions | None = None,
-    ) -> ActorsResponse:
-        """Persons on a user path (legacy, removed)
-
-        Legacy insight endpoint: the persons who took a path step of a paths insight. PostHog has removed it from its newest source; it is kept here for older deployments, which still serve it. It never declared an API-key scope, so it cannot be called with a personal API key (or OAuth token): such requests answer 403 \"This action does not support Personal API Key access\". Differs from the public docs: the docs still list it, without noting that API keys are refused or that it is gone from current servers.
-
-        Deprecated."""
-        return await self._call(_environments_persons_path_retrieve, locals(), options)
-
-    @_rt.operation(_environments_persons_path_create)
-    async def environments_persons_path_create(
-        self,
-        *,
-        environment_id: str,
-        date_from: str | Unset = UNSET,
-        date_to: str | Unset = UNSET,
-        path_start_key: str | Unset = UNSET,
-        path_end_key: str | Unset = UNSET,
-        path_dropoff_key: str | Unset = UNSET,
-        body: LegacyInsightFilter | Unset = UNSET,
-        options: RequestOptions | None = None,
-    ) -> ActorsResponse:
-        """Persons on a user path, filter in body (legacy, removed)
-
-        Same as the GET variant, with the legacy filter optionally sent as a JSON body (which may carry a `funnel_filter`). Removed from PostHog's newest source and never callable with a personal API key (403 \"This action does not support Personal API Key access\"). Differs from the public docs: the docs still list it, type the body as a `properties` person payload and show no response body.
-
-        Deprecated."""
-        return await self._call(_environments_persons_path_create, locals(), options)
-
-    @_rt.operation(_environments_persons_properties_at_time_retrieve)
-    async def environments_persons_properties_at_time_retrieve(
-        self,
-        *,
-        environment_id: str,
-        timestamp: str,
-        distinct_id: str | Unset = UNSET,
-        person_id: str | Unset = UNSET,
-        include_set_once: bool | Unset = UNSET,
-        options: RequestOptions | None = None,
-    ) -> PersonPropertiesAtTimeResponse:
-        """Person properties at a point in time
-
-        Reconstructs the person's properties as they were at `timestamp` by replaying the `$set` (and, with `include_set_once`, `$set_once`) operations of the person's events up to that time. Give exactly one of `distinct_id` and `person_id`. The endpoint's own errors use a non-standard `{\"error\": \"...\"}` body (400 for bad or missing parameters, 404 for an unknown person, 500 when the query fails); authentication, permission, throttling and unknown-project errors use the standard error body. Differs from the public docs: `include_set_once` is documented as a boolean, but only the string `true` (any case) enables it; the docs do not say that errors use `{\"error\": ...}` rather than the standard error shape.
-
-        Deprecated."""
-        return await self._call(
-            _environments_persons_properties_at_time_retrieve, locals(), options
-        )
-
-    @_rt.operation(_environments_persons_reset_person_distinct_id_create)
-    async def environments_persons_reset_person_distinct_id_create(
-        self,
-        *,
-        environment_id: str,
-        body: PersonResetDistinctIdRequest,
-        options: RequestOptions | None = None,
-    ) -> None:
-        """Reset a deleted person's distinct id
-
-        Reset a distinct_id for a deleted person. This allows the distinct_id to be used again (the server bumps the distinct id's version so that new events create a fresh person). A missing or non-string `distinct_id` answers 400 \"distinct_id is required\"; an unknown distinct id may answer 404. Differs from the public docs: documented with a `properties` body and a 200; the server reads `{\"distinct_id\": \"...\"}` and returns 202 with an empty body.
-
-        Deprecated."""
-        return await self._call(
-            _environments_persons_reset_person_distinct_id_create, locals(), options
-        )
-
-    @_rt.operation(_environments_persons_retention_retrieve)
-    async def environments_persons_retention_retrieve(
-        self,
-        *,
-        environment_id: str,
-        date_to: str | Unset = UNSET,
-        period: EnvironmentsPersonsRetentionRetrievePeriod | Unset = UNSET,
-        selected_interval: int | Unset = UNSET,
-        target_entity: str | Unset = UNSET,
-        returning_entity: str | Unset = UNSET,
-        options: RequestOptions | None = None,
-    ) -> RetentionActorsResponse:
-        """Persons of a retention cohort (legacy, removed)
-
-        Legacy insight endpoint: the persons of one retention cohort, with the intervals in which they returned. PostHog has removed it from its newest source; it is kept here for older deployments, which still serve it. It never declared an API-key scope, so it cannot be called with a personal API key (or OAuth token): such requests answer 403 \"This action does not support Personal API Key access\". A user without a current team answers 400 with a `{\"message\", \"detail\"}` body. Differs from the public docs: the docs still list it, without noting that API keys are refused or that it is gone from current servers.
-
-        Deprecated."""
-        return await self._call(
-            _environments_persons_retention_retrieve, locals(), options
-        )
-
-    @_rt.operation(_environments_persons_stickiness_retrieve)
-    async def environments_persons_stickiness_retrieve(
-        self,
-        *,
-        environment_id: str,
-        stickiness_days: int | Unset = UNSET,
-        entity_id: str | Unset = UNSET,
-        entity_type: EnvironmentsPersonsStickinessRetrieveEntityType | Unset = UNSET,
-        date_from: str | Unset = UNSET,
-        date_to: str | Unset = UNSET,
-        options: RequestOptions | None = None,
-    ) -> ActorsPage:
-        """Persons of a stickiness bucket (legacy, removed)
-
-        Legacy insight endpoint: the persons who performed an event or action on exactly `stickiness_days` intervals. PostHog has removed it from its newest source; it is kept here for older deployments, which still serve it. It never declared an API-key scope, so it cannot be called with a personal API key (or OAuth token): such requests answer 403 \"This action does not support Personal API Key access\". A user without a current team answers 400 with a `{\"message\", \"detail\"}` body. Differs from the public docs: the docs still list it, without noting that API keys are refused or that it is gone from current servers.
-
-        Deprecated."""
-        return await self._call(
-            _environments_persons_stickiness_retrieve, locals(), options
-        )
-
-    @_rt.operation(_environments_persons_trends_retrieve)
-    async def environments_persons_trends_retrieve(
-        self,
-        *,
-        environment_id: str,
-        entity_id: str | Unset = UNSET,
-        entity_type: EnvironmentsPersonsStickinessRetrieveEntityType | Unset = UNSET,
-        entity_math: str | Unset = UNSET,
-        breakdown_value: str | Unset = UNSET,
-        date_from: str | Unset = UNSET,
-        date_to: str | Unset = UNSET,
-        options: RequestOptions | None = None,
-    ) -> ActorsResponse:
-        """Persons behind a trends data point (legacy)
-
-        Legacy insight endpoint: the persons behind one data point of a trends insight (one entity, one interval, optionally one breakdown value). This action declares no API-key scope, so it cannot be called with a personal API key (or OAuth token): such requests answer 403 \"This action does not support Personal API Key access\". PostHog's own UI calls it with session authentication; the query endpoint with an actors query replaces it. Differs from the public docs: the docs list it without noting that API keys are refused, and show no response body.
-
-        Deprecated."""
-        return await self._call(
-            _environments_persons_trends_retrieve, locals(), options
-        )
-
-    @_rt.operation(_environments_persons_values_retrieve)
-    async def environments_persons_values_retrieve(
-        self,
-        *,
-        environment_id: str,
-        key: str | Unset = UNSET,
-        value: str | Unset = UNSET,
-        refresh: bool | Unset = UNSET,
-        options: RequestOptions | None = None,
-    ) -> PersonPropertyValuesResponse:
-        """Values of a person property
-
-        The most common values of person property `key`, with counts, optionally narrowed to values containing `value`. A missing `key`, a key starting with `$virt` or a property the caller may not read gives an empty result. Results are cached: by default a recent cached result is served and recalculated in the background when stale (`refreshing` is then true); the response carries `Cache-Control: max-age=10`. Differs from the public docs: the docs show no response body; older servers returned a bare list of `{name, count}` instead of this object.
-
-        Deprecated."""
-        return await self._call(
-            _environments_persons_values_retrieve, locals(), options
-        )
-
-    @_rt.operation(_environments_persons_retrieve)
-    async def environments_persons_retrieve(
-        self,
-        *,
-        environment_id: str,
-        id: str,
-        options: RequestOptions | None = None,
-    ) -> PersonRecord:
-        """Retrieve a person
-
-        Returns one person by numeric ID or UUID. Distinct ids are not accepted here (a value that is neither an integer nor a UUID answers 400); use the list with `distinct_id` instead. Differs from the public docs: `id` is documented as an integer in some pages, but the server accepts the numeric ID or the UUID; the response also carries `last_seen_at`, which the docs example lacks.
-
-        Deprecated."""
-        return await self._call(_environments_persons_retrieve, locals(), options)
-
-    @_rt.operation(_environments_persons_update)
-    async def environments_persons_update(
-        self,
-        *,
-        environment_id: str,
-        id: str,
-        body: PersonUpdateRequest,
-        options: RequestOptions | None = None,
-    ) -> None:
-        """Set person properties (PUT)
-
-        Only sets properties. The server reads `properties` from the body and captures a `$set` event for the person: listed keys are set or overwritten, other keys are left untouched, nothing is removed (use `delete_property` for that). The change is applied asynchronously by ingestion, so the response has no body. PUT and PATCH behave the same. A missing or null `properties` answers 400 (checked before the person lookup; note this body has `code` and `detail` swapped: `{\"attr\": \"properties\", \"code\": \"This field is required.\", \"detail\": \"required\", \"type\": \"validation_error\"}`); keys the caller may not write answer 400 as well. Differs from the public docs: the docs list only PATCH, and PostHog's generated schema says PUT returns 200 with a `PersonRecord` and takes a whole `PersonRecord` as body; the server only reads `properties` and returns 202 with an empty body.
-
-        Deprecated."""
-        return await self._call(_environments_persons_update, locals(), options)
-
-    @_rt.operation(_environments_persons_destroy)
-    async def environments_persons_destroy(
-        self,
-        *,
-        environment_id: str,
-        id: str,
-        delete_events: bool | Unset = UNSET,
-        delete_recordings: bool | Unset = UNSET,
-        keep_person: bool | Unset = UNSET,
-        options: RequestOptions | None = None,
-    ) -> None:
-        """Delete a person
-
-        Deletes one person (ClickHouse tombstone and Postgres row) and optionally queues deletion of its events and recordings. PostHog hides this operation from its generated schema to push clients to `bulk_delete`, but the route is live. The three query flags are presence-based: the server checks only whether the parameter is in the query string, so `?delete_events=false` still queues event deletion; omit a flag to leave it off. With personal API keys, deletes are throttled at 480/minute and 4800/hour. Differs from the public docs: documented as 204; the server returns 202 with an empty body. `id` is documented as an integer but accepts the numeric ID or UUID; `delete_recordings` and `keep_person` are not documented.
-
-        Deprecated."""
-        return await self._call(_environments_persons_destroy, locals(), options)
-
-    @_rt.operation(_environments_persons_partial_update)
-    async def environments_persons_partial_update(
-        self,
-        *,
-        environment_id: str,
-        id: str,
-        body: PersonUpdateRequest,
-        options: RequestOptions | None = None,
-    ) -> None:
-        """Set person properties (PATCH)
-
-        Same as PUT: captures a `$set` event with the given `properties` (merge semantics, applied asynchronously) and answers 202 with no body. Missing or null `properties` answers 400. Differs from the public docs: documented as 200 returning the updated person; the server returns 202 with an empty body and does not wait for the change to be applied. `id` is documented as an integer in some pages but accepts the numeric ID or UUID.
-
-        Deprecated."""
-        return await self._call(_environments_persons_partial_update, locals(), options)
-
-    @_rt.operation(_environments_persons_activity_retrieve)
-    async def environments_persons_activity_retrieve(
-        self,
-        *,
-        environment_id: str,
-        id: str,
-        limit: int | Unset = UNSET,
-        page: int | Unset = UNSET,
-        options: RequestOptions | None = None,
-    ) -> ActivityLogPage:
-        """Activity log of a person
-
-        Activity log entries (updates, deletions, splits, property deletions, ...) recorded for this person, newest first, paginated by `page`. Differs from the public docs: `id` is documented as an integer, but the server accepts the numeric ID or UUID; the docs show no response body, the server returns an activity page.
-
-        Deprecated."""
-        return await self._call(
-            _environments_persons_activity_retrieve, locals(), options
-        )
-
-    @_rt.operation(_environments_persons_delete_events_create)
-    async def environments_persons_delete_events_create(
-        self,
-        *,
-        environment_id: str,
-        id: str,
-        options: RequestOptions | None = None,
-    ) -> None:
-        """Queue deletion of a person's events
-
-        Queues deletion of all events of this person without deleting the person itself; the deletion runs later in a batch job during non-peak hours and only covers events captured before the request. Progress is visible in `deletion_status`. No request body. PostHog marks this action [DEPRECATED] and hides it from its generated schema; use `bulk_delete` with `keep_person` and `delete_events` instead. Differs from the public docs: documented as 200; the server returns 202 with an empty body. `id` is documented as an integer but accepts the numeric ID or UUID.
-
-        Deprecated."""
-        return await self._call(
-            _environments_persons_delete_events_create, locals(), options
-        )
-
-    @_rt.operation(_environments_persons_delete_property_create)
-    async def environments_persons_delete_property_create(
-        self,
-        *,
-        environment_id: str,
-        id: str,
-        body: PersonDeletePropertyRequest,
-        options: RequestOptions | None = None,
-    ) -> SuccessResponse:
-        """Delete a person property
-
-        Captures a `$delete_person_property` event with `$unset: [key]` for the person; the property is removed asynchronously by ingestion. A key the caller may not write answers 400. If capturing the event fails the server answers `{\"success\": false, \"detail\": \"Unable to delete property\"}` with 400, or with the capture service's status (502 when unknown). A body without `$unset` answers 500. Differs from the public docs: `$unset` is documented as a query parameter and the response as 200 with no body; the server reads `$unset` from the JSON body and returns 201 `{\"success\": true}`. `id` is documented as an integer in some pages but accepts the numeric ID or UUID.
-
-        Deprecated."""
-        return await self._call(
-            _environments_persons_delete_property_create, locals(), options
-        )
-
-    @_rt.operation(_environments_persons_properties_timeline_retrieve)
-    async def environments_persons_properties_timeline_retrieve(
-        self,
-        *,
-        environment_id: str,
-        id: str,
-        events: str | Unset = UNSET,
-        actions: str | Unset = UNSET,
-        properties: str | Unset = UNSET,
-        date_from: str | Unset = UNSET,
-        date_to: str | Unset = UNSET,
-        options: RequestOptions | None = None,
-    ) -> PropertiesTimelineResponse:
-        """Timeline of a person's properties
-
-        How the person's properties changed across the events matched by a legacy insight filter. This action declares no API-key scope, so it cannot be called with a personal API key (or OAuth token): such requests answer 403 \"This action does not support Personal API Key access\". It serves PostHog's own UI (session authentication). Differs from the public docs: `id` is documented as an integer, but the server accepts the numeric ID or UUID; the docs show no response body.
-
-        Deprecated."""
-        return await self._call(
-            _environments_persons_properties_timeline_retrieve, locals(), options
-        )
-
-    @_rt.operation(_environments_persons_split_create)
-    async def environments_persons_split_create(
-        self,
-        *,
-        environment_id: str,
-        id: str,
-        body: PersonSplitRequest | Unset = UNSET,
-        options: RequestOptions | None = None,
-    ) -> SuccessResponse:
-        """Split a person
-
-        Queues a split of the person's distinct ids. With `main_distinct_id` (default: the person's first distinct id) only that id stays on the person and every other id moves to a new person of its own; with `distinct_ids_to_split` only the listed ids move. The two fields are mutually exclusive. New persons get a UUID derived from (team, distinct id); the original person keeps its properties. The split runs asynchronously; 201 means the task was queued. Differs from the public docs: documented with a `properties` body, an integer `id` and a 200 with no body; the server reads `main_distinct_id` / `distinct_ids_to_split`, accepts the numeric ID or UUID and returns 201 `{\"success\": true}`.
-
-        Deprecated."""
-        return await self._call(_environments_persons_split_create, locals(), options)
-
-    @_rt.operation(_environments_persons_update_property_create)
-    async def environments_persons_update_property_create(
-        self,
-        *,
-        environment_id: str,
-        id: str,
-        body: PersonUpdatePropertyRequest,
-        options: RequestOptions | None = None,
-    ) -> None:
-        """Set one person property
-
-        Captures a `$set` event with `{key: value}` for the person, like PATCH with a single property; applied asynchronously, so the response has no body. `value` may be any JSON value including null, but must be present. A missing `value` or `key` answers 400 with the swapped `code`/`detail` body (`{\"attr\": \"value\", \"code\": \"This field is required.\", \"detail\": \"required\", \"type\": \"validation_error\"}`); a key the caller may not write answers 400 too. Differs from the public docs: `key` and `value` are documented as query parameters and the response as 200; the server reads them from the JSON body and returns 202 with an empty body. `id` is documented as an integer in some pages but accepts the numeric ID or UUID.
-
-        Deprecated."""
-        return await self._call(
-            _environments_persons_update_property_create, locals(), options
-        )
-
-    @_rt.operation(_persons_list)
-    async def persons_list(
-        self,
-        *,
-        project_id: str,
-        distinct_id: str | Unset = UNSET,
-        email: str | Unset = UNSET,
-        search: str | Unset = UNSET,
-        properties: list[PropertyFilter] | Unset = UNSET,
-        limit: int | Unset = UNSET,
-        offset: int | Unset = UNSET,
-        include_total: bool | Unset = UNSET,
-        format: EnvironmentsPersonsListFormat | Unset = UNSET,
-        options: RequestOptions | None = None,
-    ) -> PaginatedPersonList:
-        """List persons
-
-        Lists the persons of the project, newest first (`created_at` DESC, then `id` DESC), paginated by `limit`/`offset`. `next` is set when the page is full; `previous` when `offset - limit >= 0` (quirk: when that difference is 0 the server returns the request URL unchanged). With `format=csv` (or `Accept: text/csv`) the results are rendered as CSV with nested values flattened to dotted columns, and `limit`/`offset` are ignored (the CSV export limit applies). You can also use the query endpoint to read the `persons` table with SQL. Differs from the public docs: the list items are not `PersonRecord`: `id` is the person UUID string (not the integer of the docs example) and items also carry `type`, `is_identified`, `last_seen_at`, `matched_recordings` and `value_at_data_point`; `count` is only present when `include_total` is passed, although the docs example always shows it; `properties` is a flat JSON array of property filters (PostHog's generated schema describes grouped `{type, values}` objects).
-        """
-        return await self._call(_persons_list, locals(), options)
-
-    @_rt.operation(_persons_all_activity_retrieve)
-    async def persons_all_activity_retrieve(
-        self,
-        *,
-        project_id: str,
-        limit: int | Unset = UNSET,
-        page: int | Unset = UNSET,
-        options: RequestOptions | None = None,
-    ) -> ActivityLogPage:
-        """Activity log of all persons
-
-        Activity log entries of every person in the project, newest first, paginated by `page`. Differs from the public docs: the docs show no response body; the server returns an activity page.
-        """
-        return await self._call(_persons_all_activity_retrieve, locals(), options)
-
-    @_rt.operation(_persons_batch_by_distinct_ids_create)
-    async def persons_batch_by_distinct_ids_create(
-        self,
-        *,
-        project_id: str,
-        body: PersonBatchByDistinctIdsRequest | Unset = UNSET,
-        options: RequestOptions | None = None,
-    ) -> PersonBatchResponse:
-        """Look up persons by distinct ids
-
-        Returns the persons owning the given distinct ids, keyed by the requested distinct id (a person appears under each of its requested ids; unknown ids are left out). Only the first 200 ids are used, the rest are silently ignored. A missing, empty or non-list `distinct_ids` gives `{\"results\": {}}`. Differs from the public docs: the docs list no API-key scope, a `properties` body and no response; the server requires `person:read`, reads `{\"distinct_ids\": [...]}` and returns `{\"results\": {...}}`.
-        """
-        return await self._call(
-            _persons_batch_by_distinct_ids_create, locals(), options
-        )
-
-    @_rt.operation(_persons_batch_by_uuids_create)
-    async def persons_batch_by_uuids_create(
-        self,
-        *,
-        project_id: str,
-        body: PersonBatchByUuidsRequest | Unset = UNSET,
-        options: RequestOptions | None = None,
-    ) -> PersonBatchResponse:
-        """Look up persons by UUIDs
-
-        Returns the persons with the given UUIDs, keyed by the canonical (lower-case, hyphenated) UUID; unknown UUIDs are left out. Only the first 200 UUIDs are used. A missing, empty or non-list `uuids` gives `{\"results\": {}}`; any value that is not a UUID answers 400 \"One or more UUIDs are invalid.\" Differs from the public docs: the docs list no API-key scope, a `properties` body and no response; the server requires `person:read`, reads `{\"uuids\": [...]}` and returns `{\"results\": {...}}`.
-        """
-        return await self._call(_persons_batch_by_uuids_create, locals(), options)
-
-    @_rt.operation(_persons_bulk_delete_create)
-    async def persons_bulk_delete_create(
-        self,
-        *,
-        project_id: str,
-        body: PersonBulkDeleteRequest,
-        options: RequestOptions | None = None,
-    ) -> PersonBulkDeleteResponse:
-        """Bulk delete persons
-
-        Deletes persons, either by PostHog person UUIDs (`ids`) or by distinct ids (`distinct_ids`), at most 1000 per call; give exactly one of the two (both, or neither/empty, answers 400). Unknown ids are silently ignored. Unless `keep_person` is true the person profiles are deleted. `delete_events` queues deletion of the persons' events (batched; only events captured before the request are deleted; progress in `deletion_status`); `delete_recordings` queues deletion of their session recordings. With personal API keys, deletes are throttled at 480/minute and 4800/hour. Differs from the public docs: older pages show `ids`, `distinct_ids` and `delete_events` as query parameters of type \"object\" and a 200 with no body, and one page says \"up to 100\" ids; the server reads a JSON body, accepts up to 1000 of each and returns 202 with a summary.
-        """
-        return await self._call(_persons_bulk_delete_create, locals(), options)
-
-    @_rt.operation(_persons_cohorts_retrieve)
-    async def persons_cohorts_retrieve(
-        self,
-        *,
-        project_id: str,
-        person_id: str,
-        options: RequestOptions | None = None,
-    ) -> PersonCohortsResponse:
-        """Cohorts of a person
-
-        The non-deleted cohorts the person belongs to. Needs both `person:read` and `cohort:read`. Quirk: cohort membership is computed for the requesting user's current team, not the team in the URL. A user without a current team answers 400 with a `{\"message\", \"detail\"}` body; a missing `person_id` answers 500. Differs from the public docs: one docs page omits the required `person_id` parameter; the docs show no response body.
-        """
-        return await self._call(_persons_cohorts_retrieve, locals(), options)
-
-    @_rt.operation(_persons_deletion_status_list)
-    async def persons_deletion_status_list(
-        self,
-        *,
-        project_id: str,
-        status: EnvironmentsPersonsDeletionStatusListStatus | Unset = UNSET,
-        person_uuid: str | Unset = UNSET,
-        limit: int | Unset = UNSET,
-        offset: int | Unset = UNSET,
-        options: RequestOptions | None = None,
-    ) -> PaginatedAsyncDeletionStatusList:
-        """Status of queued event deletions
-
-        Lists the queued event deletions for persons (created by deleting with `delete_events`), newest first, so you can check whether they are still pending or have completed. Only event deletions are tracked, not profile or recording deletions. An unknown `status` answers 400 (`attr` `status`, code `invalid_choice`), a malformed `person_uuid` 400 (`attr` `person_uuid`, code `invalid_input`).
-        """
-        return await self._call(_persons_deletion_status_list, locals(), options)
-
-    @_rt.operation(_persons_funnel_retrieve)
-    async def persons_funnel_retrieve(
-        self,
-        *,
-        project_id: str,
-        events: str | Unset = UNSET,
-        actions: str | Unset = UNSET,
-        date_from: str | Unset = UNSET,
-        date_to: str | Unset = UNSET,
-        funnel_step: int | Unset = UNSET,
-        funnel_step_breakdown: str | Unset = UNSET,
-        options: RequestOptions | None = None,
-    ) -> ActorsResponse:
-        """Persons in a funnel step (legacy)
-
-        Legacy insight endpoint: the persons who reached (or, with a negative `funnel_step`, dropped off before) a funnel step, described by legacy filter query parameters. This action declares no API-key scope, so it cannot be called with a personal API key (or OAuth token): such requests answer 403 \"This action does not support Personal API Key access\". PostHog's own UI calls it with session authentication; the query endpoint with an actors query replaces it. Differs from the public docs: the docs list it without noting that API keys are refused, and show no response body.
-        """
-        return await self._call(_persons_funnel_retrieve, locals(), options)
-
-    @_rt.operation(_persons_funnel_create)
-    async def persons_funnel_create(
-        self,
-        *,
-        project_id: str,
-        events: str | Unset = UNSET,
-        actions: str | Unset = UNSET,
-        date_from: str | Unset = UNSET,
-        date_to: str | Unset = UNSET,
-        funnel_step: int | Unset = UNSET,
-        funnel_step_breakdown: str | Unset = UNSET,
-        body: LegacyInsightFilter | Unset = UNSET,
-        options: RequestOptions | None = None,
-    ) -> ActorsResponse:
-        """Persons in a funnel step, filter in body (legacy)
-
-        Same as the GET variant, but the legacy filter may also be sent as a JSON body (the server merges query parameters and body). Not callable with a personal API key: such requests answer 403 \"This action does not support Personal API Key access\". Differs from the public docs: the docs type the body as a `properties` person payload and show no response body.
-        """
-        return await self._call(_persons_funnel_create, locals(), options)
-
-    @_rt.operation(_persons_funnel_correlation_retrieve)
-    async def persons_funnel_correlation_retrieve(
-        self,
-        *,
-        project_id: str,
-        events: str | Unset = UNSET,
-        date_from: str | Unset = UNSET,
-        date_to: str | Unset = UNSET,
-        funnel_correlation_person_entity: str | Unset = UNSET,
-        funnel_correlation_person_converted: (
-            EnvironmentsPersonsFunnelCorrelationRetrieveFunnelCorrelationPersonConverted
-            | Unset
-        ) = UNSET,
-        options: RequestOptions | None = None,
-    ) -> ActorsResponse:
-        """Persons behind a funnel correlation (legacy, removed)
-
-        Legacy Enterprise insight endpoint: the persons behind one funnel correlation result. PostHog has removed it from its newest source; it is kept here for older deployments, which still serve it. It never declared an API-key scope, so it cannot be called with a personal API key (or OAuth token): such requests answer 403 \"This action does not support Personal API Key access\". Differs from the public docs: the docs still list it, without noting that API keys are refused or that it is gone from current servers.
-        """
-        return await self._call(_persons_funnel_correlation_retrieve, locals(), options)
-
-    @_rt.operation(_persons_funnel_correlation_create)
-    async def persons_funnel_correlation_create(
-        self,
-        *,
-        project_id: str,
-        events: str | Unset = UNSET,
-        date_from: str | Unset = UNSET,
-        date_to: str | Unset = UNSET,
-        funnel_correlation_person_entity: str | Unset = UNSET,
-        funnel_correlation_person_converted: (
-            EnvironmentsPersonsFunnelCorrelationRetrieveFunnelCorrelationPersonConverted
-            | Unset
-        ) = UNSET,
-        body: LegacyInsightFilter | Unset = UNSET,
-        options: RequestOptions | None = None,
-    ) -> ActorsResponse:
-        """Persons behind a funnel correlation, filter in body (legacy, removed)
-
-        Same as the GET variant, with the legacy filter optionally sent as a JSON body. Removed from PostHog's newest source and never callable with a personal API key (403 \"This action does not support Personal API Key access\"). Differs from the public docs: the docs still list it, type the body as a `properties` person payload and show no response body.
-        """
-        return await self._call(_persons_funnel_correlation_create, locals(), options)
-
-    @_rt.operation(_persons_lifecycle_retrieve)
-    async def persons_lifecycle_retrieve(
-        self,
-        *,
-        project_id: str,
-        target_date: str,
-        lifecycle_type: EnvironmentsPersonsLifecycleRetrieveLifecycleType,
-        events: str | Unset = UNSET,
-        date_from: str | Unset = UNSET,
-        date_to: str | Unset = UNSET,
-        options: RequestOptions | None = None,
-    ) -> ActorsPage:
-        """Persons in a lifecycle bucket (legacy)
-
-        Legacy insight endpoint: the persons in one lifecycle bucket (`lifecycle_type`) of the interval starting at `target_date`. This action declares no API-key scope, so it cannot be called with a personal API key (or OAuth token): such requests answer 403 \"This action does not support Personal API Key access\". A missing `target_date` or `lifecycle_type`, or a user without a current team, answers 400 with a `{\"message\", \"detail\"}` body. Differs from the public docs: the docs list neither parameter nor that API keys are refused, and show no response body.
-        """
-        return await self._call(_persons_lifecycle_retrieve, locals(), options)
-
-    @_rt.operation(_persons_path_retrieve)
-    async def persons_path_retrieve(
-        self,
-        *,
-        project_id: str,
-        date_from: str | Unset = UNSET,
-        date_to: str | Unset = UNSET,
-        path_start_key: str | Unset = UNSET,
-        path_end_key: str | Unset = UNSET,
-        path_dropoff_key: str | Unset = UNSET,
-        options: RequestOptions | None = None,
-    ) -> ActorsResponse:
-        """Persons on a user path (legacy, removed)
-
-        Legacy insight endpoint: the persons who took a path step of a paths insight. PostHog has removed it from its newest source; it is kept here for older deployments, which still serve it. It never declared an API-key scope, so it cannot be called with a personal API key (or OAuth token): such requests answer 403 \"This action does not support Personal API Key access\". Differs from the public docs: the docs still list it, without noting that API keys are refused or that it is gone from current servers.
-        """
-        return await self._call(_persons_path_retrieve, locals(), options)
-
-    @_rt.operation(_persons_path_create)
-    async def persons_path_create(
-        self,
-        *,
-        project_id: str,
-        date_from: str | Unset = UNSET,
-        date_to: str | Unset = UNSET,
-        path_start_key: str | Unset = UNSET,
-        path_end_key: str | Unset = UNSET,
-        path_dropoff_key: str | Unset = UNSET,
-        body: LegacyInsightFilter | Unset = UNSET,
-        options: RequestOptions | None = None,
-    ) -> ActorsResponse:
-        """Persons on a user path, filter in body (legacy, removed)
-
-        Same as the GET variant, with the legacy filter optionally sent as a JSON body (which may carry a `funnel_filter`). Removed from PostHog's newest source and never callable with a personal API key (403 \"This action does not support Personal API Key access\"). Differs from the public docs: the docs still list it, type the body as a `properties` person payload and show no response body.
-        """
-        return await self._call(_persons_path_create, locals(), options)
-
-    @_rt.operation(_persons_properties_at_time_retrieve)
-    async def persons_properties_at_time_retrieve(
-        self,
-        *,
-        project_id: str,
-        timestamp: str,
-        distinct_id: str | Unset = UNSET,
-        person_id: str | Unset = UNSET,
-        include_set_once: bool | Unset = UNSET,
-        options: RequestOptions | None = None,
-    ) -> PersonPropertiesAtTimeResponse:
-        """Person properties at a point in time
-
-        Reconstructs the person's properties as they were at `timestamp` by replaying the `$set` (and, with `include_set_once`, `$set_once`) operations of the person's events up to that time. Give exactly one of `distinct_id` and `person_id`. The endpoint's own errors use a non-standard `{\"error\": \"...\"}` body (400 for bad or missing parameters, 404 for an unknown person, 500 when the query fails); authentication, permission, throttling and unknown-project errors use the standard error body. Differs from the public docs: `include_set_once` is documented as a boolean, but only the string `true` (any case) enables it; the docs do not say that errors use `{\"error\": ...}` rather than the standard error shape.
-        """
-        return await self._call(_persons_properties_at_time_retrieve, locals(), options)
-
-    @_rt.operation(_persons_reset_person_distinct_id_create)
-    async def persons_reset_person_distinct_id_create(
-        self,
-        *,
-        project_id: str,
-        body: PersonResetDistinctIdRequest,
-        options: RequestOptions | None = None,
-    ) -> None:
-        """Reset a deleted person's distinct id
-
-        Reset a distinct_id for a deleted person. This allows the distinct_id to be used again (the server bumps the distinct id's version so that new events create a fresh person). A missing or non-string `distinct_id` answers 400 \"distinct_id is required\"; an unknown distinct id may answer 404. Differs from the public docs: documented with a `properties` body and a 200; the server reads `{\"distinct_id\": \"...\"}` and returns 202 with an empty body.
-        """
-        return await self._call(
-            _persons_reset_person_distinct_id_create, locals(), options
-        )
-
-    @_rt.operation(_persons_retention_retrieve)
-    async def persons_retention_retrieve(
-        self,
-        *,
-        project_id: str,
-        date_to: str | Unset = UNSET,
-        period: EnvironmentsPersonsRetentionRetrievePeriod | Unset = UNSET,
-        selected_interval: int | Unset = UNSET,
-        target_entity: str | Unset = UNSET,
-        returning_entity: str | Unset = UNSET,
-        options: RequestOptions | None = None,
-    ) -> RetentionActorsResponse:
-        """Persons of a retention cohort (legacy, removed)
-
-        Legacy insight endpoint: the persons of one retention cohort, with the intervals in which they returned. PostHog has removed it from its newest source; it is kept here for older deployments, which still serve it. It never declared an API-key scope, so it cannot be called with a personal API key (or OAuth token): such requests answer 403 \"This action does not support Personal API Key access\". A user without a current team answers 400 with a `{\"message\", \"detail\"}` body. Differs from the public docs: the docs still list it, without noting that API keys are refused or that it is gone from current servers.
-        """
-        return await self._call(_persons_retention_retrieve, locals(), options)
-
-    @_rt.operation(_persons_stickiness_retrieve)
-    async def persons_stickiness_retrieve(
-        self,
-        *,
-        project_id: str,
-        stickiness_days: int | Unset = UNSET,
-        entity_id: str | Unset = UNSET,
-        entity_type: EnvironmentsPersonsStickinessRetrieveEntityType | Unset = UNSET,
-        date_from: str | Unset = UNSET,
-        date_to: str | Unset = UNSET,
-        options: RequestOptions | None = None,
-    ) -> ActorsPage:
-        """Persons of a stickiness bucket (legacy, removed)
-
-        Legacy insight endpoint: the persons who performed an event or action on exactly `stickiness_days` intervals. PostHog has removed it from its newest source; it is kept here for older deployments, which still serve it. It never declared an API-key scope, so it cannot be called with a personal API key (or OAuth token): such requests answer 403 \"This action does not support Personal API Key access\". A user without a current team answers 400 with a `{\"message\", \"detail\"}` body. Differs from the public docs: the docs still list it, without noting that API keys are refused or that it is gone from current servers.
-        """
-        return await self._call(_persons_stickiness_retrieve, locals(), options)
-
-    @_rt.operation(_persons_trends_retrieve)
-    async def persons_trends_retrieve(
-        self,
-        *,
-        project_id: str,
-        entity_id: str | Unset = UNSET,
-        entity_type: EnvironmentsPersonsStickinessRetrieveEntityType | Unset = UNSET,
-        entity_math: str | Unset = UNSET,
-        breakdown_value: str | Unset = UNSET,
-        date_from: str | Unset = UNSET,
-        date_to: str | Unset = UNSET,
-        options: RequestOptions | None = None,
-    ) -> ActorsResponse:
-        """Persons behind a trends data point (legacy)
-
-        Legacy insight endpoint: the persons behind one data point of a trends insight (one entity, one interval, optionally one breakdown value). This action declares no API-key scope, so it cannot be called with a personal API key (or OAuth token): such requests answer 403 \"This action does not support Personal API Key access\". PostHog's own UI calls it with session authentication; the query endpoint with an actors query replaces it. Differs from the public docs: the docs list it without noting that API keys are refused, and show no response body.
-        """
-        return await self._call(_persons_trends_retrieve, locals(), options)
-
-    @_rt.operation(_persons_values_retrieve)
-    async def persons_values_retrieve(
-        self,
-        *,
-        project_id: str,
-        key: str | Unset = UNSET,
-        value: str | Unset = UNSET,
-        refresh: bool | Unset = UNSET,
-        options: RequestOptions | None = None,
-    ) -> PersonPropertyValuesResponse:
-        """Values of a person property
-
-        The most common values of person property `key`, with counts, optionally narrowed to values containing `value`. A missing `key`, a key starting with `$virt` or a property the caller may not read gives an empty result. Results are cached: by default a recent cached result is served and recalculated in the background when stale (`refreshing` is then true); the response carries `Cache-Control: max-age=10`. Differs from the public docs: the docs show no response body; older servers returned a bare list of `{name, count}` instead of this object.
-        """
-        return await self._call(_persons_values_retrieve, locals(), options)
-
-    @_rt.operation(_persons_retrieve)
-    async def persons_retrieve(
-        self,
-        *,
-        project_id: str,
-        id: str,
-        options: RequestOptions | None = None,
-    ) -> PersonRecord:
-        """Retrieve a person
-
-        Returns one person by numeric ID or UUID. Distinct ids are not accepted here (a value that is neither an integer nor a UUID answers 400); use the list with `distinct_id` instead. Differs from the public docs: `id` is documented as an integer in some pages, but the server accepts the numeric ID or the UUID; the response also carries `last_seen_at`, which the docs example lacks.
-        """
-        return await self._call(_persons_retrieve, locals(), options)
-
-    @_rt.operation(_persons_update)
-    async def persons_update(
-        self,
-        *,
-        project_id: str,
-        id: str,
-        body: PersonUpdateRequest,
-        options: RequestOptions | None = None,
-    ) -> None:
-        """Set person properties (PUT)
-
-        Only sets properties. The server reads `properties` from the body and captures a `$set` event for the person: listed keys are set or overwritten, other keys are left untouched, nothing is removed (use `delete_property` for that). The change is applied asynchronously by ingestion, so the response has no body. PUT and PATCH behave the same. A missing or null `properties` answers 400 (checked before the person lookup; note this body has `code` and `detail` swapped: `{\"attr\": \"properties\", \"code\": \"This field is required.\", \"detail\": \"required\", \"type\": \"validation_error\"}`); keys the caller may not write answer 400 as well. Differs from the public docs: the docs list only PATCH, and PostHog's generated schema says PUT returns 200 with a `PersonRecord` and takes a whole `PersonRecord` as body; the server only reads `properties` and returns 202 with an empty body.
-        """
-        return await self._call(_persons_update, locals(), options)
-
-    @_rt.operation(_persons_destroy)
-    async def persons_destroy(
-        self,
-        *,
-        project_id: str,
-        id: str,
-        delete_events: bool | Unset = UNSET,
-        delete_recordings: bool | Unset = UNSET,
-        keep_person: bool | Unset = UNSET,
-        options: RequestOptions | None = None,
-    ) -> None:
-        """Delete a person
-
-        Deletes one person (ClickHouse tombstone and Postgres row) and optionally queues deletion of its events and recordings. PostHog hides this operation from its generated schema to push clients to `bulk_delete`, but the route is live. The three query flags are presence-based: the server checks only whether the parameter is in the query string, so `?delete_events=false` still queues event deletion; omit a flag to leave it off. With personal API keys, deletes are throttled at 480/minute and 4800/hour. Differs from the public docs: documented as 204; the server returns 202 with an empty body. `id` is documented as an integer but accepts the numeric ID or UUID; `delete_recordings` and `keep_person` are not documented.
-        """
-        return await self._call(_persons_destroy, locals(), options)
-
-    @_rt.operation(_persons_partial_update)
-    async def persons_partial_update(
-        self,
-        *,
-        project_id: str,
-        id: str,
-        body: PersonUpdateRequest,
-        options: RequestOptions | None = None,
-    ) -> None:
-        """Set person properties (PATCH)
-
-        Same as PUT: captures a `$set` event with the given `properties` (merge semantics, applied asynchronously) and answers 202 with no body. Missing or null `properties` answers 400. Differs from the public docs: documented as 200 returning the updated person; the server returns 202 with an empty body and does not wait for the change to be applied. `id` is documented as an integer in some pages but accepts the numeric ID or UUID.
-        """
-        return await self._call(_persons_partial_update, locals(), options)
-
-    @_rt.operation(_persons_activity_retrieve)
-    async def persons_activity_retrieve(
-        self,
-        *,
-        project_id: str,
-        id: str,
-        limit: int | Unset = UNSET,
-        page: int | Unset = UNSET,
-        options: RequestOptions | None = None,
-    ) -> ActivityLogPage:
-        """Activity log of a person
-
-        Activity log entries (updates, deletions, splits, property deletions, ...) recorded for this person, newest first, paginated by `page`. Differs from the public docs: `id` is documented as an integer, but the server accepts the numeric ID or UUID; the docs show no response body, the server returns an activity page.
-        """
-        return await self._call(_persons_activity_retrieve, locals(), options)
-
-    @_rt.operation(_persons_delete_events_create)
-    async def persons_delete_events_create(
-        self,
-        *,
-        project_id: str,
-        id: str,
-        options: RequestOptions | None = None,
-    ) -> None:
-        """Queue deletion of a person's events
-
-        Queues deletion of all events of this person without deleting the person itself; the deletion runs later in a batch job during non-peak hours and only covers events captured before the request. Progress is visible in `deletion_status`. No request body. PostHog marks this action [DEPRECATED] and hides it from its generated schema; use `bulk_delete` with `keep_person` and `delete_events` instead. Differs from the public docs: documented as 200; the server returns 202 with an empty body. `id` is documented as an integer but accepts the numeric ID or UUID.
-
-        Deprecated."""
-        return await self._call(_persons_delete_events_create, locals(), options)
-
-    @_rt.operation(_persons_delete_property_create)
-    async def persons_delete_property_create(
-        self,
-        *,
-        project_id: str,
-        id: str,
-        body: PersonDeletePropertyRequest,
-        options: RequestOptions | None = None,
-    ) -> SuccessResponse:
-        """Delete a person property
-
-        Captures a `$delete_person_property` event with `$unset: [key]` for the person; the property is removed asynchronously by ingestion. A key the caller may not write answers 400. If capturing the event fails the server answers `{\"success\": false, \"detail\": \"Unable to delete property\"}` with 400, or with the capture service's status (502 when unknown). A body without `$unset` answers 500. Differs from the public docs: `$unset` is documented as a query parameter and the response as 200 with no body; the server reads `$unset` from the JSON body and returns 201 `{\"success\": true}`. `id` is documented as an integer in some pages but accepts the numeric ID or UUID.
-        """
-        return await self._call(_persons_delete_property_create, locals(), options)
-
-    @_rt.operation(_persons_properties_timeline_retrieve)
-    async def persons_properties_timeline_retrieve(
-        self,
-        *,
-        project_id: str,
-        id: str,
-        events: str | Unset = UNSET,
-        actions: str | Unset = UNSET,
-        properties: str | Unset = UNSET,
-        date_from: str | Unset = UNSET,
-        date_to: str | Unset = UNSET,
-        options: RequestOptions | None = None,
-    ) -> PropertiesTimelineResponse:
-        """Timeline of a person's properties
-
-        How the person's properties changed across the events matched by a legacy insight filter. This action declares no API-key scope, so it cannot be called with a personal API key (or OAuth token): such requests answer 403 \"This action does not support Personal API Key access\". It serves PostHog's own UI (session authentication). Differs from the public docs: `id` is documented as an integer, but the server accepts the numeric ID or UUID; the docs show no response body.
-        """
-        return await self._call(
-            _persons_properties_timeline_retrieve, locals(), options
-        )
-
-    @_rt.operation(_persons_split_create)
-    async def persons_split_create(
-        self,
-        *,
-        project_id: str,
-        id: str,
-        body: PersonSplitRequest | Unset = UNSET,
-        options: RequestOptions | None = None,
-    ) -> SuccessResponse:
-        """Split a person
-
-        Queues a split of the person's distinct ids. With `main_distinct_id` (default: the person's first distinct id) only that id stays on the person and every other id moves to a new person of its own; with `distinct_ids_to_split` only the listed ids move. The two fields are mutually exclusive. New persons get a UUID derived from (team, distinct id); the original person keeps its properties. The split runs asynchronously; 201 means the task was queued. Differs from the public docs: documented with a `properties` body, an integer `id` and a 200 with no body; the server reads `main_distinct_id` / `distinct_ids_to_split`, accepts the numeric ID or UUID and returns 201 `{\"success\": true}`.
-        """
-        return await self._call(_persons_split_create, locals(), options)
-
-    @_rt.operation(_persons_update_property_create)
-    async def persons_update_property_create(
-        self,
-        *,
-        project_id: str,
-        id: str,
-        body: PersonUpdatePropertyRequest,
-        options: RequestOptions | None = None,
-    ) -> None:
-        """Set one person property
-
-        Captures a `$set` event with `{key: value}` for the person, like PATCH with a single property; applied asynchronously, so the response has no body. `value` may be any JSON value including null, but must be present. A missing `value` or `key` answers 400 with the swapped `code`/`detail` body (`{\"attr\": \"value\", \"code\": \"This field is required.\", \"detail\": \"required\", \"type\": \"validation_error\"}`); a key the caller may not write answers 400 too. Differs from the public docs: `key` and `value` are documented as query parameters and the response as 200; the server reads them from the JSON body and returns 202 with an empty body. `id` is documented as an integer in some pages but accepts the numeric ID or UUID.
-        """
-        return await self._call(_persons_update_property_create, locals(), options)
+    _default_base_url = Client._default_base_url
+    _api_key_env = Client._api_key_env
+    _auth = Client._auth
+    environments_persons_list = _rt.asynchronous(Client.environments_persons_list)
+    environments_persons_all_activity_retrieve = _rt.asynchronous(
+        Client.environments_persons_all_activity_retrieve
+    )
+    environments_persons_batch_by_distinct_ids_create = _rt.asynchronous(
+        Client.environments_persons_batch_by_distinct_ids_create
+    )
+    environments_persons_batch_by_uuids_create = _rt.asynchronous(
+        Client.environments_persons_batch_by_uuids_create
+    )
+    environments_persons_bulk_delete_create = _rt.asynchronous(
+        Client.environments_persons_bulk_delete_create
+    )
+    environments_persons_cohorts_retrieve = _rt.asynchronous(
+        Client.environments_persons_cohorts_retrieve
+    )
+    environments_persons_deletion_status_list = _rt.asynchronous(
+        Client.environments_persons_deletion_status_list
+    )
+    environments_persons_funnel_retrieve = _rt.asynchronous(
+        Client.environments_persons_funnel_retrieve
+    )
+    environments_persons_funnel_create = _rt.asynchronous(
+        Client.environments_persons_funnel_create
+    )
+    environments_persons_funnel_correlation_retrieve = _rt.asynchronous(
+        Client.environments_persons_funnel_correlation_retrieve
+    )
+    environments_persons_funnel_correlation_create = _rt.asynchronous(
+        Client.environments_persons_funnel_correlation_create
+    )
+    environments_persons_lifecycle_retrieve = _rt.asynchronous(
+        Client.environments_persons_lifecycle_retrieve
+    )
+    environments_persons_path_retrieve = _rt.asynchronous(
+        Client.environments_persons_path_retrieve
+    )
+    environments_persons_path_create = _rt.asynchronous(
+        Client.environments_persons_path_create
+    )
+    environments_persons_properties_at_time_retrieve = _rt.asynchronous(
+        Client.environments_persons_properties_at_time_retrieve
+    )
+    environments_persons_reset_person_distinct_id_create = _rt.asynchronous(
+        Client.environments_persons_reset_person_distinct_id_create
+    )
+    environments_persons_retention_retrieve = _rt.asynchronous(
+        Client.environments_persons_retention_retrieve
+    )
+    environments_persons_stickiness_retrieve = _rt.asynchronous(
+        Client.environments_persons_stickiness_retrieve
+    )
+    environments_persons_trends_retrieve = _rt.asynchronous(
+        Client.environments_persons_trends_retrieve
+    )
+    environments_persons_values_retrieve = _rt.asynchronous(
+        Client.environments_persons_values_retrieve
+    )
+    environments_persons_retrieve = _rt.asynchronous(
+        Client.environments_persons_retrieve
+    )
+    environments_persons_update = _rt.asynchronous(Client.environments_persons_update)
+    environments_persons_destroy = _rt.asynchronous(Client.environments_persons_destroy)
+    environments_persons_partial_update = _rt.asynchronous(
+        Client.environments_persons_partial_update
+    )
+    environments_persons_activity_retrieve = _rt.asynchronous(
+        Client.environments_persons_activity_retrieve
+    )
+    environments_persons_delete_events_create = _rt.asynchronous(
+        Client.environments_persons_delete_events_create
+    )
+    environments_persons_delete_property_create = _rt.asynchronous(
+        Client.environments_persons_delete_property_create
+    )
+    environments_persons_properties_timeline_retrieve = _rt.asynchronous(
+        Client.environments_persons_properties_timeline_retrieve
+    )
+    environments_persons_split_create = _rt.asynchronous(
+        Client.environments_persons_split_create
+    )
+    environments_persons_update_property_create = _rt.asynchronous(
+        Client.environments_persons_update_property_create
+    )
+    persons_list = _rt.asynchronous(Client.persons_list)
+    persons_all_activity_retrieve = _rt.asynchronous(
+        Client.persons_all_activity_retrieve
+    )
+    persons_batch_by_distinct_ids_create = _rt.asynchronous(
+        Client.persons_batch_by_distinct_ids_create
+    )
+    persons_batch_by_uuids_create = _rt.asynchronous(
+        Client.persons_batch_by_uuids_create
+    )
+    persons_bulk_delete_create = _rt.asynchronous(Client.persons_bulk_delete_create)
+    persons_cohorts_retrieve = _rt.asynchronous(Client.persons_cohorts_retrieve)
+    persons_deletion_status_list = _rt.asynchronous(Client.persons_deletion_status_list)
+    persons_funnel_retrieve = _rt.asynchronous(Client.persons_funnel_retrieve)
+    persons_funnel_create = _rt.asynchronous(Client.persons_funnel_create)
+    persons_funnel_correlation_retrieve = _rt.asynchronous(
+        Client.persons_funnel_correlation_retrieve
+    )
+    persons_funnel_correlation_create = _rt.asynchronous(
+        Client.persons_funnel_correlation_create
+    )
+    persons_lifecycle_retrieve = _rt.asynchronous(Client.persons_lifecycle_retrieve)
+    persons_path_retrieve = _rt.asynchronous(Client.persons_path_retrieve)
+    persons_path_create = _rt.asynchronous(Client.persons_path_create)
+    persons_properties_at_time_retrieve = _rt.asynchronous(
+        Client.persons_properties_at_time_retrieve
+    )
+    persons_reset_person_distinct_id_create = _rt.asynchronous(
+        Client.persons_reset_person_distinct_id_create
+    )
+    persons_retention_retrieve = _rt.asynchronous(Client.persons_retention_retrieve)
+    persons_stickiness_retrieve = _rt.asynchronous(Client.persons_stickiness_retrieve)
+    persons_trends_retrieve = _rt.asynchronous(Client.persons_trends_retrieve)
+    persons_values_retrieve = _rt.asynchronous(Client.persons_values_retrieve)
+    persons_retrieve = _rt.asynchronous(Client.persons_retrieve)
+    persons_update = _rt.asynchronous(Client.persons_update)
+    persons_destroy = _rt.asynchronous(Client.persons_destroy)
+    persons_partial_update = _rt.asynchronous(Client.persons_partial_update)
+    persons_activity_retrieve = _rt.asynchronous(Client.persons_activity_retrieve)
+    persons_delete_events_create = _rt.asynchronous(Client.persons_delete_events_create)
+    persons_delete_property_create = _rt.asynchronous(
+        Client.persons_delete_property_create
+    )
+    persons_properties_timeline_retrieve = _rt.asynchronous(
+        Client.persons_properties_timeline_retrieve
+    )
+    persons_split_create = _rt.asynchronous(Client.persons_split_create)
+    persons_update_property_create = _rt.asynchronous(
+        Client.persons_update_property_create
+    )

@@ -24,12 +24,6 @@ __all__ = [
     "ActorsResponse",
     "AsyncDeletionStatus",
     "AsyncDeletionStatusStatus",
-    "EnvironmentsPersonsDeletionStatusListStatus",
-    "EnvironmentsPersonsFunnelCorrelationRetrieveFunnelCorrelationPersonConverted",
-    "EnvironmentsPersonsLifecycleRetrieveLifecycleType",
-    "EnvironmentsPersonsListFormat",
-    "EnvironmentsPersonsRetentionRetrievePeriod",
-    "EnvironmentsPersonsStickinessRetrieveEntityType",
     "ErrorResponse",
     "LegacyErrorMessage",
     "LegacyInsightFilter",
@@ -56,6 +50,12 @@ __all__ = [
     "PersonSplitRequest",
     "PersonUpdatePropertyRequest",
     "PersonUpdateRequest",
+    "PersonsDeletionStatusListStatus",
+    "PersonsFunnelCorrelationRetrieveFunnelCorrelationPersonConverted",
+    "PersonsLifecycleRetrieveLifecycleType",
+    "PersonsListFormat",
+    "PersonsRetentionRetrievePeriod",
+    "PersonsStickinessRetrieveEntityType",
     "PointInTimeMetadata",
     "PointInTimeMetadataQueryMode",
     "PropertiesAtTimeError",
@@ -77,25 +77,29 @@ class AsyncDeletionStatusStatus(OpenEnum):
     COMPLETED = "completed"
 
 
-class EnvironmentsPersonsDeletionStatusListStatus(OpenEnum):
-    """EnvironmentsPersonsDeletionStatusListStatus"""
+class PersonListItemType(OpenEnum):
+    """PersonListItemType"""
+
+    PERSON = "person"
+
+
+class PersonsDeletionStatusListStatus(OpenEnum):
+    """PersonsDeletionStatusListStatus"""
 
     PENDING = "pending"
     COMPLETED = "completed"
     ALL = "all"
 
 
-class EnvironmentsPersonsFunnelCorrelationRetrieveFunnelCorrelationPersonConverted(
-    OpenEnum
-):
-    """EnvironmentsPersonsFunnelCorrelationRetrieveFunnelCorrelationPersonConverted"""
+class PersonsFunnelCorrelationRetrieveFunnelCorrelationPersonConverted(OpenEnum):
+    """PersonsFunnelCorrelationRetrieveFunnelCorrelationPersonConverted"""
 
     TRUE = "true"
     FALSE = "false"
 
 
-class EnvironmentsPersonsLifecycleRetrieveLifecycleType(OpenEnum):
-    """EnvironmentsPersonsLifecycleRetrieveLifecycleType"""
+class PersonsLifecycleRetrieveLifecycleType(OpenEnum):
+    """PersonsLifecycleRetrieveLifecycleType"""
 
     NEW = "new"
     RETURNING = "returning"
@@ -103,15 +107,15 @@ class EnvironmentsPersonsLifecycleRetrieveLifecycleType(OpenEnum):
     DORMANT = "dormant"
 
 
-class EnvironmentsPersonsListFormat(OpenEnum):
-    """EnvironmentsPersonsListFormat"""
+class PersonsListFormat(OpenEnum):
+    """PersonsListFormat"""
 
     JSON = "json"
     CSV = "csv"
 
 
-class EnvironmentsPersonsRetentionRetrievePeriod(OpenEnum):
-    """EnvironmentsPersonsRetentionRetrievePeriod"""
+class PersonsRetentionRetrievePeriod(OpenEnum):
+    """PersonsRetentionRetrievePeriod"""
 
     HOUR = "Hour"
     DAY = "Day"
@@ -119,17 +123,11 @@ class EnvironmentsPersonsRetentionRetrievePeriod(OpenEnum):
     MONTH = "Month"
 
 
-class EnvironmentsPersonsStickinessRetrieveEntityType(OpenEnum):
-    """EnvironmentsPersonsStickinessRetrieveEntityType"""
+class PersonsStickinessRetrieveEntityType(OpenEnum):
+    """PersonsStickinessRetrieveEntityType"""
 
     EVENTS = "events"
     ACTIONS = "actions"
-
-
-class PersonListItemType(OpenEnum):
-    """PersonListItemType"""
-
-    PERSON = "person"
 
 
 class PointInTimeMetadataQueryMode(OpenEnum):

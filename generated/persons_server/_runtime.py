@@ -15,16 +15,26 @@ import io
 import json
 import logging
 import math
+import re
 import types
 import typing
+import urllib.parse
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any, ClassVar, Generic, Protocol, TypeVar
 
 from fastapi import FastAPI
-from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    TypeAdapter,
+    ValidationError,
+    model_validator,
+)
+from starlette import routing
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
+from starlette.types import Scope as AsgiScope
 
 logger = logging.getLogger(__name__)
 
@@ -49,6 +59,25 @@ class ParamsModel(BaseModel):
     model_config = ConfigDict(
         extra="ignore", populate_by_name=True, regex_engine="python-re"
     )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _int_literals(cls, data: Any) -> Any:
+        """Read `"2"` as `2` where a field allows the integer literal 2.
+
+        Parameters arrive as text, and pydantic's lax mode converts text to
+        `int` but never to an integer `Literal` (an integer enum), so those
+        are converted here, by what each field's annotation allows.
+        """
+        if not isinstance(data, dict):
+            return data
+        converters = _literal_converters(cls)
+        if not converters:
+            return data
+        return {
+            key: converters[key](value) if key in converters else value
+            for key, value in data.items()
+        }
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -128,6 +157,9 @@ class ParamSpec:
     json: bool = False
     array: bool = False
     object: bool = False
+    # An object's property names (wire names), when its type declares them;
+    # None for a free-form object (`dict[str, X]`).
+    keys: tuple[str, ...] | None = None
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -290,7 +322,7 @@ class Endpoint:
                 style, explode = self.styles.get(
                     wire, ("form" if form else "simple", form)
                 )
-                shape = shapes.get(wire)
+                shape = shapes.get(wire, _Shape())
                 params.append(
                     ParamSpec(
                         wire,
@@ -298,8 +330,9 @@ class Endpoint:
                         style,
                         explode,
                         json=wire in self.json_params,
-                        array=shape == "array",
-                        object=shape == "object",
+                        array=shape.kind == "array",
+                        object=shape.kind == "object",
+                        keys=shape.keys,
                     )
                 )
         security = tuple(
@@ -323,30 +356,143 @@ class Endpoint:
         )
 
 
-def _shapes(model: type[BaseModel]) -> dict[str, str]:
-    """`array` or `object` for each parameter (by wire name) whose type is one."""
-    shapes = {}
-    for name, info in model.model_fields.items():
-        annotation = info.annotation
-        while typing.get_origin(annotation) in (typing.Union, types.UnionType):
+@dataclasses.dataclass(frozen=True, slots=True)
+class _Shape:
+    kind: str = "scalar"  # scalar, array or object
+    keys: tuple[str, ...] | None = None  # an object's property names, if declared
+
+
+def _unwrap(annotation: Any) -> Any:
+    """The type under `Annotated[...]` and `X | None`."""
+    while True:
+        origin = typing.get_origin(annotation)
+        if origin is typing.Annotated:
+            annotation = typing.get_args(annotation)[0]
+        elif origin in (typing.Union, types.UnionType):
             options = [a for a in typing.get_args(annotation) if a is not type(None)]
             if len(options) != 1:
-                break
+                return annotation
             annotation = options[0]
+        else:
+            return annotation
+
+
+def _shapes(model: type[BaseModel]) -> dict[str, _Shape]:
+    """The shape of each parameter (by wire name) that is an array or an object.
+
+    An object's property names come from its model class; a free-form object
+    (`dict[str, X]`) has none, which matters only when it is exploded into
+    the query (`?a=1&b=2`): see `_spread`.
+    """
+    shapes = {}
+    for name, info in model.model_fields.items():
+        annotation = _unwrap(info.annotation)
         origin = typing.get_origin(annotation) or annotation
-        if origin is typing.Annotated:
-            origin = (
-                typing.get_origin(typing.get_args(annotation)[0])
-                or typing.get_args(annotation)[0]
-            )
         wire = info.alias or name
         if origin in (list, tuple, set, frozenset):
-            shapes[wire] = "array"
-        elif origin is dict or (
-            isinstance(origin, type) and issubclass(origin, BaseModel)
-        ):
-            shapes[wire] = "object"
+            shapes[wire] = _Shape("array")
+        elif origin is dict:
+            shapes[wire] = _Shape("object")
+        elif isinstance(origin, type) and issubclass(origin, BaseModel):
+            keys = tuple(
+                field.alias or key for key, field in origin.model_fields.items()
+            )
+            shapes[wire] = _Shape("object", keys)
     return shapes
+
+
+# --- integer literals in parameters -----------------------------------------
+
+_Converter = Callable[[Any], Any]
+_CONVERTERS: dict[type[BaseModel], dict[str, _Converter]] = {}
+_DIGITS = re.compile(r"-?[0-9]+")
+
+
+def _literal_converters(model: type[BaseModel]) -> dict[str, _Converter]:
+    """For each field (by wire and Python name) holding integer literals, a converter."""
+    found = _CONVERTERS.get(model)
+    if found is None:
+        found = {}
+        for name, info in model.model_fields.items():
+            converter = _literal_converter(info.annotation, set())
+            if converter is not None:
+                found[name] = converter
+                found[info.alias or name] = converter
+        _CONVERTERS[model] = found
+    return found
+
+
+def _literal_converter(annotation: Any, seen: set[type]) -> _Converter | None:
+    """A function reading digit strings as the integer literals `annotation` allows.
+
+    None when the annotation allows none, so most fields cost nothing. It looks
+    through unions, containers and parameter models' object fields (an object
+    parameter's values are text too); `seen` stops at recursive models.
+    """
+    annotation = _unwrap(annotation)
+    origin = typing.get_origin(annotation)
+    args = typing.get_args(annotation)
+    if origin is typing.Literal:
+        ints = {a for a in args if isinstance(a, int) and not isinstance(a, bool)}
+        if not ints or any(isinstance(a, str) for a in args):
+            return None
+        return lambda value: (
+            int(value)
+            if isinstance(value, str)
+            and _DIGITS.fullmatch(value)
+            and int(value) in ints
+            else value
+        )
+    if origin in (typing.Union, types.UnionType):
+        if any(
+            a is str
+            or typing.get_origin(_unwrap(a)) is typing.Literal
+            and any(isinstance(v, str) for v in typing.get_args(_unwrap(a)))
+            for a in args
+        ):
+            return None  # the text may be meant as itself
+        options = [_literal_converter(a, seen) for a in args]
+        found = [c for c in options if c is not None]
+        return found[0] if len(found) == 1 else None  # else ambiguous, or none
+    if origin in (list, tuple, set, frozenset) and args:
+        item = _literal_converter(args[0], seen)
+        return None if item is None else _each_item(item)
+    if origin is dict and len(args) == 2:
+        item = _literal_converter(args[1], seen)
+        return None if item is None else _each_value(lambda key: item)
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        if annotation in seen:
+            return None
+        fields = {
+            info.alias or name: _literal_converter(info.annotation, seen | {annotation})
+            for name, info in annotation.model_fields.items()
+        }
+        by_key = {k: c for k, c in fields.items() if c is not None}
+        return _each_value(by_key.get) if by_key else None
+    return None
+
+
+def _each_item(item: _Converter) -> _Converter:
+    def convert(value: Any) -> Any:
+        return [item(v) for v in value] if isinstance(value, list) else item(value)
+
+    return convert
+
+
+def _each_value(by_key: Callable[[str], _Converter | None]) -> _Converter:
+    def convert(value: Any) -> Any:
+        if not isinstance(value, dict):
+            return value
+        converted = {}
+        for key, item in value.items():
+            converter = by_key(key)
+            converted[key] = item if converter is None else converter(item)
+        return converted
+
+    return convert
+
+
+# --- collecting parameters ----------------------------------------------------
 
 
 def _split(value: str, style: str) -> list[str]:
@@ -354,16 +500,55 @@ def _split(value: str, style: str) -> list[str]:
     return value.split(separator) if value else []
 
 
-def _collect(route: Route, request: Request) -> dict[str, Any]:
-    """Raw parameter values by wire name, decoded from their serialisation style."""
+def _object(value: str, style: str, explode: bool, strip: bool) -> dict[str, str]:
+    """An object serialised in one value: `k,v,k,v`, or `k=v,k=v` when exploded."""
+    parts = _split(value, style)
+    if strip:
+        parts = [part.strip() for part in parts]
+    if explode:
+        pairs = [part.partition("=") for part in parts]
+        return {key: item for key, _, item in pairs}
+    return dict(zip(parts[::2], parts[1::2], strict=False))
+
+
+def _spread(
+    route: Route, spec: ParamSpec, request: Request, reserved: frozenset[str]
+) -> dict[str, str] | None:
+    """An exploded form object, whose properties are query parameters of their own.
+
+    With declared properties, those are taken. A free-form object
+    (`dict[str, X]`) takes every query parameter the operation does not
+    declare otherwise, nor a `reserved` one (a credential): the spec gives
+    no other way to tell its keys apart.
+    """
+    query = request.query_params
+    if spec.keys is not None:
+        found = {key: query[key] for key in spec.keys if key in query}
+    else:
+        claimed = {p.wire for p in route.params if p.location == "query"}
+        claimed.update(reserved)
+        deep = tuple(p.wire + "[" for p in route.params if p.style == "deepObject")
+        found = {
+            key: value
+            for key, value in query.items()
+            if key not in claimed and not key.startswith(deep)
+        }
+    return found or None
+
+
+def _collect(
+    route: Route, request: Request, reserved: frozenset[str] = frozenset()
+) -> dict[str, Any]:
+    """Raw parameter values by wire name, decoded from their serialisation style.
+
+    `reserved` names query parameters that are not the operation's own (API
+    keys), which a free-form exploded object must not take.
+    """
     values: dict[str, Any] = {}
     query = request.query_params
     for spec in route.params:
-        if spec.location == "path":
-            raw: Any = request.path_params.get(spec.wire)
-            if raw is not None and (spec.array or spec.object):
-                raw = _split(raw, "simple")
-        elif spec.location == "query":
+        raw: Any
+        if spec.location == "query":
             if spec.style == "deepObject":
                 prefix = spec.wire + "["
                 found = {
@@ -372,27 +557,41 @@ def _collect(route: Route, request: Request) -> dict[str, Any]:
                     if k.startswith(prefix) and k.endswith("]")
                 }
                 raw = found or None
-            elif spec.array and not spec.json:
+            elif spec.json:
+                raw = query.get(spec.wire)
+            elif spec.array:
                 items = query.getlist(spec.wire)
                 if not (spec.style == "form" and spec.explode):
                     items = [
                         part for item in items for part in _split(item, spec.style)
                     ]
                 raw = items if spec.wire in query else None
+            elif spec.object and spec.style == "form" and spec.explode:
+                raw = _spread(route, spec, request, reserved)
             else:
                 raw = query.get(spec.wire)
-        elif spec.location == "header":
-            raw = request.headers.get(spec.wire)
-            if raw is not None and spec.array and not spec.json:
-                raw = [part.strip() for part in raw.split(",")]
+                if raw is not None and spec.object:
+                    raw = _object(raw, spec.style, False, strip=False)
         else:
-            raw = request.cookies.get(spec.wire)
+            if spec.location == "path":
+                raw = request.path_params.get(spec.wire)
+            elif spec.location == "header":
+                raw = request.headers.get(spec.wire)
+            else:
+                raw = request.cookies.get(spec.wire)
+            # Headers, cookies and path segments carry arrays and objects the
+            # same way: comma-separated, `k=v` pairs when an object is exploded.
+            strip = spec.location != "path"
+            if raw is not None and not spec.json:
+                if spec.array:
+                    raw = _split(raw, "simple")
+                    raw = [part.strip() for part in raw] if strip else raw
+                elif spec.object:
+                    raw = _object(raw, "simple", spec.explode, strip)
         if raw is None:
             continue
         if spec.json:
             raw = _loads(raw, spec.wire)
-        elif spec.object and isinstance(raw, list):
-            raw = dict(zip(raw[::2], raw[1::2], strict=False))
         values[spec.wire] = raw
     return values
 
@@ -433,15 +632,19 @@ async def _read_body(route: Route, request: Request) -> Any:
                 "unsupported_media_type",
                 f'Unsupported media type "{media}" in request.',
             )
-        form = await request.form()
         data: dict[str, Any] = {}
-        for key, value in form.multi_items():
-            item: Any = await value.read() if hasattr(value, "read") else value
-            if key in data:
-                data[key] = data[key] if isinstance(data[key], list) else [data[key]]
-                data[key].append(item)
-            else:
-                data[key] = item
+        # As a context manager, so that uploaded files (spooled to temporary
+        # files) are closed once read.
+        async with request.form() as form:
+            for key, value in form.multi_items():
+                item: Any = await value.read() if hasattr(value, "read") else value
+                if key in data:
+                    data[key] = (
+                        data[key] if isinstance(data[key], list) else [data[key]]
+                    )
+                    data[key].append(item)
+                else:
+                    data[key] = item
         return data
     if route.body == "text":
         return raw.decode("utf-8", errors="replace")
@@ -680,6 +883,12 @@ def _endpoint(
 ) -> Callable[[Request], Awaitable[Response]]:
     method = getattr(handler, route.handler)
     wants_body = route.body is not None
+    credentials = frozenset(
+        schemes[name].parameter
+        for requirement in route.security
+        for name, _ in requirement
+        if schemes[name].kind == "api_key" and schemes[name].location == "query"
+    )
 
     async def endpoint(request: Request) -> Response:
         try:
@@ -697,7 +906,7 @@ def _endpoint(
                 wait = await wait if inspect.isawaitable(wait) else wait
                 if wait is not None:
                     raise throttled(wait)
-            raw_params = _collect(route, request)
+            raw_params = _collect(route, request, credentials)
             try:
                 params = route.params_model.model_validate(raw_params)
             except ValidationError as error:
@@ -718,6 +927,78 @@ def _endpoint(
             return problem_response(problem)
 
     return endpoint
+
+
+_TEMPLATE_PARAM = re.compile(r"\{([^{}]+)\}")
+
+
+class _RawPathRoute(routing.Route):
+    """A route matched on the path as sent, each parameter decoded once.
+
+    Starlette matches the decoded path, where a `%2F` inside a value has
+    become a `/` that splits it in two. Here the raw path is split at its
+    real slashes first, then each segment is decoded and matched against the
+    template's segment (literal text, or parameters as whole or part of it).
+    """
+
+    def __init__(
+        self, path: str, endpoint: Callable[..., Any], *, methods: Sequence[str]
+    ) -> None:
+        super().__init__(path, endpoint, methods=list(methods))
+        self.segments = tuple(_segment_pattern(part) for part in path.split("/"))
+
+    def matches(self, scope: AsgiScope) -> tuple[routing.Match, AsgiScope]:
+        if scope["type"] != "http":
+            return routing.Match.NONE, {}
+        segments = _path_segments(scope)
+        if segments is None or len(segments) != len(self.segments):
+            return routing.Match.NONE, {}
+        found: dict[str, str] = {}
+        for (pattern, names), segment in zip(self.segments, segments, strict=True):
+            match = pattern.fullmatch(segment)
+            if match is None:
+                return routing.Match.NONE, {}
+            found.update(zip(names, match.groups(), strict=True))
+        path_params = {**scope.get("path_params", {}), **found}
+        child_scope = {"endpoint": self.endpoint, "path_params": path_params}
+        if self.methods and scope["method"] not in self.methods:
+            return routing.Match.PARTIAL, child_scope
+        return routing.Match.FULL, child_scope
+
+
+def _segment_pattern(template: str) -> tuple[re.Pattern[str], tuple[str, ...]]:
+    """A regex matching one decoded path segment, and its parameters' names in order."""
+    names = tuple(_TEMPLATE_PARAM.findall(template))
+    literals = _TEMPLATE_PARAM.split(template)[::2]
+    regex = "(.+?)".join(re.escape(literal) for literal in literals)
+    return re.compile(regex, re.DOTALL), names
+
+
+def _path_segments(scope: AsgiScope) -> list[str] | None:
+    """The route path's segments, each decoded on its own; None for an empty path.
+
+    From the raw path when the server gives one (ASGI's `raw_path`, which
+    uvicorn, hypercorn and Starlette's test client do), and it starts with the
+    root path; else from the decoded path, where a `%2F` is already a `/`.
+    """
+    path: str = scope["path"]
+    prefix: str = scope.get("root_path", "")
+    if not prefix or not path.startswith(prefix + "/"):
+        prefix = ""  # as Starlette: a root path that is not a prefix is ignored
+    route_path = path[len(prefix) :]
+    if not route_path.startswith("/"):
+        return None
+    raw = scope.get("raw_path")
+    if isinstance(raw, bytes) and raw.startswith(b"/"):
+        decoded = [
+            urllib.parse.unquote_to_bytes(part).decode("utf-8", "replace")
+            for part in raw.split(b"/")
+        ]
+        # Drop the root path's segments (literal ones: it is a mount point).
+        skip = prefix.count("/")
+        if "/".join(decoded[: skip + 1]) == prefix:
+            return [""] + decoded[skip + 1 :]
+    return route_path.split("/")
 
 
 def _dispatch(
@@ -770,9 +1051,11 @@ def build_app(
         )
     for path, methods in by_path.items():
         endpoint = _dispatch(methods)
-        app.router.add_route(path, endpoint, methods=sorted(methods))
+        app.router.routes.append(_RawPathRoute(path, endpoint, methods=sorted(methods)))
         if path.endswith("/") and path != "/":
-            app.router.add_route(path.rstrip("/"), endpoint, methods=sorted(methods))
+            app.router.routes.append(
+                _RawPathRoute(path.rstrip("/"), endpoint, methods=sorted(methods))
+            )
 
     async def openapi(request: Request) -> Response:
         return Response(spec_json, media_type="application/json")

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import datetime
 import uuid
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import fastapi
+from pydantic import Field
 
 from . import _runtime as _rt
 from ._openapi import SPEC_JSON

@@ -14,11 +14,12 @@ import datetime
 import uuid
 from typing import Annotated, Any, Generic, Literal, Protocol, TypeVar
 
-from pydantic import Field
+from pydantic import AfterValidator, Field
 
 from . import _runtime as _rt
 from ._runtime import Context
 from .models import *  # noqa: F403
+from .models import _not_null
 
 # Covariant: a reply whose body is one member of a documented union is that reply.
 _B = TypeVar("_B", covariant=True)
@@ -163,9 +164,7 @@ class PersonsDeletePropertyCreateParams(_rt.ParamsModel):
 class PersonsDeletionStatusListParams(_rt.ParamsModel):
     """Parameters of `persons_deletion_status_list`."""
 
-    status: EnvironmentsPersonsDeletionStatusListStatus = Field(
-        default="all", alias="status"
-    )
+    status: PersonsDeletionStatusListStatus = Field(default="all", alias="status")
     """Only deletions in this state."""
     person_uuid: uuid.UUID | None = Field(default=None, alias="person_uuid")
     """Only deletions of this person."""
@@ -202,8 +201,7 @@ class PersonsFunnelCorrelationCreateParams(_rt.ParamsModel):
     )
     """JSON-encoded entity (`{\"id\": ..., \"type\": \"events\", \"properties\": [...]}`) whose correlated persons are wanted."""
     funnel_correlation_person_converted: (
-        EnvironmentsPersonsFunnelCorrelationRetrieveFunnelCorrelationPersonConverted
-        | None
+        PersonsFunnelCorrelationRetrieveFunnelCorrelationPersonConverted | None
     ) = Field(default=None, alias="funnel_correlation_person_converted")
     """`true` for persons who converted, `false` for persons who dropped off; omit for both."""
 
@@ -222,8 +220,7 @@ class PersonsFunnelCorrelationRetrieveParams(_rt.ParamsModel):
     )
     """JSON-encoded entity (`{\"id\": ..., \"type\": \"events\", \"properties\": [...]}`) whose correlated persons are wanted."""
     funnel_correlation_person_converted: (
-        EnvironmentsPersonsFunnelCorrelationRetrieveFunnelCorrelationPersonConverted
-        | None
+        PersonsFunnelCorrelationRetrieveFunnelCorrelationPersonConverted | None
     ) = Field(default=None, alias="funnel_correlation_person_converted")
     """`true` for persons who converted, `false` for persons who dropped off; omit for both."""
 
@@ -271,7 +268,7 @@ class PersonsLifecycleRetrieveParams(_rt.ParamsModel):
 
     target_date: str = Field(alias="target_date")
     """Start of the interval, as a date or relative date (`-7d`)."""
-    lifecycle_type: EnvironmentsPersonsLifecycleRetrieveLifecycleType = Field(
+    lifecycle_type: PersonsLifecycleRetrieveLifecycleType = Field(
         alias="lifecycle_type"
     )
     """Lifecycle bucket."""
@@ -292,7 +289,9 @@ class PersonsListParams(_rt.ParamsModel):
     """Filter persons by email (exact match on `properties.email`)."""
     search: str | None = Field(default=None, alias="search")
     """Search persons, either by email (full text search) or distinct_id (exact match)."""
-    properties: list[PropertyFilter] | None = Field(default=None, alias="properties")
+    properties: Annotated[list[PropertyFilter] | None, AfterValidator(_not_null)] = (
+        Field(default=None, alias="properties")
+    )
     """Filter persons by person properties: a JSON-encoded array of property filters, all of which must match, e.g. `[{\"key\": \"email\", \"value\": \"x@y.com\", \"operator\": \"exact\", \"type\": \"person\"}]`."""
     limit: int = Field(default=100, alias="limit")
     """Number of results to return per page."""
@@ -300,7 +299,7 @@ class PersonsListParams(_rt.ParamsModel):
     """The initial index from which to return the results."""
     include_total: bool = Field(default=False, alias="include_total")
     """Undocumented by PostHog. When present (any value, the server only checks presence) the response carries `count`, at the cost of an extra count query."""
-    format: EnvironmentsPersonsListFormat = Field(default="json", alias="format")
+    format: PersonsListFormat = Field(default="json", alias="format")
     """Response format. `csv` renders the results as CSV (same as `Accept: text/csv`)."""
 
 
@@ -382,9 +381,7 @@ class PersonsRetentionRetrieveParams(_rt.ParamsModel):
 
     date_to: str | None = Field(default=None, alias="date_to")
     """End of the date range, absolute or relative; default now."""
-    period: EnvironmentsPersonsRetentionRetrievePeriod = Field(
-        default="Day", alias="period"
-    )
+    period: PersonsRetentionRetrievePeriod = Field(default="Day", alias="period")
     """Length of a retention interval."""
     selected_interval: int | None = Field(default=None, alias="selected_interval")
     """0-based index of the cohort (starting interval) whose persons are wanted."""
@@ -415,7 +412,7 @@ class PersonsStickinessRetrieveParams(_rt.ParamsModel):
     """Number of intervals in which the persons performed the entity."""
     entity_id: str | None = Field(default=None, alias="entity_id")
     """Event name or action id of the entity whose persons are wanted."""
-    entity_type: EnvironmentsPersonsStickinessRetrieveEntityType | None = Field(
+    entity_type: PersonsStickinessRetrieveEntityType | None = Field(
         default=None, alias="entity_type"
     )
     """Kind of entity named by `entity_id`."""
@@ -430,7 +427,7 @@ class PersonsTrendsRetrieveParams(_rt.ParamsModel):
 
     entity_id: str | None = Field(default=None, alias="entity_id")
     """Event name or action id of the entity whose persons are wanted."""
-    entity_type: EnvironmentsPersonsStickinessRetrieveEntityType | None = Field(
+    entity_type: PersonsStickinessRetrieveEntityType | None = Field(
         default=None, alias="entity_type"
     )
     """Kind of entity named by `entity_id`."""

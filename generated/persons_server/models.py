@@ -7,7 +7,7 @@ import datetime
 import uuid
 from typing import Annotated, Any, Literal, TypeAlias
 
-from pydantic import ConfigDict, Field
+from pydantic import AfterValidator, ConfigDict, Field
 
 from ._runtime import ApiModel
 
@@ -26,12 +26,6 @@ __all__ = [
     "ActorsResponse",
     "AsyncDeletionStatus",
     "AsyncDeletionStatusStatus",
-    "EnvironmentsPersonsDeletionStatusListStatus",
-    "EnvironmentsPersonsFunnelCorrelationRetrieveFunnelCorrelationPersonConverted",
-    "EnvironmentsPersonsLifecycleRetrieveLifecycleType",
-    "EnvironmentsPersonsListFormat",
-    "EnvironmentsPersonsRetentionRetrievePeriod",
-    "EnvironmentsPersonsStickinessRetrieveEntityType",
     "ErrorResponse",
     "LegacyErrorMessage",
     "LegacyInsightFilter",
@@ -58,6 +52,12 @@ __all__ = [
     "PersonSplitRequest",
     "PersonUpdatePropertyRequest",
     "PersonUpdateRequest",
+    "PersonsDeletionStatusListStatus",
+    "PersonsFunnelCorrelationRetrieveFunnelCorrelationPersonConverted",
+    "PersonsLifecycleRetrieveLifecycleType",
+    "PersonsListFormat",
+    "PersonsRetentionRetrievePeriod",
+    "PersonsStickinessRetrieveEntityType",
     "PointInTimeMetadata",
     "PointInTimeMetadataQueryMode",
     "PropertiesAtTimeError",
@@ -71,39 +71,41 @@ __all__ = [
     "SuccessResponse",
 ]
 
+
+def _not_null(value: Any) -> Any:
+    """An optional field that is not nullable may be left out, but not sent as null."""
+    if value is None:
+        raise ValueError("may be omitted, but must not be null")
+    return value
+
+
 AsyncDeletionStatusStatus: TypeAlias = Literal["pending", "completed"]
 """`completed` once the deletion has been verified, else `pending`."""
 
 
-EnvironmentsPersonsDeletionStatusListStatus: TypeAlias = Literal[
-    "pending", "completed", "all"
+PersonListItemType: TypeAlias = Literal["person"]
+
+
+PersonsDeletionStatusListStatus: TypeAlias = Literal["pending", "completed", "all"]
+
+
+PersonsFunnelCorrelationRetrieveFunnelCorrelationPersonConverted: TypeAlias = Literal[
+    "true", "false"
 ]
 
 
-EnvironmentsPersonsFunnelCorrelationRetrieveFunnelCorrelationPersonConverted: (
-    TypeAlias
-) = Literal["true", "false"]
-
-
-EnvironmentsPersonsLifecycleRetrieveLifecycleType: TypeAlias = Literal[
+PersonsLifecycleRetrieveLifecycleType: TypeAlias = Literal[
     "new", "returning", "resurrecting", "dormant"
 ]
 
 
-EnvironmentsPersonsListFormat: TypeAlias = Literal["json", "csv"]
+PersonsListFormat: TypeAlias = Literal["json", "csv"]
 
 
-EnvironmentsPersonsRetentionRetrievePeriod: TypeAlias = Literal[
-    "Hour", "Day", "Week", "Month"
-]
+PersonsRetentionRetrievePeriod: TypeAlias = Literal["Hour", "Day", "Week", "Month"]
 
 
-EnvironmentsPersonsStickinessRetrieveEntityType: TypeAlias = Literal[
-    "events", "actions"
-]
-
-
-PersonListItemType: TypeAlias = Literal["person"]
+PersonsStickinessRetrieveEntityType: TypeAlias = Literal["events", "actions"]
 
 
 PointInTimeMetadataQueryMode: TypeAlias = Literal["distinct_id", "person_id"]
@@ -148,13 +150,15 @@ PropertyFilterType: TypeAlias = Literal[
 class ActivityChange(ApiModel):
     """ActivityChange"""
 
-    action: str | None = None
+    action: Annotated[str | None, AfterValidator(_not_null)] = None
     after: Any = None
     """Value after the change (any JSON value)."""
     before: Any = None
     """Value before the change (any JSON value)."""
     field: str | None = None
-    type_: str | None = Field(default=None, alias="type")
+    type_: Annotated[str | None, AfterValidator(_not_null)] = Field(
+        default=None, alias="type"
+    )
 
 
 class ActivityDetail_2(ApiModel):
@@ -197,7 +201,7 @@ class ActivityLogUser_2(ApiModel):
 
     email: str | None = None
     first_name: str | None = None
-    is_system: bool | None = None
+    is_system: Annotated[bool | None, AfterValidator(_not_null)] = None
     """True for changes made by PostHog itself (`first_name` \"System\")."""
 
 
@@ -208,15 +212,17 @@ class ActivityMerge(ApiModel):
     """Merged-from item(s)."""
     target: Any = None
     """Merged-into item."""
-    type_: str | None = Field(default=None, alias="type")
+    type_: Annotated[str | None, AfterValidator(_not_null)] = Field(
+        default=None, alias="type"
+    )
 
 
 class ActivityTrigger(ApiModel):
     """ActivityTrigger"""
 
-    job_id: str | None = None
-    job_type: str | None = None
-    payload: dict[str, Any] | None = None
+    job_id: Annotated[str | None, AfterValidator(_not_null)] = None
+    job_type: Annotated[str | None, AfterValidator(_not_null)] = None
+    payload: Annotated[dict[str, Any] | None, AfterValidator(_not_null)] = None
 
 
 class ActorsGroup(ApiModel):
@@ -240,7 +246,7 @@ class ActorsResponse(ApiModel):
     """URL of the first page."""
     is_cached: bool | None = None
     last_refresh: datetime.datetime | None = None
-    missing_persons: int | None = None
+    missing_persons: Annotated[int | None, AfterValidator(_not_null)] = None
     """Actors counted by the query whose person rows could not be loaded."""
     next: str | None
     results: list[ActorsGroup]
@@ -280,11 +286,11 @@ class LegacyErrorMessage(ApiModel):
 class LegacyInsightFilter(ApiModel):
     """Legacy insight filter sent as a body to the legacy actor endpoints; same keys as their query parameters. Unknown keys are passed on to the filter."""
 
-    actions: list[dict[str, Any]] | None = None
-    date_from: str | None = None
-    date_to: str | None = None
-    events: list[dict[str, Any]] | None = None
-    properties: list[dict[str, Any]] | None = None
+    actions: Annotated[list[dict[str, Any]] | None, AfterValidator(_not_null)] = None
+    date_from: Annotated[str | None, AfterValidator(_not_null)] = None
+    date_to: Annotated[str | None, AfterValidator(_not_null)] = None
+    events: Annotated[list[dict[str, Any]] | None, AfterValidator(_not_null)] = None
+    properties: Annotated[list[dict[str, Any]] | None, AfterValidator(_not_null)] = None
 
 
 class MinimalPerson(ApiModel):
@@ -316,7 +322,7 @@ class PaginatedAsyncDeletionStatusList(ApiModel):
 class PaginatedPersonList(ApiModel):
     """PaginatedPersonList"""
 
-    count: int | None = None
+    count: Annotated[int | None, AfterValidator(_not_null)] = None
     """Total number of matching persons; only present with `include_total`."""
     next: str | None
     """URL of the next page; null on the last page."""
@@ -353,9 +359,14 @@ class PersonBulkDeleteRequest(ApiModel):
     """If true, a task to delete all events associated with these persons is created and queued. The task does not run immediately; it is batched (PostHog docs: 5AM UTC every Sunday)."""
     delete_recordings: bool = False
     """If true, deletion of the persons' session recordings is queued."""
-    distinct_ids: Annotated[list[str], Field(max_length=1000)] | None = None
+    distinct_ids: Annotated[
+        Annotated[list[str], Field(max_length=1000)] | None, AfterValidator(_not_null)
+    ] = None
     """A list of distinct IDs, up to 1000 of them. We'll delete all persons associated with those distinct IDs."""
-    ids: Annotated[list[uuid.UUID], Field(max_length=1000)] | None = None
+    ids: Annotated[
+        Annotated[list[uuid.UUID], Field(max_length=1000)] | None,
+        AfterValidator(_not_null),
+    ] = None
     """A list of PostHog person UUIDs, up to 1000 of them. We'll delete all the persons listed."""
     keep_person: bool = False
     """If true, the person profiles are kept; only the requested associated data is deleted."""
@@ -372,7 +383,7 @@ class PersonBulkDeleteResponse(ApiModel):
     """Person profiles deleted now (0 with `keep_person`, or when deletion is queued)."""
     persons_found: int
     """Persons matched by the given ids."""
-    persons_queued_for_deletion: int | None = None
+    persons_queued_for_deletion: Annotated[int | None, AfterValidator(_not_null)] = None
     """Person profiles queued for deletion in the background. Only sent by servers that delete persons through a queue."""
     recordings_queued_for_deletion: bool
 
@@ -410,7 +421,7 @@ class PersonDeletionError(ApiModel):
     """PersonDeletionError"""
 
     person_uuid: uuid.UUID
-    step: str | None = None
+    step: Annotated[str | None, AfterValidator(_not_null)] = None
     """Step that failed, when the server reports it (`resolve_persons`, `fetch_distinct_ids`, `queue_training_deletion`, `queue_recording_deletion`, `tombstone_clickhouse`, `delete_postgres`, `log_activity`)."""
 
 
@@ -425,7 +436,9 @@ class PersonListItem(ApiModel):
     is_identified: bool
     """Whether the person was identified (`$identify`)."""
     last_seen_at: datetime.datetime | None = None
-    matched_recordings: list[dict[str, Any]] | None = None
+    matched_recordings: Annotated[
+        list[dict[str, Any]] | None, AfterValidator(_not_null)
+    ] = None
     """Recordings matched by a legacy actors query; always empty in the list."""
     name: str
     properties: dict[str, Any]
@@ -456,7 +469,7 @@ class PersonPropertiesAtTimeResponse(ApiModel):
 class PersonPropertyValue(ApiModel):
     """PersonPropertyValue"""
 
-    count: int | None = None
+    count: Annotated[int | None, AfterValidator(_not_null)] = None
     """Number of persons with this value; left out when unknown."""
     name: Any
     """A value of the property (any JSON value)."""
@@ -580,7 +593,7 @@ class RetentionActor(ApiModel):
 class RetentionActorsResponse(ApiModel):
     """Envelope of the legacy retention actor endpoint (note `result`, singular)."""
 
-    missing_persons: int | None = None
+    missing_persons: Annotated[int | None, AfterValidator(_not_null)] = None
     next: str | None
     result: list[RetentionActor]
 

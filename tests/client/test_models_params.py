@@ -12,12 +12,12 @@ import pytest
 from persons_client import UNSET, Client, ResponseDecodeError, Unset
 from persons_client._runtime import DecodeError, Operation, prepare
 from persons_client.models import (
-    PersonsDeletionStatusListStatus,
     ErrorResponse,
     PaginatedPersonList,
     PersonListItem,
     PersonListItemType,
     PersonRecord,
+    PersonsDeletionStatusListStatus,
     PersonUpdateRequest,
     PropertyFilter,
     PropertyFilterOperator,

@@ -4,17 +4,19 @@
 simple, spaceDelimited, pipeDelimited, deepObject; exploded or not; JSON
 `content` parameters) and every body kind (JSON, form, multipart with a file,
 octet-stream, text). The handler echoes what the server decoded; the test
-compares it with what the client was given.
+compares it with what the client was given. The client's decoding of
+discriminated unions is exercised on the generated runtime directly.
 """
 
 from __future__ import annotations
 
 import base64
+import dataclasses
 import datetime
 import importlib
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import pytest
 
@@ -106,41 +108,23 @@ def test_path_styles(client: tuple[Any, Any]) -> None:
     }
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="needs runtime fix: server _collect reads an exploded simple path object "
-    "('x=3,y=4') as if unexploded (templates/server/_runtime.py)",
-)
 def test_path_exploded_object(client: tuple[Any, Any]) -> None:
     m = client[1]
-    echo = _echo(
-        client,
-        "path_params",
-        scalar=1,
-        list_=["a"],
-        object_=m.Point(x=1, y=2),
-        exploded=m.Point(x=3, y=4),
-    )
-    assert echo["params"]["exploded"] == {"x": 3, "y": 4}
+    echo = _echo(client, "exploded_path_param", exploded=m.Point(x=3, y=4))
+    assert echo["params"] == {"exploded": {"x": 3, "y": 4}}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="needs runtime fix: Starlette routes on the decoded path, so a path value "
-    "holding '/' (sent as %2F) no longer matches its route; the server runtime would "
-    "have to match on scope['raw_path']",
-)
 def test_path_value_with_a_slash(client: tuple[Any, Any]) -> None:
+    """Sent as `%2F`, a slash stays inside its value; each value is decoded once."""
     m = client[1]
     echo = _echo(
         client,
         "path_params",
         scalar=1,
-        list_=["d/e"],
+        list_=["d/e", "%2F", "f g/"],
         object_=m.Point(x=1, y=2),
-        exploded=m.Point(x=1, y=2),
     )
-    assert echo["params"]["list"] == ["d/e"]
+    assert echo["params"]["list"] == ["d/e", "%2F", "f g/"]
 
 
 QUERY_CASES = {
@@ -149,6 +133,7 @@ QUERY_CASES = {
     "flag": (False, False),
     "color": ("with space", "with space"),
     "level": (2, 2),
+    "levels": ([3, 1], [3, 1]),
     "when": (
         datetime.datetime(2024, 1, 2, 3, 4, 5, tzinfo=datetime.UTC),
         "2024-01-02T03:04:05Z",
@@ -164,6 +149,7 @@ QUERY_CASES = {
     "piped": (["a", "b"], ["a", "b"]),
     "deep": ("POINT", {"x": 5, "y": 6}),
     "form_object": ("POINT", {"x": 5, "y": 6}),
+    "spread": ("POINT", {"x": 5, "y": 6}),
     "as_json": ("PET", {"name": "Rex", "kind": "red", "tags": ["a,b", "c|d"]}),
 }
 WIRE = {
@@ -174,28 +160,7 @@ WIRE = {
 }
 
 
-NEEDS_RUNTIME = {
-    "form_object": "needs runtime fix: server _collect does not split a form, explode=false "
-    "object in the query ('x,5,y,6') into a dict (templates/server/_runtime.py)",
-    "level": "needs runtime fix: an integer enum (Literal[1, 2, 3]) does not accept the "
-    "query string '2'; parameters need lax coercion of int literals "
-    "(templates/server/_runtime.py ParamsModel or the Literal spelling)",
-}
-
-
-@pytest.mark.parametrize(
-    "name",
-    [
-        (
-            pytest.param(
-                n, marks=pytest.mark.xfail(strict=True, reason=NEEDS_RUNTIME[n])
-            )
-            if n in NEEDS_RUNTIME
-            else n
-        )
-        for n in sorted(QUERY_CASES)
-    ],
-)
+@pytest.mark.parametrize("name", sorted(QUERY_CASES))
 def test_query_styles(client: tuple[Any, Any], name: str) -> None:
     m = client[1]
     value, expected = QUERY_CASES[name]
@@ -205,6 +170,27 @@ def test_query_styles(client: tuple[Any, Any], name: str) -> None:
         value = m.Pet.from_dict({"name": "Rex", "kind": "red", "tags": ["a,b", "c|d"]})
     echo = _echo(client, "query_params", **{name: value})
     assert echo["params"] == {WIRE.get(name, name): expected, "withDefault": 7}
+
+
+def test_free_form_exploded_object_takes_the_undeclared_query_keys(
+    client: tuple[Any, Any],
+) -> None:
+    """Not the other parameters (`limit`, `deep[x]`), nor the API key in the query."""
+    m = client[1]
+    keyed = (client[0].with_options(api_key="secret"), m)
+    echo = _echo(
+        keyed,
+        "free_form_params",
+        extras={"a": "1", "b c": "d&e"},
+        limit=3,
+        deep=m.Point(x=1, y=2),
+    )
+    assert echo["params"] == {
+        "extras": {"a": "1", "b c": "d&e"},
+        "limit": 3,
+        "deep": {"x": 1, "y": 2},
+    }
+    assert _echo(keyed, "free_form_params", limit=3)["params"] == {"limit": 3}
 
 
 def test_query_default_is_applied_by_the_server(client: tuple[Any, Any]) -> None:
@@ -231,11 +217,6 @@ def test_header_and_cookie_styles(client: tuple[Any, Any]) -> None:
     }
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="needs runtime fix: server _collect splits header arrays but not header "
-    "objects ('x,1,y,2' simple, 'x=1,y=2' exploded) (templates/server/_runtime.py)",
-)
 @pytest.mark.parametrize("name", ["x_object", "x_exploded"])
 def test_header_object_styles(client: tuple[Any, Any], name: str) -> None:
     m = client[1]
@@ -263,22 +244,12 @@ def test_json_body(client: tuple[Any, Any]) -> None:
     assert echo["body"] == sent
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="needs dependency: the server's form parsing requires python-multipart, which "
-    "pyproject.toml's runtime extra does not list",
-)
 def test_form_body(client: tuple[Any, Any]) -> None:
     m = client[1]
     echo = _echo(client, "form_body", body=m.Form(name="a b&c", age=3, subscribed=True))
     assert echo["body"] == {"name": "a b&c", "age": 3, "subscribed": True}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="needs dependency: the server's form parsing requires python-multipart, which "
-    "pyproject.toml's runtime extra does not list",
-)
 def test_multipart_body_with_a_file(client: tuple[Any, Any]) -> None:
     m = client[1]
     blob = bytes(range(256))
@@ -306,3 +277,59 @@ def test_uuid_parameter_is_validated_by_the_server(client: tuple[Any, Any]) -> N
     bad = importlib.import_module(f"{NAME}_client").BadRequestError
     with pytest.raises(bad):
         _echo(client, "query_params", id="12345678-1234-5678-1234-56781234567x")
+
+
+def _pets(rt: Any) -> tuple[type[Any], type[Any]]:
+    """Two models of a discriminated `oneOf`, written as the models template writes them."""
+
+    @dataclasses.dataclass(kw_only=True)
+    class Cat(rt.Model):
+        _wire: ClassVar[dict[str, str]] = {"pet_type": "petType"}
+        _discriminator: ClassVar[tuple[str, str]] = ("petType", "cat")
+        pet_type: str
+        name: str | None = None
+
+    @dataclasses.dataclass(kw_only=True)
+    class Dog(rt.Model):
+        _wire: ClassVar[dict[str, str]] = {"pet_type": "petType"}
+        _discriminator: ClassVar[tuple[str, str]] = ("petType", "dog")
+        pet_type: str
+        name: str | None = None
+
+    return Cat, Dog
+
+
+def test_discriminated_union_dispatches_on_the_property(
+    client: tuple[Any, Any],
+) -> None:
+    rt = importlib.import_module(f"{NAME}_client._runtime")
+    cat, dog = _pets(rt)
+    decode = rt.decoder(cat | dog)
+    # Cat comes first and would accept a dog's fields; the discriminator decides.
+    rex = decode({"petType": "dog", "name": "Rex"})
+    assert type(rex) is dog and rex.name == "Rex"
+    assert type(decode({"petType": "cat"})) is cat
+    # A variant this client does not know is kept as received, not misread.
+    assert decode({"petType": "lizard", "name": "Liz"}) == {
+        "petType": "lizard",
+        "name": "Liz",
+    }
+    # Without the property, options are tried in order, as for any union; here
+    # none fits (the property is required), so the value is kept as received.
+    assert decode({"name": "Tom"}) == {"name": "Tom"}
+
+
+def test_union_without_discriminators_is_decoded_by_trial(
+    client: tuple[Any, Any],
+) -> None:
+    rt = importlib.import_module(f"{NAME}_client._runtime")
+    cat, dog = _pets(rt)
+
+    @dataclasses.dataclass(kw_only=True)
+    class Plain(rt.Model):
+        pet_type: str
+
+    decode = rt.decoder(Plain | dog)
+    assert type(decode({"pet_type": "dog", "petType": "dog"})) is Plain
+    assert rt.decoder(dog | int)(3) == 3
+    assert type(rt.decoder(dog | int)({"petType": "cat"})) is dog

@@ -42,19 +42,12 @@ class Client(_rt.SyncClient):
 class AsyncClient(_rt.AsyncClientBase):
     """AllOf (asynchronous).
 
-    Every operation of the spec is a method taking keyword arguments. Use it as a
-    context manager, or call `aclose()` when done.
+    The same methods as `Client`, with the same keyword arguments and
+    documentation, each returning an awaitable. Use it as an async context
+    manager, or call `aclose()` when done.
     """
 
-    _default_base_url = ""
-    _api_key_env = "ALL_OF_API_KEY"
-    _auth = ("header", "Authorization", "Bearer ")
-
-    @_rt.operation(_list_employees)
-    async def list_employees(
-        self,
-        *,
-        options: RequestOptions | None = None,
-    ) -> list[Employee]:
-        """GET /employees"""
-        return await self._call(_list_employees, locals(), options)
+    _default_base_url = Client._default_base_url
+    _api_key_env = Client._api_key_env
+    _auth = Client._auth
+    list_employees = _rt.asynchronous(Client.list_employees)

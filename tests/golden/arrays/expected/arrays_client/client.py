@@ -45,20 +45,12 @@ class Client(_rt.SyncClient):
 class AsyncClient(_rt.AsyncClientBase):
     """Arrays (asynchronous).
 
-    Every operation of the spec is a method taking keyword arguments. Use it as a
-    context manager, or call `aclose()` when done.
+    The same methods as `Client`, with the same keyword arguments and
+    documentation, each returning an awaitable. Use it as an async context
+    manager, or call `aclose()` when done.
     """
 
-    _default_base_url = ""
-    _api_key_env = "ARRAYS_API_KEY"
-    _auth = ("header", "Authorization", "Bearer ")
-
-    @_rt.operation(_post_matrix)
-    async def post_matrix(
-        self,
-        *,
-        body: PostMatrixRequest,
-        options: RequestOptions | None = None,
-    ) -> list[float]:
-        """POST /matrix"""
-        return await self._call(_post_matrix, locals(), options)
+    _default_base_url = Client._default_base_url
+    _api_key_env = Client._api_key_env
+    _auth = Client._auth
+    post_matrix = _rt.asynchronous(Client.post_matrix)

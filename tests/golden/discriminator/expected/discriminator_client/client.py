@@ -81,39 +81,14 @@ class Client(_rt.SyncClient):
 class AsyncClient(_rt.AsyncClientBase):
     """Discriminator (asynchronous).
 
-    Every operation of the spec is a method taking keyword arguments. Use it as a
-    context manager, or call `aclose()` when done.
+    The same methods as `Client`, with the same keyword arguments and
+    documentation, each returning an awaitable. Use it as an async context
+    manager, or call `aclose()` when done.
     """
 
-    _default_base_url = ""
-    _api_key_env = "DISCRIMINATOR_API_KEY"
-    _auth = ("header", "Authorization", "Bearer ")
-
-    @_rt.operation(_get_home)
-    async def get_home(
-        self,
-        *,
-        id: int,
-        options: RequestOptions | None = None,
-    ) -> Home:
-        """GET /homes/{id}"""
-        return await self._call(_get_home, locals(), options)
-
-    @_rt.operation(_create_pet)
-    async def create_pet(
-        self,
-        *,
-        body: PetRequest,
-        options: RequestOptions | None = None,
-    ) -> Pet:
-        """POST /pets"""
-        return await self._call(_create_pet, locals(), options)
-
-    @_rt.operation(_list_shapes)
-    async def list_shapes(
-        self,
-        *,
-        options: RequestOptions | None = None,
-    ) -> list[Shape]:
-        """GET /shapes"""
-        return await self._call(_list_shapes, locals(), options)
+    _default_base_url = Client._default_base_url
+    _api_key_env = Client._api_key_env
+    _auth = Client._auth
+    get_home = _rt.asynchronous(Client.get_home)
+    create_pet = _rt.asynchronous(Client.create_pet)
+    list_shapes = _rt.asynchronous(Client.list_shapes)

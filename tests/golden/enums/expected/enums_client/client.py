@@ -45,21 +45,12 @@ class Client(_rt.SyncClient):
 class AsyncClient(_rt.AsyncClientBase):
     """Enums (asynchronous).
 
-    Every operation of the spec is a method taking keyword arguments. Use it as a
-    context manager, or call `aclose()` when done.
+    The same methods as `Client`, with the same keyword arguments and
+    documentation, each returning an awaitable. Use it as an async context
+    manager, or call `aclose()` when done.
     """
 
-    _default_base_url = ""
-    _api_key_env = "ENUMS_API_KEY"
-    _auth = ("header", "Authorization", "Bearer ")
-
-    @_rt.operation(_list_orders)
-    async def list_orders(
-        self,
-        *,
-        status: Status | Unset = UNSET,
-        priority: ListOrdersPriority | Unset = UNSET,
-        options: RequestOptions | None = None,
-    ) -> list[Order]:
-        """GET /orders"""
-        return await self._call(_list_orders, locals(), options)
+    _default_base_url = Client._default_base_url
+    _api_key_env = Client._api_key_env
+    _auth = Client._auth
+    list_orders = _rt.asynchronous(Client.list_orders)

@@ -44,20 +44,12 @@ class Client(_rt.SyncClient):
 class AsyncClient(_rt.AsyncClientBase):
     """Nested objects (asynchronous).
 
-    Every operation of the spec is a method taking keyword arguments. Use it as a
-    context manager, or call `aclose()` when done.
+    The same methods as `Client`, with the same keyword arguments and
+    documentation, each returning an awaitable. Use it as an async context
+    manager, or call `aclose()` when done.
     """
 
-    _default_base_url = ""
-    _api_key_env = "NESTED_OBJECTS_API_KEY"
-    _auth = ("header", "Authorization", "Bearer ")
-
-    @_rt.operation(_get_profile)
-    async def get_profile(
-        self,
-        *,
-        id: str,
-        options: RequestOptions | None = None,
-    ) -> GetProfileResponse200:
-        """GET /profiles/{id}"""
-        return await self._call(_get_profile, locals(), options)
+    _default_base_url = Client._default_base_url
+    _api_key_env = Client._api_key_env
+    _auth = Client._auth
+    get_profile = _rt.asynchronous(Client.get_profile)

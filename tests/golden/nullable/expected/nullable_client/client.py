@@ -44,20 +44,12 @@ class Client(_rt.SyncClient):
 class AsyncClient(_rt.AsyncClientBase):
     """Nullable (asynchronous).
 
-    Every operation of the spec is a method taking keyword arguments. Use it as a
-    context manager, or call `aclose()` when done.
+    The same methods as `Client`, with the same keyword arguments and
+    documentation, each returning an awaitable. Use it as an async context
+    manager, or call `aclose()` when done.
     """
 
-    _default_base_url = ""
-    _api_key_env = "NULLABLE_API_KEY"
-    _auth = ("header", "Authorization", "Bearer ")
-
-    @_rt.operation(_get_note)
-    async def get_note(
-        self,
-        *,
-        id: str,
-        options: RequestOptions | None = None,
-    ) -> Note:
-        """GET /notes/{id}"""
-        return await self._call(_get_note, locals(), options)
+    _default_base_url = Client._default_base_url
+    _api_key_env = Client._api_key_env
+    _auth = Client._auth
+    get_note = _rt.asynchronous(Client.get_note)

@@ -55,26 +55,12 @@ class Client(_rt.SyncClient):
 class AsyncClient(_rt.AsyncClientBase):
     """Parameters (asynchronous).
 
-    Every operation of the spec is a method taking keyword arguments. Use it as a
-    context manager, or call `aclose()` when done.
+    The same methods as `Client`, with the same keyword arguments and
+    documentation, each returning an awaitable. Use it as an async context
+    manager, or call `aclose()` when done.
     """
 
-    _default_base_url = ""
-    _api_key_env = "PARAMETERS_API_KEY"
-    _auth = ("header", "Authorization", "Bearer ")
-
-    @_rt.operation(_get_item_tag)
-    async def get_item_tag(
-        self,
-        *,
-        item_id: int,
-        tag: str,
-        x_request_id: str,
-        limit: int | Unset = UNSET,
-        search_term: str | Unset = UNSET,
-        ids: list[str] | Unset = UNSET,
-        filter: dict[str, str] | Unset = UNSET,
-        options: RequestOptions | None = None,
-    ) -> GetItemTagResponse200:
-        """Path, query and header parameters together."""
-        return await self._call(_get_item_tag, locals(), options)
+    _default_base_url = Client._default_base_url
+    _api_key_env = Client._api_key_env
+    _auth = Client._auth
+    get_item_tag = _rt.asynchronous(Client.get_item_tag)

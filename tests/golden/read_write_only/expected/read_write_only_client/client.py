@@ -106,51 +106,15 @@ class Client(_rt.SyncClient):
 class AsyncClient(_rt.AsyncClientBase):
     """Read Write Only (asynchronous).
 
-    Every operation of the spec is a method taking keyword arguments. Use it as a
-    context manager, or call `aclose()` when done.
+    The same methods as `Client`, with the same keyword arguments and
+    documentation, each returning an awaitable. Use it as an async context
+    manager, or call `aclose()` when done.
     """
 
-    _default_base_url = ""
-    _api_key_env = "READ_WRITE_ONLY_API_KEY"
-    _auth = ("header", "Authorization", "Bearer ")
-
-    @_rt.operation(_get_owner)
-    async def get_owner(
-        self,
-        *,
-        id: int,
-        options: RequestOptions | None = None,
-    ) -> Owner:
-        """GET /owners/{id}"""
-        return await self._call(_get_owner, locals(), options)
-
-    @_rt.operation(_replace_owner)
-    async def replace_owner(
-        self,
-        *,
-        id: int,
-        body: OwnerRequest | Unset = UNSET,
-        options: RequestOptions | None = None,
-    ) -> Owner:
-        """PUT /owners/{id}"""
-        return await self._call(_replace_owner, locals(), options)
-
-    @_rt.operation(_create_pet)
-    async def create_pet(
-        self,
-        *,
-        body: PetRequest,
-        options: RequestOptions | None = None,
-    ) -> Pet:
-        """POST /pets"""
-        return await self._call(_create_pet, locals(), options)
-
-    @_rt.operation(_create_pets)
-    async def create_pets(
-        self,
-        *,
-        body: PetsRequest,
-        options: RequestOptions | None = None,
-    ) -> Pets:
-        """POST /pets/bulk"""
-        return await self._call(_create_pets, locals(), options)
+    _default_base_url = Client._default_base_url
+    _api_key_env = Client._api_key_env
+    _auth = Client._auth
+    get_owner = _rt.asynchronous(Client.get_owner)
+    replace_owner = _rt.asynchronous(Client.replace_owner)
+    create_pet = _rt.asynchronous(Client.create_pet)
+    create_pets = _rt.asynchronous(Client.create_pets)

@@ -45,20 +45,12 @@ class Client(_rt.SyncClient):
 class AsyncClient(_rt.AsyncClientBase):
     """References (asynchronous).
 
-    Every operation of the spec is a method taking keyword arguments. Use it as a
-    context manager, or call `aclose()` when done.
+    The same methods as `Client`, with the same keyword arguments and
+    documentation, each returning an awaitable. Use it as an async context
+    manager, or call `aclose()` when done.
     """
 
-    _default_base_url = ""
-    _api_key_env = "REFERENCES_API_KEY"
-    _auth = ("header", "Authorization", "Bearer ")
-
-    @_rt.operation(_get_pet)
-    async def get_pet(
-        self,
-        *,
-        pet_id: int,
-        options: RequestOptions | None = None,
-    ) -> Pet:
-        """GET /pets/{petId}"""
-        return await self._call(_get_pet, locals(), options)
+    _default_base_url = Client._default_base_url
+    _api_key_env = Client._api_key_env
+    _auth = Client._auth
+    get_pet = _rt.asynchronous(Client.get_pet)

@@ -64,30 +64,13 @@ class Client(_rt.SyncClient):
 class AsyncClient(_rt.AsyncClientBase):
     """Request bodies (asynchronous).
 
-    Every operation of the spec is a method taking keyword arguments. Use it as a
-    context manager, or call `aclose()` when done.
+    The same methods as `Client`, with the same keyword arguments and
+    documentation, each returning an awaitable. Use it as an async context
+    manager, or call `aclose()` when done.
     """
 
-    _default_base_url = ""
-    _api_key_env = "REQUEST_BODIES_API_KEY"
-    _auth = ("header", "Authorization", "Bearer ")
-
-    @_rt.operation(_create_document)
-    async def create_document(
-        self,
-        *,
-        body: NewDocument,
-        options: RequestOptions | None = None,
-    ) -> Document:
-        """POST /documents"""
-        return await self._call(_create_document, locals(), options)
-
-    @_rt.operation(_patch_documents)
-    async def patch_documents(
-        self,
-        *,
-        body: dict[str, Any] | Unset = UNSET,
-        options: RequestOptions | None = None,
-    ) -> None:
-        """PATCH /documents"""
-        return await self._call(_patch_documents, locals(), options)
+    _default_base_url = Client._default_base_url
+    _api_key_env = Client._api_key_env
+    _auth = Client._auth
+    create_document = _rt.asynchronous(Client.create_document)
+    patch_documents = _rt.asynchronous(Client.patch_documents)

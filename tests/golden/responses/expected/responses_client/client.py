@@ -62,30 +62,13 @@ class Client(_rt.SyncClient):
 class AsyncClient(_rt.AsyncClientBase):
     """Responses (asynchronous).
 
-    Every operation of the spec is a method taking keyword arguments. Use it as a
-    context manager, or call `aclose()` when done.
+    The same methods as `Client`, with the same keyword arguments and
+    documentation, each returning an awaitable. Use it as an async context
+    manager, or call `aclose()` when done.
     """
 
-    _default_base_url = ""
-    _api_key_env = "RESPONSES_API_KEY"
-    _auth = ("header", "Authorization", "Bearer ")
-
-    @_rt.operation(_get_job)
-    async def get_job(
-        self,
-        *,
-        id: str,
-        options: RequestOptions | None = None,
-    ) -> GetJobResponse200 | None:
-        """GET /jobs/{id}"""
-        return await self._call(_get_job, locals(), options)
-
-    @_rt.operation(_delete_job)
-    async def delete_job(
-        self,
-        *,
-        id: str,
-        options: RequestOptions | None = None,
-    ) -> None:
-        """DELETE /jobs/{id}"""
-        return await self._call(_delete_job, locals(), options)
+    _default_base_url = Client._default_base_url
+    _api_key_env = Client._api_key_env
+    _auth = Client._auth
+    get_job = _rt.asynchronous(Client.get_job)
+    delete_job = _rt.asynchronous(Client.delete_job)

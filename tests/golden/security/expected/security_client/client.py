@@ -73,37 +73,14 @@ class Client(_rt.SyncClient):
 class AsyncClient(_rt.AsyncClientBase):
     """Security (asynchronous).
 
-    Every operation of the spec is a method taking keyword arguments. Use it as a
-    context manager, or call `aclose()` when done.
+    The same methods as `Client`, with the same keyword arguments and
+    documentation, each returning an awaitable. Use it as an async context
+    manager, or call `aclose()` when done.
     """
 
-    _default_base_url = ""
-    _api_key_env = "SECURITY_API_KEY"
-    _auth = ("header", "X-API-Key", "")
-
-    @_rt.operation(_get_public)
-    async def get_public(
-        self,
-        *,
-        options: RequestOptions | None = None,
-    ) -> None:
-        """GET /public"""
-        return await self._call(_get_public, locals(), options)
-
-    @_rt.operation(_list_reports)
-    async def list_reports(
-        self,
-        *,
-        options: RequestOptions | None = None,
-    ) -> None:
-        """GET /reports"""
-        return await self._call(_list_reports, locals(), options)
-
-    @_rt.operation(_create_report)
-    async def create_report(
-        self,
-        *,
-        options: RequestOptions | None = None,
-    ) -> None:
-        """POST /reports"""
-        return await self._call(_create_report, locals(), options)
+    _default_base_url = Client._default_base_url
+    _api_key_env = Client._api_key_env
+    _auth = Client._auth
+    get_public = _rt.asynchronous(Client.get_public)
+    list_reports = _rt.asynchronous(Client.list_reports)
+    create_report = _rt.asynchronous(Client.create_report)
