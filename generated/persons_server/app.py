@@ -22,8 +22,13 @@ SCHEMES = (
 _persons_activity_retrieve = _rt.Endpoint(
     "persons_activity_retrieve",
     PersonsActivityRetrieveParams,
-    path_params=["id"],
-    query=["limit", "page"],
+    path_params=[
+        "id",
+    ],
+    query=[
+        "limit",
+        "page",
+    ],
     responses={
         "200": ActivityLogPage,
         "400": ErrorResponse,
@@ -39,7 +44,10 @@ _persons_activity_retrieve = _rt.Endpoint(
 _persons_all_activity_retrieve = _rt.Endpoint(
     "persons_all_activity_retrieve",
     PersonsAllActivityRetrieveParams,
-    query=["limit", "page"],
+    query=[
+        "limit",
+        "page",
+    ],
     responses={
         "200": ActivityLogPage,
         "400": ErrorResponse,
@@ -110,7 +118,9 @@ _persons_bulk_delete_create = _rt.Endpoint(
 _persons_cohorts_retrieve = _rt.Endpoint(
     "persons_cohorts_retrieve",
     PersonsCohortsRetrieveParams,
-    query=["person_id"],
+    query=[
+        "person_id",
+    ],
     responses={
         "200": PersonCohortsResponse,
         "400": LegacyErrorMessage | ErrorResponse,
@@ -126,7 +136,9 @@ _persons_cohorts_retrieve = _rt.Endpoint(
 _persons_delete_events_create = _rt.Endpoint(
     "persons_delete_events_create",
     PersonsDeleteEventsCreateParams,
-    path_params=["id"],
+    path_params=[
+        "id",
+    ],
     responses={
         "202": None,
         "400": ErrorResponse,
@@ -142,7 +154,9 @@ _persons_delete_events_create = _rt.Endpoint(
 _persons_delete_property_create = _rt.Endpoint(
     "persons_delete_property_create",
     PersonsDeletePropertyCreateParams,
-    path_params=["id"],
+    path_params=[
+        "id",
+    ],
     body="json",
     body_type=PersonDeletePropertyRequest,
     body_required=True,
@@ -163,7 +177,12 @@ _persons_delete_property_create = _rt.Endpoint(
 _persons_deletion_status_list = _rt.Endpoint(
     "persons_deletion_status_list",
     PersonsDeletionStatusListParams,
-    query=["status", "person_uuid", "limit", "offset"],
+    query=[
+        "status",
+        "person_uuid",
+        "limit",
+        "offset",
+    ],
     responses={
         "200": PaginatedAsyncDeletionStatusList,
         "400": ErrorResponse,
@@ -179,8 +198,14 @@ _persons_deletion_status_list = _rt.Endpoint(
 _persons_destroy = _rt.Endpoint(
     "persons_destroy",
     PersonsDestroyParams,
-    path_params=["id"],
-    query=["delete_events", "delete_recordings", "keep_person"],
+    path_params=[
+        "id",
+    ],
+    query=[
+        "delete_events",
+        "delete_recordings",
+        "keep_person",
+    ],
     responses={
         "202": None,
         "400": ErrorResponse,
@@ -292,7 +317,13 @@ _persons_funnel_retrieve = _rt.Endpoint(
 _persons_lifecycle_retrieve = _rt.Endpoint(
     "persons_lifecycle_retrieve",
     PersonsLifecycleRetrieveParams,
-    query=["target_date", "lifecycle_type", "events", "date_from", "date_to"],
+    query=[
+        "target_date",
+        "lifecycle_type",
+        "events",
+        "date_from",
+        "date_to",
+    ],
     responses={
         "200": ActorsPage,
         "400": LegacyErrorMessage | ErrorResponse,
@@ -335,7 +366,9 @@ _persons_list = _rt.Endpoint(
 _persons_partial_update = _rt.Endpoint(
     "persons_partial_update",
     PersonsPartialUpdateParams,
-    path_params=["id"],
+    path_params=[
+        "id",
+    ],
     body="json",
     body_type=PersonUpdateRequest,
     body_required=True,
@@ -401,7 +434,12 @@ _persons_path_retrieve = _rt.Endpoint(
 _persons_properties_at_time_retrieve = _rt.Endpoint(
     "persons_properties_at_time_retrieve",
     PersonsPropertiesAtTimeRetrieveParams,
-    query=["timestamp", "distinct_id", "person_id", "include_set_once"],
+    query=[
+        "timestamp",
+        "distinct_id",
+        "person_id",
+        "include_set_once",
+    ],
     responses={
         "200": PersonPropertiesAtTimeResponse,
         "400": PropertiesAtTimeError | ErrorResponse,
@@ -418,8 +456,16 @@ _persons_properties_at_time_retrieve = _rt.Endpoint(
 _persons_properties_timeline_retrieve = _rt.Endpoint(
     "persons_properties_timeline_retrieve",
     PersonsPropertiesTimelineRetrieveParams,
-    path_params=["id"],
-    query=["events", "actions", "properties", "date_from", "date_to"],
+    path_params=[
+        "id",
+    ],
+    query=[
+        "events",
+        "actions",
+        "properties",
+        "date_from",
+        "date_to",
+    ],
     responses={
         "200": PropertiesTimelineResponse,
         "400": ErrorResponse,
@@ -476,7 +522,9 @@ _persons_retention_retrieve = _rt.Endpoint(
 _persons_retrieve = _rt.Endpoint(
     "persons_retrieve",
     PersonsRetrieveParams,
-    path_params=["id"],
+    path_params=[
+        "id",
+    ],
     responses={
         "200": PersonRecord,
         "400": ErrorResponse,
@@ -492,7 +540,9 @@ _persons_retrieve = _rt.Endpoint(
 _persons_split_create = _rt.Endpoint(
     "persons_split_create",
     PersonsSplitCreateParams,
-    path_params=["id"],
+    path_params=[
+        "id",
+    ],
     body="json",
     body_type=PersonSplitRequest,
     responses={
@@ -511,7 +561,13 @@ _persons_split_create = _rt.Endpoint(
 _persons_stickiness_retrieve = _rt.Endpoint(
     "persons_stickiness_retrieve",
     PersonsStickinessRetrieveParams,
-    query=["stickiness_days", "entity_id", "entity_type", "date_from", "date_to"],
+    query=[
+        "stickiness_days",
+        "entity_id",
+        "entity_type",
+        "date_from",
+        "date_to",
+    ],
     responses={
         "200": ActorsPage,
         "400": LegacyErrorMessage | ErrorResponse,
@@ -550,7 +606,9 @@ _persons_trends_retrieve = _rt.Endpoint(
 _persons_update = _rt.Endpoint(
     "persons_update",
     PersonsUpdateParams,
-    path_params=["id"],
+    path_params=[
+        "id",
+    ],
     body="json",
     body_type=PersonUpdateRequest,
     body_required=True,
@@ -570,7 +628,9 @@ _persons_update = _rt.Endpoint(
 _persons_update_property_create = _rt.Endpoint(
     "persons_update_property_create",
     PersonsUpdatePropertyCreateParams,
-    path_params=["id"],
+    path_params=[
+        "id",
+    ],
     body="json",
     body_type=PersonUpdatePropertyRequest,
     body_required=True,
@@ -590,7 +650,11 @@ _persons_update_property_create = _rt.Endpoint(
 _persons_values_retrieve = _rt.Endpoint(
     "persons_values_retrieve",
     PersonsValuesRetrieveParams,
-    query=["key", "value", "refresh"],
+    query=[
+        "key",
+        "value",
+        "refresh",
+    ],
     responses={
         "200": PersonPropertyValuesResponse,
         "400": ErrorResponse,

@@ -36,7 +36,11 @@ class Client(_rt.SyncClient):
         options: RequestOptions | None = None,
     ) -> list[Employee]:
         """GET /employees"""
-        return self._call(_list_employees, locals(), options)
+        return self._call(
+            _list_employees,
+            locals(),
+            options,
+        )
 
 
 class AsyncClient(_rt.AsyncClientBase):
@@ -50,4 +54,6 @@ class AsyncClient(_rt.AsyncClientBase):
     _default_base_url = Client._default_base_url
     _api_key_env = Client._api_key_env
     _auth = Client._auth
-    list_employees = _rt.asynchronous(Client.list_employees)
+    list_employees = _rt.asynchronous(
+        Client.list_employees,
+    )

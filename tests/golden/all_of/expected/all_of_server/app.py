@@ -24,7 +24,13 @@ _list_employees = _rt.Endpoint(
 )
 
 
-ROUTES = (_list_employees.route("listEmployees", "GET", "/employees"),)
+ROUTES = (
+    _list_employees.route(
+        "listEmployees",
+        "GET",
+        "/employees",
+    ),
+)
 
 
 def create_app(

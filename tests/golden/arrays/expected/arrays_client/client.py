@@ -39,7 +39,11 @@ class Client(_rt.SyncClient):
         options: RequestOptions | None = None,
     ) -> list[float]:
         """POST /matrix"""
-        return self._call(_post_matrix, locals(), options)
+        return self._call(
+            _post_matrix,
+            locals(),
+            options,
+        )
 
 
 class AsyncClient(_rt.AsyncClientBase):
@@ -53,4 +57,6 @@ class AsyncClient(_rt.AsyncClientBase):
     _default_base_url = Client._default_base_url
     _api_key_env = Client._api_key_env
     _auth = Client._auth
-    post_matrix = _rt.asynchronous(Client.post_matrix)
+    post_matrix = _rt.asynchronous(
+        Client.post_matrix,
+    )

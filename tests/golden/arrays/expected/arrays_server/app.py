@@ -27,7 +27,13 @@ _post_matrix = _rt.Endpoint(
 )
 
 
-ROUTES = (_post_matrix.route("postMatrix", "POST", "/matrix"),)
+ROUTES = (
+    _post_matrix.route(
+        "postMatrix",
+        "POST",
+        "/matrix",
+    ),
+)
 
 
 def create_app(

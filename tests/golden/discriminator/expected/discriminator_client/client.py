@@ -14,7 +14,9 @@ _get_home: _rt.Operation[Home] = _rt.Operation(
     "getHome",
     "GET",
     "/homes/{id}",
-    path_params=["id"],
+    path_params=[
+        "id",
+    ],
     responses={"200": Home},
 )
 
@@ -56,7 +58,11 @@ class Client(_rt.SyncClient):
         options: RequestOptions | None = None,
     ) -> Home:
         """GET /homes/{id}"""
-        return self._call(_get_home, locals(), options)
+        return self._call(
+            _get_home,
+            locals(),
+            options,
+        )
 
     @_rt.operation(_create_pet)
     def create_pet(
@@ -66,7 +72,11 @@ class Client(_rt.SyncClient):
         options: RequestOptions | None = None,
     ) -> Pet:
         """POST /pets"""
-        return self._call(_create_pet, locals(), options)
+        return self._call(
+            _create_pet,
+            locals(),
+            options,
+        )
 
     @_rt.operation(_list_shapes)
     def list_shapes(
@@ -75,7 +85,11 @@ class Client(_rt.SyncClient):
         options: RequestOptions | None = None,
     ) -> list[Shape]:
         """GET /shapes"""
-        return self._call(_list_shapes, locals(), options)
+        return self._call(
+            _list_shapes,
+            locals(),
+            options,
+        )
 
 
 class AsyncClient(_rt.AsyncClientBase):
@@ -89,6 +103,12 @@ class AsyncClient(_rt.AsyncClientBase):
     _default_base_url = Client._default_base_url
     _api_key_env = Client._api_key_env
     _auth = Client._auth
-    get_home = _rt.asynchronous(Client.get_home)
-    create_pet = _rt.asynchronous(Client.create_pet)
-    list_shapes = _rt.asynchronous(Client.list_shapes)
+    get_home = _rt.asynchronous(
+        Client.get_home,
+    )
+    create_pet = _rt.asynchronous(
+        Client.create_pet,
+    )
+    list_shapes = _rt.asynchronous(
+        Client.list_shapes,
+    )

@@ -30,7 +30,9 @@ _create_pet = _rt.Endpoint(
 _get_home = _rt.Endpoint(
     "get_home",
     GetHomeParams,
-    path_params=["id"],
+    path_params=[
+        "id",
+    ],
     responses={"200": Home},
 )
 
@@ -43,9 +45,21 @@ _list_shapes = _rt.Endpoint(
 
 
 ROUTES = (
-    _get_home.route("getHome", "GET", "/homes/{id}"),
-    _create_pet.route("createPet", "POST", "/pets"),
-    _list_shapes.route("listShapes", "GET", "/shapes"),
+    _get_home.route(
+        "getHome",
+        "GET",
+        "/homes/{id}",
+    ),
+    _create_pet.route(
+        "createPet",
+        "POST",
+        "/pets",
+    ),
+    _list_shapes.route(
+        "listShapes",
+        "GET",
+        "/shapes",
+    ),
 )
 
 

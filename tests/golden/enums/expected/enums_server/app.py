@@ -20,12 +20,21 @@ SCHEMES = ()
 _list_orders = _rt.Endpoint(
     "list_orders",
     ListOrdersParams,
-    query=["status", "priority"],
+    query=[
+        "status",
+        "priority",
+    ],
     responses={"200": list[Order]},
 )
 
 
-ROUTES = (_list_orders.route("listOrders", "GET", "/orders"),)
+ROUTES = (
+    _list_orders.route(
+        "listOrders",
+        "GET",
+        "/orders",
+    ),
+)
 
 
 def create_app(

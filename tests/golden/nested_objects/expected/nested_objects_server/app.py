@@ -20,12 +20,20 @@ SCHEMES = ()
 _get_profile = _rt.Endpoint(
     "get_profile",
     GetProfileParams,
-    path_params=["id"],
+    path_params=[
+        "id",
+    ],
     responses={"200": GetProfileResponse200},
 )
 
 
-ROUTES = (_get_profile.route("getProfile", "GET", "/profiles/{id}"),)
+ROUTES = (
+    _get_profile.route(
+        "getProfile",
+        "GET",
+        "/profiles/{id}",
+    ),
+)
 
 
 def create_app(

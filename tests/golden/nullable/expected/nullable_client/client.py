@@ -14,7 +14,9 @@ _get_note: _rt.Operation[Note] = _rt.Operation(
     "getNote",
     "GET",
     "/notes/{id}",
-    path_params=["id"],
+    path_params=[
+        "id",
+    ],
     responses={"200": Note},
 )
 
@@ -38,7 +40,11 @@ class Client(_rt.SyncClient):
         options: RequestOptions | None = None,
     ) -> Note:
         """GET /notes/{id}"""
-        return self._call(_get_note, locals(), options)
+        return self._call(
+            _get_note,
+            locals(),
+            options,
+        )
 
 
 class AsyncClient(_rt.AsyncClientBase):
@@ -52,4 +58,6 @@ class AsyncClient(_rt.AsyncClientBase):
     _default_base_url = Client._default_base_url
     _api_key_env = Client._api_key_env
     _auth = Client._auth
-    get_note = _rt.asynchronous(Client.get_note)
+    get_note = _rt.asynchronous(
+        Client.get_note,
+    )

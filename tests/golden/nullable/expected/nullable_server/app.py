@@ -20,12 +20,20 @@ SCHEMES = ()
 _get_note = _rt.Endpoint(
     "get_note",
     GetNoteParams,
-    path_params=["id"],
+    path_params=[
+        "id",
+    ],
     responses={"200": Note},
 )
 
 
-ROUTES = (_get_note.route("getNote", "GET", "/notes/{id}"),)
+ROUTES = (
+    _get_note.route(
+        "getNote",
+        "GET",
+        "/notes/{id}",
+    ),
+)
 
 
 def create_app(

@@ -20,16 +20,32 @@ SCHEMES = ()
 _get_item_tag = _rt.Endpoint(
     "get_item_tag",
     GetItemTagParams,
-    path_params=["item_id", "tag"],
-    query=["limit", "search-term", "ids", "filter"],
-    headers=["X-Request-Id"],
+    path_params=[
+        "item_id",
+        "tag",
+    ],
+    query=[
+        "limit",
+        "search-term",
+        "ids",
+        "filter",
+    ],
+    headers=[
+        "X-Request-Id",
+    ],
     styles={"ids": ("form", False)},
     json_params=["filter"],
     responses={"200": GetItemTagResponse200},
 )
 
 
-ROUTES = (_get_item_tag.route("getItemTag", "GET", "/items/{item_id}/tags/{tag}"),)
+ROUTES = (
+    _get_item_tag.route(
+        "getItemTag",
+        "GET",
+        "/items/{item_id}/tags/{tag}",
+    ),
+)
 
 
 def create_app(

@@ -14,7 +14,9 @@ _get_owner: _rt.Operation[Owner] = _rt.Operation(
     "getOwner",
     "GET",
     "/owners/{id}",
-    path_params=["id"],
+    path_params=[
+        "id",
+    ],
     responses={"200": Owner},
 )
 
@@ -23,7 +25,9 @@ _replace_owner: _rt.Operation[Owner] = _rt.Operation(
     "replaceOwner",
     "PUT",
     "/owners/{id}",
-    path_params=["id"],
+    path_params=[
+        "id",
+    ],
     body="json",
     content_type="application/json",
     responses={"200": Owner},
@@ -69,7 +73,11 @@ class Client(_rt.SyncClient):
         options: RequestOptions | None = None,
     ) -> Owner:
         """GET /owners/{id}"""
-        return self._call(_get_owner, locals(), options)
+        return self._call(
+            _get_owner,
+            locals(),
+            options,
+        )
 
     @_rt.operation(_replace_owner)
     def replace_owner(
@@ -80,7 +88,11 @@ class Client(_rt.SyncClient):
         options: RequestOptions | None = None,
     ) -> Owner:
         """PUT /owners/{id}"""
-        return self._call(_replace_owner, locals(), options)
+        return self._call(
+            _replace_owner,
+            locals(),
+            options,
+        )
 
     @_rt.operation(_create_pet)
     def create_pet(
@@ -90,7 +102,11 @@ class Client(_rt.SyncClient):
         options: RequestOptions | None = None,
     ) -> Pet:
         """POST /pets"""
-        return self._call(_create_pet, locals(), options)
+        return self._call(
+            _create_pet,
+            locals(),
+            options,
+        )
 
     @_rt.operation(_create_pets)
     def create_pets(
@@ -100,7 +116,11 @@ class Client(_rt.SyncClient):
         options: RequestOptions | None = None,
     ) -> Pets:
         """POST /pets/bulk"""
-        return self._call(_create_pets, locals(), options)
+        return self._call(
+            _create_pets,
+            locals(),
+            options,
+        )
 
 
 class AsyncClient(_rt.AsyncClientBase):
@@ -114,7 +134,15 @@ class AsyncClient(_rt.AsyncClientBase):
     _default_base_url = Client._default_base_url
     _api_key_env = Client._api_key_env
     _auth = Client._auth
-    get_owner = _rt.asynchronous(Client.get_owner)
-    replace_owner = _rt.asynchronous(Client.replace_owner)
-    create_pet = _rt.asynchronous(Client.create_pet)
-    create_pets = _rt.asynchronous(Client.create_pets)
+    get_owner = _rt.asynchronous(
+        Client.get_owner,
+    )
+    replace_owner = _rt.asynchronous(
+        Client.replace_owner,
+    )
+    create_pet = _rt.asynchronous(
+        Client.create_pet,
+    )
+    create_pets = _rt.asynchronous(
+        Client.create_pets,
+    )

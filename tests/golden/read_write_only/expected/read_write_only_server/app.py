@@ -40,7 +40,9 @@ _create_pets = _rt.Endpoint(
 _get_owner = _rt.Endpoint(
     "get_owner",
     GetOwnerParams,
-    path_params=["id"],
+    path_params=[
+        "id",
+    ],
     responses={"200": Owner},
 )
 
@@ -48,7 +50,9 @@ _get_owner = _rt.Endpoint(
 _replace_owner = _rt.Endpoint(
     "replace_owner",
     ReplaceOwnerParams,
-    path_params=["id"],
+    path_params=[
+        "id",
+    ],
     body="json",
     body_type=OwnerRequest,
     responses={"200": Owner},
@@ -56,10 +60,26 @@ _replace_owner = _rt.Endpoint(
 
 
 ROUTES = (
-    _get_owner.route("getOwner", "GET", "/owners/{id}"),
-    _replace_owner.route("replaceOwner", "PUT", "/owners/{id}"),
-    _create_pet.route("createPet", "POST", "/pets"),
-    _create_pets.route("createPets", "POST", "/pets/bulk"),
+    _get_owner.route(
+        "getOwner",
+        "GET",
+        "/owners/{id}",
+    ),
+    _replace_owner.route(
+        "replaceOwner",
+        "PUT",
+        "/owners/{id}",
+    ),
+    _create_pet.route(
+        "createPet",
+        "POST",
+        "/pets",
+    ),
+    _create_pets.route(
+        "createPets",
+        "POST",
+        "/pets/bulk",
+    ),
 )
 
 

@@ -14,7 +14,9 @@ _get_pet: _rt.Operation[Pet] = _rt.Operation(
     "getPet",
     "GET",
     "/pets/{petId}",
-    path_params=["pet_id"],
+    path_params=[
+        "pet_id",
+    ],
     wire={"pet_id": "petId"},
     responses={"200": Pet},
 )
@@ -39,7 +41,11 @@ class Client(_rt.SyncClient):
         options: RequestOptions | None = None,
     ) -> Pet:
         """GET /pets/{petId}"""
-        return self._call(_get_pet, locals(), options)
+        return self._call(
+            _get_pet,
+            locals(),
+            options,
+        )
 
 
 class AsyncClient(_rt.AsyncClientBase):
@@ -53,4 +59,6 @@ class AsyncClient(_rt.AsyncClientBase):
     _default_base_url = Client._default_base_url
     _api_key_env = Client._api_key_env
     _auth = Client._auth
-    get_pet = _rt.asynchronous(Client.get_pet)
+    get_pet = _rt.asynchronous(
+        Client.get_pet,
+    )

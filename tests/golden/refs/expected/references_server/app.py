@@ -20,12 +20,20 @@ SCHEMES = ()
 _get_pet = _rt.Endpoint(
     "get_pet",
     GetPetParams,
-    path_params=["petId"],
+    path_params=[
+        "petId",
+    ],
     responses={"200": Pet, "404": Error},
 )
 
 
-ROUTES = (_get_pet.route("getPet", "GET", "/pets/{petId}"),)
+ROUTES = (
+    _get_pet.route(
+        "getPet",
+        "GET",
+        "/pets/{petId}",
+    ),
+)
 
 
 def create_app(

@@ -48,7 +48,11 @@ class Client(_rt.SyncClient):
         options: RequestOptions | None = None,
     ) -> Document:
         """POST /documents"""
-        return self._call(_create_document, locals(), options)
+        return self._call(
+            _create_document,
+            locals(),
+            options,
+        )
 
     @_rt.operation(_patch_documents)
     def patch_documents(
@@ -58,7 +62,11 @@ class Client(_rt.SyncClient):
         options: RequestOptions | None = None,
     ) -> None:
         """PATCH /documents"""
-        return self._call(_patch_documents, locals(), options)
+        return self._call(
+            _patch_documents,
+            locals(),
+            options,
+        )
 
 
 class AsyncClient(_rt.AsyncClientBase):
@@ -72,5 +80,9 @@ class AsyncClient(_rt.AsyncClientBase):
     _default_base_url = Client._default_base_url
     _api_key_env = Client._api_key_env
     _auth = Client._auth
-    create_document = _rt.asynchronous(Client.create_document)
-    patch_documents = _rt.asynchronous(Client.patch_documents)
+    create_document = _rt.asynchronous(
+        Client.create_document,
+    )
+    patch_documents = _rt.asynchronous(
+        Client.patch_documents,
+    )

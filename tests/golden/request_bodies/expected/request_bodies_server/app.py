@@ -37,8 +37,16 @@ _patch_documents = _rt.Endpoint(
 
 
 ROUTES = (
-    _create_document.route("createDocument", "POST", "/documents"),
-    _patch_documents.route("patchDocuments", "PATCH", "/documents"),
+    _create_document.route(
+        "createDocument",
+        "POST",
+        "/documents",
+    ),
+    _patch_documents.route(
+        "patchDocuments",
+        "PATCH",
+        "/documents",
+    ),
 )
 
 

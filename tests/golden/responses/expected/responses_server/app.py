@@ -20,7 +20,9 @@ SCHEMES = ()
 _delete_job = _rt.Endpoint(
     "delete_job",
     DeleteJobParams,
-    path_params=["id"],
+    path_params=[
+        "id",
+    ],
     responses={"204": None},
 )
 
@@ -28,7 +30,9 @@ _delete_job = _rt.Endpoint(
 _get_job = _rt.Endpoint(
     "get_job",
     GetJobParams,
-    path_params=["id"],
+    path_params=[
+        "id",
+    ],
     responses={
         "200": GetJobResponse200,
         "202": None,
@@ -40,8 +44,16 @@ _get_job = _rt.Endpoint(
 
 
 ROUTES = (
-    _get_job.route("getJob", "GET", "/jobs/{id}"),
-    _delete_job.route("deleteJob", "DELETE", "/jobs/{id}"),
+    _get_job.route(
+        "getJob",
+        "GET",
+        "/jobs/{id}",
+    ),
+    _delete_job.route(
+        "deleteJob",
+        "DELETE",
+        "/jobs/{id}",
+    ),
 )
 
 

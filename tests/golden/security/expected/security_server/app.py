@@ -44,9 +44,21 @@ _list_reports = _rt.Endpoint(
 
 
 ROUTES = (
-    _get_public.route("getPublic", "GET", "/public"),
-    _list_reports.route("listReports", "GET", "/reports"),
-    _create_report.route("createReport", "POST", "/reports"),
+    _get_public.route(
+        "getPublic",
+        "GET",
+        "/public",
+    ),
+    _list_reports.route(
+        "listReports",
+        "GET",
+        "/reports",
+    ),
+    _create_report.route(
+        "createReport",
+        "POST",
+        "/reports",
+    ),
 )
 
 
