@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from . import ir, naming
-from .diagnostics import Diagnostic, pointer_of
+from .diagnostics import Diagnostic, parts_of, pointer_of
 from .load import SourceFile, Spec
 
 Parts = tuple[str | int, ...]
@@ -1300,7 +1300,7 @@ def _handlers(
                         "scope-mismatch",
                         f"{other.method} {other.path} differs from {first.method} {first.path} in {', '.join(differs)}; "
                         "operations served by one handler must agree",
-                        _pointer_parts(other.pointer),
+                        parts_of(other.pointer),
                     )
                 )
         for op in members:
@@ -1317,7 +1317,7 @@ def _handlers(
                 operations=tuple(members),
             )
         )
-    ops = [_replace_handler(op, renamed[op.name]) for op in operations]
+    ops = [_with_handler(op, renamed[op.name]) for op in operations]
     handlers = [
         ir.Handler(
             h.name,
@@ -1327,7 +1327,7 @@ def _handlers(
             h.params,
             h.body,
             h.responses,
-            tuple(_replace_handler(o, h.name) for o in h.operations),
+            tuple(_with_handler(o, h.name) for o in h.operations),
         )
         for h in handlers
     ]
@@ -1335,16 +1335,8 @@ def _handlers(
     return ops, handlers
 
 
-def _replace_handler(op: ir.Operation, handler: str) -> ir.Operation:
-    from dataclasses import replace
-
+def _with_handler(op: ir.Operation, handler: str) -> ir.Operation:
     return replace(op, handler=handler)
-
-
-def _pointer_parts(pointer: str) -> tuple[str, ...]:
-    from .diagnostics import parts_of
-
-    return parts_of(pointer)
 
 
 def build(spec: Spec, options: Options) -> tuple[ir.Api | None, list[Diagnostic]]:
