@@ -267,7 +267,7 @@ class ModelField:
             return self.type.server
         # Optional but not nullable: it may be left out (and reads as None),
         # but an explicit null is refused, as the spec says.
-        return f"Annotated[{self.type.server} | None, AfterValidator(_not_null)]"
+        return f"Omittable[{self.type.server}]"
 
     @property
     def server_default(self) -> str | None:
@@ -343,10 +343,6 @@ class Enum:
     description: str
     members: tuple[EnumMember, ...]
     is_int: bool
-
-    @property
-    def literal(self) -> str:
-        return "Literal[" + ", ".join(py_literal(m.value) for m in self.members) + "]"
 
 
 @dataclass(frozen=True, slots=True)
@@ -591,6 +587,13 @@ class Handler:
 
     def params_in(self, location: str) -> tuple[Param, ...]:
         return tuple(p for p in self.params if p.location == location)
+
+    @property
+    def query_implied(self) -> bool:
+        """The server tells query parameters apart by wire name: unique ones
+        need no list (see the runtime's `Endpoint`)."""
+        wires = [p.wire for p in self.params]
+        return len(set(wires)) == len(wires)
 
     @property
     def security(self) -> tuple[Requirement, ...]:

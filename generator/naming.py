@@ -89,6 +89,7 @@ RESERVED_MODULE_NAMES = frozenset(
         "FastAPI",
         "Generic",
         "OpenIntEnum",
+        "Omittable",
         "Operation",
         "ParamsModel",
         "RangeReply",

@@ -8,11 +8,14 @@ format stage can format (and cache) each block on its own.
 from __future__ import annotations
 
 import functools
+from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import jinja2
 
 from . import escape, ir
+from .cache import LINE_LENGTH
 from .markers import CUT, HEADER_MARK, TEMPLATES
 
 FILTERS = {
@@ -74,7 +77,42 @@ def environment(bytecode_dir: str | None = None) -> jinja2.Environment:
     )
     env.filters.update(FILTERS)
     env.globals["CUT"] = CUT
+    env.globals["call"] = call
+    env.globals["assignment"] = assignment
     return env
+
+
+def call(
+    indent: int, head: str, items: Sequence[str], tail: str, collection: bool = False
+) -> str:
+    """`head` (ending in an opening bracket), `items`, `tail` (starting with the
+    closing bracket) at `indent`, laid out as black lays out a bracket of
+    atoms: on one line if it fits; else, for a call's arguments or a single
+    item, the items on one line of their own; else one per line with a
+    trailing comma. Emitting black's own shape spares black its line
+    splitting (and its second pass) on large specs; black still formats the
+    result, so a misjudged shape costs time, never output.
+    """
+    pad = " " * indent
+    line = f"{pad}{head}{', '.join(items)}{tail}"
+    if len(line) <= LINE_LENGTH:
+        return line
+    inner = " " * (indent + 4)
+    hugged = inner + ", ".join(items)
+    if len(items) == 1 or (not collection and len(hugged) <= LINE_LENGTH):
+        return f"{pad}{head}\n{hugged}\n{pad}{tail}"
+    return "".join([f"{pad}{head}\n", *(f"{inner}{i},\n" for i in items), pad + tail])
+
+
+def assignment(indent: int, target: str, value: str) -> str:
+    """`target = value`, an atom, as black lays it out: in parentheses on a line
+    of its own when that makes it fit, else as it is."""
+    pad = " " * indent
+    line = f"{pad}{target} = {value}"
+    inner = f"{pad}    {value}"
+    if len(line) <= LINE_LENGTH or len(inner) > LINE_LENGTH:
+        return line
+    return f"{pad}{target} = (\n{inner}\n{pad})"
 
 
 def header(api: ir.Api, comment: str) -> str:
@@ -132,6 +170,8 @@ def _context(api: ir.Api, options: RenderOptions) -> dict[str, object]:
     else:
         auth = (scheme.location, scheme.parameter, "")
     handler_of = {op.name: h for h in api.handlers for op in h.operations}
+    # The most common requirements, first seen on a tie: the endpoints' default.
+    shared = Counter(h.security for h in api.handlers).most_common(1)
     names = (
         [e.name for e in api.enums]
         + [m.name for m in api.models]
@@ -145,6 +185,7 @@ def _context(api: ir.Api, options: RenderOptions) -> dict[str, object]:
         "server_model_names": sorted(names),
         "reply_classes": reply_classes,
         "handler_of": handler_of,
+        "endpoint_security": shared[0][0] if shared else (),
         "auth": auth,
         "api_key_env": options.api_key_env,
     }

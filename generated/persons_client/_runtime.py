@@ -361,7 +361,10 @@ class Param:
     json: bool = False
 
 
-@dataclasses.dataclass(frozen=True, slots=True)
+# Not slotted: `Operation[T](...)` sets `__orig_class__` on the new instance,
+# which a frozen dataclass refuses with the AttributeError `typing` expects, and
+# a slotted one with a TypeError.
+@dataclasses.dataclass(frozen=True)
 class Operation(Generic[T]):
     """Everything the runtime needs to call one operation; `T` is what it returns.
 

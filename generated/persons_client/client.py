@@ -10,13 +10,11 @@ from . import _runtime as _rt
 from ._runtime import UNSET, RequestOptions, Unset
 from .models import *  # noqa: F403
 
-_environments_persons_list: _rt.Operation[PaginatedPersonList] = _rt.Operation(
+_environments_persons_list = _rt.Operation[PaginatedPersonList](
     "environments_persons_list",
     "GET",
     "/api/environments/{environment_id}/persons/",
-    path_params=[
-        "environment_id",
-    ],
+    path_params=["environment_id"],
     query=[
         "distinct_id",
         "email",
@@ -34,33 +32,22 @@ _environments_persons_list: _rt.Operation[PaginatedPersonList] = _rt.Operation(
 )
 
 
-_environments_persons_all_activity_retrieve: _rt.Operation[ActivityLogPage] = (
-    _rt.Operation(
-        "environments_persons_all_activity_retrieve",
-        "GET",
-        "/api/environments/{environment_id}/persons/activity/",
-        path_params=[
-            "environment_id",
-        ],
-        query=[
-            "limit",
-            "page",
-        ],
-        responses={"200": ActivityLogPage},
-        deprecated=True,
-    )
+_environments_persons_all_activity_retrieve = _rt.Operation[ActivityLogPage](
+    "environments_persons_all_activity_retrieve",
+    "GET",
+    "/api/environments/{environment_id}/persons/activity/",
+    path_params=["environment_id"],
+    query=["limit", "page"],
+    responses={"200": ActivityLogPage},
+    deprecated=True,
 )
 
 
-_environments_persons_batch_by_distinct_ids_create: _rt.Operation[
-    PersonBatchResponse
-] = _rt.Operation(
+_environments_persons_batch_by_distinct_ids_create = _rt.Operation[PersonBatchResponse](
     "environments_persons_batch_by_distinct_ids_create",
     "POST",
     "/api/environments/{environment_id}/persons/batch_by_distinct_ids/",
-    path_params=[
-        "environment_id",
-    ],
+    path_params=["environment_id"],
     body="json",
     content_type="application/json",
     responses={"200": PersonBatchResponse},
@@ -68,82 +55,59 @@ _environments_persons_batch_by_distinct_ids_create: _rt.Operation[
 )
 
 
-_environments_persons_batch_by_uuids_create: _rt.Operation[PersonBatchResponse] = (
-    _rt.Operation(
-        "environments_persons_batch_by_uuids_create",
-        "POST",
-        "/api/environments/{environment_id}/persons/batch_by_uuids/",
-        path_params=[
-            "environment_id",
-        ],
-        body="json",
-        content_type="application/json",
-        responses={"200": PersonBatchResponse},
-        deprecated=True,
-    )
+_environments_persons_batch_by_uuids_create = _rt.Operation[PersonBatchResponse](
+    "environments_persons_batch_by_uuids_create",
+    "POST",
+    "/api/environments/{environment_id}/persons/batch_by_uuids/",
+    path_params=["environment_id"],
+    body="json",
+    content_type="application/json",
+    responses={"200": PersonBatchResponse},
+    deprecated=True,
 )
 
 
-_environments_persons_bulk_delete_create: _rt.Operation[PersonBulkDeleteResponse] = (
-    _rt.Operation(
-        "environments_persons_bulk_delete_create",
-        "POST",
-        "/api/environments/{environment_id}/persons/bulk_delete/",
-        path_params=[
-            "environment_id",
-        ],
-        body="json",
-        content_type="application/json",
-        responses={"202": PersonBulkDeleteResponse},
-        deprecated=True,
-    )
+_environments_persons_bulk_delete_create = _rt.Operation[PersonBulkDeleteResponse](
+    "environments_persons_bulk_delete_create",
+    "POST",
+    "/api/environments/{environment_id}/persons/bulk_delete/",
+    path_params=["environment_id"],
+    body="json",
+    content_type="application/json",
+    responses={"202": PersonBulkDeleteResponse},
+    deprecated=True,
 )
 
 
-_environments_persons_cohorts_retrieve: _rt.Operation[PersonCohortsResponse] = (
-    _rt.Operation(
-        "environments_persons_cohorts_retrieve",
-        "GET",
-        "/api/environments/{environment_id}/persons/cohorts/",
-        path_params=[
-            "environment_id",
-        ],
-        query=[
-            "person_id",
-        ],
-        responses={"200": PersonCohortsResponse},
-        deprecated=True,
-    )
+_environments_persons_cohorts_retrieve = _rt.Operation[PersonCohortsResponse](
+    "environments_persons_cohorts_retrieve",
+    "GET",
+    "/api/environments/{environment_id}/persons/cohorts/",
+    path_params=["environment_id"],
+    query=["person_id"],
+    responses={"200": PersonCohortsResponse},
+    deprecated=True,
 )
 
 
-_environments_persons_deletion_status_list: _rt.Operation[
+_environments_persons_deletion_status_list = _rt.Operation[
     PaginatedAsyncDeletionStatusList
-] = _rt.Operation(
+](
     "environments_persons_deletion_status_list",
     "GET",
     "/api/environments/{environment_id}/persons/deletion_status/",
-    path_params=[
-        "environment_id",
-    ],
-    query=[
-        "status",
-        "person_uuid",
-        "limit",
-        "offset",
-    ],
+    path_params=["environment_id"],
+    query=["status", "person_uuid", "limit", "offset"],
     responses={"200": PaginatedAsyncDeletionStatusList},
     deprecated=True,
 )
 
 
-_environments_persons_funnel_retrieve: _rt.Operation[ActorsResponse] = _rt.Operation(
+_environments_persons_funnel_retrieve = _rt.Operation[ActorsResponse](
     "environments_persons_funnel_retrieve",
     "GET",
     "/api/environments/{environment_id}/persons/funnel/",
-    path_params=[
-        "environment_id",
-    ],
+    path_params=["environment_id"],
     query=[
         "events",
         "actions",
@@ -157,13 +121,11 @@ _environments_persons_funnel_retrieve: _rt.Operation[ActorsResponse] = _rt.Opera
 )
 
 
-_environments_persons_funnel_create: _rt.Operation[ActorsResponse] = _rt.Operation(
+_environments_persons_funnel_create = _rt.Operation[ActorsResponse](
     "environments_persons_funnel_create",
     "POST",
     "/api/environments/{environment_id}/persons/funnel/",
-    path_params=[
-        "environment_id",
-    ],
+    path_params=["environment_id"],
     query=[
         "events",
         "actions",
@@ -179,76 +141,58 @@ _environments_persons_funnel_create: _rt.Operation[ActorsResponse] = _rt.Operati
 )
 
 
-_environments_persons_funnel_correlation_retrieve: _rt.Operation[ActorsResponse] = (
-    _rt.Operation(
-        "environments_persons_funnel_correlation_retrieve",
-        "GET",
-        "/api/environments/{environment_id}/persons/funnel/correlation/",
-        path_params=[
-            "environment_id",
-        ],
-        query=[
-            "events",
-            "date_from",
-            "date_to",
-            "funnel_correlation_person_entity",
-            "funnel_correlation_person_converted",
-        ],
-        responses={"200": ActorsResponse},
-        deprecated=True,
-    )
-)
-
-
-_environments_persons_funnel_correlation_create: _rt.Operation[ActorsResponse] = (
-    _rt.Operation(
-        "environments_persons_funnel_correlation_create",
-        "POST",
-        "/api/environments/{environment_id}/persons/funnel/correlation/",
-        path_params=[
-            "environment_id",
-        ],
-        query=[
-            "events",
-            "date_from",
-            "date_to",
-            "funnel_correlation_person_entity",
-            "funnel_correlation_person_converted",
-        ],
-        body="json",
-        content_type="application/json",
-        responses={"200": ActorsResponse},
-        deprecated=True,
-    )
-)
-
-
-_environments_persons_lifecycle_retrieve: _rt.Operation[ActorsPage] = _rt.Operation(
-    "environments_persons_lifecycle_retrieve",
+_environments_persons_funnel_correlation_retrieve = _rt.Operation[ActorsResponse](
+    "environments_persons_funnel_correlation_retrieve",
     "GET",
-    "/api/environments/{environment_id}/persons/lifecycle/",
-    path_params=[
-        "environment_id",
-    ],
+    "/api/environments/{environment_id}/persons/funnel/correlation/",
+    path_params=["environment_id"],
     query=[
-        "target_date",
-        "lifecycle_type",
         "events",
         "date_from",
         "date_to",
+        "funnel_correlation_person_entity",
+        "funnel_correlation_person_converted",
     ],
+    responses={"200": ActorsResponse},
+    deprecated=True,
+)
+
+
+_environments_persons_funnel_correlation_create = _rt.Operation[ActorsResponse](
+    "environments_persons_funnel_correlation_create",
+    "POST",
+    "/api/environments/{environment_id}/persons/funnel/correlation/",
+    path_params=["environment_id"],
+    query=[
+        "events",
+        "date_from",
+        "date_to",
+        "funnel_correlation_person_entity",
+        "funnel_correlation_person_converted",
+    ],
+    body="json",
+    content_type="application/json",
+    responses={"200": ActorsResponse},
+    deprecated=True,
+)
+
+
+_environments_persons_lifecycle_retrieve = _rt.Operation[ActorsPage](
+    "environments_persons_lifecycle_retrieve",
+    "GET",
+    "/api/environments/{environment_id}/persons/lifecycle/",
+    path_params=["environment_id"],
+    query=["target_date", "lifecycle_type", "events", "date_from", "date_to"],
     responses={"200": ActorsPage},
     deprecated=True,
 )
 
 
-_environments_persons_path_retrieve: _rt.Operation[ActorsResponse] = _rt.Operation(
+_environments_persons_path_retrieve = _rt.Operation[ActorsResponse](
     "environments_persons_path_retrieve",
     "GET",
     "/api/environments/{environment_id}/persons/path/",
-    path_params=[
-        "environment_id",
-    ],
+    path_params=["environment_id"],
     query=[
         "date_from",
         "date_to",
@@ -261,13 +205,11 @@ _environments_persons_path_retrieve: _rt.Operation[ActorsResponse] = _rt.Operati
 )
 
 
-_environments_persons_path_create: _rt.Operation[ActorsResponse] = _rt.Operation(
+_environments_persons_path_create = _rt.Operation[ActorsResponse](
     "environments_persons_path_create",
     "POST",
     "/api/environments/{environment_id}/persons/path/",
-    path_params=[
-        "environment_id",
-    ],
+    path_params=["environment_id"],
     query=[
         "date_from",
         "date_to",
@@ -282,88 +224,63 @@ _environments_persons_path_create: _rt.Operation[ActorsResponse] = _rt.Operation
 )
 
 
-_environments_persons_properties_at_time_retrieve: _rt.Operation[
+_environments_persons_properties_at_time_retrieve = _rt.Operation[
     PersonPropertiesAtTimeResponse
-] = _rt.Operation(
+](
     "environments_persons_properties_at_time_retrieve",
     "GET",
     "/api/environments/{environment_id}/persons/properties_at_time/",
-    path_params=[
-        "environment_id",
-    ],
-    query=[
-        "timestamp",
-        "distinct_id",
-        "person_id",
-        "include_set_once",
-    ],
+    path_params=["environment_id"],
+    query=["timestamp", "distinct_id", "person_id", "include_set_once"],
     responses={"200": PersonPropertiesAtTimeResponse},
     deprecated=True,
 )
 
 
-_environments_persons_reset_person_distinct_id_create: _rt.Operation[None] = (
-    _rt.Operation(
-        "environments_persons_reset_person_distinct_id_create",
-        "POST",
-        "/api/environments/{environment_id}/persons/reset_person_distinct_id/",
-        path_params=[
-            "environment_id",
-        ],
-        body="json",
-        content_type="application/json",
-        deprecated=True,
-    )
+_environments_persons_reset_person_distinct_id_create = _rt.Operation[None](
+    "environments_persons_reset_person_distinct_id_create",
+    "POST",
+    "/api/environments/{environment_id}/persons/reset_person_distinct_id/",
+    path_params=["environment_id"],
+    body="json",
+    content_type="application/json",
+    deprecated=True,
 )
 
 
-_environments_persons_retention_retrieve: _rt.Operation[RetentionActorsResponse] = (
-    _rt.Operation(
-        "environments_persons_retention_retrieve",
-        "GET",
-        "/api/environments/{environment_id}/persons/retention/",
-        path_params=[
-            "environment_id",
-        ],
-        query=[
-            "date_to",
-            "period",
-            "selected_interval",
-            "target_entity",
-            "returning_entity",
-        ],
-        responses={"200": RetentionActorsResponse},
-        deprecated=True,
-    )
+_environments_persons_retention_retrieve = _rt.Operation[RetentionActorsResponse](
+    "environments_persons_retention_retrieve",
+    "GET",
+    "/api/environments/{environment_id}/persons/retention/",
+    path_params=["environment_id"],
+    query=[
+        "date_to",
+        "period",
+        "selected_interval",
+        "target_entity",
+        "returning_entity",
+    ],
+    responses={"200": RetentionActorsResponse},
+    deprecated=True,
 )
 
 
-_environments_persons_stickiness_retrieve: _rt.Operation[ActorsPage] = _rt.Operation(
+_environments_persons_stickiness_retrieve = _rt.Operation[ActorsPage](
     "environments_persons_stickiness_retrieve",
     "GET",
     "/api/environments/{environment_id}/persons/stickiness/",
-    path_params=[
-        "environment_id",
-    ],
-    query=[
-        "stickiness_days",
-        "entity_id",
-        "entity_type",
-        "date_from",
-        "date_to",
-    ],
+    path_params=["environment_id"],
+    query=["stickiness_days", "entity_id", "entity_type", "date_from", "date_to"],
     responses={"200": ActorsPage},
     deprecated=True,
 )
 
 
-_environments_persons_trends_retrieve: _rt.Operation[ActorsResponse] = _rt.Operation(
+_environments_persons_trends_retrieve = _rt.Operation[ActorsResponse](
     "environments_persons_trends_retrieve",
     "GET",
     "/api/environments/{environment_id}/persons/trends/",
-    path_params=[
-        "environment_id",
-    ],
+    path_params=["environment_id"],
     query=[
         "entity_id",
         "entity_type",
@@ -377,159 +294,84 @@ _environments_persons_trends_retrieve: _rt.Operation[ActorsResponse] = _rt.Opera
 )
 
 
-_environments_persons_values_retrieve: _rt.Operation[PersonPropertyValuesResponse] = (
-    _rt.Operation(
-        "environments_persons_values_retrieve",
-        "GET",
-        "/api/environments/{environment_id}/persons/values/",
-        path_params=[
-            "environment_id",
-        ],
-        query=[
-            "key",
-            "value",
-            "refresh",
-        ],
-        responses={"200": PersonPropertyValuesResponse},
-        deprecated=True,
-    )
+_environments_persons_values_retrieve = _rt.Operation[PersonPropertyValuesResponse](
+    "environments_persons_values_retrieve",
+    "GET",
+    "/api/environments/{environment_id}/persons/values/",
+    path_params=["environment_id"],
+    query=["key", "value", "refresh"],
+    responses={"200": PersonPropertyValuesResponse},
+    deprecated=True,
 )
 
 
-_environments_persons_retrieve: _rt.Operation[PersonRecord] = _rt.Operation(
+_environments_persons_retrieve = _rt.Operation[PersonRecord](
     "environments_persons_retrieve",
     "GET",
     "/api/environments/{environment_id}/persons/{id}/",
-    path_params=[
-        "environment_id",
-        "id",
-    ],
+    path_params=["environment_id", "id"],
     responses={"200": PersonRecord},
     deprecated=True,
 )
 
 
-_environments_persons_update: _rt.Operation[None] = _rt.Operation(
+_environments_persons_update = _rt.Operation[None](
     "environments_persons_update",
     "PUT",
     "/api/environments/{environment_id}/persons/{id}/",
-    path_params=[
-        "environment_id",
-        "id",
-    ],
+    path_params=["environment_id", "id"],
     body="json",
     content_type="application/json",
     deprecated=True,
 )
 
 
-_environments_persons_destroy: _rt.Operation[None] = _rt.Operation(
+_environments_persons_destroy = _rt.Operation[None](
     "environments_persons_destroy",
     "DELETE",
     "/api/environments/{environment_id}/persons/{id}/",
-    path_params=[
-        "environment_id",
-        "id",
-    ],
-    query=[
-        "delete_events",
-        "delete_recordings",
-        "keep_person",
-    ],
+    path_params=["environment_id", "id"],
+    query=["delete_events", "delete_recordings", "keep_person"],
     deprecated=True,
 )
 
 
-_environments_persons_partial_update: _rt.Operation[None] = _rt.Operation(
+_environments_persons_partial_update = _rt.Operation[None](
     "environments_persons_partial_update",
     "PATCH",
     "/api/environments/{environment_id}/persons/{id}/",
-    path_params=[
-        "environment_id",
-        "id",
-    ],
+    path_params=["environment_id", "id"],
     body="json",
     content_type="application/json",
     deprecated=True,
 )
 
 
-_environments_persons_activity_retrieve: _rt.Operation[ActivityLogPage] = _rt.Operation(
+_environments_persons_activity_retrieve = _rt.Operation[ActivityLogPage](
     "environments_persons_activity_retrieve",
     "GET",
     "/api/environments/{environment_id}/persons/{id}/activity/",
-    path_params=[
-        "environment_id",
-        "id",
-    ],
-    query=[
-        "limit",
-        "page",
-    ],
+    path_params=["environment_id", "id"],
+    query=["limit", "page"],
     responses={"200": ActivityLogPage},
     deprecated=True,
 )
 
 
-_environments_persons_delete_events_create: _rt.Operation[None] = _rt.Operation(
+_environments_persons_delete_events_create = _rt.Operation[None](
     "environments_persons_delete_events_create",
     "POST",
     "/api/environments/{environment_id}/persons/{id}/delete_events/",
-    path_params=[
-        "environment_id",
-        "id",
-    ],
+    path_params=["environment_id", "id"],
     deprecated=True,
 )
 
 
-_environments_persons_delete_property_create: _rt.Operation[SuccessResponse] = (
-    _rt.Operation(
-        "environments_persons_delete_property_create",
-        "POST",
-        "/api/environments/{environment_id}/persons/{id}/delete_property/",
-        path_params=[
-            "environment_id",
-            "id",
-        ],
-        body="json",
-        content_type="application/json",
-        responses={"201": SuccessResponse},
-        deprecated=True,
-    )
-)
-
-
-_environments_persons_properties_timeline_retrieve: _rt.Operation[
-    PropertiesTimelineResponse
-] = _rt.Operation(
-    "environments_persons_properties_timeline_retrieve",
-    "GET",
-    "/api/environments/{environment_id}/persons/{id}/properties_timeline/",
-    path_params=[
-        "environment_id",
-        "id",
-    ],
-    query=[
-        "events",
-        "actions",
-        "properties",
-        "date_from",
-        "date_to",
-    ],
-    responses={"200": PropertiesTimelineResponse},
-    deprecated=True,
-)
-
-
-_environments_persons_split_create: _rt.Operation[SuccessResponse] = _rt.Operation(
-    "environments_persons_split_create",
+_environments_persons_delete_property_create = _rt.Operation[SuccessResponse](
+    "environments_persons_delete_property_create",
     "POST",
-    "/api/environments/{environment_id}/persons/{id}/split/",
-    path_params=[
-        "environment_id",
-        "id",
-    ],
+    "/api/environments/{environment_id}/persons/{id}/delete_property/",
+    path_params=["environment_id", "id"],
     body="json",
     content_type="application/json",
     responses={"201": SuccessResponse},
@@ -537,27 +379,47 @@ _environments_persons_split_create: _rt.Operation[SuccessResponse] = _rt.Operati
 )
 
 
-_environments_persons_update_property_create: _rt.Operation[None] = _rt.Operation(
+_environments_persons_properties_timeline_retrieve = _rt.Operation[
+    PropertiesTimelineResponse
+](
+    "environments_persons_properties_timeline_retrieve",
+    "GET",
+    "/api/environments/{environment_id}/persons/{id}/properties_timeline/",
+    path_params=["environment_id", "id"],
+    query=["events", "actions", "properties", "date_from", "date_to"],
+    responses={"200": PropertiesTimelineResponse},
+    deprecated=True,
+)
+
+
+_environments_persons_split_create = _rt.Operation[SuccessResponse](
+    "environments_persons_split_create",
+    "POST",
+    "/api/environments/{environment_id}/persons/{id}/split/",
+    path_params=["environment_id", "id"],
+    body="json",
+    content_type="application/json",
+    responses={"201": SuccessResponse},
+    deprecated=True,
+)
+
+
+_environments_persons_update_property_create = _rt.Operation[None](
     "environments_persons_update_property_create",
     "POST",
     "/api/environments/{environment_id}/persons/{id}/update_property/",
-    path_params=[
-        "environment_id",
-        "id",
-    ],
+    path_params=["environment_id", "id"],
     body="json",
     content_type="application/json",
     deprecated=True,
 )
 
 
-_persons_list: _rt.Operation[PaginatedPersonList] = _rt.Operation(
+_persons_list = _rt.Operation[PaginatedPersonList](
     "persons_list",
     "GET",
     "/api/projects/{project_id}/persons/",
-    path_params=[
-        "project_id",
-    ],
+    path_params=["project_id"],
     query=[
         "distinct_id",
         "email",
@@ -574,102 +436,74 @@ _persons_list: _rt.Operation[PaginatedPersonList] = _rt.Operation(
 )
 
 
-_persons_all_activity_retrieve: _rt.Operation[ActivityLogPage] = _rt.Operation(
+_persons_all_activity_retrieve = _rt.Operation[ActivityLogPage](
     "persons_all_activity_retrieve",
     "GET",
     "/api/projects/{project_id}/persons/activity/",
-    path_params=[
-        "project_id",
-    ],
-    query=[
-        "limit",
-        "page",
-    ],
+    path_params=["project_id"],
+    query=["limit", "page"],
     responses={"200": ActivityLogPage},
 )
 
 
-_persons_batch_by_distinct_ids_create: _rt.Operation[PersonBatchResponse] = (
-    _rt.Operation(
-        "persons_batch_by_distinct_ids_create",
-        "POST",
-        "/api/projects/{project_id}/persons/batch_by_distinct_ids/",
-        path_params=[
-            "project_id",
-        ],
-        body="json",
-        content_type="application/json",
-        responses={"200": PersonBatchResponse},
-    )
-)
-
-
-_persons_batch_by_uuids_create: _rt.Operation[PersonBatchResponse] = _rt.Operation(
-    "persons_batch_by_uuids_create",
+_persons_batch_by_distinct_ids_create = _rt.Operation[PersonBatchResponse](
+    "persons_batch_by_distinct_ids_create",
     "POST",
-    "/api/projects/{project_id}/persons/batch_by_uuids/",
-    path_params=[
-        "project_id",
-    ],
+    "/api/projects/{project_id}/persons/batch_by_distinct_ids/",
+    path_params=["project_id"],
     body="json",
     content_type="application/json",
     responses={"200": PersonBatchResponse},
 )
 
 
-_persons_bulk_delete_create: _rt.Operation[PersonBulkDeleteResponse] = _rt.Operation(
+_persons_batch_by_uuids_create = _rt.Operation[PersonBatchResponse](
+    "persons_batch_by_uuids_create",
+    "POST",
+    "/api/projects/{project_id}/persons/batch_by_uuids/",
+    path_params=["project_id"],
+    body="json",
+    content_type="application/json",
+    responses={"200": PersonBatchResponse},
+)
+
+
+_persons_bulk_delete_create = _rt.Operation[PersonBulkDeleteResponse](
     "persons_bulk_delete_create",
     "POST",
     "/api/projects/{project_id}/persons/bulk_delete/",
-    path_params=[
-        "project_id",
-    ],
+    path_params=["project_id"],
     body="json",
     content_type="application/json",
     responses={"202": PersonBulkDeleteResponse},
 )
 
 
-_persons_cohorts_retrieve: _rt.Operation[PersonCohortsResponse] = _rt.Operation(
+_persons_cohorts_retrieve = _rt.Operation[PersonCohortsResponse](
     "persons_cohorts_retrieve",
     "GET",
     "/api/projects/{project_id}/persons/cohorts/",
-    path_params=[
-        "project_id",
-    ],
-    query=[
-        "person_id",
-    ],
+    path_params=["project_id"],
+    query=["person_id"],
     responses={"200": PersonCohortsResponse},
 )
 
 
-_persons_deletion_status_list: _rt.Operation[PaginatedAsyncDeletionStatusList] = (
-    _rt.Operation(
-        "persons_deletion_status_list",
-        "GET",
-        "/api/projects/{project_id}/persons/deletion_status/",
-        path_params=[
-            "project_id",
-        ],
-        query=[
-            "status",
-            "person_uuid",
-            "limit",
-            "offset",
-        ],
-        responses={"200": PaginatedAsyncDeletionStatusList},
-    )
+_persons_deletion_status_list = _rt.Operation[PaginatedAsyncDeletionStatusList](
+    "persons_deletion_status_list",
+    "GET",
+    "/api/projects/{project_id}/persons/deletion_status/",
+    path_params=["project_id"],
+    query=["status", "person_uuid", "limit", "offset"],
+    responses={"200": PaginatedAsyncDeletionStatusList},
 )
 
 
-_persons_funnel_retrieve: _rt.Operation[ActorsResponse] = _rt.Operation(
+_persons_funnel_retrieve = _rt.Operation[ActorsResponse](
     "persons_funnel_retrieve",
     "GET",
     "/api/projects/{project_id}/persons/funnel/",
-    path_params=[
-        "project_id",
-    ],
+    path_params=["project_id"],
     query=[
         "events",
         "actions",
@@ -682,13 +516,11 @@ _persons_funnel_retrieve: _rt.Operation[ActorsResponse] = _rt.Operation(
 )
 
 
-_persons_funnel_create: _rt.Operation[ActorsResponse] = _rt.Operation(
+_persons_funnel_create = _rt.Operation[ActorsResponse](
     "persons_funnel_create",
     "POST",
     "/api/projects/{project_id}/persons/funnel/",
-    path_params=[
-        "project_id",
-    ],
+    path_params=["project_id"],
     query=[
         "events",
         "actions",
@@ -703,13 +535,11 @@ _persons_funnel_create: _rt.Operation[ActorsResponse] = _rt.Operation(
 )
 
 
-_persons_funnel_correlation_retrieve: _rt.Operation[ActorsResponse] = _rt.Operation(
+_persons_funnel_correlation_retrieve = _rt.Operation[ActorsResponse](
     "persons_funnel_correlation_retrieve",
     "GET",
     "/api/projects/{project_id}/persons/funnel/correlation/",
-    path_params=[
-        "project_id",
-    ],
+    path_params=["project_id"],
     query=[
         "events",
         "date_from",
@@ -721,13 +551,11 @@ _persons_funnel_correlation_retrieve: _rt.Operation[ActorsResponse] = _rt.Operat
 )
 
 
-_persons_funnel_correlation_create: _rt.Operation[ActorsResponse] = _rt.Operation(
+_persons_funnel_correlation_create = _rt.Operation[ActorsResponse](
     "persons_funnel_correlation_create",
     "POST",
     "/api/projects/{project_id}/persons/funnel/correlation/",
-    path_params=[
-        "project_id",
-    ],
+    path_params=["project_id"],
     query=[
         "events",
         "date_from",
@@ -741,31 +569,21 @@ _persons_funnel_correlation_create: _rt.Operation[ActorsResponse] = _rt.Operatio
 )
 
 
-_persons_lifecycle_retrieve: _rt.Operation[ActorsPage] = _rt.Operation(
+_persons_lifecycle_retrieve = _rt.Operation[ActorsPage](
     "persons_lifecycle_retrieve",
     "GET",
     "/api/projects/{project_id}/persons/lifecycle/",
-    path_params=[
-        "project_id",
-    ],
-    query=[
-        "target_date",
-        "lifecycle_type",
-        "events",
-        "date_from",
-        "date_to",
-    ],
+    path_params=["project_id"],
+    query=["target_date", "lifecycle_type", "events", "date_from", "date_to"],
     responses={"200": ActorsPage},
 )
 
 
-_persons_path_retrieve: _rt.Operation[ActorsResponse] = _rt.Operation(
+_persons_path_retrieve = _rt.Operation[ActorsResponse](
     "persons_path_retrieve",
     "GET",
     "/api/projects/{project_id}/persons/path/",
-    path_params=[
-        "project_id",
-    ],
+    path_params=["project_id"],
     query=[
         "date_from",
         "date_to",
@@ -777,13 +595,11 @@ _persons_path_retrieve: _rt.Operation[ActorsResponse] = _rt.Operation(
 )
 
 
-_persons_path_create: _rt.Operation[ActorsResponse] = _rt.Operation(
+_persons_path_create = _rt.Operation[ActorsResponse](
     "persons_path_create",
     "POST",
     "/api/projects/{project_id}/persons/path/",
-    path_params=[
-        "project_id",
-    ],
+    path_params=["project_id"],
     query=[
         "date_from",
         "date_to",
@@ -797,44 +613,31 @@ _persons_path_create: _rt.Operation[ActorsResponse] = _rt.Operation(
 )
 
 
-_persons_properties_at_time_retrieve: _rt.Operation[PersonPropertiesAtTimeResponse] = (
-    _rt.Operation(
-        "persons_properties_at_time_retrieve",
-        "GET",
-        "/api/projects/{project_id}/persons/properties_at_time/",
-        path_params=[
-            "project_id",
-        ],
-        query=[
-            "timestamp",
-            "distinct_id",
-            "person_id",
-            "include_set_once",
-        ],
-        responses={"200": PersonPropertiesAtTimeResponse},
-    )
+_persons_properties_at_time_retrieve = _rt.Operation[PersonPropertiesAtTimeResponse](
+    "persons_properties_at_time_retrieve",
+    "GET",
+    "/api/projects/{project_id}/persons/properties_at_time/",
+    path_params=["project_id"],
+    query=["timestamp", "distinct_id", "person_id", "include_set_once"],
+    responses={"200": PersonPropertiesAtTimeResponse},
 )
 
 
-_persons_reset_person_distinct_id_create: _rt.Operation[None] = _rt.Operation(
+_persons_reset_person_distinct_id_create = _rt.Operation[None](
     "persons_reset_person_distinct_id_create",
     "POST",
     "/api/projects/{project_id}/persons/reset_person_distinct_id/",
-    path_params=[
-        "project_id",
-    ],
+    path_params=["project_id"],
     body="json",
     content_type="application/json",
 )
 
 
-_persons_retention_retrieve: _rt.Operation[RetentionActorsResponse] = _rt.Operation(
+_persons_retention_retrieve = _rt.Operation[RetentionActorsResponse](
     "persons_retention_retrieve",
     "GET",
     "/api/projects/{project_id}/persons/retention/",
-    path_params=[
-        "project_id",
-    ],
+    path_params=["project_id"],
     query=[
         "date_to",
         "period",
@@ -846,31 +649,21 @@ _persons_retention_retrieve: _rt.Operation[RetentionActorsResponse] = _rt.Operat
 )
 
 
-_persons_stickiness_retrieve: _rt.Operation[ActorsPage] = _rt.Operation(
+_persons_stickiness_retrieve = _rt.Operation[ActorsPage](
     "persons_stickiness_retrieve",
     "GET",
     "/api/projects/{project_id}/persons/stickiness/",
-    path_params=[
-        "project_id",
-    ],
-    query=[
-        "stickiness_days",
-        "entity_id",
-        "entity_type",
-        "date_from",
-        "date_to",
-    ],
+    path_params=["project_id"],
+    query=["stickiness_days", "entity_id", "entity_type", "date_from", "date_to"],
     responses={"200": ActorsPage},
 )
 
 
-_persons_trends_retrieve: _rt.Operation[ActorsResponse] = _rt.Operation(
+_persons_trends_retrieve = _rt.Operation[ActorsResponse](
     "persons_trends_retrieve",
     "GET",
     "/api/projects/{project_id}/persons/trends/",
-    path_params=[
-        "project_id",
-    ],
+    path_params=["project_id"],
     query=[
         "entity_id",
         "entity_type",
@@ -883,161 +676,110 @@ _persons_trends_retrieve: _rt.Operation[ActorsResponse] = _rt.Operation(
 )
 
 
-_persons_values_retrieve: _rt.Operation[PersonPropertyValuesResponse] = _rt.Operation(
+_persons_values_retrieve = _rt.Operation[PersonPropertyValuesResponse](
     "persons_values_retrieve",
     "GET",
     "/api/projects/{project_id}/persons/values/",
-    path_params=[
-        "project_id",
-    ],
-    query=[
-        "key",
-        "value",
-        "refresh",
-    ],
+    path_params=["project_id"],
+    query=["key", "value", "refresh"],
     responses={"200": PersonPropertyValuesResponse},
 )
 
 
-_persons_retrieve: _rt.Operation[PersonRecord] = _rt.Operation(
+_persons_retrieve = _rt.Operation[PersonRecord](
     "persons_retrieve",
     "GET",
     "/api/projects/{project_id}/persons/{id}/",
-    path_params=[
-        "project_id",
-        "id",
-    ],
+    path_params=["project_id", "id"],
     responses={"200": PersonRecord},
 )
 
 
-_persons_update: _rt.Operation[None] = _rt.Operation(
+_persons_update = _rt.Operation[None](
     "persons_update",
     "PUT",
     "/api/projects/{project_id}/persons/{id}/",
-    path_params=[
-        "project_id",
-        "id",
-    ],
+    path_params=["project_id", "id"],
     body="json",
     content_type="application/json",
 )
 
 
-_persons_destroy: _rt.Operation[None] = _rt.Operation(
+_persons_destroy = _rt.Operation[None](
     "persons_destroy",
     "DELETE",
     "/api/projects/{project_id}/persons/{id}/",
-    path_params=[
-        "project_id",
-        "id",
-    ],
-    query=[
-        "delete_events",
-        "delete_recordings",
-        "keep_person",
-    ],
+    path_params=["project_id", "id"],
+    query=["delete_events", "delete_recordings", "keep_person"],
 )
 
 
-_persons_partial_update: _rt.Operation[None] = _rt.Operation(
+_persons_partial_update = _rt.Operation[None](
     "persons_partial_update",
     "PATCH",
     "/api/projects/{project_id}/persons/{id}/",
-    path_params=[
-        "project_id",
-        "id",
-    ],
+    path_params=["project_id", "id"],
     body="json",
     content_type="application/json",
 )
 
 
-_persons_activity_retrieve: _rt.Operation[ActivityLogPage] = _rt.Operation(
+_persons_activity_retrieve = _rt.Operation[ActivityLogPage](
     "persons_activity_retrieve",
     "GET",
     "/api/projects/{project_id}/persons/{id}/activity/",
-    path_params=[
-        "project_id",
-        "id",
-    ],
-    query=[
-        "limit",
-        "page",
-    ],
+    path_params=["project_id", "id"],
+    query=["limit", "page"],
     responses={"200": ActivityLogPage},
 )
 
 
-_persons_delete_events_create: _rt.Operation[None] = _rt.Operation(
+_persons_delete_events_create = _rt.Operation[None](
     "persons_delete_events_create",
     "POST",
     "/api/projects/{project_id}/persons/{id}/delete_events/",
-    path_params=[
-        "project_id",
-        "id",
-    ],
+    path_params=["project_id", "id"],
     deprecated=True,
 )
 
 
-_persons_delete_property_create: _rt.Operation[SuccessResponse] = _rt.Operation(
+_persons_delete_property_create = _rt.Operation[SuccessResponse](
     "persons_delete_property_create",
     "POST",
     "/api/projects/{project_id}/persons/{id}/delete_property/",
-    path_params=[
-        "project_id",
-        "id",
-    ],
+    path_params=["project_id", "id"],
     body="json",
     content_type="application/json",
     responses={"201": SuccessResponse},
 )
 
 
-_persons_properties_timeline_retrieve: _rt.Operation[PropertiesTimelineResponse] = (
-    _rt.Operation(
-        "persons_properties_timeline_retrieve",
-        "GET",
-        "/api/projects/{project_id}/persons/{id}/properties_timeline/",
-        path_params=[
-            "project_id",
-            "id",
-        ],
-        query=[
-            "events",
-            "actions",
-            "properties",
-            "date_from",
-            "date_to",
-        ],
-        responses={"200": PropertiesTimelineResponse},
-    )
+_persons_properties_timeline_retrieve = _rt.Operation[PropertiesTimelineResponse](
+    "persons_properties_timeline_retrieve",
+    "GET",
+    "/api/projects/{project_id}/persons/{id}/properties_timeline/",
+    path_params=["project_id", "id"],
+    query=["events", "actions", "properties", "date_from", "date_to"],
+    responses={"200": PropertiesTimelineResponse},
 )
 
 
-_persons_split_create: _rt.Operation[SuccessResponse] = _rt.Operation(
+_persons_split_create = _rt.Operation[SuccessResponse](
     "persons_split_create",
     "POST",
     "/api/projects/{project_id}/persons/{id}/split/",
-    path_params=[
-        "project_id",
-        "id",
-    ],
+    path_params=["project_id", "id"],
     body="json",
     content_type="application/json",
     responses={"201": SuccessResponse},
 )
 
 
-_persons_update_property_create: _rt.Operation[None] = _rt.Operation(
+_persons_update_property_create = _rt.Operation[None](
     "persons_update_property_create",
     "POST",
     "/api/projects/{project_id}/persons/{id}/update_property/",
-    path_params=[
-        "project_id",
-        "id",
-    ],
+    path_params=["project_id", "id"],
     body="json",
     content_type="application/json",
 )
@@ -1074,11 +816,7 @@ class Client(_rt.SyncClient):
         Lists the persons of the project, newest first (`created_at` DESC, then `id` DESC), paginated by `limit`/`offset`. `next` is set when the page is full; `previous` when `offset - limit >= 0` (quirk: when that difference is 0 the server returns the request URL unchanged). With `format=csv` (or `Accept: text/csv`) the results are rendered as CSV with nested values flattened to dotted columns, and `limit`/`offset` are ignored (the CSV export limit applies). You can also use the query endpoint to read the `persons` table with SQL. Differs from the public docs: the list items are not `PersonRecord`: `id` is the person UUID string (not the integer of the docs example) and items also carry `type`, `is_identified`, `last_seen_at`, `matched_recordings` and `value_at_data_point`; `count` is only present when `include_total` is passed, although the docs example always shows it; `properties` is a flat JSON array of property filters (PostHog's generated schema describes grouped `{type, values}` objects).
 
         Deprecated."""
-        return self._call(
-            _environments_persons_list,
-            locals(),
-            options,
-        )
+        return self._call(_environments_persons_list, locals(), options)
 
     @_rt.operation(_environments_persons_all_activity_retrieve)
     def environments_persons_all_activity_retrieve(
@@ -1095,9 +833,7 @@ class Client(_rt.SyncClient):
 
         Deprecated."""
         return self._call(
-            _environments_persons_all_activity_retrieve,
-            locals(),
-            options,
+            _environments_persons_all_activity_retrieve, locals(), options
         )
 
     @_rt.operation(_environments_persons_batch_by_distinct_ids_create)
@@ -1114,9 +850,7 @@ class Client(_rt.SyncClient):
 
         Deprecated."""
         return self._call(
-            _environments_persons_batch_by_distinct_ids_create,
-            locals(),
-            options,
+            _environments_persons_batch_by_distinct_ids_create, locals(), options
         )
 
     @_rt.operation(_environments_persons_batch_by_uuids_create)
@@ -1133,9 +867,7 @@ class Client(_rt.SyncClient):
 
         Deprecated."""
         return self._call(
-            _environments_persons_batch_by_uuids_create,
-            locals(),
-            options,
+            _environments_persons_batch_by_uuids_create, locals(), options
         )
 
     @_rt.operation(_environments_persons_bulk_delete_create)
@@ -1151,11 +883,7 @@ class Client(_rt.SyncClient):
         Deletes persons, either by PostHog person UUIDs (`ids`) or by distinct ids (`distinct_ids`), at most 1000 per call; give exactly one of the two (both, or neither/empty, answers 400). Unknown ids are silently ignored. Unless `keep_person` is true the person profiles are deleted. `delete_events` queues deletion of the persons' events (batched; only events captured before the request are deleted; progress in `deletion_status`); `delete_recordings` queues deletion of their session recordings. With personal API keys, deletes are throttled at 480/minute and 4800/hour. Differs from the public docs: older pages show `ids`, `distinct_ids` and `delete_events` as query parameters of type \"object\" and a 200 with no body, and one page says \"up to 100\" ids; the server reads a JSON body, accepts up to 1000 of each and returns 202 with a summary.
 
         Deprecated."""
-        return self._call(
-            _environments_persons_bulk_delete_create,
-            locals(),
-            options,
-        )
+        return self._call(_environments_persons_bulk_delete_create, locals(), options)
 
     @_rt.operation(_environments_persons_cohorts_retrieve)
     def environments_persons_cohorts_retrieve(
@@ -1170,11 +898,7 @@ class Client(_rt.SyncClient):
         The non-deleted cohorts the person belongs to. Needs both `person:read` and `cohort:read`. Quirk: cohort membership is computed for the requesting user's current team, not the team in the URL. A user without a current team answers 400 with a `{\"message\", \"detail\"}` body; a missing `person_id` answers 500. Differs from the public docs: one docs page omits the required `person_id` parameter; the docs show no response body.
 
         Deprecated."""
-        return self._call(
-            _environments_persons_cohorts_retrieve,
-            locals(),
-            options,
-        )
+        return self._call(_environments_persons_cohorts_retrieve, locals(), options)
 
     @_rt.operation(_environments_persons_deletion_status_list)
     def environments_persons_deletion_status_list(
@@ -1192,11 +916,7 @@ class Client(_rt.SyncClient):
         Lists the queued event deletions for persons (created by deleting with `delete_events`), newest first, so you can check whether they are still pending or have completed. Only event deletions are tracked, not profile or recording deletions. An unknown `status` answers 400 (`attr` `status`, code `invalid_choice`), a malformed `person_uuid` 400 (`attr` `person_uuid`, code `invalid_input`).
 
         Deprecated."""
-        return self._call(
-            _environments_persons_deletion_status_list,
-            locals(),
-            options,
-        )
+        return self._call(_environments_persons_deletion_status_list, locals(), options)
 
     @_rt.operation(_environments_persons_funnel_retrieve)
     def environments_persons_funnel_retrieve(
@@ -1216,11 +936,7 @@ class Client(_rt.SyncClient):
         Legacy insight endpoint: the persons who reached (or, with a negative `funnel_step`, dropped off before) a funnel step, described by legacy filter query parameters. This action declares no API-key scope, so it cannot be called with a personal API key (or OAuth token): such requests answer 403 \"This action does not support Personal API Key access\". PostHog's own UI calls it with session authentication; the query endpoint with an actors query replaces it. Differs from the public docs: the docs list it without noting that API keys are refused, and show no response body.
 
         Deprecated."""
-        return self._call(
-            _environments_persons_funnel_retrieve,
-            locals(),
-            options,
-        )
+        return self._call(_environments_persons_funnel_retrieve, locals(), options)
 
     @_rt.operation(_environments_persons_funnel_create)
     def environments_persons_funnel_create(
@@ -1241,11 +957,7 @@ class Client(_rt.SyncClient):
         Same as the GET variant, but the legacy filter may also be sent as a JSON body (the server merges query parameters and body). Not callable with a personal API key: such requests answer 403 \"This action does not support Personal API Key access\". Differs from the public docs: the docs type the body as a `properties` person payload and show no response body.
 
         Deprecated."""
-        return self._call(
-            _environments_persons_funnel_create,
-            locals(),
-            options,
-        )
+        return self._call(_environments_persons_funnel_create, locals(), options)
 
     @_rt.operation(_environments_persons_funnel_correlation_retrieve)
     def environments_persons_funnel_correlation_retrieve(
@@ -1267,9 +979,7 @@ class Client(_rt.SyncClient):
 
         Deprecated."""
         return self._call(
-            _environments_persons_funnel_correlation_retrieve,
-            locals(),
-            options,
+            _environments_persons_funnel_correlation_retrieve, locals(), options
         )
 
     @_rt.operation(_environments_persons_funnel_correlation_create)
@@ -1293,9 +1003,7 @@ class Client(_rt.SyncClient):
 
         Deprecated."""
         return self._call(
-            _environments_persons_funnel_correlation_create,
-            locals(),
-            options,
+            _environments_persons_funnel_correlation_create, locals(), options
         )
 
     @_rt.operation(_environments_persons_lifecycle_retrieve)
@@ -1315,11 +1023,7 @@ class Client(_rt.SyncClient):
         Legacy insight endpoint: the persons in one lifecycle bucket (`lifecycle_type`) of the interval starting at `target_date`. This action declares no API-key scope, so it cannot be called with a personal API key (or OAuth token): such requests answer 403 \"This action does not support Personal API Key access\". A missing `target_date` or `lifecycle_type`, or a user without a current team, answers 400 with a `{\"message\", \"detail\"}` body. Differs from the public docs: the docs list neither parameter nor that API keys are refused, and show no response body.
 
         Deprecated."""
-        return self._call(
-            _environments_persons_lifecycle_retrieve,
-            locals(),
-            options,
-        )
+        return self._call(_environments_persons_lifecycle_retrieve, locals(), options)
 
     @_rt.operation(_environments_persons_path_retrieve)
     def environments_persons_path_retrieve(
@@ -1338,11 +1042,7 @@ class Client(_rt.SyncClient):
         Legacy insight endpoint: the persons who took a path step of a paths insight. PostHog has removed it from its newest source; it is kept here for older deployments, which still serve it. It never declared an API-key scope, so it cannot be called with a personal API key (or OAuth token): such requests answer 403 \"This action does not support Personal API Key access\". Differs from the public docs: the docs still list it, without noting that API keys are refused or that it is gone from current servers.
 
         Deprecated."""
-        return self._call(
-            _environments_persons_path_retrieve,
-            locals(),
-            options,
-        )
+        return self._call(_environments_persons_path_retrieve, locals(), options)
 
     @_rt.operation(_environments_persons_path_create)
     def environments_persons_path_create(
@@ -1362,11 +1062,7 @@ class Client(_rt.SyncClient):
         Same as the GET variant, with the legacy filter optionally sent as a JSON body (which may carry a `funnel_filter`). Removed from PostHog's newest source and never callable with a personal API key (403 \"This action does not support Personal API Key access\"). Differs from the public docs: the docs still list it, type the body as a `properties` person payload and show no response body.
 
         Deprecated."""
-        return self._call(
-            _environments_persons_path_create,
-            locals(),
-            options,
-        )
+        return self._call(_environments_persons_path_create, locals(), options)
 
     @_rt.operation(_environments_persons_properties_at_time_retrieve)
     def environments_persons_properties_at_time_retrieve(
@@ -1385,9 +1081,7 @@ class Client(_rt.SyncClient):
 
         Deprecated."""
         return self._call(
-            _environments_persons_properties_at_time_retrieve,
-            locals(),
-            options,
+            _environments_persons_properties_at_time_retrieve, locals(), options
         )
 
     @_rt.operation(_environments_persons_reset_person_distinct_id_create)
@@ -1404,9 +1098,7 @@ class Client(_rt.SyncClient):
 
         Deprecated."""
         return self._call(
-            _environments_persons_reset_person_distinct_id_create,
-            locals(),
-            options,
+            _environments_persons_reset_person_distinct_id_create, locals(), options
         )
 
     @_rt.operation(_environments_persons_retention_retrieve)
@@ -1426,11 +1118,7 @@ class Client(_rt.SyncClient):
         Legacy insight endpoint: the persons of one retention cohort, with the intervals in which they returned. PostHog has removed it from its newest source; it is kept here for older deployments, which still serve it. It never declared an API-key scope, so it cannot be called with a personal API key (or OAuth token): such requests answer 403 \"This action does not support Personal API Key access\". A user without a current team answers 400 with a `{\"message\", \"detail\"}` body. Differs from the public docs: the docs still list it, without noting that API keys are refused or that it is gone from current servers.
 
         Deprecated."""
-        return self._call(
-            _environments_persons_retention_retrieve,
-            locals(),
-            options,
-        )
+        return self._call(_environments_persons_retention_retrieve, locals(), options)
 
     @_rt.operation(_environments_persons_stickiness_retrieve)
     def environments_persons_stickiness_retrieve(
@@ -1449,11 +1137,7 @@ class Client(_rt.SyncClient):
         Legacy insight endpoint: the persons who performed an event or action on exactly `stickiness_days` intervals. PostHog has removed it from its newest source; it is kept here for older deployments, which still serve it. It never declared an API-key scope, so it cannot be called with a personal API key (or OAuth token): such requests answer 403 \"This action does not support Personal API Key access\". A user without a current team answers 400 with a `{\"message\", \"detail\"}` body. Differs from the public docs: the docs still list it, without noting that API keys are refused or that it is gone from current servers.
 
         Deprecated."""
-        return self._call(
-            _environments_persons_stickiness_retrieve,
-            locals(),
-            options,
-        )
+        return self._call(_environments_persons_stickiness_retrieve, locals(), options)
 
     @_rt.operation(_environments_persons_trends_retrieve)
     def environments_persons_trends_retrieve(
@@ -1473,11 +1157,7 @@ class Client(_rt.SyncClient):
         Legacy insight endpoint: the persons behind one data point of a trends insight (one entity, one interval, optionally one breakdown value). This action declares no API-key scope, so it cannot be called with a personal API key (or OAuth token): such requests answer 403 \"This action does not support Personal API Key access\". PostHog's own UI calls it with session authentication; the query endpoint with an actors query replaces it. Differs from the public docs: the docs list it without noting that API keys are refused, and show no response body.
 
         Deprecated."""
-        return self._call(
-            _environments_persons_trends_retrieve,
-            locals(),
-            options,
-        )
+        return self._call(_environments_persons_trends_retrieve, locals(), options)
 
     @_rt.operation(_environments_persons_values_retrieve)
     def environments_persons_values_retrieve(
@@ -1494,11 +1174,7 @@ class Client(_rt.SyncClient):
         The most common values of person property `key`, with counts, optionally narrowed to values containing `value`. A missing `key`, a key starting with `$virt` or a property the caller may not read gives an empty result. Results are cached: by default a recent cached result is served and recalculated in the background when stale (`refreshing` is then true); the response carries `Cache-Control: max-age=10`. Differs from the public docs: the docs show no response body; older servers returned a bare list of `{name, count}` instead of this object.
 
         Deprecated."""
-        return self._call(
-            _environments_persons_values_retrieve,
-            locals(),
-            options,
-        )
+        return self._call(_environments_persons_values_retrieve, locals(), options)
 
     @_rt.operation(_environments_persons_retrieve)
     def environments_persons_retrieve(
@@ -1513,11 +1189,7 @@ class Client(_rt.SyncClient):
         Returns one person by numeric ID or UUID. Distinct ids are not accepted here (a value that is neither an integer nor a UUID answers 400); use the list with `distinct_id` instead. Differs from the public docs: `id` is documented as an integer in some pages, but the server accepts the numeric ID or the UUID; the response also carries `last_seen_at`, which the docs example lacks.
 
         Deprecated."""
-        return self._call(
-            _environments_persons_retrieve,
-            locals(),
-            options,
-        )
+        return self._call(_environments_persons_retrieve, locals(), options)
 
     @_rt.operation(_environments_persons_update)
     def environments_persons_update(
@@ -1533,11 +1205,7 @@ class Client(_rt.SyncClient):
         Only sets properties. The server reads `properties` from the body and captures a `$set` event for the person: listed keys are set or overwritten, other keys are left untouched, nothing is removed (use `delete_property` for that). The change is applied asynchronously by ingestion, so the response has no body. PUT and PATCH behave the same. A missing or null `properties` answers 400 (checked before the person lookup; note this body has `code` and `detail` swapped: `{\"attr\": \"properties\", \"code\": \"This field is required.\", \"detail\": \"required\", \"type\": \"validation_error\"}`); keys the caller may not write answer 400 as well. Differs from the public docs: the docs list only PATCH, and PostHog's generated schema says PUT returns 200 with a `PersonRecord` and takes a whole `PersonRecord` as body; the server only reads `properties` and returns 202 with an empty body.
 
         Deprecated."""
-        return self._call(
-            _environments_persons_update,
-            locals(),
-            options,
-        )
+        return self._call(_environments_persons_update, locals(), options)
 
     @_rt.operation(_environments_persons_destroy)
     def environments_persons_destroy(
@@ -1555,11 +1223,7 @@ class Client(_rt.SyncClient):
         Deletes one person (ClickHouse tombstone and Postgres row) and optionally queues deletion of its events and recordings. PostHog hides this operation from its generated schema to push clients to `bulk_delete`, but the route is live. The three query flags are presence-based: the server checks only whether the parameter is in the query string, so `?delete_events=false` still queues event deletion; omit a flag to leave it off. With personal API keys, deletes are throttled at 480/minute and 4800/hour. Differs from the public docs: documented as 204; the server returns 202 with an empty body. `id` is documented as an integer but accepts the numeric ID or UUID; `delete_recordings` and `keep_person` are not documented.
 
         Deprecated."""
-        return self._call(
-            _environments_persons_destroy,
-            locals(),
-            options,
-        )
+        return self._call(_environments_persons_destroy, locals(), options)
 
     @_rt.operation(_environments_persons_partial_update)
     def environments_persons_partial_update(
@@ -1575,11 +1239,7 @@ class Client(_rt.SyncClient):
         Same as PUT: captures a `$set` event with the given `properties` (merge semantics, applied asynchronously) and answers 202 with no body. Missing or null `properties` answers 400. Differs from the public docs: documented as 200 returning the updated person; the server returns 202 with an empty body and does not wait for the change to be applied. `id` is documented as an integer in some pages but accepts the numeric ID or UUID.
 
         Deprecated."""
-        return self._call(
-            _environments_persons_partial_update,
-            locals(),
-            options,
-        )
+        return self._call(_environments_persons_partial_update, locals(), options)
 
     @_rt.operation(_environments_persons_activity_retrieve)
     def environments_persons_activity_retrieve(
@@ -1596,11 +1256,7 @@ class Client(_rt.SyncClient):
         Activity log entries (updates, deletions, splits, property deletions, ...) recorded for this person, newest first, paginated by `page`. Differs from the public docs: `id` is documented as an integer, but the server accepts the numeric ID or UUID; the docs show no response body, the server returns an activity page.
 
         Deprecated."""
-        return self._call(
-            _environments_persons_activity_retrieve,
-            locals(),
-            options,
-        )
+        return self._call(_environments_persons_activity_retrieve, locals(), options)
 
     @_rt.operation(_environments_persons_delete_events_create)
     def environments_persons_delete_events_create(
@@ -1615,11 +1271,7 @@ class Client(_rt.SyncClient):
         Queues deletion of all events of this person without deleting the person itself; the deletion runs later in a batch job during non-peak hours and only covers events captured before the request. Progress is visible in `deletion_status`. No request body. PostHog marks this action [DEPRECATED] and hides it from its generated schema; use `bulk_delete` with `keep_person` and `delete_events` instead. Differs from the public docs: documented as 200; the server returns 202 with an empty body. `id` is documented as an integer but accepts the numeric ID or UUID.
 
         Deprecated."""
-        return self._call(
-            _environments_persons_delete_events_create,
-            locals(),
-            options,
-        )
+        return self._call(_environments_persons_delete_events_create, locals(), options)
 
     @_rt.operation(_environments_persons_delete_property_create)
     def environments_persons_delete_property_create(
@@ -1636,9 +1288,7 @@ class Client(_rt.SyncClient):
 
         Deprecated."""
         return self._call(
-            _environments_persons_delete_property_create,
-            locals(),
-            options,
+            _environments_persons_delete_property_create, locals(), options
         )
 
     @_rt.operation(_environments_persons_properties_timeline_retrieve)
@@ -1660,9 +1310,7 @@ class Client(_rt.SyncClient):
 
         Deprecated."""
         return self._call(
-            _environments_persons_properties_timeline_retrieve,
-            locals(),
-            options,
+            _environments_persons_properties_timeline_retrieve, locals(), options
         )
 
     @_rt.operation(_environments_persons_split_create)
@@ -1679,11 +1327,7 @@ class Client(_rt.SyncClient):
         Queues a split of the person's distinct ids. With `main_distinct_id` (default: the person's first distinct id) only that id stays on the person and every other id moves to a new person of its own; with `distinct_ids_to_split` only the listed ids move. The two fields are mutually exclusive. New persons get a UUID derived from (team, distinct id); the original person keeps its properties. The split runs asynchronously; 201 means the task was queued. Differs from the public docs: documented with a `properties` body, an integer `id` and a 200 with no body; the server reads `main_distinct_id` / `distinct_ids_to_split`, accepts the numeric ID or UUID and returns 201 `{\"success\": true}`.
 
         Deprecated."""
-        return self._call(
-            _environments_persons_split_create,
-            locals(),
-            options,
-        )
+        return self._call(_environments_persons_split_create, locals(), options)
 
     @_rt.operation(_environments_persons_update_property_create)
     def environments_persons_update_property_create(
@@ -1700,9 +1344,7 @@ class Client(_rt.SyncClient):
 
         Deprecated."""
         return self._call(
-            _environments_persons_update_property_create,
-            locals(),
-            options,
+            _environments_persons_update_property_create, locals(), options
         )
 
     @_rt.operation(_persons_list)
@@ -1724,11 +1366,7 @@ class Client(_rt.SyncClient):
 
         Lists the persons of the project, newest first (`created_at` DESC, then `id` DESC), paginated by `limit`/`offset`. `next` is set when the page is full; `previous` when `offset - limit >= 0` (quirk: when that difference is 0 the server returns the request URL unchanged). With `format=csv` (or `Accept: text/csv`) the results are rendered as CSV with nested values flattened to dotted columns, and `limit`/`offset` are ignored (the CSV export limit applies). You can also use the query endpoint to read the `persons` table with SQL. Differs from the public docs: the list items are not `PersonRecord`: `id` is the person UUID string (not the integer of the docs example) and items also carry `type`, `is_identified`, `last_seen_at`, `matched_recordings` and `value_at_data_point`; `count` is only present when `include_total` is passed, although the docs example always shows it; `properties` is a flat JSON array of property filters (PostHog's generated schema describes grouped `{type, values}` objects).
         """
-        return self._call(
-            _persons_list,
-            locals(),
-            options,
-        )
+        return self._call(_persons_list, locals(), options)
 
     @_rt.operation(_persons_all_activity_retrieve)
     def persons_all_activity_retrieve(
@@ -1743,11 +1381,7 @@ class Client(_rt.SyncClient):
 
         Activity log entries of every person in the project, newest first, paginated by `page`. Differs from the public docs: the docs show no response body; the server returns an activity page.
         """
-        return self._call(
-            _persons_all_activity_retrieve,
-            locals(),
-            options,
-        )
+        return self._call(_persons_all_activity_retrieve, locals(), options)
 
     @_rt.operation(_persons_batch_by_distinct_ids_create)
     def persons_batch_by_distinct_ids_create(
@@ -1761,11 +1395,7 @@ class Client(_rt.SyncClient):
 
         Returns the persons owning the given distinct ids, keyed by the requested distinct id (a person appears under each of its requested ids; unknown ids are left out). Only the first 200 ids are used, the rest are silently ignored. A missing, empty or non-list `distinct_ids` gives `{\"results\": {}}`. Differs from the public docs: the docs list no API-key scope, a `properties` body and no response; the server requires `person:read`, reads `{\"distinct_ids\": [...]}` and returns `{\"results\": {...}}`.
         """
-        return self._call(
-            _persons_batch_by_distinct_ids_create,
-            locals(),
-            options,
-        )
+        return self._call(_persons_batch_by_distinct_ids_create, locals(), options)
 
     @_rt.operation(_persons_batch_by_uuids_create)
     def persons_batch_by_uuids_create(
@@ -1779,11 +1409,7 @@ class Client(_rt.SyncClient):
 
         Returns the persons with the given UUIDs, keyed by the canonical (lower-case, hyphenated) UUID; unknown UUIDs are left out. Only the first 200 UUIDs are used. A missing, empty or non-list `uuids` gives `{\"results\": {}}`; any value that is not a UUID answers 400 \"One or more UUIDs are invalid.\" Differs from the public docs: the docs list no API-key scope, a `properties` body and no response; the server requires `person:read`, reads `{\"uuids\": [...]}` and returns `{\"results\": {...}}`.
         """
-        return self._call(
-            _persons_batch_by_uuids_create,
-            locals(),
-            options,
-        )
+        return self._call(_persons_batch_by_uuids_create, locals(), options)
 
     @_rt.operation(_persons_bulk_delete_create)
     def persons_bulk_delete_create(
@@ -1797,11 +1423,7 @@ class Client(_rt.SyncClient):
 
         Deletes persons, either by PostHog person UUIDs (`ids`) or by distinct ids (`distinct_ids`), at most 1000 per call; give exactly one of the two (both, or neither/empty, answers 400). Unknown ids are silently ignored. Unless `keep_person` is true the person profiles are deleted. `delete_events` queues deletion of the persons' events (batched; only events captured before the request are deleted; progress in `deletion_status`); `delete_recordings` queues deletion of their session recordings. With personal API keys, deletes are throttled at 480/minute and 4800/hour. Differs from the public docs: older pages show `ids`, `distinct_ids` and `delete_events` as query parameters of type \"object\" and a 200 with no body, and one page says \"up to 100\" ids; the server reads a JSON body, accepts up to 1000 of each and returns 202 with a summary.
         """
-        return self._call(
-            _persons_bulk_delete_create,
-            locals(),
-            options,
-        )
+        return self._call(_persons_bulk_delete_create, locals(), options)
 
     @_rt.operation(_persons_cohorts_retrieve)
     def persons_cohorts_retrieve(
@@ -1815,11 +1437,7 @@ class Client(_rt.SyncClient):
 
         The non-deleted cohorts the person belongs to. Needs both `person:read` and `cohort:read`. Quirk: cohort membership is computed for the requesting user's current team, not the team in the URL. A user without a current team answers 400 with a `{\"message\", \"detail\"}` body; a missing `person_id` answers 500. Differs from the public docs: one docs page omits the required `person_id` parameter; the docs show no response body.
         """
-        return self._call(
-            _persons_cohorts_retrieve,
-            locals(),
-            options,
-        )
+        return self._call(_persons_cohorts_retrieve, locals(), options)
 
     @_rt.operation(_persons_deletion_status_list)
     def persons_deletion_status_list(
@@ -1836,11 +1454,7 @@ class Client(_rt.SyncClient):
 
         Lists the queued event deletions for persons (created by deleting with `delete_events`), newest first, so you can check whether they are still pending or have completed. Only event deletions are tracked, not profile or recording deletions. An unknown `status` answers 400 (`attr` `status`, code `invalid_choice`), a malformed `person_uuid` 400 (`attr` `person_uuid`, code `invalid_input`).
         """
-        return self._call(
-            _persons_deletion_status_list,
-            locals(),
-            options,
-        )
+        return self._call(_persons_deletion_status_list, locals(), options)
 
     @_rt.operation(_persons_funnel_retrieve)
     def persons_funnel_retrieve(
@@ -1859,11 +1473,7 @@ class Client(_rt.SyncClient):
 
         Legacy insight endpoint: the persons who reached (or, with a negative `funnel_step`, dropped off before) a funnel step, described by legacy filter query parameters. This action declares no API-key scope, so it cannot be called with a personal API key (or OAuth token): such requests answer 403 \"This action does not support Personal API Key access\". PostHog's own UI calls it with session authentication; the query endpoint with an actors query replaces it. Differs from the public docs: the docs list it without noting that API keys are refused, and show no response body.
         """
-        return self._call(
-            _persons_funnel_retrieve,
-            locals(),
-            options,
-        )
+        return self._call(_persons_funnel_retrieve, locals(), options)
 
     @_rt.operation(_persons_funnel_create)
     def persons_funnel_create(
@@ -1883,11 +1493,7 @@ class Client(_rt.SyncClient):
 
         Same as the GET variant, but the legacy filter may also be sent as a JSON body (the server merges query parameters and body). Not callable with a personal API key: such requests answer 403 \"This action does not support Personal API Key access\". Differs from the public docs: the docs type the body as a `properties` person payload and show no response body.
         """
-        return self._call(
-            _persons_funnel_create,
-            locals(),
-            options,
-        )
+        return self._call(_persons_funnel_create, locals(), options)
 
     @_rt.operation(_persons_funnel_correlation_retrieve)
     def persons_funnel_correlation_retrieve(
@@ -1907,11 +1513,7 @@ class Client(_rt.SyncClient):
 
         Legacy Enterprise insight endpoint: the persons behind one funnel correlation result. PostHog has removed it from its newest source; it is kept here for older deployments, which still serve it. It never declared an API-key scope, so it cannot be called with a personal API key (or OAuth token): such requests answer 403 \"This action does not support Personal API Key access\". Differs from the public docs: the docs still list it, without noting that API keys are refused or that it is gone from current servers.
         """
-        return self._call(
-            _persons_funnel_correlation_retrieve,
-            locals(),
-            options,
-        )
+        return self._call(_persons_funnel_correlation_retrieve, locals(), options)
 
     @_rt.operation(_persons_funnel_correlation_create)
     def persons_funnel_correlation_create(
@@ -1932,11 +1534,7 @@ class Client(_rt.SyncClient):
 
         Same as the GET variant, with the legacy filter optionally sent as a JSON body. Removed from PostHog's newest source and never callable with a personal API key (403 \"This action does not support Personal API Key access\"). Differs from the public docs: the docs still list it, type the body as a `properties` person payload and show no response body.
         """
-        return self._call(
-            _persons_funnel_correlation_create,
-            locals(),
-            options,
-        )
+        return self._call(_persons_funnel_correlation_create, locals(), options)
 
     @_rt.operation(_persons_lifecycle_retrieve)
     def persons_lifecycle_retrieve(
@@ -1954,11 +1552,7 @@ class Client(_rt.SyncClient):
 
         Legacy insight endpoint: the persons in one lifecycle bucket (`lifecycle_type`) of the interval starting at `target_date`. This action declares no API-key scope, so it cannot be called with a personal API key (or OAuth token): such requests answer 403 \"This action does not support Personal API Key access\". A missing `target_date` or `lifecycle_type`, or a user without a current team, answers 400 with a `{\"message\", \"detail\"}` body. Differs from the public docs: the docs list neither parameter nor that API keys are refused, and show no response body.
         """
-        return self._call(
-            _persons_lifecycle_retrieve,
-            locals(),
-            options,
-        )
+        return self._call(_persons_lifecycle_retrieve, locals(), options)
 
     @_rt.operation(_persons_path_retrieve)
     def persons_path_retrieve(
@@ -1976,11 +1570,7 @@ class Client(_rt.SyncClient):
 
         Legacy insight endpoint: the persons who took a path step of a paths insight. PostHog has removed it from its newest source; it is kept here for older deployments, which still serve it. It never declared an API-key scope, so it cannot be called with a personal API key (or OAuth token): such requests answer 403 \"This action does not support Personal API Key access\". Differs from the public docs: the docs still list it, without noting that API keys are refused or that it is gone from current servers.
         """
-        return self._call(
-            _persons_path_retrieve,
-            locals(),
-            options,
-        )
+        return self._call(_persons_path_retrieve, locals(), options)
 
     @_rt.operation(_persons_path_create)
     def persons_path_create(
@@ -1999,11 +1589,7 @@ class Client(_rt.SyncClient):
 
         Same as the GET variant, with the legacy filter optionally sent as a JSON body (which may carry a `funnel_filter`). Removed from PostHog's newest source and never callable with a personal API key (403 \"This action does not support Personal API Key access\"). Differs from the public docs: the docs still list it, type the body as a `properties` person payload and show no response body.
         """
-        return self._call(
-            _persons_path_create,
-            locals(),
-            options,
-        )
+        return self._call(_persons_path_create, locals(), options)
 
     @_rt.operation(_persons_properties_at_time_retrieve)
     def persons_properties_at_time_retrieve(
@@ -2020,11 +1606,7 @@ class Client(_rt.SyncClient):
 
         Reconstructs the person's properties as they were at `timestamp` by replaying the `$set` (and, with `include_set_once`, `$set_once`) operations of the person's events up to that time. Give exactly one of `distinct_id` and `person_id`. The endpoint's own errors use a non-standard `{\"error\": \"...\"}` body (400 for bad or missing parameters, 404 for an unknown person, 500 when the query fails); authentication, permission, throttling and unknown-project errors use the standard error body. Differs from the public docs: `include_set_once` is documented as a boolean, but only the string `true` (any case) enables it; the docs do not say that errors use `{\"error\": ...}` rather than the standard error shape.
         """
-        return self._call(
-            _persons_properties_at_time_retrieve,
-            locals(),
-            options,
-        )
+        return self._call(_persons_properties_at_time_retrieve, locals(), options)
 
     @_rt.operation(_persons_reset_person_distinct_id_create)
     def persons_reset_person_distinct_id_create(
@@ -2038,11 +1620,7 @@ class Client(_rt.SyncClient):
 
         Reset a distinct_id for a deleted person. This allows the distinct_id to be used again (the server bumps the distinct id's version so that new events create a fresh person). A missing or non-string `distinct_id` answers 400 \"distinct_id is required\"; an unknown distinct id may answer 404. Differs from the public docs: documented with a `properties` body and a 200; the server reads `{\"distinct_id\": \"...\"}` and returns 202 with an empty body.
         """
-        return self._call(
-            _persons_reset_person_distinct_id_create,
-            locals(),
-            options,
-        )
+        return self._call(_persons_reset_person_distinct_id_create, locals(), options)
 
     @_rt.operation(_persons_retention_retrieve)
     def persons_retention_retrieve(
@@ -2060,11 +1638,7 @@ class Client(_rt.SyncClient):
 
         Legacy insight endpoint: the persons of one retention cohort, with the intervals in which they returned. PostHog has removed it from its newest source; it is kept here for older deployments, which still serve it. It never declared an API-key scope, so it cannot be called with a personal API key (or OAuth token): such requests answer 403 \"This action does not support Personal API Key access\". A user without a current team answers 400 with a `{\"message\", \"detail\"}` body. Differs from the public docs: the docs still list it, without noting that API keys are refused or that it is gone from current servers.
         """
-        return self._call(
-            _persons_retention_retrieve,
-            locals(),
-            options,
-        )
+        return self._call(_persons_retention_retrieve, locals(), options)
 
     @_rt.operation(_persons_stickiness_retrieve)
     def persons_stickiness_retrieve(
@@ -2082,11 +1656,7 @@ class Client(_rt.SyncClient):
 
         Legacy insight endpoint: the persons who performed an event or action on exactly `stickiness_days` intervals. PostHog has removed it from its newest source; it is kept here for older deployments, which still serve it. It never declared an API-key scope, so it cannot be called with a personal API key (or OAuth token): such requests answer 403 \"This action does not support Personal API Key access\". A user without a current team answers 400 with a `{\"message\", \"detail\"}` body. Differs from the public docs: the docs still list it, without noting that API keys are refused or that it is gone from current servers.
         """
-        return self._call(
-            _persons_stickiness_retrieve,
-            locals(),
-            options,
-        )
+        return self._call(_persons_stickiness_retrieve, locals(), options)
 
     @_rt.operation(_persons_trends_retrieve)
     def persons_trends_retrieve(
@@ -2105,11 +1675,7 @@ class Client(_rt.SyncClient):
 
         Legacy insight endpoint: the persons behind one data point of a trends insight (one entity, one interval, optionally one breakdown value). This action declares no API-key scope, so it cannot be called with a personal API key (or OAuth token): such requests answer 403 \"This action does not support Personal API Key access\". PostHog's own UI calls it with session authentication; the query endpoint with an actors query replaces it. Differs from the public docs: the docs list it without noting that API keys are refused, and show no response body.
         """
-        return self._call(
-            _persons_trends_retrieve,
-            locals(),
-            options,
-        )
+        return self._call(_persons_trends_retrieve, locals(), options)
 
     @_rt.operation(_persons_values_retrieve)
     def persons_values_retrieve(
@@ -2125,11 +1691,7 @@ class Client(_rt.SyncClient):
 
         The most common values of person property `key`, with counts, optionally narrowed to values containing `value`. A missing `key`, a key starting with `$virt` or a property the caller may not read gives an empty result. Results are cached: by default a recent cached result is served and recalculated in the background when stale (`refreshing` is then true); the response carries `Cache-Control: max-age=10`. Differs from the public docs: the docs show no response body; older servers returned a bare list of `{name, count}` instead of this object.
         """
-        return self._call(
-            _persons_values_retrieve,
-            locals(),
-            options,
-        )
+        return self._call(_persons_values_retrieve, locals(), options)
 
     @_rt.operation(_persons_retrieve)
     def persons_retrieve(
@@ -2143,11 +1705,7 @@ class Client(_rt.SyncClient):
 
         Returns one person by numeric ID or UUID. Distinct ids are not accepted here (a value that is neither an integer nor a UUID answers 400); use the list with `distinct_id` instead. Differs from the public docs: `id` is documented as an integer in some pages, but the server accepts the numeric ID or the UUID; the response also carries `last_seen_at`, which the docs example lacks.
         """
-        return self._call(
-            _persons_retrieve,
-            locals(),
-            options,
-        )
+        return self._call(_persons_retrieve, locals(), options)
 
     @_rt.operation(_persons_update)
     def persons_update(
@@ -2162,11 +1720,7 @@ class Client(_rt.SyncClient):
 
         Only sets properties. The server reads `properties` from the body and captures a `$set` event for the person: listed keys are set or overwritten, other keys are left untouched, nothing is removed (use `delete_property` for that). The change is applied asynchronously by ingestion, so the response has no body. PUT and PATCH behave the same. A missing or null `properties` answers 400 (checked before the person lookup; note this body has `code` and `detail` swapped: `{\"attr\": \"properties\", \"code\": \"This field is required.\", \"detail\": \"required\", \"type\": \"validation_error\"}`); keys the caller may not write answer 400 as well. Differs from the public docs: the docs list only PATCH, and PostHog's generated schema says PUT returns 200 with a `PersonRecord` and takes a whole `PersonRecord` as body; the server only reads `properties` and returns 202 with an empty body.
         """
-        return self._call(
-            _persons_update,
-            locals(),
-            options,
-        )
+        return self._call(_persons_update, locals(), options)
 
     @_rt.operation(_persons_destroy)
     def persons_destroy(
@@ -2183,11 +1737,7 @@ class Client(_rt.SyncClient):
 
         Deletes one person (ClickHouse tombstone and Postgres row) and optionally queues deletion of its events and recordings. PostHog hides this operation from its generated schema to push clients to `bulk_delete`, but the route is live. The three query flags are presence-based: the server checks only whether the parameter is in the query string, so `?delete_events=false` still queues event deletion; omit a flag to leave it off. With personal API keys, deletes are throttled at 480/minute and 4800/hour. Differs from the public docs: documented as 204; the server returns 202 with an empty body. `id` is documented as an integer but accepts the numeric ID or UUID; `delete_recordings` and `keep_person` are not documented.
         """
-        return self._call(
-            _persons_destroy,
-            locals(),
-            options,
-        )
+        return self._call(_persons_destroy, locals(), options)
 
     @_rt.operation(_persons_partial_update)
     def persons_partial_update(
@@ -2202,11 +1752,7 @@ class Client(_rt.SyncClient):
 
         Same as PUT: captures a `$set` event with the given `properties` (merge semantics, applied asynchronously) and answers 202 with no body. Missing or null `properties` answers 400. Differs from the public docs: documented as 200 returning the updated person; the server returns 202 with an empty body and does not wait for the change to be applied. `id` is documented as an integer in some pages but accepts the numeric ID or UUID.
         """
-        return self._call(
-            _persons_partial_update,
-            locals(),
-            options,
-        )
+        return self._call(_persons_partial_update, locals(), options)
 
     @_rt.operation(_persons_activity_retrieve)
     def persons_activity_retrieve(
@@ -2222,11 +1768,7 @@ class Client(_rt.SyncClient):
 
         Activity log entries (updates, deletions, splits, property deletions, ...) recorded for this person, newest first, paginated by `page`. Differs from the public docs: `id` is documented as an integer, but the server accepts the numeric ID or UUID; the docs show no response body, the server returns an activity page.
         """
-        return self._call(
-            _persons_activity_retrieve,
-            locals(),
-            options,
-        )
+        return self._call(_persons_activity_retrieve, locals(), options)
 
     @_rt.operation(_persons_delete_events_create)
     def persons_delete_events_create(
@@ -2241,11 +1783,7 @@ class Client(_rt.SyncClient):
         Queues deletion of all events of this person without deleting the person itself; the deletion runs later in a batch job during non-peak hours and only covers events captured before the request. Progress is visible in `deletion_status`. No request body. PostHog marks this action [DEPRECATED] and hides it from its generated schema; use `bulk_delete` with `keep_person` and `delete_events` instead. Differs from the public docs: documented as 200; the server returns 202 with an empty body. `id` is documented as an integer but accepts the numeric ID or UUID.
 
         Deprecated."""
-        return self._call(
-            _persons_delete_events_create,
-            locals(),
-            options,
-        )
+        return self._call(_persons_delete_events_create, locals(), options)
 
     @_rt.operation(_persons_delete_property_create)
     def persons_delete_property_create(
@@ -2260,11 +1798,7 @@ class Client(_rt.SyncClient):
 
         Captures a `$delete_person_property` event with `$unset: [key]` for the person; the property is removed asynchronously by ingestion. A key the caller may not write answers 400. If capturing the event fails the server answers `{\"success\": false, \"detail\": \"Unable to delete property\"}` with 400, or with the capture service's status (502 when unknown). A body without `$unset` answers 500. Differs from the public docs: `$unset` is documented as a query parameter and the response as 200 with no body; the server reads `$unset` from the JSON body and returns 201 `{\"success\": true}`. `id` is documented as an integer in some pages but accepts the numeric ID or UUID.
         """
-        return self._call(
-            _persons_delete_property_create,
-            locals(),
-            options,
-        )
+        return self._call(_persons_delete_property_create, locals(), options)
 
     @_rt.operation(_persons_properties_timeline_retrieve)
     def persons_properties_timeline_retrieve(
@@ -2283,11 +1817,7 @@ class Client(_rt.SyncClient):
 
         How the person's properties changed across the events matched by a legacy insight filter. This action declares no API-key scope, so it cannot be called with a personal API key (or OAuth token): such requests answer 403 \"This action does not support Personal API Key access\". It serves PostHog's own UI (session authentication). Differs from the public docs: `id` is documented as an integer, but the server accepts the numeric ID or UUID; the docs show no response body.
         """
-        return self._call(
-            _persons_properties_timeline_retrieve,
-            locals(),
-            options,
-        )
+        return self._call(_persons_properties_timeline_retrieve, locals(), options)
 
     @_rt.operation(_persons_split_create)
     def persons_split_create(
@@ -2302,11 +1832,7 @@ class Client(_rt.SyncClient):
 
         Queues a split of the person's distinct ids. With `main_distinct_id` (default: the person's first distinct id) only that id stays on the person and every other id moves to a new person of its own; with `distinct_ids_to_split` only the listed ids move. The two fields are mutually exclusive. New persons get a UUID derived from (team, distinct id); the original person keeps its properties. The split runs asynchronously; 201 means the task was queued. Differs from the public docs: documented with a `properties` body, an integer `id` and a 200 with no body; the server reads `main_distinct_id` / `distinct_ids_to_split`, accepts the numeric ID or UUID and returns 201 `{\"success\": true}`.
         """
-        return self._call(
-            _persons_split_create,
-            locals(),
-            options,
-        )
+        return self._call(_persons_split_create, locals(), options)
 
     @_rt.operation(_persons_update_property_create)
     def persons_update_property_create(
@@ -2321,11 +1847,7 @@ class Client(_rt.SyncClient):
 
         Captures a `$set` event with `{key: value}` for the person, like PATCH with a single property; applied asynchronously, so the response has no body. `value` may be any JSON value including null, but must be present. A missing `value` or `key` answers 400 with the swapped `code`/`detail` body (`{\"attr\": \"value\", \"code\": \"This field is required.\", \"detail\": \"required\", \"type\": \"validation_error\"}`); a key the caller may not write answers 400 too. Differs from the public docs: `key` and `value` are documented as query parameters and the response as 200; the server reads them from the JSON body and returns 202 with an empty body. `id` is documented as an integer in some pages but accepts the numeric ID or UUID.
         """
-        return self._call(
-            _persons_update_property_create,
-            locals(),
-            options,
-        )
+        return self._call(_persons_update_property_create, locals(), options)
 
 
 class AsyncClient(_rt.AsyncClientBase):
@@ -2339,183 +1861,137 @@ class AsyncClient(_rt.AsyncClientBase):
     _default_base_url = Client._default_base_url
     _api_key_env = Client._api_key_env
     _auth = Client._auth
-    environments_persons_list = _rt.asynchronous(
-        Client.environments_persons_list,
-    )
+    environments_persons_list = _rt.asynchronous(Client.environments_persons_list)
     environments_persons_all_activity_retrieve = _rt.asynchronous(
-        Client.environments_persons_all_activity_retrieve,
+        Client.environments_persons_all_activity_retrieve
     )
     environments_persons_batch_by_distinct_ids_create = _rt.asynchronous(
-        Client.environments_persons_batch_by_distinct_ids_create,
+        Client.environments_persons_batch_by_distinct_ids_create
     )
     environments_persons_batch_by_uuids_create = _rt.asynchronous(
-        Client.environments_persons_batch_by_uuids_create,
+        Client.environments_persons_batch_by_uuids_create
     )
     environments_persons_bulk_delete_create = _rt.asynchronous(
-        Client.environments_persons_bulk_delete_create,
+        Client.environments_persons_bulk_delete_create
     )
     environments_persons_cohorts_retrieve = _rt.asynchronous(
-        Client.environments_persons_cohorts_retrieve,
+        Client.environments_persons_cohorts_retrieve
     )
     environments_persons_deletion_status_list = _rt.asynchronous(
-        Client.environments_persons_deletion_status_list,
+        Client.environments_persons_deletion_status_list
     )
     environments_persons_funnel_retrieve = _rt.asynchronous(
-        Client.environments_persons_funnel_retrieve,
+        Client.environments_persons_funnel_retrieve
     )
     environments_persons_funnel_create = _rt.asynchronous(
-        Client.environments_persons_funnel_create,
+        Client.environments_persons_funnel_create
     )
     environments_persons_funnel_correlation_retrieve = _rt.asynchronous(
-        Client.environments_persons_funnel_correlation_retrieve,
+        Client.environments_persons_funnel_correlation_retrieve
     )
     environments_persons_funnel_correlation_create = _rt.asynchronous(
-        Client.environments_persons_funnel_correlation_create,
+        Client.environments_persons_funnel_correlation_create
     )
     environments_persons_lifecycle_retrieve = _rt.asynchronous(
-        Client.environments_persons_lifecycle_retrieve,
+        Client.environments_persons_lifecycle_retrieve
     )
     environments_persons_path_retrieve = _rt.asynchronous(
-        Client.environments_persons_path_retrieve,
+        Client.environments_persons_path_retrieve
     )
     environments_persons_path_create = _rt.asynchronous(
-        Client.environments_persons_path_create,
+        Client.environments_persons_path_create
     )
     environments_persons_properties_at_time_retrieve = _rt.asynchronous(
-        Client.environments_persons_properties_at_time_retrieve,
+        Client.environments_persons_properties_at_time_retrieve
     )
     environments_persons_reset_person_distinct_id_create = _rt.asynchronous(
-        Client.environments_persons_reset_person_distinct_id_create,
+        Client.environments_persons_reset_person_distinct_id_create
     )
     environments_persons_retention_retrieve = _rt.asynchronous(
-        Client.environments_persons_retention_retrieve,
+        Client.environments_persons_retention_retrieve
     )
     environments_persons_stickiness_retrieve = _rt.asynchronous(
-        Client.environments_persons_stickiness_retrieve,
+        Client.environments_persons_stickiness_retrieve
     )
     environments_persons_trends_retrieve = _rt.asynchronous(
-        Client.environments_persons_trends_retrieve,
+        Client.environments_persons_trends_retrieve
     )
     environments_persons_values_retrieve = _rt.asynchronous(
-        Client.environments_persons_values_retrieve,
+        Client.environments_persons_values_retrieve
     )
     environments_persons_retrieve = _rt.asynchronous(
-        Client.environments_persons_retrieve,
+        Client.environments_persons_retrieve
     )
-    environments_persons_update = _rt.asynchronous(
-        Client.environments_persons_update,
-    )
-    environments_persons_destroy = _rt.asynchronous(
-        Client.environments_persons_destroy,
-    )
+    environments_persons_update = _rt.asynchronous(Client.environments_persons_update)
+    environments_persons_destroy = _rt.asynchronous(Client.environments_persons_destroy)
     environments_persons_partial_update = _rt.asynchronous(
-        Client.environments_persons_partial_update,
+        Client.environments_persons_partial_update
     )
     environments_persons_activity_retrieve = _rt.asynchronous(
-        Client.environments_persons_activity_retrieve,
+        Client.environments_persons_activity_retrieve
     )
     environments_persons_delete_events_create = _rt.asynchronous(
-        Client.environments_persons_delete_events_create,
+        Client.environments_persons_delete_events_create
     )
     environments_persons_delete_property_create = _rt.asynchronous(
-        Client.environments_persons_delete_property_create,
+        Client.environments_persons_delete_property_create
     )
     environments_persons_properties_timeline_retrieve = _rt.asynchronous(
-        Client.environments_persons_properties_timeline_retrieve,
+        Client.environments_persons_properties_timeline_retrieve
     )
     environments_persons_split_create = _rt.asynchronous(
-        Client.environments_persons_split_create,
+        Client.environments_persons_split_create
     )
     environments_persons_update_property_create = _rt.asynchronous(
-        Client.environments_persons_update_property_create,
+        Client.environments_persons_update_property_create
     )
-    persons_list = _rt.asynchronous(
-        Client.persons_list,
-    )
+    persons_list = _rt.asynchronous(Client.persons_list)
     persons_all_activity_retrieve = _rt.asynchronous(
-        Client.persons_all_activity_retrieve,
+        Client.persons_all_activity_retrieve
     )
     persons_batch_by_distinct_ids_create = _rt.asynchronous(
-        Client.persons_batch_by_distinct_ids_create,
+        Client.persons_batch_by_distinct_ids_create
     )
     persons_batch_by_uuids_create = _rt.asynchronous(
-        Client.persons_batch_by_uuids_create,
+        Client.persons_batch_by_uuids_create
     )
-    persons_bulk_delete_create = _rt.asynchronous(
-        Client.persons_bulk_delete_create,
-    )
-    persons_cohorts_retrieve = _rt.asynchronous(
-        Client.persons_cohorts_retrieve,
-    )
-    persons_deletion_status_list = _rt.asynchronous(
-        Client.persons_deletion_status_list,
-    )
-    persons_funnel_retrieve = _rt.asynchronous(
-        Client.persons_funnel_retrieve,
-    )
-    persons_funnel_create = _rt.asynchronous(
-        Client.persons_funnel_create,
-    )
+    persons_bulk_delete_create = _rt.asynchronous(Client.persons_bulk_delete_create)
+    persons_cohorts_retrieve = _rt.asynchronous(Client.persons_cohorts_retrieve)
+    persons_deletion_status_list = _rt.asynchronous(Client.persons_deletion_status_list)
+    persons_funnel_retrieve = _rt.asynchronous(Client.persons_funnel_retrieve)
+    persons_funnel_create = _rt.asynchronous(Client.persons_funnel_create)
     persons_funnel_correlation_retrieve = _rt.asynchronous(
-        Client.persons_funnel_correlation_retrieve,
+        Client.persons_funnel_correlation_retrieve
     )
     persons_funnel_correlation_create = _rt.asynchronous(
-        Client.persons_funnel_correlation_create,
+        Client.persons_funnel_correlation_create
     )
-    persons_lifecycle_retrieve = _rt.asynchronous(
-        Client.persons_lifecycle_retrieve,
-    )
-    persons_path_retrieve = _rt.asynchronous(
-        Client.persons_path_retrieve,
-    )
-    persons_path_create = _rt.asynchronous(
-        Client.persons_path_create,
-    )
+    persons_lifecycle_retrieve = _rt.asynchronous(Client.persons_lifecycle_retrieve)
+    persons_path_retrieve = _rt.asynchronous(Client.persons_path_retrieve)
+    persons_path_create = _rt.asynchronous(Client.persons_path_create)
     persons_properties_at_time_retrieve = _rt.asynchronous(
-        Client.persons_properties_at_time_retrieve,
+        Client.persons_properties_at_time_retrieve
     )
     persons_reset_person_distinct_id_create = _rt.asynchronous(
-        Client.persons_reset_person_distinct_id_create,
+        Client.persons_reset_person_distinct_id_create
     )
-    persons_retention_retrieve = _rt.asynchronous(
-        Client.persons_retention_retrieve,
-    )
-    persons_stickiness_retrieve = _rt.asynchronous(
-        Client.persons_stickiness_retrieve,
-    )
-    persons_trends_retrieve = _rt.asynchronous(
-        Client.persons_trends_retrieve,
-    )
-    persons_values_retrieve = _rt.asynchronous(
-        Client.persons_values_retrieve,
-    )
-    persons_retrieve = _rt.asynchronous(
-        Client.persons_retrieve,
-    )
-    persons_update = _rt.asynchronous(
-        Client.persons_update,
-    )
-    persons_destroy = _rt.asynchronous(
-        Client.persons_destroy,
-    )
-    persons_partial_update = _rt.asynchronous(
-        Client.persons_partial_update,
-    )
-    persons_activity_retrieve = _rt.asynchronous(
-        Client.persons_activity_retrieve,
-    )
-    persons_delete_events_create = _rt.asynchronous(
-        Client.persons_delete_events_create,
-    )
+    persons_retention_retrieve = _rt.asynchronous(Client.persons_retention_retrieve)
+    persons_stickiness_retrieve = _rt.asynchronous(Client.persons_stickiness_retrieve)
+    persons_trends_retrieve = _rt.asynchronous(Client.persons_trends_retrieve)
+    persons_values_retrieve = _rt.asynchronous(Client.persons_values_retrieve)
+    persons_retrieve = _rt.asynchronous(Client.persons_retrieve)
+    persons_update = _rt.asynchronous(Client.persons_update)
+    persons_destroy = _rt.asynchronous(Client.persons_destroy)
+    persons_partial_update = _rt.asynchronous(Client.persons_partial_update)
+    persons_activity_retrieve = _rt.asynchronous(Client.persons_activity_retrieve)
+    persons_delete_events_create = _rt.asynchronous(Client.persons_delete_events_create)
     persons_delete_property_create = _rt.asynchronous(
-        Client.persons_delete_property_create,
+        Client.persons_delete_property_create
     )
     persons_properties_timeline_retrieve = _rt.asynchronous(
-        Client.persons_properties_timeline_retrieve,
+        Client.persons_properties_timeline_retrieve
     )
-    persons_split_create = _rt.asynchronous(
-        Client.persons_split_create,
-    )
+    persons_split_create = _rt.asynchronous(Client.persons_split_create)
     persons_update_property_create = _rt.asynchronous(
-        Client.persons_update_property_create,
+        Client.persons_update_property_create
     )

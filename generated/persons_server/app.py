@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import datetime
+import functools
 import uuid
 from typing import Annotated, Any, Literal
 
@@ -19,16 +20,14 @@ SCHEMES = (
     _rt.SecurityScheme("PersonalAPIKeyAuth", "bearer", "header", "Authorization"),
 )
 
-_persons_activity_retrieve = _rt.Endpoint(
+# The security requirements most operations share; an endpoint that differs says so.
+_endpoint = functools.partial(_rt.Endpoint, security=[{"PersonalAPIKeyAuth": []}])
+
+
+_persons_activity_retrieve = _endpoint(
     "persons_activity_retrieve",
     PersonsActivityRetrieveParams,
-    path_params=[
-        "id",
-    ],
-    query=[
-        "limit",
-        "page",
-    ],
+    path_params=["id"],
     responses={
         "200": ActivityLogPage,
         "400": ErrorResponse,
@@ -41,13 +40,9 @@ _persons_activity_retrieve = _rt.Endpoint(
 )
 
 
-_persons_all_activity_retrieve = _rt.Endpoint(
+_persons_all_activity_retrieve = _endpoint(
     "persons_all_activity_retrieve",
     PersonsAllActivityRetrieveParams,
-    query=[
-        "limit",
-        "page",
-    ],
     responses={
         "200": ActivityLogPage,
         "400": ErrorResponse,
@@ -60,7 +55,7 @@ _persons_all_activity_retrieve = _rt.Endpoint(
 )
 
 
-_persons_batch_by_distinct_ids_create = _rt.Endpoint(
+_persons_batch_by_distinct_ids_create = _endpoint(
     "persons_batch_by_distinct_ids_create",
     PersonsBatchByDistinctIdsCreateParams,
     body="json",
@@ -78,7 +73,7 @@ _persons_batch_by_distinct_ids_create = _rt.Endpoint(
 )
 
 
-_persons_batch_by_uuids_create = _rt.Endpoint(
+_persons_batch_by_uuids_create = _endpoint(
     "persons_batch_by_uuids_create",
     PersonsBatchByUuidsCreateParams,
     body="json",
@@ -96,7 +91,7 @@ _persons_batch_by_uuids_create = _rt.Endpoint(
 )
 
 
-_persons_bulk_delete_create = _rt.Endpoint(
+_persons_bulk_delete_create = _endpoint(
     "persons_bulk_delete_create",
     PersonsBulkDeleteCreateParams,
     body="json",
@@ -115,12 +110,9 @@ _persons_bulk_delete_create = _rt.Endpoint(
 )
 
 
-_persons_cohorts_retrieve = _rt.Endpoint(
+_persons_cohorts_retrieve = _endpoint(
     "persons_cohorts_retrieve",
     PersonsCohortsRetrieveParams,
-    query=[
-        "person_id",
-    ],
     responses={
         "200": PersonCohortsResponse,
         "400": LegacyErrorMessage | ErrorResponse,
@@ -133,12 +125,10 @@ _persons_cohorts_retrieve = _rt.Endpoint(
 )
 
 
-_persons_delete_events_create = _rt.Endpoint(
+_persons_delete_events_create = _endpoint(
     "persons_delete_events_create",
     PersonsDeleteEventsCreateParams,
-    path_params=[
-        "id",
-    ],
+    path_params=["id"],
     responses={
         "202": None,
         "400": ErrorResponse,
@@ -151,12 +141,10 @@ _persons_delete_events_create = _rt.Endpoint(
 )
 
 
-_persons_delete_property_create = _rt.Endpoint(
+_persons_delete_property_create = _endpoint(
     "persons_delete_property_create",
     PersonsDeletePropertyCreateParams,
-    path_params=[
-        "id",
-    ],
+    path_params=["id"],
     body="json",
     body_type=PersonDeletePropertyRequest,
     body_required=True,
@@ -174,15 +162,9 @@ _persons_delete_property_create = _rt.Endpoint(
 )
 
 
-_persons_deletion_status_list = _rt.Endpoint(
+_persons_deletion_status_list = _endpoint(
     "persons_deletion_status_list",
     PersonsDeletionStatusListParams,
-    query=[
-        "status",
-        "person_uuid",
-        "limit",
-        "offset",
-    ],
     responses={
         "200": PaginatedAsyncDeletionStatusList,
         "400": ErrorResponse,
@@ -195,17 +177,10 @@ _persons_deletion_status_list = _rt.Endpoint(
 )
 
 
-_persons_destroy = _rt.Endpoint(
+_persons_destroy = _endpoint(
     "persons_destroy",
     PersonsDestroyParams,
-    path_params=[
-        "id",
-    ],
-    query=[
-        "delete_events",
-        "delete_recordings",
-        "keep_person",
-    ],
+    path_params=["id"],
     responses={
         "202": None,
         "400": ErrorResponse,
@@ -218,16 +193,9 @@ _persons_destroy = _rt.Endpoint(
 )
 
 
-_persons_funnel_correlation_create = _rt.Endpoint(
+_persons_funnel_correlation_create = _endpoint(
     "persons_funnel_correlation_create",
     PersonsFunnelCorrelationCreateParams,
-    query=[
-        "events",
-        "date_from",
-        "date_to",
-        "funnel_correlation_person_entity",
-        "funnel_correlation_person_converted",
-    ],
     body="json",
     body_type=LegacyInsightFilter,
     responses={
@@ -239,20 +207,12 @@ _persons_funnel_correlation_create = _rt.Endpoint(
         "415": ErrorResponse,
         "429": ErrorResponse,
     },
-    security=[{"PersonalAPIKeyAuth": []}],
 )
 
 
-_persons_funnel_correlation_retrieve = _rt.Endpoint(
+_persons_funnel_correlation_retrieve = _endpoint(
     "persons_funnel_correlation_retrieve",
     PersonsFunnelCorrelationRetrieveParams,
-    query=[
-        "events",
-        "date_from",
-        "date_to",
-        "funnel_correlation_person_entity",
-        "funnel_correlation_person_converted",
-    ],
     responses={
         "200": ActorsResponse,
         "400": ErrorResponse,
@@ -261,21 +221,12 @@ _persons_funnel_correlation_retrieve = _rt.Endpoint(
         "404": ErrorResponse,
         "429": ErrorResponse,
     },
-    security=[{"PersonalAPIKeyAuth": []}],
 )
 
 
-_persons_funnel_create = _rt.Endpoint(
+_persons_funnel_create = _endpoint(
     "persons_funnel_create",
     PersonsFunnelCreateParams,
-    query=[
-        "events",
-        "actions",
-        "date_from",
-        "date_to",
-        "funnel_step",
-        "funnel_step_breakdown",
-    ],
     body="json",
     body_type=LegacyInsightFilter,
     responses={
@@ -287,21 +238,12 @@ _persons_funnel_create = _rt.Endpoint(
         "415": ErrorResponse,
         "429": ErrorResponse,
     },
-    security=[{"PersonalAPIKeyAuth": []}],
 )
 
 
-_persons_funnel_retrieve = _rt.Endpoint(
+_persons_funnel_retrieve = _endpoint(
     "persons_funnel_retrieve",
     PersonsFunnelRetrieveParams,
-    query=[
-        "events",
-        "actions",
-        "date_from",
-        "date_to",
-        "funnel_step",
-        "funnel_step_breakdown",
-    ],
     responses={
         "200": ActorsResponse,
         "400": ErrorResponse,
@@ -310,20 +252,12 @@ _persons_funnel_retrieve = _rt.Endpoint(
         "404": ErrorResponse,
         "429": ErrorResponse,
     },
-    security=[{"PersonalAPIKeyAuth": []}],
 )
 
 
-_persons_lifecycle_retrieve = _rt.Endpoint(
+_persons_lifecycle_retrieve = _endpoint(
     "persons_lifecycle_retrieve",
     PersonsLifecycleRetrieveParams,
-    query=[
-        "target_date",
-        "lifecycle_type",
-        "events",
-        "date_from",
-        "date_to",
-    ],
     responses={
         "200": ActorsPage,
         "400": LegacyErrorMessage | ErrorResponse,
@@ -332,23 +266,12 @@ _persons_lifecycle_retrieve = _rt.Endpoint(
         "404": ErrorResponse,
         "429": ErrorResponse,
     },
-    security=[{"PersonalAPIKeyAuth": []}],
 )
 
 
-_persons_list = _rt.Endpoint(
+_persons_list = _endpoint(
     "persons_list",
     PersonsListParams,
-    query=[
-        "distinct_id",
-        "email",
-        "search",
-        "properties",
-        "limit",
-        "offset",
-        "include_total",
-        "format",
-    ],
     json_params=["properties"],
     responses={
         "200": PaginatedPersonList,
@@ -363,12 +286,10 @@ _persons_list = _rt.Endpoint(
 )
 
 
-_persons_partial_update = _rt.Endpoint(
+_persons_partial_update = _endpoint(
     "persons_partial_update",
     PersonsPartialUpdateParams,
-    path_params=[
-        "id",
-    ],
+    path_params=["id"],
     body="json",
     body_type=PersonUpdateRequest,
     body_required=True,
@@ -385,16 +306,9 @@ _persons_partial_update = _rt.Endpoint(
 )
 
 
-_persons_path_create = _rt.Endpoint(
+_persons_path_create = _endpoint(
     "persons_path_create",
     PersonsPathCreateParams,
-    query=[
-        "date_from",
-        "date_to",
-        "path_start_key",
-        "path_end_key",
-        "path_dropoff_key",
-    ],
     body="json",
     body_type=LegacyInsightFilter,
     responses={
@@ -406,20 +320,12 @@ _persons_path_create = _rt.Endpoint(
         "415": ErrorResponse,
         "429": ErrorResponse,
     },
-    security=[{"PersonalAPIKeyAuth": []}],
 )
 
 
-_persons_path_retrieve = _rt.Endpoint(
+_persons_path_retrieve = _endpoint(
     "persons_path_retrieve",
     PersonsPathRetrieveParams,
-    query=[
-        "date_from",
-        "date_to",
-        "path_start_key",
-        "path_end_key",
-        "path_dropoff_key",
-    ],
     responses={
         "200": ActorsResponse,
         "401": ErrorResponse,
@@ -427,19 +333,12 @@ _persons_path_retrieve = _rt.Endpoint(
         "404": ErrorResponse,
         "429": ErrorResponse,
     },
-    security=[{"PersonalAPIKeyAuth": []}],
 )
 
 
-_persons_properties_at_time_retrieve = _rt.Endpoint(
+_persons_properties_at_time_retrieve = _endpoint(
     "persons_properties_at_time_retrieve",
     PersonsPropertiesAtTimeRetrieveParams,
-    query=[
-        "timestamp",
-        "distinct_id",
-        "person_id",
-        "include_set_once",
-    ],
     responses={
         "200": PersonPropertiesAtTimeResponse,
         "400": PropertiesAtTimeError | ErrorResponse,
@@ -453,19 +352,10 @@ _persons_properties_at_time_retrieve = _rt.Endpoint(
 )
 
 
-_persons_properties_timeline_retrieve = _rt.Endpoint(
+_persons_properties_timeline_retrieve = _endpoint(
     "persons_properties_timeline_retrieve",
     PersonsPropertiesTimelineRetrieveParams,
-    path_params=[
-        "id",
-    ],
-    query=[
-        "events",
-        "actions",
-        "properties",
-        "date_from",
-        "date_to",
-    ],
+    path_params=["id"],
     responses={
         "200": PropertiesTimelineResponse,
         "400": ErrorResponse,
@@ -474,11 +364,10 @@ _persons_properties_timeline_retrieve = _rt.Endpoint(
         "404": ErrorResponse,
         "429": ErrorResponse,
     },
-    security=[{"PersonalAPIKeyAuth": []}],
 )
 
 
-_persons_reset_person_distinct_id_create = _rt.Endpoint(
+_persons_reset_person_distinct_id_create = _endpoint(
     "persons_reset_person_distinct_id_create",
     PersonsResetPersonDistinctIdCreateParams,
     body="json",
@@ -497,16 +386,9 @@ _persons_reset_person_distinct_id_create = _rt.Endpoint(
 )
 
 
-_persons_retention_retrieve = _rt.Endpoint(
+_persons_retention_retrieve = _endpoint(
     "persons_retention_retrieve",
     PersonsRetentionRetrieveParams,
-    query=[
-        "date_to",
-        "period",
-        "selected_interval",
-        "target_entity",
-        "returning_entity",
-    ],
     responses={
         "200": RetentionActorsResponse,
         "400": LegacyErrorMessage | ErrorResponse,
@@ -515,16 +397,13 @@ _persons_retention_retrieve = _rt.Endpoint(
         "404": ErrorResponse,
         "429": ErrorResponse,
     },
-    security=[{"PersonalAPIKeyAuth": []}],
 )
 
 
-_persons_retrieve = _rt.Endpoint(
+_persons_retrieve = _endpoint(
     "persons_retrieve",
     PersonsRetrieveParams,
-    path_params=[
-        "id",
-    ],
+    path_params=["id"],
     responses={
         "200": PersonRecord,
         "400": ErrorResponse,
@@ -537,12 +416,10 @@ _persons_retrieve = _rt.Endpoint(
 )
 
 
-_persons_split_create = _rt.Endpoint(
+_persons_split_create = _endpoint(
     "persons_split_create",
     PersonsSplitCreateParams,
-    path_params=[
-        "id",
-    ],
+    path_params=["id"],
     body="json",
     body_type=PersonSplitRequest,
     responses={
@@ -558,16 +435,9 @@ _persons_split_create = _rt.Endpoint(
 )
 
 
-_persons_stickiness_retrieve = _rt.Endpoint(
+_persons_stickiness_retrieve = _endpoint(
     "persons_stickiness_retrieve",
     PersonsStickinessRetrieveParams,
-    query=[
-        "stickiness_days",
-        "entity_id",
-        "entity_type",
-        "date_from",
-        "date_to",
-    ],
     responses={
         "200": ActorsPage,
         "400": LegacyErrorMessage | ErrorResponse,
@@ -576,21 +446,12 @@ _persons_stickiness_retrieve = _rt.Endpoint(
         "404": ErrorResponse,
         "429": ErrorResponse,
     },
-    security=[{"PersonalAPIKeyAuth": []}],
 )
 
 
-_persons_trends_retrieve = _rt.Endpoint(
+_persons_trends_retrieve = _endpoint(
     "persons_trends_retrieve",
     PersonsTrendsRetrieveParams,
-    query=[
-        "entity_id",
-        "entity_type",
-        "entity_math",
-        "breakdown_value",
-        "date_from",
-        "date_to",
-    ],
     responses={
         "200": ActorsResponse,
         "400": ErrorResponse,
@@ -599,16 +460,13 @@ _persons_trends_retrieve = _rt.Endpoint(
         "404": ErrorResponse,
         "429": ErrorResponse,
     },
-    security=[{"PersonalAPIKeyAuth": []}],
 )
 
 
-_persons_update = _rt.Endpoint(
+_persons_update = _endpoint(
     "persons_update",
     PersonsUpdateParams,
-    path_params=[
-        "id",
-    ],
+    path_params=["id"],
     body="json",
     body_type=PersonUpdateRequest,
     body_required=True,
@@ -625,12 +483,10 @@ _persons_update = _rt.Endpoint(
 )
 
 
-_persons_update_property_create = _rt.Endpoint(
+_persons_update_property_create = _endpoint(
     "persons_update_property_create",
     PersonsUpdatePropertyCreateParams,
-    path_params=[
-        "id",
-    ],
+    path_params=["id"],
     body="json",
     body_type=PersonUpdatePropertyRequest,
     body_required=True,
@@ -647,14 +503,9 @@ _persons_update_property_create = _rt.Endpoint(
 )
 
 
-_persons_values_retrieve = _rt.Endpoint(
+_persons_values_retrieve = _endpoint(
     "persons_values_retrieve",
     PersonsValuesRetrieveParams,
-    query=[
-        "key",
-        "value",
-        "refresh",
-    ],
     responses={
         "200": PersonPropertyValuesResponse,
         "400": ErrorResponse,
@@ -669,361 +520,305 @@ _persons_values_retrieve = _rt.Endpoint(
 
 ROUTES = (
     _persons_list.route(
-        "environments_persons_list",
         "GET",
         "/api/environments/{environment_id}/persons/",
         ("environment", "environment_id"),
+        operation_id="environments_persons_list",
     ),
     _persons_all_activity_retrieve.route(
-        "environments_persons_all_activity_retrieve",
         "GET",
         "/api/environments/{environment_id}/persons/activity/",
         ("environment", "environment_id"),
+        operation_id="environments_persons_all_activity_retrieve",
     ),
     _persons_batch_by_distinct_ids_create.route(
-        "environments_persons_batch_by_distinct_ids_create",
         "POST",
         "/api/environments/{environment_id}/persons/batch_by_distinct_ids/",
         ("environment", "environment_id"),
+        operation_id="environments_persons_batch_by_distinct_ids_create",
     ),
     _persons_batch_by_uuids_create.route(
-        "environments_persons_batch_by_uuids_create",
         "POST",
         "/api/environments/{environment_id}/persons/batch_by_uuids/",
         ("environment", "environment_id"),
+        operation_id="environments_persons_batch_by_uuids_create",
     ),
     _persons_bulk_delete_create.route(
-        "environments_persons_bulk_delete_create",
         "POST",
         "/api/environments/{environment_id}/persons/bulk_delete/",
         ("environment", "environment_id"),
+        operation_id="environments_persons_bulk_delete_create",
     ),
     _persons_cohorts_retrieve.route(
-        "environments_persons_cohorts_retrieve",
         "GET",
         "/api/environments/{environment_id}/persons/cohorts/",
         ("environment", "environment_id"),
+        operation_id="environments_persons_cohorts_retrieve",
     ),
     _persons_deletion_status_list.route(
-        "environments_persons_deletion_status_list",
         "GET",
         "/api/environments/{environment_id}/persons/deletion_status/",
         ("environment", "environment_id"),
+        operation_id="environments_persons_deletion_status_list",
     ),
     _persons_funnel_retrieve.route(
-        "environments_persons_funnel_retrieve",
         "GET",
         "/api/environments/{environment_id}/persons/funnel/",
         ("environment", "environment_id"),
+        operation_id="environments_persons_funnel_retrieve",
     ),
     _persons_funnel_create.route(
-        "environments_persons_funnel_create",
         "POST",
         "/api/environments/{environment_id}/persons/funnel/",
         ("environment", "environment_id"),
+        operation_id="environments_persons_funnel_create",
     ),
     _persons_funnel_correlation_retrieve.route(
-        "environments_persons_funnel_correlation_retrieve",
         "GET",
         "/api/environments/{environment_id}/persons/funnel/correlation/",
         ("environment", "environment_id"),
+        operation_id="environments_persons_funnel_correlation_retrieve",
     ),
     _persons_funnel_correlation_create.route(
-        "environments_persons_funnel_correlation_create",
         "POST",
         "/api/environments/{environment_id}/persons/funnel/correlation/",
         ("environment", "environment_id"),
+        operation_id="environments_persons_funnel_correlation_create",
     ),
     _persons_lifecycle_retrieve.route(
-        "environments_persons_lifecycle_retrieve",
         "GET",
         "/api/environments/{environment_id}/persons/lifecycle/",
         ("environment", "environment_id"),
+        operation_id="environments_persons_lifecycle_retrieve",
     ),
     _persons_path_retrieve.route(
-        "environments_persons_path_retrieve",
         "GET",
         "/api/environments/{environment_id}/persons/path/",
         ("environment", "environment_id"),
+        operation_id="environments_persons_path_retrieve",
     ),
     _persons_path_create.route(
-        "environments_persons_path_create",
         "POST",
         "/api/environments/{environment_id}/persons/path/",
         ("environment", "environment_id"),
+        operation_id="environments_persons_path_create",
     ),
     _persons_properties_at_time_retrieve.route(
-        "environments_persons_properties_at_time_retrieve",
         "GET",
         "/api/environments/{environment_id}/persons/properties_at_time/",
         ("environment", "environment_id"),
+        operation_id="environments_persons_properties_at_time_retrieve",
     ),
     _persons_reset_person_distinct_id_create.route(
-        "environments_persons_reset_person_distinct_id_create",
         "POST",
         "/api/environments/{environment_id}/persons/reset_person_distinct_id/",
         ("environment", "environment_id"),
+        operation_id="environments_persons_reset_person_distinct_id_create",
     ),
     _persons_retention_retrieve.route(
-        "environments_persons_retention_retrieve",
         "GET",
         "/api/environments/{environment_id}/persons/retention/",
         ("environment", "environment_id"),
+        operation_id="environments_persons_retention_retrieve",
     ),
     _persons_stickiness_retrieve.route(
-        "environments_persons_stickiness_retrieve",
         "GET",
         "/api/environments/{environment_id}/persons/stickiness/",
         ("environment", "environment_id"),
+        operation_id="environments_persons_stickiness_retrieve",
     ),
     _persons_trends_retrieve.route(
-        "environments_persons_trends_retrieve",
         "GET",
         "/api/environments/{environment_id}/persons/trends/",
         ("environment", "environment_id"),
+        operation_id="environments_persons_trends_retrieve",
     ),
     _persons_values_retrieve.route(
-        "environments_persons_values_retrieve",
         "GET",
         "/api/environments/{environment_id}/persons/values/",
         ("environment", "environment_id"),
+        operation_id="environments_persons_values_retrieve",
     ),
     _persons_retrieve.route(
-        "environments_persons_retrieve",
         "GET",
         "/api/environments/{environment_id}/persons/{id}/",
         ("environment", "environment_id"),
+        operation_id="environments_persons_retrieve",
     ),
     _persons_update.route(
-        "environments_persons_update",
         "PUT",
         "/api/environments/{environment_id}/persons/{id}/",
         ("environment", "environment_id"),
+        operation_id="environments_persons_update",
     ),
     _persons_destroy.route(
-        "environments_persons_destroy",
         "DELETE",
         "/api/environments/{environment_id}/persons/{id}/",
         ("environment", "environment_id"),
+        operation_id="environments_persons_destroy",
     ),
     _persons_partial_update.route(
-        "environments_persons_partial_update",
         "PATCH",
         "/api/environments/{environment_id}/persons/{id}/",
         ("environment", "environment_id"),
+        operation_id="environments_persons_partial_update",
     ),
     _persons_activity_retrieve.route(
-        "environments_persons_activity_retrieve",
         "GET",
         "/api/environments/{environment_id}/persons/{id}/activity/",
         ("environment", "environment_id"),
+        operation_id="environments_persons_activity_retrieve",
     ),
     _persons_delete_events_create.route(
-        "environments_persons_delete_events_create",
         "POST",
         "/api/environments/{environment_id}/persons/{id}/delete_events/",
         ("environment", "environment_id"),
+        operation_id="environments_persons_delete_events_create",
     ),
     _persons_delete_property_create.route(
-        "environments_persons_delete_property_create",
         "POST",
         "/api/environments/{environment_id}/persons/{id}/delete_property/",
         ("environment", "environment_id"),
+        operation_id="environments_persons_delete_property_create",
     ),
     _persons_properties_timeline_retrieve.route(
-        "environments_persons_properties_timeline_retrieve",
         "GET",
         "/api/environments/{environment_id}/persons/{id}/properties_timeline/",
         ("environment", "environment_id"),
+        operation_id="environments_persons_properties_timeline_retrieve",
     ),
     _persons_split_create.route(
-        "environments_persons_split_create",
         "POST",
         "/api/environments/{environment_id}/persons/{id}/split/",
         ("environment", "environment_id"),
+        operation_id="environments_persons_split_create",
     ),
     _persons_update_property_create.route(
-        "environments_persons_update_property_create",
         "POST",
         "/api/environments/{environment_id}/persons/{id}/update_property/",
         ("environment", "environment_id"),
+        operation_id="environments_persons_update_property_create",
     ),
     _persons_list.route(
-        "persons_list",
-        "GET",
-        "/api/projects/{project_id}/persons/",
-        ("project", "project_id"),
+        "GET", "/api/projects/{project_id}/persons/", ("project", "project_id")
     ),
     _persons_all_activity_retrieve.route(
-        "persons_all_activity_retrieve",
-        "GET",
-        "/api/projects/{project_id}/persons/activity/",
-        ("project", "project_id"),
+        "GET", "/api/projects/{project_id}/persons/activity/", ("project", "project_id")
     ),
     _persons_batch_by_distinct_ids_create.route(
-        "persons_batch_by_distinct_ids_create",
         "POST",
         "/api/projects/{project_id}/persons/batch_by_distinct_ids/",
         ("project", "project_id"),
     ),
     _persons_batch_by_uuids_create.route(
-        "persons_batch_by_uuids_create",
         "POST",
         "/api/projects/{project_id}/persons/batch_by_uuids/",
         ("project", "project_id"),
     ),
     _persons_bulk_delete_create.route(
-        "persons_bulk_delete_create",
         "POST",
         "/api/projects/{project_id}/persons/bulk_delete/",
         ("project", "project_id"),
     ),
     _persons_cohorts_retrieve.route(
-        "persons_cohorts_retrieve",
-        "GET",
-        "/api/projects/{project_id}/persons/cohorts/",
-        ("project", "project_id"),
+        "GET", "/api/projects/{project_id}/persons/cohorts/", ("project", "project_id")
     ),
     _persons_deletion_status_list.route(
-        "persons_deletion_status_list",
         "GET",
         "/api/projects/{project_id}/persons/deletion_status/",
         ("project", "project_id"),
     ),
     _persons_funnel_retrieve.route(
-        "persons_funnel_retrieve",
-        "GET",
-        "/api/projects/{project_id}/persons/funnel/",
-        ("project", "project_id"),
+        "GET", "/api/projects/{project_id}/persons/funnel/", ("project", "project_id")
     ),
     _persons_funnel_create.route(
-        "persons_funnel_create",
-        "POST",
-        "/api/projects/{project_id}/persons/funnel/",
-        ("project", "project_id"),
+        "POST", "/api/projects/{project_id}/persons/funnel/", ("project", "project_id")
     ),
     _persons_funnel_correlation_retrieve.route(
-        "persons_funnel_correlation_retrieve",
         "GET",
         "/api/projects/{project_id}/persons/funnel/correlation/",
         ("project", "project_id"),
     ),
     _persons_funnel_correlation_create.route(
-        "persons_funnel_correlation_create",
         "POST",
         "/api/projects/{project_id}/persons/funnel/correlation/",
         ("project", "project_id"),
     ),
     _persons_lifecycle_retrieve.route(
-        "persons_lifecycle_retrieve",
         "GET",
         "/api/projects/{project_id}/persons/lifecycle/",
         ("project", "project_id"),
     ),
     _persons_path_retrieve.route(
-        "persons_path_retrieve",
-        "GET",
-        "/api/projects/{project_id}/persons/path/",
-        ("project", "project_id"),
+        "GET", "/api/projects/{project_id}/persons/path/", ("project", "project_id")
     ),
     _persons_path_create.route(
-        "persons_path_create",
-        "POST",
-        "/api/projects/{project_id}/persons/path/",
-        ("project", "project_id"),
+        "POST", "/api/projects/{project_id}/persons/path/", ("project", "project_id")
     ),
     _persons_properties_at_time_retrieve.route(
-        "persons_properties_at_time_retrieve",
         "GET",
         "/api/projects/{project_id}/persons/properties_at_time/",
         ("project", "project_id"),
     ),
     _persons_reset_person_distinct_id_create.route(
-        "persons_reset_person_distinct_id_create",
         "POST",
         "/api/projects/{project_id}/persons/reset_person_distinct_id/",
         ("project", "project_id"),
     ),
     _persons_retention_retrieve.route(
-        "persons_retention_retrieve",
         "GET",
         "/api/projects/{project_id}/persons/retention/",
         ("project", "project_id"),
     ),
     _persons_stickiness_retrieve.route(
-        "persons_stickiness_retrieve",
         "GET",
         "/api/projects/{project_id}/persons/stickiness/",
         ("project", "project_id"),
     ),
     _persons_trends_retrieve.route(
-        "persons_trends_retrieve",
-        "GET",
-        "/api/projects/{project_id}/persons/trends/",
-        ("project", "project_id"),
+        "GET", "/api/projects/{project_id}/persons/trends/", ("project", "project_id")
     ),
     _persons_values_retrieve.route(
-        "persons_values_retrieve",
-        "GET",
-        "/api/projects/{project_id}/persons/values/",
-        ("project", "project_id"),
+        "GET", "/api/projects/{project_id}/persons/values/", ("project", "project_id")
     ),
     _persons_retrieve.route(
-        "persons_retrieve",
-        "GET",
-        "/api/projects/{project_id}/persons/{id}/",
-        ("project", "project_id"),
+        "GET", "/api/projects/{project_id}/persons/{id}/", ("project", "project_id")
     ),
     _persons_update.route(
-        "persons_update",
-        "PUT",
-        "/api/projects/{project_id}/persons/{id}/",
-        ("project", "project_id"),
+        "PUT", "/api/projects/{project_id}/persons/{id}/", ("project", "project_id")
     ),
     _persons_destroy.route(
-        "persons_destroy",
-        "DELETE",
-        "/api/projects/{project_id}/persons/{id}/",
-        ("project", "project_id"),
+        "DELETE", "/api/projects/{project_id}/persons/{id}/", ("project", "project_id")
     ),
     _persons_partial_update.route(
-        "persons_partial_update",
-        "PATCH",
-        "/api/projects/{project_id}/persons/{id}/",
-        ("project", "project_id"),
+        "PATCH", "/api/projects/{project_id}/persons/{id}/", ("project", "project_id")
     ),
     _persons_activity_retrieve.route(
-        "persons_activity_retrieve",
         "GET",
         "/api/projects/{project_id}/persons/{id}/activity/",
         ("project", "project_id"),
     ),
     _persons_delete_events_create.route(
-        "persons_delete_events_create",
         "POST",
         "/api/projects/{project_id}/persons/{id}/delete_events/",
         ("project", "project_id"),
     ),
     _persons_delete_property_create.route(
-        "persons_delete_property_create",
         "POST",
         "/api/projects/{project_id}/persons/{id}/delete_property/",
         ("project", "project_id"),
     ),
     _persons_properties_timeline_retrieve.route(
-        "persons_properties_timeline_retrieve",
         "GET",
         "/api/projects/{project_id}/persons/{id}/properties_timeline/",
         ("project", "project_id"),
     ),
     _persons_split_create.route(
-        "persons_split_create",
         "POST",
         "/api/projects/{project_id}/persons/{id}/split/",
         ("project", "project_id"),
     ),
     _persons_update_property_create.route(
-        "persons_update_property_create",
         "POST",
         "/api/projects/{project_id}/persons/{id}/update_property/",
         ("project", "project_id"),

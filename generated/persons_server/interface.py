@@ -14,12 +14,11 @@ import datetime
 import uuid
 from typing import Annotated, Any, Generic, Literal, Protocol, TypeVar
 
-from pydantic import AfterValidator, Field
+from pydantic import Field
 
 from . import _runtime as _rt
-from ._runtime import Context
+from ._runtime import Context, Omittable
 from .models import *  # noqa: F403
-from .models import _not_null
 
 # Covariant: a reply whose body is one member of a documented union is that reply.
 _B = TypeVar("_B", covariant=True)
@@ -105,20 +104,20 @@ class BadGateway(_rt.Reply[_B], Generic[_B]):
 class PersonsActivityRetrieveParams(_rt.ParamsModel):
     """Parameters of `persons_activity_retrieve`."""
 
-    id: str = Field(alias="id")
+    id: str
     """A unique value identifying this person. Accepts both numeric ID and UUID. Distinct ids are not accepted (use the list's `distinct_id` filter)."""
-    limit: int = Field(default=10, alias="limit")
+    limit: int = 10
     """Number of activity log entries per page."""
-    page: Annotated[int, Field(ge=1)] = Field(default=1, alias="page")
+    page: Annotated[int, Field(ge=1)] = 1
     """1-based page number."""
 
 
 class PersonsAllActivityRetrieveParams(_rt.ParamsModel):
     """Parameters of `persons_all_activity_retrieve`."""
 
-    limit: int = Field(default=10, alias="limit")
+    limit: int = 10
     """Number of activity log entries per page."""
-    page: Annotated[int, Field(ge=1)] = Field(default=1, alias="page")
+    page: Annotated[int, Field(ge=1)] = 1
     """1-based page number."""
 
 
@@ -143,230 +142,218 @@ class PersonsBulkDeleteCreateParams(_rt.ParamsModel):
 class PersonsCohortsRetrieveParams(_rt.ParamsModel):
     """Parameters of `persons_cohorts_retrieve`."""
 
-    person_id: str = Field(alias="person_id")
+    person_id: str
     """The person, by numeric ID or UUID."""
 
 
 class PersonsDeleteEventsCreateParams(_rt.ParamsModel):
     """Parameters of `persons_delete_events_create`."""
 
-    id: str = Field(alias="id")
+    id: str
     """A unique value identifying this person. Accepts both numeric ID and UUID. Distinct ids are not accepted (use the list's `distinct_id` filter)."""
 
 
 class PersonsDeletePropertyCreateParams(_rt.ParamsModel):
     """Parameters of `persons_delete_property_create`."""
 
-    id: str = Field(alias="id")
+    id: str
     """A unique value identifying this person. Accepts both numeric ID and UUID. Distinct ids are not accepted (use the list's `distinct_id` filter)."""
 
 
 class PersonsDeletionStatusListParams(_rt.ParamsModel):
     """Parameters of `persons_deletion_status_list`."""
 
-    status: PersonsDeletionStatusListStatus = Field(default="all", alias="status")
+    status: PersonsDeletionStatusListStatus = "all"
     """Only deletions in this state."""
-    person_uuid: uuid.UUID | None = Field(default=None, alias="person_uuid")
+    person_uuid: uuid.UUID | None = None
     """Only deletions of this person."""
-    limit: int = Field(default=100, alias="limit")
+    limit: int = 100
     """Number of results to return per page."""
-    offset: Annotated[int, Field(ge=0)] = Field(default=0, alias="offset")
+    offset: Annotated[int, Field(ge=0)] = 0
     """The initial index from which to return the results."""
 
 
 class PersonsDestroyParams(_rt.ParamsModel):
     """Parameters of `persons_destroy`."""
 
-    id: str = Field(alias="id")
+    id: str
     """A unique value identifying this person. Accepts both numeric ID and UUID. Distinct ids are not accepted (use the list's `distinct_id` filter)."""
-    delete_events: bool = Field(default=False, alias="delete_events")
+    delete_events: bool = False
     """If present, a task to delete all events associated with this person is created and queued. The task does not run immediately; it is batched (PostHog docs: 5AM UTC every Sunday). Presence-based: any value, including `false`, turns it on."""
-    delete_recordings: bool = Field(default=False, alias="delete_recordings")
+    delete_recordings: bool = False
     """If present, deletion of the person's session recordings is queued. Presence-based like `delete_events`."""
-    keep_person: bool = Field(default=False, alias="keep_person")
+    keep_person: bool = False
     """If present, the person profile itself is kept and only the requested associated data is deleted. Presence-based like `delete_events`."""
 
 
 class PersonsFunnelCorrelationCreateParams(_rt.ParamsModel):
     """Parameters of `persons_funnel_correlation_create`."""
 
-    events: str | None = Field(default=None, alias="events")
+    events: str | None = None
     """JSON-encoded array of event entities (`[{\"id\": \"$pageview\", \"type\": \"events\", \"order\": 0}]`)."""
-    date_from: str | None = Field(default=None, alias="date_from")
+    date_from: str | None = None
     """Start of the date range, absolute (`2024-01-01`) or relative (`-7d`)."""
-    date_to: str | None = Field(default=None, alias="date_to")
+    date_to: str | None = None
     """End of the date range, absolute or relative; default now."""
-    funnel_correlation_person_entity: str | None = Field(
-        default=None, alias="funnel_correlation_person_entity"
-    )
+    funnel_correlation_person_entity: str | None = None
     """JSON-encoded entity (`{\"id\": ..., \"type\": \"events\", \"properties\": [...]}`) whose correlated persons are wanted."""
     funnel_correlation_person_converted: (
         PersonsFunnelCorrelationRetrieveFunnelCorrelationPersonConverted | None
-    ) = Field(default=None, alias="funnel_correlation_person_converted")
+    ) = None
     """`true` for persons who converted, `false` for persons who dropped off; omit for both."""
 
 
 class PersonsFunnelCorrelationRetrieveParams(_rt.ParamsModel):
     """Parameters of `persons_funnel_correlation_retrieve`."""
 
-    events: str | None = Field(default=None, alias="events")
+    events: str | None = None
     """JSON-encoded array of event entities (`[{\"id\": \"$pageview\", \"type\": \"events\", \"order\": 0}]`)."""
-    date_from: str | None = Field(default=None, alias="date_from")
+    date_from: str | None = None
     """Start of the date range, absolute (`2024-01-01`) or relative (`-7d`)."""
-    date_to: str | None = Field(default=None, alias="date_to")
+    date_to: str | None = None
     """End of the date range, absolute or relative; default now."""
-    funnel_correlation_person_entity: str | None = Field(
-        default=None, alias="funnel_correlation_person_entity"
-    )
+    funnel_correlation_person_entity: str | None = None
     """JSON-encoded entity (`{\"id\": ..., \"type\": \"events\", \"properties\": [...]}`) whose correlated persons are wanted."""
     funnel_correlation_person_converted: (
         PersonsFunnelCorrelationRetrieveFunnelCorrelationPersonConverted | None
-    ) = Field(default=None, alias="funnel_correlation_person_converted")
+    ) = None
     """`true` for persons who converted, `false` for persons who dropped off; omit for both."""
 
 
 class PersonsFunnelCreateParams(_rt.ParamsModel):
     """Parameters of `persons_funnel_create`."""
 
-    events: str | None = Field(default=None, alias="events")
+    events: str | None = None
     """JSON-encoded array of event entities (`[{\"id\": \"$pageview\", \"type\": \"events\", \"order\": 0}]`)."""
-    actions: str | None = Field(default=None, alias="actions")
+    actions: str | None = None
     """JSON-encoded array of action entities (`[{\"id\": 12, \"type\": \"actions\"}]`)."""
-    date_from: str | None = Field(default=None, alias="date_from")
+    date_from: str | None = None
     """Start of the date range, absolute (`2024-01-01`) or relative (`-7d`)."""
-    date_to: str | None = Field(default=None, alias="date_to")
+    date_to: str | None = None
     """End of the date range, absolute or relative; default now."""
-    funnel_step: int | None = Field(default=None, alias="funnel_step")
+    funnel_step: int | None = None
     """1-based funnel step. Positive: persons who completed that step; negative: persons who dropped off before step `abs(funnel_step)`."""
-    funnel_step_breakdown: str | None = Field(
-        default=None, alias="funnel_step_breakdown"
-    )
+    funnel_step_breakdown: str | None = None
     """Breakdown value to restrict the step's persons to."""
 
 
 class PersonsFunnelRetrieveParams(_rt.ParamsModel):
     """Parameters of `persons_funnel_retrieve`."""
 
-    events: str | None = Field(default=None, alias="events")
+    events: str | None = None
     """JSON-encoded array of event entities (`[{\"id\": \"$pageview\", \"type\": \"events\", \"order\": 0}]`)."""
-    actions: str | None = Field(default=None, alias="actions")
+    actions: str | None = None
     """JSON-encoded array of action entities (`[{\"id\": 12, \"type\": \"actions\"}]`)."""
-    date_from: str | None = Field(default=None, alias="date_from")
+    date_from: str | None = None
     """Start of the date range, absolute (`2024-01-01`) or relative (`-7d`)."""
-    date_to: str | None = Field(default=None, alias="date_to")
+    date_to: str | None = None
     """End of the date range, absolute or relative; default now."""
-    funnel_step: int | None = Field(default=None, alias="funnel_step")
+    funnel_step: int | None = None
     """1-based funnel step. Positive: persons who completed that step; negative: persons who dropped off before step `abs(funnel_step)`."""
-    funnel_step_breakdown: str | None = Field(
-        default=None, alias="funnel_step_breakdown"
-    )
+    funnel_step_breakdown: str | None = None
     """Breakdown value to restrict the step's persons to."""
 
 
 class PersonsLifecycleRetrieveParams(_rt.ParamsModel):
     """Parameters of `persons_lifecycle_retrieve`."""
 
-    target_date: str = Field(alias="target_date")
+    target_date: str
     """Start of the interval, as a date or relative date (`-7d`)."""
-    lifecycle_type: PersonsLifecycleRetrieveLifecycleType = Field(
-        alias="lifecycle_type"
-    )
+    lifecycle_type: PersonsLifecycleRetrieveLifecycleType
     """Lifecycle bucket."""
-    events: str | None = Field(default=None, alias="events")
+    events: str | None = None
     """JSON-encoded array of event entities (`[{\"id\": \"$pageview\", \"type\": \"events\", \"order\": 0}]`)."""
-    date_from: str | None = Field(default=None, alias="date_from")
+    date_from: str | None = None
     """Start of the date range, absolute (`2024-01-01`) or relative (`-7d`)."""
-    date_to: str | None = Field(default=None, alias="date_to")
+    date_to: str | None = None
     """End of the date range, absolute or relative; default now."""
 
 
 class PersonsListParams(_rt.ParamsModel):
     """Parameters of `persons_list`."""
 
-    distinct_id: str | None = Field(default=None, alias="distinct_id")
+    distinct_id: str | None = None
     """Filter list by distinct id (exact match on any of the person's distinct ids). An unknown distinct id gives an empty page."""
-    email: str | None = Field(default=None, alias="email")
+    email: str | None = None
     """Filter persons by email (exact match on `properties.email`)."""
-    search: str | None = Field(default=None, alias="search")
+    search: str | None = None
     """Search persons, either by email (full text search) or distinct_id (exact match)."""
-    properties: Annotated[list[PropertyFilter] | None, AfterValidator(_not_null)] = (
-        Field(default=None, alias="properties")
-    )
+    properties: Omittable[list[PropertyFilter]] = None
     """Filter persons by person properties: a JSON-encoded array of property filters, all of which must match, e.g. `[{\"key\": \"email\", \"value\": \"x@y.com\", \"operator\": \"exact\", \"type\": \"person\"}]`."""
-    limit: int = Field(default=100, alias="limit")
+    limit: int = 100
     """Number of results to return per page."""
-    offset: Annotated[int, Field(ge=0)] = Field(default=0, alias="offset")
+    offset: Annotated[int, Field(ge=0)] = 0
     """The initial index from which to return the results."""
-    include_total: bool = Field(default=False, alias="include_total")
+    include_total: bool = False
     """Undocumented by PostHog. When present (any value, the server only checks presence) the response carries `count`, at the cost of an extra count query."""
-    format: PersonsListFormat = Field(default="json", alias="format")
+    format: PersonsListFormat = "json"
     """Response format. `csv` renders the results as CSV (same as `Accept: text/csv`)."""
 
 
 class PersonsPartialUpdateParams(_rt.ParamsModel):
     """Parameters of `persons_partial_update`."""
 
-    id: str = Field(alias="id")
+    id: str
     """A unique value identifying this person. Accepts both numeric ID and UUID. Distinct ids are not accepted (use the list's `distinct_id` filter)."""
 
 
 class PersonsPathCreateParams(_rt.ParamsModel):
     """Parameters of `persons_path_create`."""
 
-    date_from: str | None = Field(default=None, alias="date_from")
+    date_from: str | None = None
     """Start of the date range, absolute (`2024-01-01`) or relative (`-7d`)."""
-    date_to: str | None = Field(default=None, alias="date_to")
+    date_to: str | None = None
     """End of the date range, absolute or relative; default now."""
-    path_start_key: str | None = Field(default=None, alias="path_start_key")
+    path_start_key: str | None = None
     """Path node (`<step>_<name>`) the persons passed through as a start."""
-    path_end_key: str | None = Field(default=None, alias="path_end_key")
+    path_end_key: str | None = None
     """Path node (`<step>_<name>`) the persons passed through as an end."""
-    path_dropoff_key: str | None = Field(default=None, alias="path_dropoff_key")
+    path_dropoff_key: str | None = None
     """Path node (`<step>_<name>`) after which the persons dropped off."""
 
 
 class PersonsPathRetrieveParams(_rt.ParamsModel):
     """Parameters of `persons_path_retrieve`."""
 
-    date_from: str | None = Field(default=None, alias="date_from")
+    date_from: str | None = None
     """Start of the date range, absolute (`2024-01-01`) or relative (`-7d`)."""
-    date_to: str | None = Field(default=None, alias="date_to")
+    date_to: str | None = None
     """End of the date range, absolute or relative; default now."""
-    path_start_key: str | None = Field(default=None, alias="path_start_key")
+    path_start_key: str | None = None
     """Path node (`<step>_<name>`) the persons passed through as a start."""
-    path_end_key: str | None = Field(default=None, alias="path_end_key")
+    path_end_key: str | None = None
     """Path node (`<step>_<name>`) the persons passed through as an end."""
-    path_dropoff_key: str | None = Field(default=None, alias="path_dropoff_key")
+    path_dropoff_key: str | None = None
     """Path node (`<step>_<name>`) after which the persons dropped off."""
 
 
 class PersonsPropertiesAtTimeRetrieveParams(_rt.ParamsModel):
     """Parameters of `persons_properties_at_time_retrieve`."""
 
-    timestamp: str = Field(alias="timestamp")
+    timestamp: str
     """Point in time, ISO 8601 (e.g. `2023-06-15T14:30:00Z`). A trailing `Z` or an explicit offset is honoured; a value without offset is taken as UTC."""
-    distinct_id: str | None = Field(default=None, alias="distinct_id")
+    distinct_id: str | None = None
     """The distinct_id of the person. Exclusive with `person_id`."""
-    person_id: uuid.UUID | None = Field(default=None, alias="person_id")
+    person_id: uuid.UUID | None = None
     """The UUID of the person. Exclusive with `distinct_id`."""
-    include_set_once: bool = Field(default=False, alias="include_set_once")
+    include_set_once: bool = False
     """Whether to apply `$set_once` operations too. Only the string `true` (case-insensitive) enables it; any other value means false."""
 
 
 class PersonsPropertiesTimelineRetrieveParams(_rt.ParamsModel):
     """Parameters of `persons_properties_timeline_retrieve`."""
 
-    id: str = Field(alias="id")
+    id: str
     """A unique value identifying this person. Accepts both numeric ID and UUID. Distinct ids are not accepted (use the list's `distinct_id` filter)."""
-    events: str | None = Field(default=None, alias="events")
+    events: str | None = None
     """JSON-encoded array of event entities (`[{\"id\": \"$pageview\", \"type\": \"events\", \"order\": 0}]`)."""
-    actions: str | None = Field(default=None, alias="actions")
+    actions: str | None = None
     """JSON-encoded array of action entities (`[{\"id\": 12, \"type\": \"actions\"}]`)."""
-    properties: str | None = Field(default=None, alias="properties")
+    properties: str | None = None
     """JSON-encoded legacy property filters."""
-    date_from: str | None = Field(default=None, alias="date_from")
+    date_from: str | None = None
     """Start of the date range, absolute (`2024-01-01`) or relative (`-7d`)."""
-    date_to: str | None = Field(default=None, alias="date_to")
+    date_to: str | None = None
     """End of the date range, absolute or relative; default now."""
 
 
@@ -379,90 +366,86 @@ class PersonsResetPersonDistinctIdCreateParams(_rt.ParamsModel):
 class PersonsRetentionRetrieveParams(_rt.ParamsModel):
     """Parameters of `persons_retention_retrieve`."""
 
-    date_to: str | None = Field(default=None, alias="date_to")
+    date_to: str | None = None
     """End of the date range, absolute or relative; default now."""
-    period: PersonsRetentionRetrievePeriod = Field(default="Day", alias="period")
+    period: PersonsRetentionRetrievePeriod = "Day"
     """Length of a retention interval."""
-    selected_interval: int | None = Field(default=None, alias="selected_interval")
+    selected_interval: int | None = None
     """0-based index of the cohort (starting interval) whose persons are wanted."""
-    target_entity: str | None = Field(default=None, alias="target_entity")
+    target_entity: str | None = None
     """JSON-encoded entity that puts a person into a cohort."""
-    returning_entity: str | None = Field(default=None, alias="returning_entity")
+    returning_entity: str | None = None
     """JSON-encoded entity that counts as returning."""
 
 
 class PersonsRetrieveParams(_rt.ParamsModel):
     """Parameters of `persons_retrieve`."""
 
-    id: str = Field(alias="id")
+    id: str
     """A unique value identifying this person. Accepts both numeric ID and UUID. Distinct ids are not accepted (use the list's `distinct_id` filter)."""
 
 
 class PersonsSplitCreateParams(_rt.ParamsModel):
     """Parameters of `persons_split_create`."""
 
-    id: str = Field(alias="id")
+    id: str
     """A unique value identifying this person. Accepts both numeric ID and UUID. Distinct ids are not accepted (use the list's `distinct_id` filter)."""
 
 
 class PersonsStickinessRetrieveParams(_rt.ParamsModel):
     """Parameters of `persons_stickiness_retrieve`."""
 
-    stickiness_days: int | None = Field(default=None, alias="stickiness_days")
+    stickiness_days: int | None = None
     """Number of intervals in which the persons performed the entity."""
-    entity_id: str | None = Field(default=None, alias="entity_id")
+    entity_id: str | None = None
     """Event name or action id of the entity whose persons are wanted."""
-    entity_type: PersonsStickinessRetrieveEntityType | None = Field(
-        default=None, alias="entity_type"
-    )
+    entity_type: PersonsStickinessRetrieveEntityType | None = None
     """Kind of entity named by `entity_id`."""
-    date_from: str | None = Field(default=None, alias="date_from")
+    date_from: str | None = None
     """Start of the date range, absolute (`2024-01-01`) or relative (`-7d`)."""
-    date_to: str | None = Field(default=None, alias="date_to")
+    date_to: str | None = None
     """End of the date range, absolute or relative; default now."""
 
 
 class PersonsTrendsRetrieveParams(_rt.ParamsModel):
     """Parameters of `persons_trends_retrieve`."""
 
-    entity_id: str | None = Field(default=None, alias="entity_id")
+    entity_id: str | None = None
     """Event name or action id of the entity whose persons are wanted."""
-    entity_type: PersonsStickinessRetrieveEntityType | None = Field(
-        default=None, alias="entity_type"
-    )
+    entity_type: PersonsStickinessRetrieveEntityType | None = None
     """Kind of entity named by `entity_id`."""
-    entity_math: str | None = Field(default=None, alias="entity_math")
+    entity_math: str | None = None
     """Aggregation of the entity (`total`, `dau`, `sum`, ...)."""
-    breakdown_value: str | None = Field(default=None, alias="breakdown_value")
+    breakdown_value: str | None = None
     """Breakdown value of the data point."""
-    date_from: str | None = Field(default=None, alias="date_from")
+    date_from: str | None = None
     """Start of the date range, absolute (`2024-01-01`) or relative (`-7d`)."""
-    date_to: str | None = Field(default=None, alias="date_to")
+    date_to: str | None = None
     """End of the date range, absolute or relative; default now."""
 
 
 class PersonsUpdateParams(_rt.ParamsModel):
     """Parameters of `persons_update`."""
 
-    id: str = Field(alias="id")
+    id: str
     """A unique value identifying this person. Accepts both numeric ID and UUID. Distinct ids are not accepted (use the list's `distinct_id` filter)."""
 
 
 class PersonsUpdatePropertyCreateParams(_rt.ParamsModel):
     """Parameters of `persons_update_property_create`."""
 
-    id: str = Field(alias="id")
+    id: str
     """A unique value identifying this person. Accepts both numeric ID and UUID. Distinct ids are not accepted (use the list's `distinct_id` filter)."""
 
 
 class PersonsValuesRetrieveParams(_rt.ParamsModel):
     """Parameters of `persons_values_retrieve`."""
 
-    key: str | None = Field(default=None, alias="key")
+    key: str | None = None
     """The person property key."""
-    value: str | None = Field(default=None, alias="value")
+    value: str | None = None
     """Only values containing this text."""
-    refresh: bool = Field(default=False, alias="refresh")
+    refresh: bool = False
     """When truthy, asks the server to recalculate instead of serving a cached result."""
 
 

@@ -7,9 +7,9 @@ import datetime
 import uuid
 from typing import Annotated, Any, Literal, TypeAlias
 
-from pydantic import AfterValidator, ConfigDict, Field
+from pydantic import ConfigDict, Field
 
-from ._runtime import ApiModel
+from ._runtime import ApiModel, Omittable
 
 __all__ = [
     "ActivityChange",
@@ -70,14 +70,6 @@ __all__ = [
     "RetentionActorsResponse",
     "SuccessResponse",
 ]
-
-
-def _not_null(value: Any) -> Any:
-    """An optional field that is not nullable may be left out, but not sent as null."""
-    if value is None:
-        raise ValueError("may be omitted, but must not be null")
-    return value
-
 
 AsyncDeletionStatusStatus: TypeAlias = Literal["pending", "completed"]
 """`completed` once the deletion has been verified, else `pending`."""
@@ -150,15 +142,13 @@ PropertyFilterType: TypeAlias = Literal[
 class ActivityChange(ApiModel):
     """ActivityChange"""
 
-    action: Annotated[str | None, AfterValidator(_not_null)] = None
+    action: Omittable[str] = None
     after: Any = None
     """Value after the change (any JSON value)."""
     before: Any = None
     """Value before the change (any JSON value)."""
     field: str | None = None
-    type_: Annotated[str | None, AfterValidator(_not_null)] = Field(
-        default=None, alias="type"
-    )
+    type_: Omittable[str] = Field(default=None, alias="type")
 
 
 class ActivityDetail_2(ApiModel):
@@ -201,7 +191,7 @@ class ActivityLogUser_2(ApiModel):
 
     email: str | None = None
     first_name: str | None = None
-    is_system: Annotated[bool | None, AfterValidator(_not_null)] = None
+    is_system: Omittable[bool] = None
     """True for changes made by PostHog itself (`first_name` \"System\")."""
 
 
@@ -212,17 +202,15 @@ class ActivityMerge(ApiModel):
     """Merged-from item(s)."""
     target: Any = None
     """Merged-into item."""
-    type_: Annotated[str | None, AfterValidator(_not_null)] = Field(
-        default=None, alias="type"
-    )
+    type_: Omittable[str] = Field(default=None, alias="type")
 
 
 class ActivityTrigger(ApiModel):
     """ActivityTrigger"""
 
-    job_id: Annotated[str | None, AfterValidator(_not_null)] = None
-    job_type: Annotated[str | None, AfterValidator(_not_null)] = None
-    payload: Annotated[dict[str, Any] | None, AfterValidator(_not_null)] = None
+    job_id: Omittable[str] = None
+    job_type: Omittable[str] = None
+    payload: Omittable[dict[str, Any]] = None
 
 
 class ActorsGroup(ApiModel):
@@ -246,7 +234,7 @@ class ActorsResponse(ApiModel):
     """URL of the first page."""
     is_cached: bool | None = None
     last_refresh: datetime.datetime | None = None
-    missing_persons: Annotated[int | None, AfterValidator(_not_null)] = None
+    missing_persons: Omittable[int] = None
     """Actors counted by the query whose person rows could not be loaded."""
     next: str | None
     results: list[ActorsGroup]
@@ -286,11 +274,11 @@ class LegacyErrorMessage(ApiModel):
 class LegacyInsightFilter(ApiModel):
     """Legacy insight filter sent as a body to the legacy actor endpoints; same keys as their query parameters. Unknown keys are passed on to the filter."""
 
-    actions: Annotated[list[dict[str, Any]] | None, AfterValidator(_not_null)] = None
-    date_from: Annotated[str | None, AfterValidator(_not_null)] = None
-    date_to: Annotated[str | None, AfterValidator(_not_null)] = None
-    events: Annotated[list[dict[str, Any]] | None, AfterValidator(_not_null)] = None
-    properties: Annotated[list[dict[str, Any]] | None, AfterValidator(_not_null)] = None
+    actions: Omittable[list[dict[str, Any]]] = None
+    date_from: Omittable[str] = None
+    date_to: Omittable[str] = None
+    events: Omittable[list[dict[str, Any]]] = None
+    properties: Omittable[list[dict[str, Any]]] = None
 
 
 class MinimalPerson(ApiModel):
@@ -322,7 +310,7 @@ class PaginatedAsyncDeletionStatusList(ApiModel):
 class PaginatedPersonList(ApiModel):
     """PaginatedPersonList"""
 
-    count: Annotated[int | None, AfterValidator(_not_null)] = None
+    count: Omittable[int] = None
     """Total number of matching persons; only present with `include_total`."""
     next: str | None
     """URL of the next page; null on the last page."""
@@ -359,14 +347,9 @@ class PersonBulkDeleteRequest(ApiModel):
     """If true, a task to delete all events associated with these persons is created and queued. The task does not run immediately; it is batched (PostHog docs: 5AM UTC every Sunday)."""
     delete_recordings: bool = False
     """If true, deletion of the persons' session recordings is queued."""
-    distinct_ids: Annotated[
-        Annotated[list[str], Field(max_length=1000)] | None, AfterValidator(_not_null)
-    ] = None
+    distinct_ids: Omittable[Annotated[list[str], Field(max_length=1000)]] = None
     """A list of distinct IDs, up to 1000 of them. We'll delete all persons associated with those distinct IDs."""
-    ids: Annotated[
-        Annotated[list[uuid.UUID], Field(max_length=1000)] | None,
-        AfterValidator(_not_null),
-    ] = None
+    ids: Omittable[Annotated[list[uuid.UUID], Field(max_length=1000)]] = None
     """A list of PostHog person UUIDs, up to 1000 of them. We'll delete all the persons listed."""
     keep_person: bool = False
     """If true, the person profiles are kept; only the requested associated data is deleted."""
@@ -383,7 +366,7 @@ class PersonBulkDeleteResponse(ApiModel):
     """Person profiles deleted now (0 with `keep_person`, or when deletion is queued)."""
     persons_found: int
     """Persons matched by the given ids."""
-    persons_queued_for_deletion: Annotated[int | None, AfterValidator(_not_null)] = None
+    persons_queued_for_deletion: Omittable[int] = None
     """Person profiles queued for deletion in the background. Only sent by servers that delete persons through a queue."""
     recordings_queued_for_deletion: bool
 
@@ -421,7 +404,7 @@ class PersonDeletionError(ApiModel):
     """PersonDeletionError"""
 
     person_uuid: uuid.UUID
-    step: Annotated[str | None, AfterValidator(_not_null)] = None
+    step: Omittable[str] = None
     """Step that failed, when the server reports it (`resolve_persons`, `fetch_distinct_ids`, `queue_training_deletion`, `queue_recording_deletion`, `tombstone_clickhouse`, `delete_postgres`, `log_activity`)."""
 
 
@@ -436,9 +419,7 @@ class PersonListItem(ApiModel):
     is_identified: bool
     """Whether the person was identified (`$identify`)."""
     last_seen_at: datetime.datetime | None = None
-    matched_recordings: Annotated[
-        list[dict[str, Any]] | None, AfterValidator(_not_null)
-    ] = None
+    matched_recordings: Omittable[list[dict[str, Any]]] = None
     """Recordings matched by a legacy actors query; always empty in the list."""
     name: str
     properties: dict[str, Any]
@@ -469,7 +450,7 @@ class PersonPropertiesAtTimeResponse(ApiModel):
 class PersonPropertyValue(ApiModel):
     """PersonPropertyValue"""
 
-    count: Annotated[int | None, AfterValidator(_not_null)] = None
+    count: Omittable[int] = None
     """Number of persons with this value; left out when unknown."""
     name: Any
     """A value of the property (any JSON value)."""
@@ -593,7 +574,7 @@ class RetentionActor(ApiModel):
 class RetentionActorsResponse(ApiModel):
     """Envelope of the legacy retention actor endpoint (note `result`, singular)."""
 
-    missing_persons: Annotated[int | None, AfterValidator(_not_null)] = None
+    missing_persons: Omittable[int] = None
     next: str | None
     result: list[RetentionActor]
 

@@ -19,10 +19,11 @@ import types
 import typing
 import urllib.parse
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from typing import Any, ClassVar, Generic, Protocol, TypeVar
+from typing import Annotated, Any, ClassVar, Generic, Protocol, TypeAlias, TypeVar
 
 from fastapi import FastAPI
 from pydantic import (
+    AfterValidator,
     BaseModel,
     ConfigDict,
     TypeAdapter,
@@ -39,6 +40,18 @@ logger = logging.getLogger(__name__)
 
 # Covariant: a reply whose body is one member of a documented union is that reply.
 B = TypeVar("B", covariant=True)
+_T = TypeVar("_T")
+
+
+def _not_null(value: Any) -> Any:
+    if value is None:
+        raise ValueError("may be omitted, but must not be null")
+    return value
+
+
+# An optional field that is not nullable: it may be left out (and then reads
+# as None), but an explicit null is refused, as the spec says.
+Omittable: TypeAlias = Annotated[_T | None, AfterValidator(_not_null)]
 
 
 class ApiModel(BaseModel):
@@ -281,14 +294,16 @@ class Endpoint:
     """One handler method: what it takes and may answer, shared by all its routes.
 
     Parameters are listed by wire name per location; only what departs from
-    OpenAPI's defaults is spelled out (a style, a JSON-encoded value). Whether
-    a parameter is an array or an object is read from the parameter model.
+    OpenAPI's defaults is spelled out (a style, a JSON-encoded value). Query
+    parameters need no list when every wire name is unique: they are the
+    parameter model's fields found in no other location. Whether a parameter
+    is an array or an object is read from the parameter model.
     """
 
     handler: str
     params_model: type[BaseModel]
     path_params: Sequence[str] = ()
-    query: Sequence[str] = ()
+    query: Sequence[str] | None = None
     headers: Sequence[str] = ()
     cookies: Sequence[str] = ()
     styles: Mapping[str, tuple[str, bool]] = dataclasses.field(default_factory=dict)
@@ -302,17 +317,18 @@ class Endpoint:
 
     def route(
         self,
-        operation_id: str,
         method: str,
         path: str,
         scope: tuple[str, str] | None = None,
+        operation_id: str | None = None,
     ) -> Route:
-        """This endpoint served at `method path`, under a URL scope if given."""
+        """This endpoint served at `method path`, under a URL scope if given;
+        the operation id defaults to the handler's name."""
         shapes = _shapes(self.params_model)
         params = [ParamSpec(scope[1], "path", "simple", False)] if scope else []
         for location, names in (
             ("path", self.path_params),
-            ("query", self.query),
+            ("query", self._query()),
             ("header", self.headers),
             ("cookie", self.cookies),
         ):
@@ -339,7 +355,7 @@ class Endpoint:
             for requirement in self.security
         )
         return Route(
-            operation_id,
+            operation_id or self.handler,
             method,
             path,
             self.handler,
@@ -353,6 +369,16 @@ class Endpoint:
             security,
             scope,
         )
+
+    def _query(self) -> Sequence[str]:
+        if self.query is not None:
+            return self.query
+        elsewhere = {*self.path_params, *self.headers, *self.cookies}
+        wires = (
+            field.alias or name
+            for name, field in self.params_model.model_fields.items()
+        )
+        return [wire for wire in wires if wire not in elsewhere]
 
 
 @dataclasses.dataclass(frozen=True, slots=True)

@@ -10,7 +10,7 @@ from . import _runtime as _rt
 from ._runtime import UNSET, RequestOptions, Unset
 from .models import *  # noqa: F403
 
-_list_employees: _rt.Operation[list[Employee]] = _rt.Operation(
+_list_employees = _rt.Operation[list[Employee]](
     "listEmployees",
     "GET",
     "/employees",
@@ -36,11 +36,7 @@ class Client(_rt.SyncClient):
         options: RequestOptions | None = None,
     ) -> list[Employee]:
         """GET /employees"""
-        return self._call(
-            _list_employees,
-            locals(),
-            options,
-        )
+        return self._call(_list_employees, locals(), options)
 
 
 class AsyncClient(_rt.AsyncClientBase):
@@ -54,6 +50,4 @@ class AsyncClient(_rt.AsyncClientBase):
     _default_base_url = Client._default_base_url
     _api_key_env = Client._api_key_env
     _auth = Client._auth
-    list_employees = _rt.asynchronous(
-        Client.list_employees,
-    )
+    list_employees = _rt.asynchronous(Client.list_employees)

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import datetime
+import functools
 import uuid
 from typing import Annotated, Any, Literal
 
@@ -17,20 +18,18 @@ from .interface import Handler
 
 SCHEMES = ()
 
-_list_employees = _rt.Endpoint(
+# The security requirements most operations share; an endpoint that differs says so.
+_endpoint = functools.partial(_rt.Endpoint, security=[])
+
+
+_list_employees = _endpoint(
     "list_employees",
     ListEmployeesParams,
     responses={"200": list[Employee]},
 )
 
 
-ROUTES = (
-    _list_employees.route(
-        "listEmployees",
-        "GET",
-        "/employees",
-    ),
-)
+ROUTES = (_list_employees.route("GET", "/employees", operation_id="listEmployees"),)
 
 
 def create_app(

@@ -7,9 +7,9 @@ import datetime
 import uuid
 from typing import Annotated, Any, Literal, TypeAlias
 
-from pydantic import AfterValidator, ConfigDict, Field
+from pydantic import ConfigDict, Field
 
-from ._runtime import ApiModel
+from ._runtime import ApiModel, Omittable
 
 __all__ = [
     "Employee",
@@ -17,19 +17,12 @@ __all__ = [
 ]
 
 
-def _not_null(value: Any) -> Any:
-    """An optional field that is not nullable may be left out, but not sent as null."""
-    if value is None:
-        raise ValueError("may be omitted, but must not be null")
-    return value
-
-
 class Employee(ApiModel):
     """A person with a job."""
 
-    email: Annotated[str | None, AfterValidator(_not_null)] = None
+    email: Omittable[str] = None
     employee_id: int
-    manager: Annotated[Employee | None, AfterValidator(_not_null)] = None
+    manager: Omittable[Employee] = None
     """A person with a job."""
     name: str
 
@@ -37,5 +30,5 @@ class Employee(ApiModel):
 class Person(ApiModel):
     """Person"""
 
-    email: Annotated[str | None, AfterValidator(_not_null)] = None
+    email: Omittable[str] = None
     name: str

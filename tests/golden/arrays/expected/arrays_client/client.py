@@ -10,7 +10,7 @@ from . import _runtime as _rt
 from ._runtime import UNSET, RequestOptions, Unset
 from .models import *  # noqa: F403
 
-_post_matrix: _rt.Operation[list[float]] = _rt.Operation(
+_post_matrix = _rt.Operation[list[float]](
     "postMatrix",
     "POST",
     "/matrix",
@@ -39,11 +39,7 @@ class Client(_rt.SyncClient):
         options: RequestOptions | None = None,
     ) -> list[float]:
         """POST /matrix"""
-        return self._call(
-            _post_matrix,
-            locals(),
-            options,
-        )
+        return self._call(_post_matrix, locals(), options)
 
 
 class AsyncClient(_rt.AsyncClientBase):
@@ -57,6 +53,4 @@ class AsyncClient(_rt.AsyncClientBase):
     _default_base_url = Client._default_base_url
     _api_key_env = Client._api_key_env
     _auth = Client._auth
-    post_matrix = _rt.asynchronous(
-        Client.post_matrix,
-    )
+    post_matrix = _rt.asynchronous(Client.post_matrix)

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import datetime
+import functools
 import uuid
 from typing import Annotated, Any, Literal
 
@@ -17,7 +18,11 @@ from .interface import Handler
 
 SCHEMES = ()
 
-_post_matrix = _rt.Endpoint(
+# The security requirements most operations share; an endpoint that differs says so.
+_endpoint = functools.partial(_rt.Endpoint, security=[])
+
+
+_post_matrix = _endpoint(
     "post_matrix",
     PostMatrixParams,
     body="json",
@@ -27,13 +32,7 @@ _post_matrix = _rt.Endpoint(
 )
 
 
-ROUTES = (
-    _post_matrix.route(
-        "postMatrix",
-        "POST",
-        "/matrix",
-    ),
-)
+ROUTES = (_post_matrix.route("POST", "/matrix", operation_id="postMatrix"),)
 
 
 def create_app(

@@ -7,24 +7,17 @@ import datetime
 import uuid
 from typing import Annotated, Any, Literal, TypeAlias
 
-from pydantic import AfterValidator, ConfigDict, Field
+from pydantic import ConfigDict, Field
 
-from ._runtime import ApiModel
+from ._runtime import ApiModel, Omittable
 
 __all__ = [
     "PostMatrixRequest",
 ]
 
 
-def _not_null(value: Any) -> Any:
-    """An optional field that is not nullable may be left out, but not sent as null."""
-    if value is None:
-        raise ValueError("may be omitted, but must not be null")
-    return value
-
-
 class PostMatrixRequest(ApiModel):
     """PostMatrixRequest"""
 
-    labels: Annotated[list[str] | None, AfterValidator(_not_null)] = None
+    labels: Omittable[list[str]] = None
     rows: Annotated[list[list[float]], Field(min_length=1, max_length=10)]

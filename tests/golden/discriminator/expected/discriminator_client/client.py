@@ -10,18 +10,16 @@ from . import _runtime as _rt
 from ._runtime import UNSET, RequestOptions, Unset
 from .models import *  # noqa: F403
 
-_get_home: _rt.Operation[Home] = _rt.Operation(
+_get_home = _rt.Operation[Home](
     "getHome",
     "GET",
     "/homes/{id}",
-    path_params=[
-        "id",
-    ],
+    path_params=["id"],
     responses={"200": Home},
 )
 
 
-_create_pet: _rt.Operation[Pet] = _rt.Operation(
+_create_pet = _rt.Operation[Pet](
     "createPet",
     "POST",
     "/pets",
@@ -31,7 +29,7 @@ _create_pet: _rt.Operation[Pet] = _rt.Operation(
 )
 
 
-_list_shapes: _rt.Operation[list[Shape]] = _rt.Operation(
+_list_shapes = _rt.Operation[list[Shape]](
     "listShapes",
     "GET",
     "/shapes",
@@ -58,11 +56,7 @@ class Client(_rt.SyncClient):
         options: RequestOptions | None = None,
     ) -> Home:
         """GET /homes/{id}"""
-        return self._call(
-            _get_home,
-            locals(),
-            options,
-        )
+        return self._call(_get_home, locals(), options)
 
     @_rt.operation(_create_pet)
     def create_pet(
@@ -72,11 +66,7 @@ class Client(_rt.SyncClient):
         options: RequestOptions | None = None,
     ) -> Pet:
         """POST /pets"""
-        return self._call(
-            _create_pet,
-            locals(),
-            options,
-        )
+        return self._call(_create_pet, locals(), options)
 
     @_rt.operation(_list_shapes)
     def list_shapes(
@@ -85,11 +75,7 @@ class Client(_rt.SyncClient):
         options: RequestOptions | None = None,
     ) -> list[Shape]:
         """GET /shapes"""
-        return self._call(
-            _list_shapes,
-            locals(),
-            options,
-        )
+        return self._call(_list_shapes, locals(), options)
 
 
 class AsyncClient(_rt.AsyncClientBase):
@@ -103,12 +89,6 @@ class AsyncClient(_rt.AsyncClientBase):
     _default_base_url = Client._default_base_url
     _api_key_env = Client._api_key_env
     _auth = Client._auth
-    get_home = _rt.asynchronous(
-        Client.get_home,
-    )
-    create_pet = _rt.asynchronous(
-        Client.create_pet,
-    )
-    list_shapes = _rt.asynchronous(
-        Client.list_shapes,
-    )
+    get_home = _rt.asynchronous(Client.get_home)
+    create_pet = _rt.asynchronous(Client.create_pet)
+    list_shapes = _rt.asynchronous(Client.list_shapes)

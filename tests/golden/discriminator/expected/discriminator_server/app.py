@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import datetime
+import functools
 import uuid
 from typing import Annotated, Any, Literal
 
@@ -17,7 +18,11 @@ from .interface import Handler
 
 SCHEMES = ()
 
-_create_pet = _rt.Endpoint(
+# The security requirements most operations share; an endpoint that differs says so.
+_endpoint = functools.partial(_rt.Endpoint, security=[])
+
+
+_create_pet = _endpoint(
     "create_pet",
     CreatePetParams,
     body="json",
@@ -27,17 +32,15 @@ _create_pet = _rt.Endpoint(
 )
 
 
-_get_home = _rt.Endpoint(
+_get_home = _endpoint(
     "get_home",
     GetHomeParams,
-    path_params=[
-        "id",
-    ],
+    path_params=["id"],
     responses={"200": Home},
 )
 
 
-_list_shapes = _rt.Endpoint(
+_list_shapes = _endpoint(
     "list_shapes",
     ListShapesParams,
     responses={"200": list[Shape]},
@@ -45,21 +48,9 @@ _list_shapes = _rt.Endpoint(
 
 
 ROUTES = (
-    _get_home.route(
-        "getHome",
-        "GET",
-        "/homes/{id}",
-    ),
-    _create_pet.route(
-        "createPet",
-        "POST",
-        "/pets",
-    ),
-    _list_shapes.route(
-        "listShapes",
-        "GET",
-        "/shapes",
-    ),
+    _get_home.route("GET", "/homes/{id}", operation_id="getHome"),
+    _create_pet.route("POST", "/pets", operation_id="createPet"),
+    _list_shapes.route("GET", "/shapes", operation_id="listShapes"),
 )
 
 

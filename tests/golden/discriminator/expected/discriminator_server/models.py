@@ -7,9 +7,9 @@ import datetime
 import uuid
 from typing import Annotated, Any, Literal, TypeAlias
 
-from pydantic import AfterValidator, ConfigDict, Field
+from pydantic import ConfigDict, Field
 
-from ._runtime import ApiModel
+from ._runtime import ApiModel, Omittable
 
 __all__ = [
     "Animal",
@@ -27,28 +27,20 @@ __all__ = [
     "Square",
 ]
 
-
-def _not_null(value: Any) -> Any:
-    """An optional field that is not nullable may be left out, but not sent as null."""
-    if value is None:
-        raise ValueError("may be omitted, but must not be null")
-    return value
-
-
 DogKind: TypeAlias = Literal["dog", "hound"]
 
 
 class Bird(ApiModel):
     """Lacks the property, so `Animal` stays a plain union."""
 
-    wings: Annotated[int | None, AfterValidator(_not_null)] = None
+    wings: Omittable[int] = None
 
 
 class Cat(ApiModel):
     """Cat"""
 
     kind: Literal["cat"]
-    purrs: Annotated[bool | None, AfterValidator(_not_null)] = None
+    purrs: Omittable[bool] = None
 
 
 class Circle(ApiModel):
@@ -61,7 +53,7 @@ class Circle(ApiModel):
 class Dog(ApiModel):
     """Has a readOnly field, so a request sends `DogRequest`."""
 
-    barks: Annotated[bool | None, AfterValidator(_not_null)] = None
+    barks: Omittable[bool] = None
     id: int
     kind: Literal["dog"]
 
@@ -69,7 +61,7 @@ class Dog(ApiModel):
 class DogRequest(ApiModel):
     """Has a readOnly field, so a request sends `DogRequest`."""
 
-    barks: Annotated[bool | None, AfterValidator(_not_null)] = None
+    barks: Omittable[bool] = None
     kind: Literal["dog"]
 
 
@@ -82,7 +74,7 @@ class Fish(ApiModel):
 class Home(ApiModel):
     """Home"""
 
-    animal: Annotated[Animal | None, AfterValidator(_not_null)] = None
+    animal: Omittable[Animal] = None
     pet: Annotated[Cat | Dog, Field(discriminator="kind")] | None = None
 
 

@@ -10,14 +10,11 @@ from . import _runtime as _rt
 from ._runtime import UNSET, RequestOptions, Unset
 from .models import *  # noqa: F403
 
-_list_orders: _rt.Operation[list[Order]] = _rt.Operation(
+_list_orders = _rt.Operation[list[Order]](
     "listOrders",
     "GET",
     "/orders",
-    query=[
-        "status",
-        "priority",
-    ],
+    query=["status", "priority"],
     responses={"200": list[Order]},
 )
 
@@ -42,11 +39,7 @@ class Client(_rt.SyncClient):
         options: RequestOptions | None = None,
     ) -> list[Order]:
         """GET /orders"""
-        return self._call(
-            _list_orders,
-            locals(),
-            options,
-        )
+        return self._call(_list_orders, locals(), options)
 
 
 class AsyncClient(_rt.AsyncClientBase):
@@ -60,6 +53,4 @@ class AsyncClient(_rt.AsyncClientBase):
     _default_base_url = Client._default_base_url
     _api_key_env = Client._api_key_env
     _auth = Client._auth
-    list_orders = _rt.asynchronous(
-        Client.list_orders,
-    )
+    list_orders = _rt.asynchronous(Client.list_orders)

@@ -7,9 +7,9 @@ import datetime
 import uuid
 from typing import Annotated, Any, Literal, TypeAlias
 
-from pydantic import AfterValidator, ConfigDict, Field
+from pydantic import ConfigDict, Field
 
-from ._runtime import ApiModel
+from ._runtime import ApiModel, Omittable
 
 __all__ = [
     "ListOrdersPriority",
@@ -17,14 +17,6 @@ __all__ = [
     "OrderChannel",
     "Status",
 ]
-
-
-def _not_null(value: Any) -> Any:
-    """An optional field that is not nullable may be left out, but not sent as null."""
-    if value is None:
-        raise ValueError("may be omitted, but must not be null")
-    return value
-
 
 ListOrdersPriority: TypeAlias = Literal[1, 2, 3]
 
@@ -39,7 +31,7 @@ Status: TypeAlias = Literal["placed", "shipped", "in-transit", "delivered!", "cl
 class Order(ApiModel):
     """Order"""
 
-    channel: Annotated[OrderChannel | None, AfterValidator(_not_null)] = None
+    channel: Omittable[OrderChannel] = None
     id: int
     status: Status
     """Where an order is."""

@@ -10,13 +10,11 @@ from . import _runtime as _rt
 from ._runtime import UNSET, RequestOptions, Unset
 from .models import *  # noqa: F403
 
-_get_profile: _rt.Operation[GetProfileResponse200] = _rt.Operation(
+_get_profile = _rt.Operation[GetProfileResponse200](
     "getProfile",
     "GET",
     "/profiles/{id}",
-    path_params=[
-        "id",
-    ],
+    path_params=["id"],
     responses={"200": GetProfileResponse200},
 )
 
@@ -40,11 +38,7 @@ class Client(_rt.SyncClient):
         options: RequestOptions | None = None,
     ) -> GetProfileResponse200:
         """GET /profiles/{id}"""
-        return self._call(
-            _get_profile,
-            locals(),
-            options,
-        )
+        return self._call(_get_profile, locals(), options)
 
 
 class AsyncClient(_rt.AsyncClientBase):
@@ -58,6 +52,4 @@ class AsyncClient(_rt.AsyncClientBase):
     _default_base_url = Client._default_base_url
     _api_key_env = Client._api_key_env
     _auth = Client._auth
-    get_profile = _rt.asynchronous(
-        Client.get_profile,
-    )
+    get_profile = _rt.asynchronous(Client.get_profile)

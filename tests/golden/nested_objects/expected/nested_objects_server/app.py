@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import datetime
+import functools
 import uuid
 from typing import Annotated, Any, Literal
 
@@ -17,23 +18,19 @@ from .interface import Handler
 
 SCHEMES = ()
 
-_get_profile = _rt.Endpoint(
+# The security requirements most operations share; an endpoint that differs says so.
+_endpoint = functools.partial(_rt.Endpoint, security=[])
+
+
+_get_profile = _endpoint(
     "get_profile",
     GetProfileParams,
-    path_params=[
-        "id",
-    ],
+    path_params=["id"],
     responses={"200": GetProfileResponse200},
 )
 
 
-ROUTES = (
-    _get_profile.route(
-        "getProfile",
-        "GET",
-        "/profiles/{id}",
-    ),
-)
+ROUTES = (_get_profile.route("GET", "/profiles/{id}", operation_id="getProfile"),)
 
 
 def create_app(

@@ -7,9 +7,9 @@ import datetime
 import uuid
 from typing import Annotated, Any, Literal, TypeAlias
 
-from pydantic import AfterValidator, ConfigDict, Field
+from pydantic import ConfigDict, Field
 
-from ._runtime import ApiModel
+from ._runtime import ApiModel, Omittable
 
 __all__ = [
     "GetProfileResponse200",
@@ -19,41 +19,30 @@ __all__ = [
 ]
 
 
-def _not_null(value: Any) -> Any:
-    """An optional field that is not nullable may be left out, but not sent as null."""
-    if value is None:
-        raise ValueError("may be omitted, but must not be null")
-    return value
-
-
 class GetProfileResponse200(ApiModel):
     """GetProfileResponse200"""
 
-    extra: Annotated[dict[str, Any] | None, AfterValidator(_not_null)] = None
-    settings: Annotated[dict[str, bool] | None, AfterValidator(_not_null)] = None
-    user: Annotated[GetProfileResponse200User | None, AfterValidator(_not_null)] = None
+    extra: Omittable[dict[str, Any]] = None
+    settings: Omittable[dict[str, bool]] = None
+    user: Omittable[GetProfileResponse200User] = None
 
 
 class GetProfileResponse200User(ApiModel):
     """GetProfileResponse200User"""
 
-    address: Annotated[
-        GetProfileResponse200UserAddress | None, AfterValidator(_not_null)
-    ] = None
-    name: Annotated[str | None, AfterValidator(_not_null)] = None
+    address: Omittable[GetProfileResponse200UserAddress] = None
+    name: Omittable[str] = None
 
 
 class GetProfileResponse200UserAddress(ApiModel):
     """GetProfileResponse200UserAddress"""
 
-    city: Annotated[str | None, AfterValidator(_not_null)] = None
-    geo: Annotated[
-        GetProfileResponse200UserAddressGeo | None, AfterValidator(_not_null)
-    ] = None
+    city: Omittable[str] = None
+    geo: Omittable[GetProfileResponse200UserAddressGeo] = None
 
 
 class GetProfileResponse200UserAddressGeo(ApiModel):
     """GetProfileResponse200UserAddressGeo"""
 
-    lat: Annotated[float | None, AfterValidator(_not_null)] = None
-    lng: Annotated[float | None, AfterValidator(_not_null)] = None
+    lat: Omittable[float] = None
+    lng: Omittable[float] = None

@@ -10,13 +10,11 @@ from . import _runtime as _rt
 from ._runtime import UNSET, RequestOptions, Unset
 from .models import *  # noqa: F403
 
-_get_note: _rt.Operation[Note] = _rt.Operation(
+_get_note = _rt.Operation[Note](
     "getNote",
     "GET",
     "/notes/{id}",
-    path_params=[
-        "id",
-    ],
+    path_params=["id"],
     responses={"200": Note},
 )
 
@@ -40,11 +38,7 @@ class Client(_rt.SyncClient):
         options: RequestOptions | None = None,
     ) -> Note:
         """GET /notes/{id}"""
-        return self._call(
-            _get_note,
-            locals(),
-            options,
-        )
+        return self._call(_get_note, locals(), options)
 
 
 class AsyncClient(_rt.AsyncClientBase):
@@ -58,6 +52,4 @@ class AsyncClient(_rt.AsyncClientBase):
     _default_base_url = Client._default_base_url
     _api_key_env = Client._api_key_env
     _auth = Client._auth
-    get_note = _rt.asynchronous(
-        Client.get_note,
-    )
+    get_note = _rt.asynchronous(Client.get_note)

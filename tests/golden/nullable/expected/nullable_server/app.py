@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import datetime
+import functools
 import uuid
 from typing import Annotated, Any, Literal
 
@@ -17,23 +18,19 @@ from .interface import Handler
 
 SCHEMES = ()
 
-_get_note = _rt.Endpoint(
+# The security requirements most operations share; an endpoint that differs says so.
+_endpoint = functools.partial(_rt.Endpoint, security=[])
+
+
+_get_note = _endpoint(
     "get_note",
     GetNoteParams,
-    path_params=[
-        "id",
-    ],
+    path_params=["id"],
     responses={"200": Note},
 )
 
 
-ROUTES = (
-    _get_note.route(
-        "getNote",
-        "GET",
-        "/notes/{id}",
-    ),
-)
+ROUTES = (_get_note.route("GET", "/notes/{id}", operation_id="getNote"),)
 
 
 def create_app(

@@ -10,23 +10,13 @@ from . import _runtime as _rt
 from ._runtime import UNSET, RequestOptions, Unset
 from .models import *  # noqa: F403
 
-_get_item_tag: _rt.Operation[GetItemTagResponse200] = _rt.Operation(
+_get_item_tag = _rt.Operation[GetItemTagResponse200](
     "getItemTag",
     "GET",
     "/items/{item_id}/tags/{tag}",
-    path_params=[
-        "item_id",
-        "tag",
-    ],
-    query=[
-        "limit",
-        "search_term",
-        "ids",
-        "filter",
-    ],
-    headers=[
-        "x_request_id",
-    ],
+    path_params=["item_id", "tag"],
+    query=["limit", "search_term", "ids", "filter"],
+    headers=["x_request_id"],
     wire={"x_request_id": "X-Request-Id", "search_term": "search-term"},
     styles={"ids": ("form", False)},
     json_params=["filter"],
@@ -59,11 +49,7 @@ class Client(_rt.SyncClient):
         options: RequestOptions | None = None,
     ) -> GetItemTagResponse200:
         """Path, query and header parameters together."""
-        return self._call(
-            _get_item_tag,
-            locals(),
-            options,
-        )
+        return self._call(_get_item_tag, locals(), options)
 
 
 class AsyncClient(_rt.AsyncClientBase):
@@ -77,6 +63,4 @@ class AsyncClient(_rt.AsyncClientBase):
     _default_base_url = Client._default_base_url
     _api_key_env = Client._api_key_env
     _auth = Client._auth
-    get_item_tag = _rt.asynchronous(
-        Client.get_item_tag,
-    )
+    get_item_tag = _rt.asynchronous(Client.get_item_tag)

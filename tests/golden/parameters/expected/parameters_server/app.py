@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import datetime
+import functools
 import uuid
 from typing import Annotated, Any, Literal
 
@@ -17,22 +18,15 @@ from .interface import Handler
 
 SCHEMES = ()
 
-_get_item_tag = _rt.Endpoint(
+# The security requirements most operations share; an endpoint that differs says so.
+_endpoint = functools.partial(_rt.Endpoint, security=[])
+
+
+_get_item_tag = _endpoint(
     "get_item_tag",
     GetItemTagParams,
-    path_params=[
-        "item_id",
-        "tag",
-    ],
-    query=[
-        "limit",
-        "search-term",
-        "ids",
-        "filter",
-    ],
-    headers=[
-        "X-Request-Id",
-    ],
+    path_params=["item_id", "tag"],
+    headers=["X-Request-Id"],
     styles={"ids": ("form", False)},
     json_params=["filter"],
     responses={"200": GetItemTagResponse200},
@@ -41,9 +35,7 @@ _get_item_tag = _rt.Endpoint(
 
 ROUTES = (
     _get_item_tag.route(
-        "getItemTag",
-        "GET",
-        "/items/{item_id}/tags/{tag}",
+        "GET", "/items/{item_id}/tags/{tag}", operation_id="getItemTag"
     ),
 )
 

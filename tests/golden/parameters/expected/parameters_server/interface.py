@@ -14,12 +14,11 @@ import datetime
 import uuid
 from typing import Annotated, Any, Generic, Literal, Protocol, TypeVar
 
-from pydantic import AfterValidator, Field
+from pydantic import Field
 
 from . import _runtime as _rt
-from ._runtime import Context
+from ._runtime import Context, Omittable
 from .models import *  # noqa: F403
-from .models import _not_null
 
 # Covariant: a reply whose body is one member of a documented union is that reply.
 _B = TypeVar("_B", covariant=True)
@@ -35,16 +34,14 @@ class Ok(_rt.Reply[_B], Generic[_B]):
 class GetItemTagParams(_rt.ParamsModel):
     """Parameters of `get_item_tag`."""
 
-    item_id: Annotated[int, Field(ge=1)] = Field(alias="item_id")
-    tag: str = Field(alias="tag")
+    item_id: Annotated[int, Field(ge=1)]
+    tag: str
     x_request_id: uuid.UUID = Field(alias="X-Request-Id")
-    limit: Annotated[int, Field(le=100)] = Field(default=20, alias="limit")
+    limit: Annotated[int, Field(le=100)] = 20
     search_term: str | None = Field(default=None, alias="search-term")
     """Free text."""
-    ids: list[str] | None = Field(default=None, alias="ids")
-    filter: Annotated[dict[str, str] | None, AfterValidator(_not_null)] = Field(
-        default=None, alias="filter"
-    )
+    ids: list[str] | None = None
+    filter: Omittable[dict[str, str]] = None
 
 
 class Handler(Protocol):

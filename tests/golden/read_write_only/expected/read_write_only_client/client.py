@@ -10,31 +10,27 @@ from . import _runtime as _rt
 from ._runtime import UNSET, RequestOptions, Unset
 from .models import *  # noqa: F403
 
-_get_owner: _rt.Operation[Owner] = _rt.Operation(
+_get_owner = _rt.Operation[Owner](
     "getOwner",
     "GET",
     "/owners/{id}",
-    path_params=[
-        "id",
-    ],
+    path_params=["id"],
     responses={"200": Owner},
 )
 
 
-_replace_owner: _rt.Operation[Owner] = _rt.Operation(
+_replace_owner = _rt.Operation[Owner](
     "replaceOwner",
     "PUT",
     "/owners/{id}",
-    path_params=[
-        "id",
-    ],
+    path_params=["id"],
     body="json",
     content_type="application/json",
     responses={"200": Owner},
 )
 
 
-_create_pet: _rt.Operation[Pet] = _rt.Operation(
+_create_pet = _rt.Operation[Pet](
     "createPet",
     "POST",
     "/pets",
@@ -44,7 +40,7 @@ _create_pet: _rt.Operation[Pet] = _rt.Operation(
 )
 
 
-_create_pets: _rt.Operation[Pets] = _rt.Operation(
+_create_pets = _rt.Operation[Pets](
     "createPets",
     "POST",
     "/pets/bulk",
@@ -73,11 +69,7 @@ class Client(_rt.SyncClient):
         options: RequestOptions | None = None,
     ) -> Owner:
         """GET /owners/{id}"""
-        return self._call(
-            _get_owner,
-            locals(),
-            options,
-        )
+        return self._call(_get_owner, locals(), options)
 
     @_rt.operation(_replace_owner)
     def replace_owner(
@@ -88,11 +80,7 @@ class Client(_rt.SyncClient):
         options: RequestOptions | None = None,
     ) -> Owner:
         """PUT /owners/{id}"""
-        return self._call(
-            _replace_owner,
-            locals(),
-            options,
-        )
+        return self._call(_replace_owner, locals(), options)
 
     @_rt.operation(_create_pet)
     def create_pet(
@@ -102,11 +90,7 @@ class Client(_rt.SyncClient):
         options: RequestOptions | None = None,
     ) -> Pet:
         """POST /pets"""
-        return self._call(
-            _create_pet,
-            locals(),
-            options,
-        )
+        return self._call(_create_pet, locals(), options)
 
     @_rt.operation(_create_pets)
     def create_pets(
@@ -116,11 +100,7 @@ class Client(_rt.SyncClient):
         options: RequestOptions | None = None,
     ) -> Pets:
         """POST /pets/bulk"""
-        return self._call(
-            _create_pets,
-            locals(),
-            options,
-        )
+        return self._call(_create_pets, locals(), options)
 
 
 class AsyncClient(_rt.AsyncClientBase):
@@ -134,15 +114,7 @@ class AsyncClient(_rt.AsyncClientBase):
     _default_base_url = Client._default_base_url
     _api_key_env = Client._api_key_env
     _auth = Client._auth
-    get_owner = _rt.asynchronous(
-        Client.get_owner,
-    )
-    replace_owner = _rt.asynchronous(
-        Client.replace_owner,
-    )
-    create_pet = _rt.asynchronous(
-        Client.create_pet,
-    )
-    create_pets = _rt.asynchronous(
-        Client.create_pets,
-    )
+    get_owner = _rt.asynchronous(Client.get_owner)
+    replace_owner = _rt.asynchronous(Client.replace_owner)
+    create_pet = _rt.asynchronous(Client.create_pet)
+    create_pets = _rt.asynchronous(Client.create_pets)

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import datetime
+import functools
 import uuid
 from typing import Annotated, Any, Literal
 
@@ -17,7 +18,11 @@ from .interface import Handler
 
 SCHEMES = ()
 
-_create_pet = _rt.Endpoint(
+# The security requirements most operations share; an endpoint that differs says so.
+_endpoint = functools.partial(_rt.Endpoint, security=[])
+
+
+_create_pet = _endpoint(
     "create_pet",
     CreatePetParams,
     body="json",
@@ -27,7 +32,7 @@ _create_pet = _rt.Endpoint(
 )
 
 
-_create_pets = _rt.Endpoint(
+_create_pets = _endpoint(
     "create_pets",
     CreatePetsParams,
     body="json",
@@ -37,22 +42,18 @@ _create_pets = _rt.Endpoint(
 )
 
 
-_get_owner = _rt.Endpoint(
+_get_owner = _endpoint(
     "get_owner",
     GetOwnerParams,
-    path_params=[
-        "id",
-    ],
+    path_params=["id"],
     responses={"200": Owner},
 )
 
 
-_replace_owner = _rt.Endpoint(
+_replace_owner = _endpoint(
     "replace_owner",
     ReplaceOwnerParams,
-    path_params=[
-        "id",
-    ],
+    path_params=["id"],
     body="json",
     body_type=OwnerRequest,
     responses={"200": Owner},
@@ -60,26 +61,10 @@ _replace_owner = _rt.Endpoint(
 
 
 ROUTES = (
-    _get_owner.route(
-        "getOwner",
-        "GET",
-        "/owners/{id}",
-    ),
-    _replace_owner.route(
-        "replaceOwner",
-        "PUT",
-        "/owners/{id}",
-    ),
-    _create_pet.route(
-        "createPet",
-        "POST",
-        "/pets",
-    ),
-    _create_pets.route(
-        "createPets",
-        "POST",
-        "/pets/bulk",
-    ),
+    _get_owner.route("GET", "/owners/{id}", operation_id="getOwner"),
+    _replace_owner.route("PUT", "/owners/{id}", operation_id="replaceOwner"),
+    _create_pet.route("POST", "/pets", operation_id="createPet"),
+    _create_pets.route("POST", "/pets/bulk", operation_id="createPets"),
 )
 
 

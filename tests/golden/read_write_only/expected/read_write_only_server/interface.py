@@ -14,12 +14,11 @@ import datetime
 import uuid
 from typing import Annotated, Any, Generic, Literal, Protocol, TypeVar
 
-from pydantic import AfterValidator, Field
+from pydantic import Field
 
 from . import _runtime as _rt
-from ._runtime import Context
+from ._runtime import Context, Omittable
 from .models import *  # noqa: F403
-from .models import _not_null
 
 # Covariant: a reply whose body is one member of a documented union is that reply.
 _B = TypeVar("_B", covariant=True)
@@ -54,13 +53,13 @@ class CreatePetsParams(_rt.ParamsModel):
 class GetOwnerParams(_rt.ParamsModel):
     """Parameters of `get_owner`."""
 
-    id: int = Field(alias="id")
+    id: int
 
 
 class ReplaceOwnerParams(_rt.ParamsModel):
     """Parameters of `replace_owner`."""
 
-    id: int = Field(alias="id")
+    id: int
 
 
 class Handler(Protocol):

@@ -7,9 +7,9 @@ import datetime
 import uuid
 from typing import Annotated, Any, Literal, TypeAlias
 
-from pydantic import AfterValidator, ConfigDict, Field
+from pydantic import ConfigDict, Field
 
-from ._runtime import ApiModel
+from ._runtime import ApiModel, Omittable
 
 __all__ = [
     "Audit",
@@ -23,45 +23,38 @@ __all__ = [
 ]
 
 
-def _not_null(value: Any) -> Any:
-    """An optional field that is not nullable may be left out, but not sent as null."""
-    if value is None:
-        raise ValueError("may be omitted, but must not be null")
-    return value
-
-
 class Audit(ApiModel):
     """Only ever answered, so it needs no request variant."""
 
-    at: Annotated[datetime.datetime | None, AfterValidator(_not_null)] = None
+    at: Omittable[datetime.datetime] = None
 
 
 class Owner(ApiModel):
     """Differs only through the pets it holds."""
 
-    best: Annotated[Pet | None, AfterValidator(_not_null)] = None
+    best: Omittable[Pet] = None
     """A pet; `id` and `created` are the server's, `password` the client's."""
     name: str
-    pets: Annotated[list[Pet] | None, AfterValidator(_not_null)] = None
+    pets: Omittable[list[Pet]] = None
 
 
 class OwnerRequest(ApiModel):
     """Differs only through the pets it holds."""
 
-    best: Annotated[PetRequest | None, AfterValidator(_not_null)] = None
+    best: Omittable[PetRequest] = None
     """A pet; `id` and `created` are the server's, `password` the client's."""
     name: str
-    pets: Annotated[list[PetRequest] | None, AfterValidator(_not_null)] = None
+    pets: Omittable[list[PetRequest]] = None
 
 
 class Pet(ApiModel):
     """A pet; `id` and `created` are the server's, `password` the client's."""
 
-    created: Annotated[datetime.datetime | None, AfterValidator(_not_null)] = None
+    created: Omittable[datetime.datetime] = None
     id: int
     name: str
-    password: Annotated[str | None, AfterValidator(_not_null)] = None
-    tags: Annotated[list[Tag] | None, AfterValidator(_not_null)] = None
+    password: Omittable[str] = None
+    tags: Omittable[list[Tag]] = None
 
 
 class PetRequest(ApiModel):
@@ -69,13 +62,13 @@ class PetRequest(ApiModel):
 
     name: str
     password: str
-    tags: Annotated[list[Tag] | None, AfterValidator(_not_null)] = None
+    tags: Omittable[list[Tag]] = None
 
 
 class Tag(ApiModel):
     """No readOnly or writeOnly field, so one shape."""
 
-    label: Annotated[str | None, AfterValidator(_not_null)] = None
+    label: Omittable[str] = None
 
 
 Pets: TypeAlias = list[Pet]

@@ -10,13 +10,11 @@ from . import _runtime as _rt
 from ._runtime import UNSET, RequestOptions, Unset
 from .models import *  # noqa: F403
 
-_get_pet: _rt.Operation[Pet] = _rt.Operation(
+_get_pet = _rt.Operation[Pet](
     "getPet",
     "GET",
     "/pets/{petId}",
-    path_params=[
-        "pet_id",
-    ],
+    path_params=["pet_id"],
     wire={"pet_id": "petId"},
     responses={"200": Pet},
 )
@@ -41,11 +39,7 @@ class Client(_rt.SyncClient):
         options: RequestOptions | None = None,
     ) -> Pet:
         """GET /pets/{petId}"""
-        return self._call(
-            _get_pet,
-            locals(),
-            options,
-        )
+        return self._call(_get_pet, locals(), options)
 
 
 class AsyncClient(_rt.AsyncClientBase):
@@ -59,6 +53,4 @@ class AsyncClient(_rt.AsyncClientBase):
     _default_base_url = Client._default_base_url
     _api_key_env = Client._api_key_env
     _auth = Client._auth
-    get_pet = _rt.asynchronous(
-        Client.get_pet,
-    )
+    get_pet = _rt.asynchronous(Client.get_pet)

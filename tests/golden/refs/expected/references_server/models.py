@@ -7,9 +7,9 @@ import datetime
 import uuid
 from typing import Annotated, Any, Literal, TypeAlias
 
-from pydantic import AfterValidator, ConfigDict, Field
+from pydantic import ConfigDict, Field
 
-from ._runtime import ApiModel
+from ._runtime import ApiModel, Omittable
 
 __all__ = [
     "Error",
@@ -18,17 +18,10 @@ __all__ = [
 ]
 
 
-def _not_null(value: Any) -> Any:
-    """An optional field that is not nullable may be left out, but not sent as null."""
-    if value is None:
-        raise ValueError("may be omitted, but must not be null")
-    return value
-
-
 class Error(ApiModel):
     """Error"""
 
-    message: Annotated[str | None, AfterValidator(_not_null)] = None
+    message: Omittable[str] = None
 
 
 class Pet(ApiModel):
@@ -36,8 +29,8 @@ class Pet(ApiModel):
 
     id: int
     name: str
-    parent: Annotated[Pet | None, AfterValidator(_not_null)] = None
-    tags: Annotated[list[Tag] | None, AfterValidator(_not_null)] = None
+    parent: Omittable[Pet] = None
+    tags: Omittable[list[Tag]] = None
 
 
 Tag: TypeAlias = str

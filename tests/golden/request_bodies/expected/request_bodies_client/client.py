@@ -10,7 +10,7 @@ from . import _runtime as _rt
 from ._runtime import UNSET, RequestOptions, Unset
 from .models import *  # noqa: F403
 
-_create_document: _rt.Operation[Document] = _rt.Operation(
+_create_document = _rt.Operation[Document](
     "createDocument",
     "POST",
     "/documents",
@@ -20,7 +20,7 @@ _create_document: _rt.Operation[Document] = _rt.Operation(
 )
 
 
-_patch_documents: _rt.Operation[None] = _rt.Operation(
+_patch_documents = _rt.Operation[None](
     "patchDocuments",
     "PATCH",
     "/documents",
@@ -48,11 +48,7 @@ class Client(_rt.SyncClient):
         options: RequestOptions | None = None,
     ) -> Document:
         """POST /documents"""
-        return self._call(
-            _create_document,
-            locals(),
-            options,
-        )
+        return self._call(_create_document, locals(), options)
 
     @_rt.operation(_patch_documents)
     def patch_documents(
@@ -62,11 +58,7 @@ class Client(_rt.SyncClient):
         options: RequestOptions | None = None,
     ) -> None:
         """PATCH /documents"""
-        return self._call(
-            _patch_documents,
-            locals(),
-            options,
-        )
+        return self._call(_patch_documents, locals(), options)
 
 
 class AsyncClient(_rt.AsyncClientBase):
@@ -80,9 +72,5 @@ class AsyncClient(_rt.AsyncClientBase):
     _default_base_url = Client._default_base_url
     _api_key_env = Client._api_key_env
     _auth = Client._auth
-    create_document = _rt.asynchronous(
-        Client.create_document,
-    )
-    patch_documents = _rt.asynchronous(
-        Client.patch_documents,
-    )
+    create_document = _rt.asynchronous(Client.create_document)
+    patch_documents = _rt.asynchronous(Client.patch_documents)

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import datetime
+import functools
 import uuid
 from typing import Annotated, Any, Literal
 
@@ -17,7 +18,11 @@ from .interface import Handler
 
 SCHEMES = ()
 
-_create_document = _rt.Endpoint(
+# The security requirements most operations share; an endpoint that differs says so.
+_endpoint = functools.partial(_rt.Endpoint, security=[])
+
+
+_create_document = _endpoint(
     "create_document",
     CreateDocumentParams,
     body="json",
@@ -27,7 +32,7 @@ _create_document = _rt.Endpoint(
 )
 
 
-_patch_documents = _rt.Endpoint(
+_patch_documents = _endpoint(
     "patch_documents",
     PatchDocumentsParams,
     body="json",
@@ -37,16 +42,8 @@ _patch_documents = _rt.Endpoint(
 
 
 ROUTES = (
-    _create_document.route(
-        "createDocument",
-        "POST",
-        "/documents",
-    ),
-    _patch_documents.route(
-        "patchDocuments",
-        "PATCH",
-        "/documents",
-    ),
+    _create_document.route("POST", "/documents", operation_id="createDocument"),
+    _patch_documents.route("PATCH", "/documents", operation_id="patchDocuments"),
 )
 
 

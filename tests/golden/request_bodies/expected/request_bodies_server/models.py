@@ -7,21 +7,14 @@ import datetime
 import uuid
 from typing import Annotated, Any, Literal, TypeAlias
 
-from pydantic import AfterValidator, ConfigDict, Field
+from pydantic import ConfigDict, Field
 
-from ._runtime import ApiModel
+from ._runtime import ApiModel, Omittable
 
 __all__ = [
     "Document",
     "NewDocument",
 ]
-
-
-def _not_null(value: Any) -> Any:
-    """An optional field that is not nullable may be left out, but not sent as null."""
-    if value is None:
-        raise ValueError("may be omitted, but must not be null")
-    return value
 
 
 class Document(ApiModel):
@@ -34,9 +27,7 @@ class Document(ApiModel):
 class NewDocument(ApiModel):
     """NewDocument"""
 
-    unset: Annotated[str | None, AfterValidator(_not_null)] = Field(
-        default=None, alias="$unset"
-    )
+    unset: Omittable[str] = Field(default=None, alias="$unset")
     """A property whose wire name is not an identifier."""
-    tags: Annotated[list[str] | None, AfterValidator(_not_null)] = None
+    tags: Omittable[list[str]] = None
     title: Annotated[str, Field(min_length=1, max_length=200)]

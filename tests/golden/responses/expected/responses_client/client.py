@@ -10,24 +10,20 @@ from . import _runtime as _rt
 from ._runtime import UNSET, RequestOptions, Unset
 from .models import *  # noqa: F403
 
-_get_job: _rt.Operation[GetJobResponse200 | None] = _rt.Operation(
+_get_job = _rt.Operation[GetJobResponse200 | None](
     "getJob",
     "GET",
     "/jobs/{id}",
-    path_params=[
-        "id",
-    ],
+    path_params=["id"],
     responses={"200": GetJobResponse200},
 )
 
 
-_delete_job: _rt.Operation[None] = _rt.Operation(
+_delete_job = _rt.Operation[None](
     "deleteJob",
     "DELETE",
     "/jobs/{id}",
-    path_params=[
-        "id",
-    ],
+    path_params=["id"],
 )
 
 
@@ -50,11 +46,7 @@ class Client(_rt.SyncClient):
         options: RequestOptions | None = None,
     ) -> GetJobResponse200 | None:
         """GET /jobs/{id}"""
-        return self._call(
-            _get_job,
-            locals(),
-            options,
-        )
+        return self._call(_get_job, locals(), options)
 
     @_rt.operation(_delete_job)
     def delete_job(
@@ -64,11 +56,7 @@ class Client(_rt.SyncClient):
         options: RequestOptions | None = None,
     ) -> None:
         """DELETE /jobs/{id}"""
-        return self._call(
-            _delete_job,
-            locals(),
-            options,
-        )
+        return self._call(_delete_job, locals(), options)
 
 
 class AsyncClient(_rt.AsyncClientBase):
@@ -82,9 +70,5 @@ class AsyncClient(_rt.AsyncClientBase):
     _default_base_url = Client._default_base_url
     _api_key_env = Client._api_key_env
     _auth = Client._auth
-    get_job = _rt.asynchronous(
-        Client.get_job,
-    )
-    delete_job = _rt.asynchronous(
-        Client.delete_job,
-    )
+    get_job = _rt.asynchronous(Client.get_job)
+    delete_job = _rt.asynchronous(Client.delete_job)

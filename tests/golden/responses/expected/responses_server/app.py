@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import datetime
+import functools
 import uuid
 from typing import Annotated, Any, Literal
 
@@ -17,22 +18,22 @@ from .interface import Handler
 
 SCHEMES = ()
 
-_delete_job = _rt.Endpoint(
+# The security requirements most operations share; an endpoint that differs says so.
+_endpoint = functools.partial(_rt.Endpoint, security=[])
+
+
+_delete_job = _endpoint(
     "delete_job",
     DeleteJobParams,
-    path_params=[
-        "id",
-    ],
+    path_params=["id"],
     responses={"204": None},
 )
 
 
-_get_job = _rt.Endpoint(
+_get_job = _endpoint(
     "get_job",
     GetJobParams,
-    path_params=[
-        "id",
-    ],
+    path_params=["id"],
     responses={
         "200": GetJobResponse200,
         "202": None,
@@ -44,16 +45,8 @@ _get_job = _rt.Endpoint(
 
 
 ROUTES = (
-    _get_job.route(
-        "getJob",
-        "GET",
-        "/jobs/{id}",
-    ),
-    _delete_job.route(
-        "deleteJob",
-        "DELETE",
-        "/jobs/{id}",
-    ),
+    _get_job.route("GET", "/jobs/{id}", operation_id="getJob"),
+    _delete_job.route("DELETE", "/jobs/{id}", operation_id="deleteJob"),
 )
 
 

@@ -7,9 +7,9 @@ import datetime
 import uuid
 from typing import Annotated, Any, Literal, TypeAlias
 
-from pydantic import AfterValidator, ConfigDict, Field
+from pydantic import ConfigDict, Field
 
-from ._runtime import ApiModel
+from ._runtime import ApiModel, Omittable
 
 __all__ = [
     "GetJobResponse200",
@@ -17,17 +17,10 @@ __all__ = [
 ]
 
 
-def _not_null(value: Any) -> Any:
-    """An optional field that is not nullable may be left out, but not sent as null."""
-    if value is None:
-        raise ValueError("may be omitted, but must not be null")
-    return value
-
-
 class GetJobResponse200(ApiModel):
     """GetJobResponse200"""
 
-    result: Annotated[str | None, AfterValidator(_not_null)] = None
+    result: Omittable[str] = None
 
 
 class Problem(ApiModel):

@@ -10,21 +10,21 @@ from . import _runtime as _rt
 from ._runtime import UNSET, RequestOptions, Unset
 from .models import *  # noqa: F403
 
-_get_public: _rt.Operation[None] = _rt.Operation(
+_get_public = _rt.Operation[None](
     "getPublic",
     "GET",
     "/public",
 )
 
 
-_list_reports: _rt.Operation[None] = _rt.Operation(
+_list_reports = _rt.Operation[None](
     "listReports",
     "GET",
     "/reports",
 )
 
 
-_create_report: _rt.Operation[None] = _rt.Operation(
+_create_report = _rt.Operation[None](
     "createReport",
     "POST",
     "/reports",
@@ -49,11 +49,7 @@ class Client(_rt.SyncClient):
         options: RequestOptions | None = None,
     ) -> None:
         """GET /public"""
-        return self._call(
-            _get_public,
-            locals(),
-            options,
-        )
+        return self._call(_get_public, locals(), options)
 
     @_rt.operation(_list_reports)
     def list_reports(
@@ -62,11 +58,7 @@ class Client(_rt.SyncClient):
         options: RequestOptions | None = None,
     ) -> None:
         """GET /reports"""
-        return self._call(
-            _list_reports,
-            locals(),
-            options,
-        )
+        return self._call(_list_reports, locals(), options)
 
     @_rt.operation(_create_report)
     def create_report(
@@ -75,11 +67,7 @@ class Client(_rt.SyncClient):
         options: RequestOptions | None = None,
     ) -> None:
         """POST /reports"""
-        return self._call(
-            _create_report,
-            locals(),
-            options,
-        )
+        return self._call(_create_report, locals(), options)
 
 
 class AsyncClient(_rt.AsyncClientBase):
@@ -93,12 +81,6 @@ class AsyncClient(_rt.AsyncClientBase):
     _default_base_url = Client._default_base_url
     _api_key_env = Client._api_key_env
     _auth = Client._auth
-    get_public = _rt.asynchronous(
-        Client.get_public,
-    )
-    list_reports = _rt.asynchronous(
-        Client.list_reports,
-    )
-    create_report = _rt.asynchronous(
-        Client.create_report,
-    )
+    get_public = _rt.asynchronous(Client.get_public)
+    list_reports = _rt.asynchronous(Client.list_reports)
+    create_report = _rt.asynchronous(Client.create_report)

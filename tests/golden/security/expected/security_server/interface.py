@@ -14,12 +14,11 @@ import datetime
 import uuid
 from typing import Annotated, Any, Generic, Literal, Protocol, TypeVar
 
-from pydantic import AfterValidator, Field
+from pydantic import Field
 
 from . import _runtime as _rt
-from ._runtime import Context
+from ._runtime import Context, Omittable
 from .models import *  # noqa: F403
-from .models import _not_null
 
 # Covariant: a reply whose body is one member of a documented union is that reply.
 _B = TypeVar("_B", covariant=True)
