@@ -146,15 +146,22 @@ class _Plan:
 _PLANS: dict[type, _Plan] = {}
 
 
+_PLANNING: set[type] = set()  # classes whose plan is being made
+
+
 def _plan(cls: type[Model]) -> _Plan:
     plan = _PLANS.get(cls)
     if plan is None:
-        hints = typing.get_type_hints(cls)
-        fields = [
-            _FieldPlan.of(cls, field, hints[field.name])
-            for field in dataclasses.fields(cls)
-            if field.name != "additional_properties"
-        ]
+        _PLANNING.add(cls)
+        try:
+            hints = typing.get_type_hints(cls)
+            fields = [
+                _FieldPlan.of(cls, field, hints[field.name])
+                for field in dataclasses.fields(cls)
+                if field.name != "additional_properties"
+            ]
+        finally:
+            _PLANNING.discard(cls)
         plan = _Plan(
             tuple((f.attr, f.wire) for f in fields), _write_reader(cls, fields)
         )
@@ -369,8 +376,11 @@ def _make_decoder(tp: Any) -> Callable[[Any], Any]:
 
 
 def _model_decoder(cls: type[Model]) -> Callable[[Any], Any]:
-    # `cls.from_dict` without its method call; the plan is still made on
-    # first use, as a model may contain itself.
+    """`cls.from_dict` without its method call and plan lookup, unless `cls`
+    is being planned already (a model that contains itself)."""
+    if cls not in _PLANNING:
+        return _plan(cls).read
+
     def decode(value: Any) -> Any:
         return (_PLANS.get(cls) or _plan(cls)).read(value)
 
