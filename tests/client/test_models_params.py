@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import json
 from collections.abc import Callable
@@ -82,6 +83,33 @@ def test_required_fields() -> None:
         PersonRecord.from_dict([])  # type: ignore[arg-type]
     with pytest.raises(DecodeError, match="expected array"):
         PaginatedPersonList.from_dict({"results": {}, "next": None, "previous": None})
+
+
+def test_decoded_instances_equal_constructed_ones() -> None:
+    # `from_dict` skips the dataclass `__init__` when it only assigns: the
+    # result must be the same object graph, key order included.
+    item = PersonListItem.from_dict(person(1, last_seen_at=None, extra=1))
+    built = PersonListItem(**{**vars(item)})
+    assert item == built and vars(item) == vars(built)
+    assert list(vars(item)) == list(vars(built))
+    assert item.additional_properties == {"extra": 1}
+
+
+def test_subclasses_with_their_own_init_still_go_through_it() -> None:
+    seen: list[str] = []
+
+    @dataclasses.dataclass(kw_only=True)
+    class Checked(PersonListItem):
+        tags: list[str] = dataclasses.field(default_factory=list)
+
+        def __post_init__(self) -> None:
+            seen.append(self.name)
+
+    item = Checked.from_dict(person(1))
+    assert seen == [item.name] and item.tags == [] and item.type_ == "person"
+    assert Checked.from_dict(person(2, tags=["a"])).tags == ["a"]
+    with pytest.raises(DecodeError, match="Checked"):
+        Checked.from_dict({"name": "x"})
 
 
 def test_server_values_are_kept_when_they_do_not_parse() -> None:
