@@ -605,10 +605,10 @@ class Handler:
         return self.operations[0].produces_csv
 
     @property
-    def reply_union(self) -> str:
-        return (
-            " | ".join(dict.fromkeys(r.server_reply for r in self.responses))
-            or "Ok[None]"
+    def replies(self) -> tuple[str, ...]:
+        """The members of the handler's return type, a union of reply classes."""
+        return tuple(dict.fromkeys(r.server_reply for r in self.responses)) or (
+            "Ok[None]",
         )
 
     @property

@@ -76,9 +76,12 @@ def environment(bytecode_dir: str | None = None) -> jinja2.Environment:
         lstrip_blocks=True,
     )
     env.filters.update(FILTERS)
+    env.filters["closing"] = closing
     env.globals["CUT"] = CUT
     env.globals["call"] = call
     env.globals["assignment"] = assignment
+    env.globals["annotated"] = annotated
+    env.globals["returns"] = returns
     return env
 
 
@@ -113,6 +116,58 @@ def assignment(indent: int, target: str, value: str) -> str:
     if len(line) <= LINE_LENGTH or len(inner) > LINE_LENGTH:
         return line
     return f"{pad}{target} = (\n{inner}\n{pad})"
+
+
+def annotated(
+    indent: int, name: str, annotation: str, default: str | None, tail: str = ""
+) -> str:
+    """`name: annotation = default` (then `tail`) as black lays it out when it
+    is too long: the default in parentheses if that makes it fit, else a
+    bracket-free annotation in parentheses; anything else is left to black."""
+    pad = " " * indent
+    value = ("" if default is None else f" = {default}") + tail
+    line = f"{pad}{name}: {annotation}{value}"
+    if len(line) <= LINE_LENGTH:
+        return line
+    inner = pad + "    "
+    if (
+        default is not None
+        and len(f"{pad}{name}: {annotation} = (") <= LINE_LENGTH
+        and len(inner + default) <= LINE_LENGTH
+    ):
+        return f"{pad}{name}: {annotation} = (\n{inner}{default}\n{pad}){tail}"
+    if (
+        not any(c in annotation for c in "[(")
+        and len(inner + annotation) <= LINE_LENGTH
+    ):
+        return f"{pad}{name}: (\n{inner}{annotation}\n{pad}){value}"
+    return line
+
+
+def returns(indent: int, members: Sequence[str]) -> str:
+    """The `) -> A | B:` line closing a def's exploded parameters, as black
+    lays it out: whole, else the union in parentheses on a line of its own,
+    else one member per line."""
+    pad = " " * indent
+    union = " | ".join(members)
+    line = f"{pad}) -> {union}:"
+    if len(line) <= LINE_LENGTH or len(members) < 2:
+        return line
+    inner = pad + "    "
+    if len(inner + union) <= LINE_LENGTH:
+        return f"{pad}) -> (\n{inner}{union}\n{pad}):"
+    rest = "".join(f"{inner}| {m}\n" for m in members[1:])
+    return f"{pad}) -> (\n{inner}{members[0]}\n{rest}{pad}):"
+
+
+def closing(body: str, indent: int) -> str:
+    """A class or def docstring's indented `body`, followed by what goes before
+    its closing quotes: black moves them to a line of their own when the last
+    line of a multi-line docstring would overflow with them."""
+    last = body.rpartition("\n")[2]
+    if "\n" in body and len(last) + 3 > LINE_LENGTH:
+        return f"{body}\n{' ' * indent}"
+    return body
 
 
 def header(api: ir.Api, comment: str) -> str:

@@ -21,8 +21,11 @@ class Employee(ApiModel):
     """A person with a job."""
 
     email: Omittable[str] = None
+
     employee_id: int
+
     manager: Omittable[Employee] = None
+
     """A person with a job."""
     name: str
 
@@ -31,4 +34,5 @@ class Person(ApiModel):
     """Person"""
 
     email: Omittable[str] = None
+
     name: str

@@ -19,4 +19,5 @@ class PostMatrixRequest(Model):
     """PostMatrixRequest"""
 
     labels: list[str] | Unset = UNSET
+
     rows: list[list[float]]

@@ -45,7 +45,9 @@ class Cat(Model):
     """Cat"""
 
     kind: Literal["cat"] = "cat"
+
     purrs: bool | Unset = UNSET
+
     _discriminator: ClassVar[tuple[str, str]] = ("kind", "cat")
 
 
@@ -54,7 +56,9 @@ class Circle(Model):
     """Circle"""
 
     radius: float
+
     shape_type: Literal["Circle"] = "Circle"
+
     _discriminator: ClassVar[tuple[str, str]] = ("shape-type", "Circle")
     _wire: ClassVar[dict[str, str]] = {
         "shape_type": "shape-type",
@@ -66,8 +70,11 @@ class Dog(Model):
     """Has a readOnly field, so a request sends `DogRequest`."""
 
     barks: bool | Unset = UNSET
+
     id: int
+
     kind: Literal["dog"] = "dog"
+
     _discriminator: ClassVar[tuple[str, str]] = ("kind", "dog")
 
 
@@ -76,7 +83,9 @@ class DogRequest(Model):
     """Has a readOnly field, so a request sends `DogRequest`."""
 
     barks: bool | Unset = UNSET
+
     kind: Literal["dog"] = "dog"
+
     _discriminator: ClassVar[tuple[str, str]] = ("kind", "dog")
 
 
@@ -92,6 +101,7 @@ class Home(Model):
     """Home"""
 
     animal: Animal | Unset = UNSET
+
     pet: Cat | Dog | None | Unset = UNSET
 
 
@@ -100,7 +110,9 @@ class Square(Model):
     """Square"""
 
     shape_type: Literal["Square"] = "Square"
+
     side: float
+
     _discriminator: ClassVar[tuple[str, str]] = ("shape-type", "Square")
     _wire: ClassVar[dict[str, str]] = {
         "shape_type": "shape-type",

@@ -40,6 +40,7 @@ class Cat(ApiModel):
     """Cat"""
 
     kind: Literal["cat"]
+
     purrs: Omittable[bool] = None
 
 
@@ -47,6 +48,7 @@ class Circle(ApiModel):
     """Circle"""
 
     radius: float
+
     shape_type: Literal["Circle"] = Field(alias="shape-type")
 
 
@@ -54,7 +56,9 @@ class Dog(ApiModel):
     """Has a readOnly field, so a request sends `DogRequest`."""
 
     barks: Omittable[bool] = None
+
     id: int
+
     kind: Literal["dog"]
 
 
@@ -62,6 +66,7 @@ class DogRequest(ApiModel):
     """Has a readOnly field, so a request sends `DogRequest`."""
 
     barks: Omittable[bool] = None
+
     kind: Literal["dog"]
 
 
@@ -75,6 +80,7 @@ class Home(ApiModel):
     """Home"""
 
     animal: Omittable[Animal] = None
+
     pet: Annotated[Cat | Dog, Field(discriminator="kind")] | None = None
 
 

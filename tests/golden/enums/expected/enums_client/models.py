@@ -47,6 +47,9 @@ class Order(Model):
     """Order"""
 
     channel: OrderChannel | Unset = UNSET
+
     id: int
+
     status: Status
+
     """Where an order is."""

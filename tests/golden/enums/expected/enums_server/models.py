@@ -32,6 +32,9 @@ class Order(ApiModel):
     """Order"""
 
     channel: Omittable[OrderChannel] = None
+
     id: int
+
     status: Status
+
     """Where an order is."""

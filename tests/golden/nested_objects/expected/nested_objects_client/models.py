@@ -22,7 +22,9 @@ class GetProfileResponse200(Model):
     """GetProfileResponse200"""
 
     extra: dict[str, Any] | Unset = UNSET
+
     settings: dict[str, bool] | Unset = UNSET
+
     user: GetProfileResponse200User | Unset = UNSET
 
 
@@ -31,6 +33,7 @@ class GetProfileResponse200User(Model):
     """GetProfileResponse200User"""
 
     address: GetProfileResponse200UserAddress | Unset = UNSET
+
     name: str | Unset = UNSET
 
 
@@ -39,6 +42,7 @@ class GetProfileResponse200UserAddress(Model):
     """GetProfileResponse200UserAddress"""
 
     city: str | Unset = UNSET
+
     geo: GetProfileResponse200UserAddressGeo | Unset = UNSET
 
 
@@ -47,4 +51,5 @@ class GetProfileResponse200UserAddressGeo(Model):
     """GetProfileResponse200UserAddressGeo"""
 
     lat: float | Unset = UNSET
+
     lng: float | Unset = UNSET

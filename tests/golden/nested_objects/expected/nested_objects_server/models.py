@@ -23,7 +23,9 @@ class GetProfileResponse200(ApiModel):
     """GetProfileResponse200"""
 
     extra: Omittable[dict[str, Any]] = None
+
     settings: Omittable[dict[str, bool]] = None
+
     user: Omittable[GetProfileResponse200User] = None
 
 
@@ -31,6 +33,7 @@ class GetProfileResponse200User(ApiModel):
     """GetProfileResponse200User"""
 
     address: Omittable[GetProfileResponse200UserAddress] = None
+
     name: Omittable[str] = None
 
 
@@ -38,6 +41,7 @@ class GetProfileResponse200UserAddress(ApiModel):
     """GetProfileResponse200UserAddress"""
 
     city: Omittable[str] = None
+
     geo: Omittable[GetProfileResponse200UserAddressGeo] = None
 
 
@@ -45,4 +49,5 @@ class GetProfileResponse200UserAddressGeo(ApiModel):
     """GetProfileResponse200UserAddressGeo"""
 
     lat: Omittable[float] = None
+
     lng: Omittable[float] = None

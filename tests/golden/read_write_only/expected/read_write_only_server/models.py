@@ -33,8 +33,10 @@ class Owner(ApiModel):
     """Differs only through the pets it holds."""
 
     best: Omittable[Pet] = None
+
     """A pet; `id` and `created` are the server's, `password` the client's."""
     name: str
+
     pets: Omittable[list[Pet]] = None
 
 
@@ -42,8 +44,10 @@ class OwnerRequest(ApiModel):
     """Differs only through the pets it holds."""
 
     best: Omittable[PetRequest] = None
+
     """A pet; `id` and `created` are the server's, `password` the client's."""
     name: str
+
     pets: Omittable[list[PetRequest]] = None
 
 
@@ -51,9 +55,13 @@ class Pet(ApiModel):
     """A pet; `id` and `created` are the server's, `password` the client's."""
 
     created: Omittable[datetime.datetime] = None
+
     id: int
+
     name: str
+
     password: Omittable[str] = None
+
     tags: Omittable[list[Tag]] = None
 
 
@@ -61,7 +69,9 @@ class PetRequest(ApiModel):
     """A pet; `id` and `created` are the server's, `password` the client's."""
 
     name: str
+
     password: str
+
     tags: Omittable[list[Tag]] = None
 
 

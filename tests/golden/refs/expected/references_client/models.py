@@ -28,8 +28,11 @@ class Pet(Model):
     """Pet"""
 
     id: int
+
     name: str
+
     parent: Pet | Unset = UNSET
+
     tags: list[Tag] | Unset = UNSET
 
 

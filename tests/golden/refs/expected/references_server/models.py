@@ -28,8 +28,11 @@ class Pet(ApiModel):
     """Pet"""
 
     id: int
+
     name: str
+
     parent: Omittable[Pet] = None
+
     tags: Omittable[list[Tag]] = None
 
 

@@ -20,6 +20,7 @@ class Document(Model):
     """Document"""
 
     id: str
+
     title: str
 
 
@@ -28,9 +29,12 @@ class NewDocument(Model):
     """NewDocument"""
 
     unset: str | Unset = UNSET
+
     """A property whose wire name is not an identifier."""
     tags: list[str] | Unset = UNSET
+
     title: str
+
     _wire: ClassVar[dict[str, str]] = {
         "unset": "$unset",
     }

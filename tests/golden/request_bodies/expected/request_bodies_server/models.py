@@ -21,6 +21,7 @@ class Document(ApiModel):
     """Document"""
 
     id: uuid.UUID
+
     title: str
 
 
@@ -30,4 +31,5 @@ class NewDocument(ApiModel):
     unset: Omittable[str] = Field(default=None, alias="$unset")
     """A property whose wire name is not an identifier."""
     tags: Omittable[list[str]] = None
+
     title: Annotated[str, Field(min_length=1, max_length=200)]
