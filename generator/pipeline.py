@@ -10,10 +10,11 @@ import hashlib
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Generic, TypeVar
 
 from . import build as build_stage
 from . import diagnostics as diag
-from .cache import Cache
+from .cache import Cache, ValidationMemo
 from .format import format_files
 from .load import Spec, load
 from .render import RenderOptions, render
@@ -54,19 +55,22 @@ def run(options: Options, cache: Cache | None) -> Result:
     spec, problems = load(options.spec)
     if spec is None or diag.has_errors(problems):
         return Result(None, _sorted(problems))
-    validation = _Background(validate, spec) if options.jobs > 1 else None
+    memo = cache.validation if cache is not None else None
+    validation = _Background(_validate, (spec, memo)) if options.jobs > 1 else None
     try:
-        valid = [] if validation is not None else validate(spec)
+        valid = [] if validation is not None else validate(spec, memo)
         files, built_problems = _generate(spec, options, cache)
     except Exception:
         # On an invalid spec a crash downstream is expected noise; report the spec.
-        invalid = validation.result() if validation else valid
+        invalid = validation.result()[0] if validation else valid
         if diag.has_errors(invalid):
             return Result(None, _sorted(problems + invalid), _hashes(spec))
         raise
     finally:
         if validation is not None:
-            valid = validation.result()
+            valid, memo = validation.result()
+            if cache is not None and memo is not None:
+                cache.validation = memo  # the child updated its own copy
     diagnostics = _sorted(problems + valid + built_problems)
     if files is None or diag.has_errors(diagnostics, strict=options.strict):
         return Result(None, diagnostics, _hashes(spec))
@@ -102,41 +106,51 @@ def _hashes(spec: Spec) -> dict[str, str]:
     }
 
 
-class _Background:
-    """Runs `function(spec)` in a forked child, which inherits the loaded spec."""
+def _validate(
+    job: tuple[Spec, ValidationMemo | None],
+) -> tuple[list[diag.Diagnostic], ValidationMemo | None]:
+    spec, memo = job
+    return validate(spec, memo), memo
 
-    _job: tuple[Callable[[Spec], list[diag.Diagnostic]], Spec] | None = None
 
-    def __init__(
-        self, function: Callable[[Spec], list[diag.Diagnostic]], spec: Spec
-    ) -> None:
+Job = TypeVar("Job")
+Out = TypeVar("Out")
+
+
+class _Background(Generic[Job, Out]):
+    """Runs `function(job)` in a forked child, which inherits the loaded spec;
+    only the result is pickled, back to the parent."""
+
+    _job: tuple[Callable[[object], object], object] | None = None
+
+    def __init__(self, function: Callable[[Job], Out], job: Job) -> None:
         import multiprocessing
         from concurrent.futures import ProcessPoolExecutor
 
-        _Background._job = (
-            function,
-            spec,
-        )  # read by the child after fork, never pickled
+        # Read by the child after fork, never pickled.
+        _Background._job = (function, job)  # type: ignore[assignment]
         self._pool = ProcessPoolExecutor(
             1, mp_context=multiprocessing.get_context("fork")
         )
         self._future = self._pool.submit(_run_job)
-        self._result: list[diag.Diagnostic] | None = None
+        self._done = False
+        self._result: Out
 
-    def result(self) -> list[diag.Diagnostic]:
-        if self._result is None:
+    def result(self) -> Out:
+        if not self._done:
             try:
-                self._result = self._future.result()
+                self._result = self._future.result()  # type: ignore[assignment]
+                self._done = True
             finally:
                 self._pool.shutdown()
                 _Background._job = None
         return self._result
 
 
-def _run_job() -> list[diag.Diagnostic]:
+def _run_job() -> object:
     assert _Background._job is not None
-    function, spec = _Background._job
-    return function(spec)
+    function, job = _Background._job
+    return function(job)
 
 
 def _sorted(problems: list[diag.Diagnostic]) -> list[diag.Diagnostic]:
