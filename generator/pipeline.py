@@ -10,15 +10,15 @@ import hashlib
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
-from . import build as build_stage
 from . import diagnostics as diag
 from .cache import Cache, ValidationMemo
-from .format import format_files
 from .load import Spec, load
-from .render import RenderOptions, render
 from .validate import validate
+
+# build, render and format are imported where they are used: on a warm cache
+# the validation child forks before they are, and starts its own work sooner.
 
 
 @dataclass(frozen=True)
@@ -52,11 +52,21 @@ def run(options: Options, cache: Cache | None) -> Result:
     """The whole pipeline. Validation runs in a forked process meanwhile: the
     OpenAPI schema check is the slowest step, and nothing else depends on it
     except the decision, at the end, whether there is anything to write."""
+    memo = cache.validation if cache is not None else None
+    early: _Background[Any, _Validated] | None = None
+    if options.jobs > 1 and memo is not None and memo.key:
+        # A warm memo leaves little to validate: the validator's import is
+        # most of the child's work. Started now, it overlaps our imports and
+        # load; the child loads the spec itself.
+        early = _Background(_load_and_validate, (options.spec, memo))
     spec, problems = load(options.spec)
     if spec is None or diag.has_errors(problems):
+        if early is not None:
+            early.wait()
         return Result(None, _sorted(problems))
-    memo = cache.validation if cache is not None else None
-    validation = _Background(_validate, (spec, memo)) if options.jobs > 1 else None
+    validation = early
+    if validation is None and options.jobs > 1:
+        validation = _Background(_validate, (spec, memo))
     try:
         valid = [] if validation is not None else validate(spec, memo)
         files, built_problems = _generate(spec, options, cache)
@@ -68,9 +78,12 @@ def run(options: Options, cache: Cache | None) -> Result:
         raise
     finally:
         if validation is not None:
-            valid, memo = validation.result()
-            if cache is not None and memo is not None:
-                cache.validation = memo  # the child updated its own copy
+            valid, validated, hashes = validation.result()
+            if hashes is not None and hashes != _hashes(spec):
+                # The file changed between the two loads: validate ours.
+                valid = validate(spec, memo)
+            elif cache is not None and validated is not None:
+                cache.validation = validated  # the child updated its own copy
     diagnostics = _sorted(problems + valid + built_problems)
     if files is None or diag.has_errors(diagnostics, strict=options.strict):
         return Result(None, diagnostics, _hashes(spec))
@@ -80,6 +93,10 @@ def run(options: Options, cache: Cache | None) -> Result:
 def _generate(
     spec: Spec, options: Options, cache: Cache | None
 ) -> tuple[dict[str, str] | None, list[diag.Diagnostic]]:
+    from . import build as build_stage
+    from .format import format_files
+    from .render import RenderOptions, render
+
     api, problems = build_stage.build(
         spec, build_stage.Options(options.client_package, options.server_package)
     )
@@ -106,11 +123,22 @@ def _hashes(spec: Spec) -> dict[str, str]:
     }
 
 
-def _validate(
-    job: tuple[Spec, ValidationMemo | None],
-) -> tuple[list[diag.Diagnostic], ValidationMemo | None]:
+# Diagnostics, the memo as validation left it, and the hashes of the spec files
+# validated when the child loaded them itself.
+_Validated = tuple[list[diag.Diagnostic], ValidationMemo | None, dict[str, str] | None]
+
+
+def _validate(job: tuple[Spec, ValidationMemo | None]) -> _Validated:
     spec, memo = job
-    return validate(spec, memo), memo
+    return validate(spec, memo), memo, None
+
+
+def _load_and_validate(job: tuple[str, ValidationMemo | None]) -> _Validated:
+    path, memo = job
+    spec, problems = load(path)
+    if spec is None or diag.has_errors(problems):
+        return [], memo, {}  # the parent reports what its own load finds
+    return validate(spec, memo), memo, _hashes(spec)
 
 
 Job = TypeVar("Job")
@@ -145,6 +173,13 @@ class _Background(Generic[Job, Out]):
                 self._pool.shutdown()
                 _Background._job = None
         return self._result
+
+    def wait(self) -> None:
+        """Until the child is done, its result or failure unwanted."""
+        try:
+            self.result()
+        except Exception:
+            pass
 
 
 def _run_job() -> object:

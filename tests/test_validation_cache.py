@@ -261,3 +261,20 @@ def test_a_reference_into_paths_turns_the_memo_off(tmp_path: Path) -> None:
     memo = ValidationMemo()
     assert validate(spec, memo) == []
     assert memo == ValidationMemo()
+
+
+def test_when_the_child_validated_another_version_the_parent_validates(
+    warm: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With a warm memo the child loads the spec itself; should the file change
+    between its load and the parent's, the parent's version is validated."""
+    from generator import pipeline
+
+    def stale(job: tuple[str, ValidationMemo | None]) -> object:
+        return [], job[1], {"spec.yaml": "the hash of another version"}
+
+    monkeypatch.setattr(pipeline, "_load_and_validate", stale)
+    warm.write_text(SPEC.replace("description: A pet.", "descr: A pet."))
+    cached, plain = _cached_vs_uncached(warm, tmp_path)
+    assert plain
+    assert cached == plain
