@@ -38,6 +38,8 @@ def py_literal(value: Any) -> str:
 def py_string(text: str) -> str:
     """A string literal, quoted as black quotes it; every non-printable character escaped."""
     quote = '"' if text.count('"') <= text.count("'") else "'"
+    if text.isprintable() and quote not in text and "\\" not in text:
+        return quote + text + quote  # what the loop below gives (DEL is not printable)
     out = [quote]
     for ch in text:
         if ch == "\\":
