@@ -54,10 +54,11 @@ def run(options: Options, cache: Cache | None) -> Result:
     except the decision, at the end, whether there is anything to write."""
     memo = cache.validation if cache is not None else None
     early: _Background[Any, _Validated] | None = None
-    if options.jobs > 1 and memo is not None and memo.key:
+    if options.jobs > 1 and memo is not None and memo.key and _small(options.spec):
         # A warm memo leaves little to validate: the validator's import is
         # most of the child's work. Started now, it overlaps our imports and
-        # load; the child loads the spec itself.
+        # load; the child loads the spec itself, which on a small spec costs
+        # less than waiting for ours.
         early = _Background(_load_and_validate, (options.spec, memo))
     spec, problems = load(options.spec)
     if spec is None or diag.has_errors(problems):
@@ -88,6 +89,17 @@ def run(options: Options, cache: Cache | None) -> Result:
     if files is None or diag.has_errors(diagnostics, strict=options.strict):
         return Result(None, diagnostics, _hashes(spec))
     return Result(files, diagnostics, _hashes(spec))
+
+
+# Below this size the child's own load is cheaper than the validator's import.
+EARLY_FORK_BYTES = 300_000
+
+
+def _small(path: str) -> bool:
+    try:
+        return os.path.getsize(path) < EARLY_FORK_BYTES
+    except OSError:
+        return False
 
 
 def _generate(
