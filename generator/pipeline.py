@@ -68,27 +68,41 @@ def run(options: Options, cache: Cache | None) -> Result:
     validation = early
     if validation is None and options.jobs > 1:
         validation = _Background(_validate, (spec, memo))
+    valid: list[diag.Diagnostic] | None = None
     try:
-        valid = [] if validation is not None else validate(spec, memo)
+        if validation is None:
+            valid = validate(spec, memo)
         files, built_problems = _generate(spec, options, cache)
     except Exception:
         # On an invalid spec a crash downstream is expected noise; report the spec.
-        invalid = validation.result()[0] if validation else valid
-        if diag.has_errors(invalid):
-            return Result(None, _sorted(problems + invalid), _hashes(spec))
+        if valid is None and validation is not None:
+            valid = _collect(validation, spec, memo, cache)
+        if valid is not None and diag.has_errors(valid):
+            return Result(None, _sorted(problems + valid), _hashes(spec))
         raise
     finally:
-        if validation is not None:
-            valid, validated, hashes = validation.result()
-            if hashes is not None and hashes != _hashes(spec):
-                # The file changed between the two loads: validate ours.
-                valid = validate(spec, memo)
-            elif cache is not None and validated is not None:
-                cache.validation = validated  # the child updated its own copy
+        if valid is None and validation is not None:
+            valid = _collect(validation, spec, memo, cache)
+    assert valid is not None
     diagnostics = _sorted(problems + valid + built_problems)
     if files is None or diag.has_errors(diagnostics, strict=options.strict):
         return Result(None, diagnostics, _hashes(spec))
     return Result(files, diagnostics, _hashes(spec))
+
+
+def _collect(
+    validation: _Background[Any, _Validated],
+    spec: Spec,
+    memo: ValidationMemo | None,
+    cache: Cache | None,
+) -> list[diag.Diagnostic]:
+    """The child's diagnostics, for the spec loaded here; the memo it left, kept."""
+    found, validated, hashes = validation.result()
+    if hashes is not None and hashes != _hashes(spec):
+        return validate(spec, memo)  # the file changed between the two loads
+    if cache is not None and validated is not None:
+        cache.validation = validated  # the child updated its own copy
+    return found
 
 
 # Below this size the child's own load is cheaper than the validator's import.
