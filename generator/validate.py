@@ -198,16 +198,14 @@ def check_schema_memo(spec: Spec, memo: ValidationMemo) -> list[Diagnostic]:
 
 def _memo_key(spec: Spec) -> str | None:
     """The validator's versions, our code, and everything but the root's
-    `paths`; None when a reference points into `paths` (a path item would
+    `paths`; None when something may reach into `paths` (a path item would
     then matter beyond itself)."""
     from importlib.metadata import PackageNotFoundError, version
 
     from .cache import fingerprint
 
-    for source in spec.files.values():
-        for _, ref in iter_refs(source.data):
-            if ref.partition("#")[2].startswith("/paths"):
-                return None
+    if _may_reach_paths(spec):
+        return None
     versions = []
     for package in (
         "openapi-spec-validator",
@@ -229,6 +227,55 @@ def _memo_key(spec: Spec) -> str | None:
     )
     rest = {k: v for k, v in spec.root.data.items() if k != "paths"}
     return _digest([versions, fingerprint("validation"), spec.root.path, rest, others])
+
+
+# JSON Schema keywords that name or find schemas other than by a JSON pointer.
+_IDENTIFYING = frozenset(
+    {
+        "$id",
+        "$anchor",
+        "$dynamicAnchor",
+        "$dynamicRef",
+        "$recursiveRef",
+        "$recursiveAnchor",
+    }
+)
+
+
+def _may_reach_paths(spec: Spec) -> bool:
+    """A reference into the root's `paths` (or the whole root), or one by
+    anchor, or a keyword that changes how references resolve: erring on the
+    side of caution, any of them turns the memo off."""
+    from urllib.parse import unquote
+
+    for source in spec.files.values():
+        stack: list[Any] = [source.data]
+        while stack:
+            node = stack.pop()
+            if isinstance(node, dict):
+                if _IDENTIFYING.intersection(node):
+                    return True
+                ref = node.get("$ref")
+                if isinstance(ref, str):
+                    file_part, _, fragment = ref.partition("#")
+                    fragment = unquote(fragment)
+                    target = (
+                        os.path.normpath(
+                            os.path.join(os.path.dirname(source.path), file_part)
+                        )
+                        if file_part
+                        else source.path
+                    )
+                    if fragment and not fragment.startswith("/"):
+                        return True  # an anchor
+                    if target == spec.root.path and (
+                        not fragment.strip("/") or fragment.startswith("/paths")
+                    ):
+                        return True
+                stack.extend(v for v in node.values() if isinstance(v, dict | list))
+            elif isinstance(node, list):
+                stack.extend(v for v in node if isinstance(v, dict | list))
+    return False
 
 
 def _digest(value: Any) -> str:

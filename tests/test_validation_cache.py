@@ -247,20 +247,39 @@ def test_without_a_memo_nothing_is_trusted(tmp_path: Path) -> None:
     assert not [d for d in validate(spec, memo) if d.code == "oas-invalid"]
 
 
-def test_a_reference_into_paths_turns_the_memo_off(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    "ref",
+    [
+        "#/paths/~1pets/get/responses/200/content/application~1json/schema/items",
+        "#/%70aths/~1pets/get/responses/200/content/application~1json/schema/items",
+        "spec.yaml#/paths/~1pets/get/responses/200/content/application~1json/schema/items",
+        "spec.yaml",
+        "#pet",
+    ],
+)
+def test_what_may_reach_into_paths_turns_the_memo_off(tmp_path: Path, ref: str) -> None:
     spec_path = tmp_path / "spec.yaml"
     spec_path.write_text(
         SPEC.replace(
-            'schema: {$ref: "#/components/schemas/Pet"}',
-            'schema: {$ref: "#/paths/~1pets/get/responses/200/content/application~1json/schema/items"}',
+            'schema: {$ref: "#/components/schemas/Pet"}', f"schema: {{$ref: {ref!r}}}"
         )
     )
     spec, _ = load(str(spec_path))
     assert spec is not None
     assert _memo_key(spec) is None
     memo = ValidationMemo()
-    assert validate(spec, memo) == []
+    validate(spec, memo)
     assert memo == ValidationMemo()
+
+
+def test_an_identifying_keyword_turns_the_memo_off(tmp_path: Path) -> None:
+    spec_path = tmp_path / "spec.yaml"
+    spec_path.write_text(
+        SPEC.replace("      required: [id]", "      $anchor: pet\n      required: [id]")
+    )
+    spec, _ = load(str(spec_path))
+    assert spec is not None
+    assert _memo_key(spec) is None
 
 
 def test_when_the_child_validated_another_version_the_parent_validates(
