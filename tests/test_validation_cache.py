@@ -297,3 +297,14 @@ def test_when_the_child_validated_another_version_the_parent_validates(
     cached, plain = _cached_vs_uncached(warm, tmp_path)
     assert plain
     assert cached == plain
+
+
+def test_the_installed_validator_is_the_one_the_strict_run_was_read_against() -> None:
+    """Bumping openapi-spec-validator turns the memo off: read the checks in its
+    keywords.SchemaValidator (what depends on how a schema was reached?),
+    mirror any new one in `_strict_clean`, then raise STRICT_VETTED."""
+    from importlib.metadata import version
+
+    from generator.validate import STRICT_VETTED
+
+    assert version("openapi-spec-validator") == STRICT_VETTED
