@@ -32,12 +32,23 @@ def mode_key() -> str:
 
 
 @dataclass
+class ValidationMemo:
+    """The path items openapi-spec-validator passed, under `key` (validator
+    versions, our code, and the document outside `paths`): see `validate`."""
+
+    key: str = ""
+    items: set[str] = field(default_factory=set)  # hashes of path items
+
+
+@dataclass
 class Cache:
-    """Formatted blocks by the hash of their unformatted text, plus the last run's manifest."""
+    """Formatted blocks by the hash of their unformatted text, the last run's
+    manifest, and what validation passed."""
 
     chunks: dict[str, str] = field(default_factory=dict)
     used: set[str] = field(default_factory=set)
     run: dict[str, Any] = field(default_factory=dict)
+    validation: ValidationMemo = field(default_factory=ValidationMemo)
 
     @classmethod
     def load(cls, path: str) -> Cache:
@@ -46,13 +57,20 @@ class Cache:
                 data = json.load(handle)
             if data.get("mode") != mode_key():
                 return cls()
-            return cls(dict(data.get("chunks", {})), set(), dict(data.get("run", {})))
+            memo = data.get("validation", {})
+            return cls(
+                dict(data.get("chunks", {})),
+                set(),
+                dict(data.get("run", {})),
+                ValidationMemo(str(memo.get("key", "")), set(memo.get("items", []))),
+            )
         except (OSError, ValueError, AttributeError, TypeError):
             return cls()  # a missing or corrupt cache is an empty one
 
     def save(self, path: str) -> None:
         kept = {k: v for k, v in self.chunks.items() if k in self.used}
-        data = {"mode": mode_key(), "chunks": kept, "run": self.run}
+        memo = {"key": self.validation.key, "items": sorted(self.validation.items)}
+        data = {"mode": mode_key(), "chunks": kept, "run": self.run, "validation": memo}
         os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
         temporary = f"{path}.{os.getpid()}.tmp"
         with open(temporary, "w", encoding="utf-8") as handle:

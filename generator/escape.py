@@ -38,6 +38,17 @@ def py_literal(value: Any) -> str:
 def py_string(text: str) -> str:
     """A string literal, quoted as black quotes it; every non-printable character escaped."""
     quote = '"' if text.count('"') <= text.count("'") else "'"
+    lines = text.split("\n")
+    if all(line.isprintable() for line in lines):  # DEL is not printable
+        # What the loop below gives, a line at a time.
+        return (
+            quote
+            + "\\n".join(
+                line.replace("\\", "\\\\").replace(quote, "\\" + quote)
+                for line in lines
+            )
+            + quote
+        )
     out = [quote]
     for ch in text:
         if ch == "\\":

@@ -8,6 +8,7 @@ clean spec is never.
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import os
 import re
@@ -68,6 +69,102 @@ def _construct_mapping(
 
 
 _Loader.add_constructor("tag:yaml.org,2002:map", _construct_mapping)
+
+
+class _Unusual(Exception):
+    """A document `_construct_plain` leaves to PyYAML's constructor."""
+
+
+_STR = "tag:yaml.org,2002:str"
+_SCALARS: dict[str, Any] = {
+    "tag:yaml.org,2002:int": _BaseLoader.construct_yaml_int,
+    "tag:yaml.org,2002:float": _BaseLoader.construct_yaml_float,
+    "tag:yaml.org,2002:bool": _BaseLoader.construct_yaml_bool,
+    "tag:yaml.org,2002:null": _BaseLoader.construct_yaml_null,
+}
+
+
+def _construct(text: str, duplicates: list[tuple[str, int, int]]) -> Any:
+    """The data of a one-document YAML text, as `get_single_data` gives it.
+
+    PyYAML's constructor costs more than parsing; most specs hold nothing but
+    plain mappings, sequences and core scalars, which `_construct_plain` builds
+    directly from the composed nodes. Anything else (merge keys, other tags,
+    recursive aliases, deep nesting) goes to PyYAML's constructor, unchanged.
+    """
+    # The node tree is a great many objects, none of them garbage yet: the
+    # cyclic collector would walk them over and over (on a large spec it took
+    # more time than parsing).
+    collecting = gc.isenabled()
+    gc.disable()
+    loader = _Loader(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return None
+        try:
+            return _construct_plain(loader, node, duplicates)
+        except _Unusual:
+            pass
+    finally:
+        loader.dispose()
+        if collecting:
+            gc.enable()
+    duplicates.clear()
+    loader = _Loader(text)
+    loader.duplicate_keys = duplicates
+    try:
+        return loader.get_single_data()
+    finally:
+        loader.dispose()
+
+
+def _construct_plain(
+    loader: Any, root: yaml.Node, duplicates: list[tuple[str, int, int]]
+) -> Any:
+    built: dict[int, Any] = {}  # aliases share a node, so they share its data
+    building: set[int] = set()
+
+    def construct(node: yaml.Node, depth: int) -> Any:
+        if isinstance(node, yaml.ScalarNode):
+            if node.tag == _STR:
+                return node.value
+            scalar = _SCALARS.get(node.tag)
+            if scalar is None:
+                raise _Unusual
+            return scalar(loader, node)
+        key = id(node)
+        if key in built:
+            return built[key]
+        if key in building or depth > MAX_DEPTH:
+            raise _Unusual
+        building.add(key)
+        value: Any
+        if isinstance(node, yaml.MappingNode):
+            if node.tag != "tag:yaml.org,2002:map":
+                raise _Unusual
+            value = {}
+            for key_node, value_node in node.value:
+                if not isinstance(key_node, yaml.ScalarNode) or key_node.tag == (
+                    "tag:yaml.org,2002:merge"
+                ):
+                    raise _Unusual
+                name = _json_key(construct(key_node, depth))
+                if name in value:
+                    mark = key_node.start_mark
+                    duplicates.append((name, mark.line + 1, mark.column + 1))
+                value[name] = construct(value_node, depth + 1)
+        elif isinstance(node, yaml.SequenceNode):
+            if node.tag != "tag:yaml.org,2002:seq":
+                raise _Unusual
+            value = [construct(child, depth + 1) for child in node.value]
+        else:
+            raise _Unusual
+        building.discard(key)
+        built[key] = value
+        return value
+
+    return construct(root, 0)
 
 
 Location = tuple[int, int]
@@ -328,11 +425,9 @@ def _load_file(
             return _checked(SourceFile(display, absolute, text, parsed[0]), diagnostics)
         if len(diagnostics) > count:
             return None
-    loader = _Loader(text)
     duplicates: list[tuple[str, int, int]] = []
-    loader.duplicate_keys = duplicates
     try:
-        data = loader.get_single_data()
+        data = _construct(text, duplicates)
     except RecursionError:
         diagnostics.append(_too_deep(display, *(_too_deep_at(text) or (1, 1))))
         return None
@@ -358,8 +453,6 @@ def _load_file(
     except yaml.YAMLError as error:
         diagnostics.append(_at(display, "yaml-syntax", f"YAML error: {error}"))
         return None
-    finally:
-        loader.dispose()
     source = SourceFile(display, absolute, text, data)
     for key, line, col in duplicates:
         diagnostics.append(

@@ -10,14 +10,15 @@ import hashlib
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any, Generic, TypeVar
 
-from . import build as build_stage
 from . import diagnostics as diag
-from .cache import Cache
-from .format import format_files
+from .cache import Cache, ValidationMemo
 from .load import Spec, load
-from .render import RenderOptions, render
 from .validate import validate
+
+# build, render and format are imported where they are used: on a warm cache
+# the validation child forks before they are, and starts its own work sooner.
 
 
 @dataclass(frozen=True)
@@ -51,31 +52,77 @@ def run(options: Options, cache: Cache | None) -> Result:
     """The whole pipeline. Validation runs in a forked process meanwhile: the
     OpenAPI schema check is the slowest step, and nothing else depends on it
     except the decision, at the end, whether there is anything to write."""
+    memo = cache.validation if cache is not None else None
+    early: _Background[Any, _Validated] | None = None
+    if options.jobs > 1 and memo is not None and memo.key and _small(options.spec):
+        # A warm memo leaves little to validate: the validator's import is
+        # most of the child's work. Started now, it overlaps our imports and
+        # load; the child loads the spec itself, which on a small spec costs
+        # less than waiting for ours.
+        early = _Background(_load_and_validate, (options.spec, memo))
     spec, problems = load(options.spec)
     if spec is None or diag.has_errors(problems):
+        if early is not None:
+            early.wait()
         return Result(None, _sorted(problems))
-    validation = _Background(validate, spec) if options.jobs > 1 else None
+    validation = early
+    if validation is None and options.jobs > 1:
+        validation = _Background(_validate, (spec, memo))
+    valid: list[diag.Diagnostic] | None = None
     try:
-        valid = [] if validation is not None else validate(spec)
+        if validation is None:
+            valid = validate(spec, memo)
         files, built_problems = _generate(spec, options, cache)
     except Exception:
         # On an invalid spec a crash downstream is expected noise; report the spec.
-        invalid = validation.result() if validation else valid
-        if diag.has_errors(invalid):
-            return Result(None, _sorted(problems + invalid), _hashes(spec))
+        if valid is None and validation is not None:
+            valid = _collect(validation, spec, memo, cache)
+        if valid is not None and diag.has_errors(valid):
+            return Result(None, _sorted(problems + valid), _hashes(spec))
         raise
     finally:
-        if validation is not None:
-            valid = validation.result()
+        if valid is None and validation is not None:
+            valid = _collect(validation, spec, memo, cache)
+    assert valid is not None
     diagnostics = _sorted(problems + valid + built_problems)
     if files is None or diag.has_errors(diagnostics, strict=options.strict):
         return Result(None, diagnostics, _hashes(spec))
     return Result(files, diagnostics, _hashes(spec))
 
 
+def _collect(
+    validation: _Background[Any, _Validated],
+    spec: Spec,
+    memo: ValidationMemo | None,
+    cache: Cache | None,
+) -> list[diag.Diagnostic]:
+    """The child's diagnostics, for the spec loaded here; the memo it left, kept."""
+    found, validated, hashes = validation.result()
+    if hashes is not None and hashes != _hashes(spec):
+        return validate(spec, memo)  # the file changed between the two loads
+    if cache is not None and validated is not None:
+        cache.validation = validated  # the child updated its own copy
+    return found
+
+
+# Below this size the child's own load is cheaper than the validator's import.
+EARLY_FORK_BYTES = 300_000
+
+
+def _small(path: str) -> bool:
+    try:
+        return os.path.getsize(path) < EARLY_FORK_BYTES
+    except OSError:
+        return False
+
+
 def _generate(
     spec: Spec, options: Options, cache: Cache | None
 ) -> tuple[dict[str, str] | None, list[diag.Diagnostic]]:
+    from . import build as build_stage
+    from .format import format_files
+    from .render import RenderOptions, render
+
     api, problems = build_stage.build(
         spec, build_stage.Options(options.client_package, options.server_package)
     )
@@ -102,41 +149,69 @@ def _hashes(spec: Spec) -> dict[str, str]:
     }
 
 
-class _Background:
-    """Runs `function(spec)` in a forked child, which inherits the loaded spec."""
+# Diagnostics, the memo as validation left it, and the hashes of the spec files
+# validated when the child loaded them itself.
+_Validated = tuple[list[diag.Diagnostic], ValidationMemo | None, dict[str, str] | None]
 
-    _job: tuple[Callable[[Spec], list[diag.Diagnostic]], Spec] | None = None
 
-    def __init__(
-        self, function: Callable[[Spec], list[diag.Diagnostic]], spec: Spec
-    ) -> None:
+def _validate(job: tuple[Spec, ValidationMemo | None]) -> _Validated:
+    spec, memo = job
+    return validate(spec, memo), memo, None
+
+
+def _load_and_validate(job: tuple[str, ValidationMemo | None]) -> _Validated:
+    path, memo = job
+    spec, problems = load(path)
+    if spec is None or diag.has_errors(problems):
+        return [], memo, {}  # the parent reports what its own load finds
+    return validate(spec, memo), memo, _hashes(spec)
+
+
+Job = TypeVar("Job")
+Out = TypeVar("Out")
+
+
+class _Background(Generic[Job, Out]):
+    """Runs `function(job)` in a forked child, which inherits the loaded spec;
+    only the result is pickled, back to the parent."""
+
+    _job: tuple[Callable[[object], object], object] | None = None
+
+    def __init__(self, function: Callable[[Job], Out], job: Job) -> None:
         import multiprocessing
         from concurrent.futures import ProcessPoolExecutor
 
-        _Background._job = (
-            function,
-            spec,
-        )  # read by the child after fork, never pickled
+        # Read by the child after fork, never pickled.
+        _Background._job = (function, job)  # type: ignore[assignment]
         self._pool = ProcessPoolExecutor(
             1, mp_context=multiprocessing.get_context("fork")
         )
         self._future = self._pool.submit(_run_job)
-        self._result: list[diag.Diagnostic] | None = None
+        self._done = False
+        self._result: Out
 
-    def result(self) -> list[diag.Diagnostic]:
-        if self._result is None:
+    def result(self) -> Out:
+        if not self._done:
             try:
-                self._result = self._future.result()
+                self._result = self._future.result()  # type: ignore[assignment]
+                self._done = True
             finally:
                 self._pool.shutdown()
                 _Background._job = None
         return self._result
 
+    def wait(self) -> None:
+        """Until the child is done, its result or failure unwanted."""
+        try:
+            self.result()
+        except Exception:
+            pass
 
-def _run_job() -> list[diag.Diagnostic]:
+
+def _run_job() -> object:
     assert _Background._job is not None
-    function, spec = _Background._job
-    return function(spec)
+    function, job = _Background._job
+    return function(job)
 
 
 def _sorted(problems: list[diag.Diagnostic]) -> list[diag.Diagnostic]:
