@@ -11,7 +11,7 @@ from typing import Any
 import httpx
 import pytest
 from persons_client import UNSET, Client, ResponseDecodeError, Unset
-from persons_client._runtime import DecodeError, Operation, prepare
+from persons_client._runtime import DecodeError, Operation, decoder, prepare
 from persons_client.models import (
     ErrorResponse,
     PaginatedPersonList,
@@ -83,6 +83,29 @@ def test_required_fields() -> None:
         PersonRecord.from_dict([])  # type: ignore[arg-type]
     with pytest.raises(DecodeError, match="expected array"):
         PaginatedPersonList.from_dict({"results": {}, "next": None, "previous": None})
+
+
+def test_decoded_models_share_no_container_with_the_caller() -> None:
+    # Decoders adopt the lists and dicts of a response body; data a caller
+    # passes to `from_dict` or `decoder` is copied first.
+    data = {
+        "results": [person(1, extra={"nested": [1]})],
+        "next": None,
+        "previous": None,
+    }
+    page = PaginatedPersonList.from_dict(data)
+    item = page.results[0]
+    source = data["results"][0]
+    assert item.distinct_ids == source["distinct_ids"]
+    assert item.distinct_ids is not source["distinct_ids"]
+    assert item.properties is not source["properties"]
+    assert item.additional_properties["extra"] is not source["extra"]
+    assert (
+        item.additional_properties["extra"]["nested"] is not source["extra"]["nested"]
+    )
+    decoded = decoder(list[PersonListItem])(data["results"])[0]
+    assert decoded.properties is not source["properties"]
+    assert data["results"][0] == person(1, extra={"nested": [1]})  # left as it was
 
 
 def test_decoded_instances_equal_constructed_ones() -> None:
