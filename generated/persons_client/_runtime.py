@@ -643,6 +643,10 @@ class Operation(Generic[T]):
     deprecated: bool = False
     csv: bool = False  # also answers `text/csv` (see `client.csv`)
     params: tuple[Param, ...] = dataclasses.field(init=False)
+    # `_response_type` by status, filled in as statuses come.
+    by_status: dict[int, tuple[bool, Any]] = dataclasses.field(
+        init=False, repr=False, compare=False, default_factory=dict
+    )
 
     def __post_init__(self) -> None:
         params = []
@@ -679,10 +683,17 @@ def _scalar(value: Any) -> str:
     return str(value)
 
 
+# The characters `quote(..., safe="")` leaves as they are.
+_UNRESERVED = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-~"
+
+
 def _encode_path_value(param: Param, value: Any) -> str:
+    # Most path parameters are ids, with nothing to escape.
+    if type(value) is str and not value.rstrip(_UNRESERVED):
+        return value
     from urllib.parse import quote
 
-    if type(value) is str:  # most path parameters are ids
+    if type(value) is str:
         return quote(value, safe="")
     value = to_json(value)
     if isinstance(value, list):
@@ -807,10 +818,15 @@ def prepare(op: Operation[Any], args: Mapping[str, Any]) -> _Prepared:
 
 def _response_type(op: Operation[Any], status: int) -> tuple[bool, Any]:
     """(documented?, type) for a status: exact code, then `2XX`, then `default`."""
-    for key in (str(status), f"{str(status)[0]}XX", "default"):
-        if key in op.responses:
-            return True, op.responses[key]
-    return False, None
+    known = op.by_status.get(status)
+    if known is None:
+        known = (False, None)
+        for key in (str(status), f"{str(status)[0]}XX", "default"):
+            if key in op.responses:
+                known = (True, op.responses[key])
+                break
+        op.by_status[status] = known
+    return known
 
 
 def parse(op: Operation[T], response: httpx.Response) -> T:
@@ -1232,8 +1248,8 @@ class _BaseClient:
         headers = {"Accept": "application/json", **self.headers, **prepared.headers}
         if options is not None and options.headers:
             headers.update(options.headers)
-        params = list(prepared.params)
-        cookies = dict(prepared.cookies)
+        params = prepared.params  # made for this request: no copy needed
+        cookies = prepared.cookies
         if self._api_key is not None:
             location, name, prefix = self._auth
             if location == "header":
