@@ -233,33 +233,46 @@ def _write_reader(
         "declared": frozenset(field.wire for field in fields),
         "ADDITIONAL": "additional_properties",
     }
+    for i, field in enumerate(fields):
+        scope.update({f"k{i}": field.attr, f"w{i}": field.wire, f"a{i}": field.absent})
     lines = [
         "def from_dict(data):",
         "    if type(data) is not dict:",
         "        data = as_object(cls, data)",
-        "    get = data.get",
-        # What the spec does not declare, kept in received order.
-        "    extra = (",
-        "        {}",
-        "        if declared.issuperset(data)",
-        "        else {k: v for k, v in data.items() if k not in declared}",
-        "    )",
+        # Most objects have exactly the declared fields, which can then be
+        # read without defaults, and leave no unknown ones to look for.
+        f"    exact = len(data) == {len(fields)}",
+        "    if exact:",
+        "        try:",
+        *(
+            [f"            v{i} = data[w{i}]" for i in range(len(fields))]
+            or ["            pass"]
+        ),
+        "        except KeyError:",
+        "            exact = False",
+        "    if not exact:",
+        "        get = data.get",
+        *[f"        v{i} = get(w{i}, a{i})" for i in range(len(fields))],
     ]
-    for i, field in enumerate(fields):
-        scope.update({f"k{i}": field.attr, f"w{i}": field.wire, f"a{i}": field.absent})
-        lines.append(f"    v{i} = get(w{i}, a{i})")
     for i, field in enumerate(fields):
         if field.decode is not None:
             scope[f"d{i}"] = field.decode
             lines += _decode_lines(i, field, scope)
     values = ", ".join(f"k{i}: v{i}" for i in range(len(fields)))
-    lines.append(f"    values = {{ADDITIONAL: extra, {values}}}")
+    lines += [
+        # What the spec does not declare, kept in received order.
+        "    if exact or declared.issuperset(data):",
+        "        extra = {}",
+        "    else:",
+        "        extra = {k: v for k, v in data.items() if k not in declared}",
+        f"    values = {{ADDITIONAL: extra, {values}}}",
+    ]
     maybe_absent = [
         f"v{i} is a{i}" for i, f in enumerate(fields) if f.absent is _ABSENT
     ]
     if _builds_directly(cls):
         if maybe_absent:
-            lines.append(f"    if {' or '.join(maybe_absent)}:")
+            lines.append(f"    if not exact and ({' or '.join(maybe_absent)}):")
             lines.append("        return construct(cls, values)")
         # Every field has its value: set them as `__init__` would, at a
         # third of its cost.

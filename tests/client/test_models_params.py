@@ -118,6 +118,21 @@ def test_decoded_instances_equal_constructed_ones() -> None:
     assert item.additional_properties == {"extra": 1}
 
 
+def test_as_many_keys_as_fields_but_not_the_same_ones() -> None:
+    # Eleven keys for eleven fields, one of them unknown: readers take a
+    # shortcut for objects with exactly the declared fields, not this one.
+    complete = person(1, last_seen_at=None, matched_recordings=[])
+    exact = PersonListItem.from_dict({**complete, "value_at_data_point": 1})
+    assert exact.additional_properties == {} and exact.value_at_data_point == 1.0
+    assert type(exact.value_at_data_point) is float
+    other = PersonListItem.from_dict({**complete, "extra": 1})
+    assert other.additional_properties == {"extra": 1}
+    assert other.value_at_data_point is UNSET
+    del complete["name"]
+    with pytest.raises(DecodeError, match="name"):
+        PersonListItem.from_dict({**complete, "extra": 1, "other": 2})
+
+
 def test_subclasses_with_their_own_init_still_go_through_it() -> None:
     seen: list[str] = []
 
