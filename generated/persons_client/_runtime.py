@@ -1103,15 +1103,16 @@ class RequestOptions:
     headers: Mapping[str, str] | None = None
 
 
-class _Secret:
-    """Holds the API key so that no repr, str or traceback shows it."""
+class _Secret(Generic[T]):
+    """Holds the API key (or headers carrying it) so that no repr, str or
+    traceback shows it."""
 
     __slots__ = ("_value",)
 
-    def __init__(self, value: str) -> None:
+    def __init__(self, value: T) -> None:
         self._value = value
 
-    def reveal(self) -> str:
+    def reveal(self) -> T:
         return self._value
 
     def __repr__(self) -> str:
@@ -1186,6 +1187,9 @@ class _BaseClient:
 
     _http: Any
     _owns_http: bool
+    # The headers the httpx client sends by itself, when this client (or the
+    # one it was copied from) made it with them; see `_build`.
+    _preset: _Secret[dict[str, str]] | None
 
     def __init__(
         self,
@@ -1249,6 +1253,15 @@ class _BaseClient:
             clone.headers = {**self.headers, **headers}
         return clone
 
+    def _headers(self) -> dict[str, str]:
+        """The headers of every request: Accept, the client's own and, when it
+        travels in a header, the API key."""
+        headers = {"Accept": "application/json", **self.headers}
+        location, name, prefix = self._auth
+        if self._api_key is not None and location == "header":
+            headers.setdefault(name, prefix + self._api_key.reveal())
+        return headers
+
     def _build(
         self,
         op: Operation[Any],
@@ -1258,31 +1271,31 @@ class _BaseClient:
         if op.deprecated:
             _warn_deprecated(op)
         prepared = prepare(op, args)
-        headers = {"Accept": "application/json", **self.headers, **prepared.headers}
+        headers = self._headers()
+        headers.update(prepared.headers)
         if options is not None and options.headers:
             headers.update(options.headers)
         params = prepared.params  # made for this request: no copy needed
         cookies = prepared.cookies
         if self._api_key is not None:
-            location, name, prefix = self._auth
-            if location == "header":
-                headers.setdefault(name, prefix + self._api_key.reveal())
-            elif location == "query":
+            location, name, _ = self._auth
+            if location == "query":
                 params.append((name, self._api_key.reveal()))
-            else:
+            elif location != "header":
                 cookies[name] = self._api_key.reveal()
         request: dict[str, Any] = {
             "method": prepared.method,
             "url": self.base_url + prepared.path,
-            "headers": headers,
         }
         if params:
             # Only then: httpx parses the URL again to merge even an empty list.
             request["params"] = params
         if cookies:
-            request["headers"]["Cookie"] = "; ".join(
-                f"{k}={v}" for k, v in cookies.items()
-            )
+            headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in cookies.items())
+        if self._preset is None or headers != self._preset.reveal():
+            # Only then: httpx merging headers into its own costs more than
+            # all the rest of the request.
+            request["headers"] = headers
         if prepared.content is not None:
             request["content"] = prepared.content
         if prepared.data is not None:
@@ -1311,6 +1324,15 @@ class _BaseClient:
         request["url"] = urlunsplit(target._replace(query="", fragment=""))
         request["params"] = query + request.get("params", [])
         return request
+
+    def _unwanted(self, request: Mapping[str, Any]) -> list[str]:
+        """Preset headers the request must not carry, though the httpx client
+        adds them: the API key, in a copy made by `with_options(api_key=None)`."""
+        headers = request.get("headers")
+        if headers is None or self._preset is None:
+            return []
+        sent = {name.lower() for name in headers}
+        return [name for name in self._preset.reveal() if name.lower() not in sent]
 
     def _limits(
         self, options: RequestOptions | None
@@ -1484,8 +1506,12 @@ class SyncClient(_BaseClient):
         import httpx
 
         self._owns_http = http_client is None
+        # A client of our own sends the usual headers by itself.
+        self._preset = _Secret(self._headers()) if self._owns_http else None
         self._http: httpx.Client = http_client or httpx.Client(
-            transport=transport, follow_redirects=True
+            transport=transport,
+            follow_redirects=True,
+            headers=self._preset.reveal() if self._preset else None,
         )
         self._sleep = sleep or time.sleep
 
@@ -1508,15 +1534,24 @@ class SyncClient(_BaseClient):
         import httpx
 
         timeout, retry, deadline_at = self._limits(options)
+        unwanted = self._unwanted(request)
         attempt = 0
         while True:
             response: httpx.Response | None = None
             failure: ApiConnectionError | None = None
             sent = True
             try:
-                response = self._http.request(
-                    **request, timeout=_remaining(deadline_at, timeout)
-                )
+                if unwanted:
+                    out = self._http.build_request(
+                        **request, timeout=_remaining(deadline_at, timeout)
+                    )
+                    for name in unwanted:
+                        out.headers.pop(name, None)
+                    response = self._http.send(out)
+                else:
+                    response = self._http.request(
+                        **request, timeout=_remaining(deadline_at, timeout)
+                    )
             except httpx.TransportError as error:
                 sent = not isinstance(error, httpx.ConnectError | httpx.ConnectTimeout)
                 failure = _transport_failure(
@@ -1621,8 +1656,12 @@ class AsyncClientBase(_BaseClient):
         import httpx
 
         self._owns_http = http_client is None
+        # A client of our own sends the usual headers by itself.
+        self._preset = _Secret(self._headers()) if self._owns_http else None
         self._http: httpx.AsyncClient = http_client or httpx.AsyncClient(
-            transport=transport, follow_redirects=True
+            transport=transport,
+            follow_redirects=True,
+            headers=self._preset.reveal() if self._preset else None,
         )
         self._sleep = sleep or asyncio.sleep
 
@@ -1645,15 +1684,24 @@ class AsyncClientBase(_BaseClient):
         import httpx
 
         timeout, retry, deadline_at = self._limits(options)
+        unwanted = self._unwanted(request)
         attempt = 0
         while True:
             response: httpx.Response | None = None
             failure: ApiConnectionError | None = None
             sent = True
             try:
-                response = await self._http.request(
-                    **request, timeout=_remaining(deadline_at, timeout)
-                )
+                if unwanted:
+                    out = self._http.build_request(
+                        **request, timeout=_remaining(deadline_at, timeout)
+                    )
+                    for name in unwanted:
+                        out.headers.pop(name, None)
+                    response = await self._http.send(out)
+                else:
+                    response = await self._http.request(
+                        **request, timeout=_remaining(deadline_at, timeout)
+                    )
             except httpx.TransportError as error:
                 sent = not isinstance(error, httpx.ConnectError | httpx.ConnectTimeout)
                 failure = _transport_failure(
