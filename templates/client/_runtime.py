@@ -1186,9 +1186,11 @@ class _BaseClient:
 
     _http: Any
     _owns_http: bool
-    # The headers the httpx client sends by itself, when this client (or the
-    # one it was copied from) made it with them; see `_build`.
+    # The headers the httpx client sends by itself, and its timeout, when this
+    # client (or the one it was copied from) made it with them; see `_build`
+    # and `_send`.
     _preset: _Secret[dict[str, str]] | None
+    _preset_timeout: object
 
     def __init__(
         self,
@@ -1381,6 +1383,14 @@ def _remaining(deadline_at: float | None, timeout: float) -> float:
     return min(timeout, left)
 
 
+def _with_timeout(
+    request: dict[str, Any], timeout: float, preset: object
+) -> dict[str, Any]:
+    """The request with its timeout, unless it is the httpx client's own
+    (httpx would make a `Timeout` of it for every call)."""
+    return request if timeout == preset else {**request, "timeout": timeout}
+
+
 def _retry_delay(
     op: Operation[Any],
     retry: RetryPolicy,
@@ -1507,10 +1517,12 @@ class SyncClient(_BaseClient):
         self._owns_http = http_client is None
         # A client of our own sends the usual headers by itself.
         self._preset = _Secret(self._headers()) if self._owns_http else None
+        self._preset_timeout = timeout if self._owns_http else _ABSENT
         self._http: httpx.Client = http_client or httpx.Client(
             transport=transport,
             follow_redirects=True,
             headers=self._preset.reveal() if self._preset else None,
+            timeout=timeout,
         )
         self._sleep = sleep or time.sleep
 
@@ -1540,17 +1552,16 @@ class SyncClient(_BaseClient):
             failure: ApiConnectionError | None = None
             sent = True
             try:
+                call = _with_timeout(
+                    request, _remaining(deadline_at, timeout), self._preset_timeout
+                )
                 if unwanted:
-                    out = self._http.build_request(
-                        **request, timeout=_remaining(deadline_at, timeout)
-                    )
+                    out = self._http.build_request(**call)
                     for name in unwanted:
                         out.headers.pop(name, None)
                     response = self._http.send(out)
                 else:
-                    response = self._http.request(
-                        **request, timeout=_remaining(deadline_at, timeout)
-                    )
+                    response = self._http.request(**call)
             except httpx.TransportError as error:
                 sent = not isinstance(error, httpx.ConnectError | httpx.ConnectTimeout)
                 failure = _transport_failure(
@@ -1657,10 +1668,12 @@ class AsyncClientBase(_BaseClient):
         self._owns_http = http_client is None
         # A client of our own sends the usual headers by itself.
         self._preset = _Secret(self._headers()) if self._owns_http else None
+        self._preset_timeout = timeout if self._owns_http else _ABSENT
         self._http: httpx.AsyncClient = http_client or httpx.AsyncClient(
             transport=transport,
             follow_redirects=True,
             headers=self._preset.reveal() if self._preset else None,
+            timeout=timeout,
         )
         self._sleep = sleep or asyncio.sleep
 
@@ -1690,17 +1703,16 @@ class AsyncClientBase(_BaseClient):
             failure: ApiConnectionError | None = None
             sent = True
             try:
+                call = _with_timeout(
+                    request, _remaining(deadline_at, timeout), self._preset_timeout
+                )
                 if unwanted:
-                    out = self._http.build_request(
-                        **request, timeout=_remaining(deadline_at, timeout)
-                    )
+                    out = self._http.build_request(**call)
                     for name in unwanted:
                         out.headers.pop(name, None)
                     response = await self._http.send(out)
                 else:
-                    response = await self._http.request(
-                        **request, timeout=_remaining(deadline_at, timeout)
-                    )
+                    response = await self._http.request(**call)
             except httpx.TransportError as error:
                 sent = not isinstance(error, httpx.ConnectError | httpx.ConnectTimeout)
                 failure = _transport_failure(
