@@ -114,7 +114,8 @@ class Model:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Self:
-        instance: Self = (_PLANS.get(cls) or _plan(cls)).read(data)
+        # A copy first: the model adopts the lists and dicts it is given.
+        instance: Self = (_PLANS.get(cls) or _plan(cls)).read(_fresh(data))
         return instance
 
     def to_dict(self) -> dict[str, Any]:
@@ -139,7 +140,7 @@ class _Plan:
     """How one model class maps to JSON, worked out on its first use."""
 
     fields: tuple[tuple[str, str], ...]  # (attribute, wire name), declared order
-    read: Callable[[Mapping[str, Any]], Any]  # `from_dict`
+    read: Callable[[Mapping[str, Any]], Any]  # `from_dict`, adopting the data
 
 
 _PLANS: dict[type, _Plan] = {}
@@ -183,6 +184,8 @@ class _FieldPlan:
     wire: str
     # Decodes the JSON value; None when it is kept as it is (str, bool, Any...).
     decode: Callable[[Any], Any] | None
+    # The annotation without null and UNSET, when one type remains.
+    tp: Any
     nullable: bool  # null stays None without decoding
     # The value when the server leaves the field out: its default, None when
     # it is required but nullable (a tolerant reader), or `_ABSENT` when only
@@ -191,7 +194,7 @@ class _FieldPlan:
 
     @classmethod
     def of(cls, model: type[Model], field: dataclasses.Field[Any], tp: Any) -> Self:
-        nullable, decode = _split_null(tp)
+        nullable, inner, decode = _split_null(tp)
         if field.default is not dataclasses.MISSING:
             absent = field.default
         elif field.default_factory is dataclasses.MISSING and nullable:
@@ -202,6 +205,7 @@ class _FieldPlan:
             field.name,
             model._wire.get(field.name, field.name),
             None if decode is _identity else decode,
+            inner,
             nullable,
             absent,
         )
@@ -211,9 +215,10 @@ def _write_reader(
     cls: type[Model], fields: list[_FieldPlan]
 ) -> Callable[[Mapping[str, Any]], Any]:
     """`from_dict` for one class as straight-line code, the way dataclasses
-    writes `__init__`: twice as fast as a loop over the fields, and a page of
-    a hundred items is a hundred instances.
+    writes `__init__`: a page of a hundred items is a hundred instances.
 
+    The reader adopts the lists and dicts it is given and never changes
+    them (a union tries one option after another on the same data).
     Only names made here (`w0`, `v0`...) enter the source; wire names,
     attributes, defaults and decoders are passed in as values, so no text of
     the spec is ever compiled.
@@ -222,39 +227,55 @@ def _write_reader(
         "cls": cls,
         "new": object.__new__,
         "construct": _construct,
-        "not_an_object": _not_an_object,
-        "Mapping": Mapping,
+        "as_object": _as_object,
+        "fromisoformat": datetime.datetime.fromisoformat,
+        "declared": frozenset(field.wire for field in fields),
         "ADDITIONAL": "additional_properties",
     }
-    lines = [
-        "def from_dict(data):",
-        "    if type(data) is not dict and not isinstance(data, Mapping):",
-        "        not_an_object(cls, data)",
-        "    extra = dict(data)",
-        "    pop = extra.pop",
-    ]
     for i, field in enumerate(fields):
         scope.update({f"k{i}": field.attr, f"w{i}": field.wire, f"a{i}": field.absent})
-        # Declared fields leave `extra`; what remains the spec does not declare.
-        lines.append(f"    v{i} = pop(w{i}, a{i})")
+    lines = [
+        "def from_dict(data):",
+        "    if type(data) is not dict:",
+        "        data = as_object(cls, data)",
+        # Most objects have exactly the declared fields, which can then be
+        # read without defaults, and leave no unknown ones to look for.
+        f"    exact = len(data) == {len(fields)}",
+        "    if exact:",
+        "        try:",
+        *(
+            [f"            v{i} = data[w{i}]" for i in range(len(fields))]
+            or ["            pass"]
+        ),
+        "        except KeyError:",
+        "            exact = False",
+        "    if not exact:",
+        "        get = data.get",
+        *[f"        v{i} = get(w{i}, a{i})" for i in range(len(fields))],
+    ]
     for i, field in enumerate(fields):
         if field.decode is not None:
             scope[f"d{i}"] = field.decode
-            skip_null = f" and v{i} is not None" if field.nullable else ""
-            lines.append(f"    if v{i} is not a{i}{skip_null}:")
-            lines.append(f"        v{i} = d{i}(v{i})")
+            lines += _decode_lines(i, field, scope)
     values = ", ".join(f"k{i}: v{i}" for i in range(len(fields)))
-    lines.append(f"    values = {{ADDITIONAL: extra, {values}}}")
+    lines += [
+        # What the spec does not declare, kept in received order.
+        "    if exact or declared.issuperset(data):",
+        "        extra = {}",
+        "    else:",
+        "        extra = {k: v for k, v in data.items() if k not in declared}",
+        f"    values = {{ADDITIONAL: extra, {values}}}",
+    ]
     maybe_absent = [
         f"v{i} is a{i}" for i, f in enumerate(fields) if f.absent is _ABSENT
     ]
     if _builds_directly(cls):
         if maybe_absent:
-            lines.append(f"    if {' or '.join(maybe_absent)}:")
+            lines.append(f"    if not exact and ({' or '.join(maybe_absent)}):")
             lines.append("        return construct(cls, values)")
-        # Every field has its value: set them as `__init__` would, at half
-        # its cost.
-        lines += ["    instance = new(cls)", "    vars(instance).update(values)"]
+        # Every field has its value: set them as `__init__` would, at a
+        # third of its cost.
+        lines += ["    instance = new(cls)", "    instance.__dict__ = values"]
         lines.append("    return instance")
     else:
         lines.append("    return construct(cls, values)")
@@ -263,8 +284,43 @@ def _write_reader(
     return reader
 
 
-def _not_an_object(cls: type[Model], data: Any) -> None:
-    raise DecodeError(f"{cls.__name__}: expected an object, got {type(data).__name__}")
+def _decode_lines(i: int, field: _FieldPlan, scope: dict[str, Any]) -> list[str]:
+    """The reader's lines decoding field `i`: a call of its decoder, after a
+    test inline for the values the most common decoders keep as they are."""
+    v = f"v{i}"
+    present = f"{v} is not a{i}" + (f" and {v} is not None" if field.nullable else "")
+    call = [f"    if {present}:", f"        {v} = d{i}({v})"]
+    if field.decode is _parse_datetime:
+        return [
+            f"    if type({v}) is str and {v} is not a{i}:",
+            "        try:",
+            f"            {v} = fromisoformat({v})",
+            "        except ValueError:",
+            "            pass",
+            f"    elif {present}:",
+            call[1],
+        ]
+    if isinstance(field.tp, type) and issubclass(field.tp, enum.Enum):
+        scope[f"m{i}"] = field.tp._value2member_map_
+        return [
+            f"    if {present}:",
+            "        try:",
+            f"            {v} = m{i}[{v}]",
+            "        except (KeyError, TypeError):",
+            f"            {v} = d{i}({v})",
+        ]
+    kept = _KEEPS.get(field.decode)
+    if kept is not None:
+        return [f"    if type({v}) is not {kept} and {present}:", call[1]]
+    return call
+
+
+def _as_object(cls: type[Model], data: Any) -> dict[str, Any]:
+    if not isinstance(data, Mapping):
+        raise DecodeError(
+            f"{cls.__name__}: expected an object, got {type(data).__name__}"
+        )
+    return dict(data)
 
 
 def _construct(cls: type[Model], values: dict[str, Any]) -> Any:
@@ -299,7 +355,33 @@ _DECODERS: dict[Any, Callable[[Any], Any]] = {}
 
 
 def decoder(tp: Any) -> Callable[[Any], Any]:
-    """A function turning JSON data into `tp`; tolerant where the spec allows growth."""
+    """A function turning JSON data into `tp`; tolerant where the spec allows growth.
+
+    It decodes a copy of the data, as `from_dict` does.
+    """
+    decode = _decoder(tp)
+    return lambda value: decode(_fresh(value))
+
+
+def _fresh(value: Any) -> Any:
+    """JSON data in new lists and dicts, all the way down.
+
+    Decoders adopt the containers they are given rather than copy them: a
+    response body, just parsed, belongs to nobody else. Data from a caller
+    is copied first, so that no model shares it.
+    """
+    kind = type(value)
+    if kind in _JSON_SCALARS:
+        return value
+    if kind is dict or (kind is not list and isinstance(value, Mapping)):
+        return {k: _fresh(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_fresh(v) for v in value]
+    return value
+
+
+def _decoder(tp: Any) -> Callable[[Any], Any]:
+    """`decoder` without the copy, cached: for data nobody else holds."""
     try:
         cached = _DECODERS.get(tp)
     except TypeError:  # unhashable annotation
@@ -314,35 +396,31 @@ def decoder(tp: Any) -> Callable[[Any], Any]:
     return made
 
 
-def _split_null(tp: Any) -> tuple[bool, Callable[[Any], Any]]:
-    """(nullable?, decoder of the values other than null) of an annotation."""
+def _split_null(tp: Any) -> tuple[bool, Any, Callable[[Any], Any]]:
+    """(nullable?, the type other than null if only one remains, and the
+    decoder of the values other than null) of an annotation."""
     if typing.get_origin(tp) not in (typing.Union, types.UnionType):
-        return False, decoder(tp)
+        return False, tp, _decoder(tp)
     args = typing.get_args(tp)
     options = [a for a in args if a is not Unset and a is not type(None)]
-    inner = decoder(options[0]) if len(options) == 1 else _union_decoder(options)
-    return type(None) in args, inner
+    if len(options) == 1:
+        return type(None) in args, options[0], _decoder(options[0])
+    return type(None) in args, None, _union_decoder(options)
 
 
 def _make_decoder(tp: Any) -> Callable[[Any], Any]:
     origin = typing.get_origin(tp)
     args = typing.get_args(tp)
     if origin in (typing.Union, types.UnionType):
-        nullable, inner = _split_null(tp)
+        nullable, _, inner = _split_null(tp)
         if not nullable or inner is _identity:
             return inner
         return lambda value: None if value is None else inner(value)
     if origin is list:
-        item = decoder(args[0]) if args else _identity
-        if item is _identity:
-            return _list_as_is
-        return lambda value: (
-            [item(v) for v in value]
-            if isinstance(value, list)
-            else _mismatch("array", value)
-        )
+        item = _decoder(args[0]) if args else _identity
+        return _list_as_is if item is _identity else _list_decoder(item)
     if origin is dict:
-        value_decoder = decoder(args[1]) if len(args) == 2 else _identity
+        value_decoder = _decoder(args[1]) if len(args) == 2 else _identity
         if value_decoder is _identity:
             return _dict_as_is
         return lambda value: (
@@ -364,11 +442,7 @@ def _make_decoder(tp: Any) -> Callable[[Any], Any]:
                 datetime.date.fromisoformat(value) if isinstance(value, str) else value
             )
         if tp is float:
-            return lambda value: (
-                float(value)
-                if isinstance(value, int) and not isinstance(value, bool)
-                else value
-            )
+            return _decode_float
         if tp is bytes:
             return _decode_bytes
     return _identity
@@ -386,13 +460,36 @@ def _model_decoder(cls: type[Model]) -> Callable[[Any], Any]:
     return decode
 
 
-# Copies, as the decoders of lists and dicts of other types make.
+def _list_decoder(item: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    def decode(value: Any) -> Any:
+        if type(value) is not list and not isinstance(value, list):
+            return _mismatch("array", value)
+        # An empty list is adopted as it is, saving a new one.
+        return [item(v) for v in value] if value else value
+
+    return decode
+
+
 def _list_as_is(value: Any) -> Any:
-    return list(value) if isinstance(value, list) else _mismatch("array", value)
+    return value if isinstance(value, list) else _mismatch("array", value)
 
 
 def _dict_as_is(value: Any) -> Any:
-    return dict(value) if isinstance(value, dict) else _mismatch("object", value)
+    return value if isinstance(value, dict) else _mismatch("object", value)
+
+
+def _decode_float(value: Any) -> Any:
+    if isinstance(value, int) and not isinstance(value, bool):
+        return float(value)
+    return value
+
+
+# The type of value a decoder returns unchanged, tested inline by readers.
+_KEEPS: dict[Any, str] = {
+    _list_as_is: "list",
+    _dict_as_is: "dict",
+    _decode_float: "float",
+}
 
 
 def _enum_decoder(tp: type[enum.Enum]) -> Callable[[Any], Any]:
@@ -429,7 +526,7 @@ def _parse_datetime(value: Any) -> Any:
 
 
 def _union_decoder(options: list[Any]) -> Callable[[Any], Any]:
-    decoders = [(option, decoder(option)) for option in options]
+    decoders = [(option, _decoder(option)) for option in options]
     tags = _discriminators(options)
 
     def decode(value: Any) -> Any:
@@ -467,7 +564,7 @@ def _discriminators(
         if option._discriminator is None:
             return None
         wire, value = option._discriminator
-        tags.setdefault(wire, {}).setdefault(value, option.from_dict)
+        tags.setdefault(wire, {}).setdefault(value, _model_decoder(option))
     return tags
 
 
@@ -558,6 +655,10 @@ class Operation(Generic[T]):
     deprecated: bool = False
     csv: bool = False  # also answers `text/csv` (see `client.csv`)
     params: tuple[Param, ...] = dataclasses.field(init=False)
+    # `_response_type` by status, filled in as statuses come.
+    by_status: dict[int, tuple[bool, Any]] = dataclasses.field(
+        init=False, repr=False, compare=False, default_factory=dict
+    )
 
     def __post_init__(self) -> None:
         params = []
@@ -594,10 +695,17 @@ def _scalar(value: Any) -> str:
     return str(value)
 
 
+# The characters `quote(..., safe="")` leaves as they are.
+_UNRESERVED = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-~"
+
+
 def _encode_path_value(param: Param, value: Any) -> str:
+    # Most path parameters are ids, with nothing to escape.
+    if type(value) is str and not value.rstrip(_UNRESERVED):
+        return value
     from urllib.parse import quote
 
-    if type(value) is str:  # most path parameters are ids
+    if type(value) is str:
         return quote(value, safe="")
     value = to_json(value)
     if isinstance(value, list):
@@ -722,10 +830,15 @@ def prepare(op: Operation[Any], args: Mapping[str, Any]) -> _Prepared:
 
 def _response_type(op: Operation[Any], status: int) -> tuple[bool, Any]:
     """(documented?, type) for a status: exact code, then `2XX`, then `default`."""
-    for key in (str(status), f"{str(status)[0]}XX", "default"):
-        if key in op.responses:
-            return True, op.responses[key]
-    return False, None
+    known = op.by_status.get(status)
+    if known is None:
+        known = (False, None)
+        for key in (str(status), f"{str(status)[0]}XX", "default"):
+            if key in op.responses:
+                known = (True, op.responses[key])
+                break
+        op.by_status[status] = known
+    return known
 
 
 def parse(op: Operation[T], response: httpx.Response) -> T:
@@ -748,7 +861,7 @@ def parse(op: Operation[T], response: httpx.Response) -> T:
         raise DecodeError(
             f"{op.name}: the response is not valid JSON: {error}"
         ) from None
-    return decoder(tp)(data)  # type: ignore[no-any-return]
+    return _decoder(tp)(data)  # type: ignore[no-any-return]
 
 
 # --- errors ---------------------------------------------------------------
@@ -989,15 +1102,16 @@ class RequestOptions:
     headers: Mapping[str, str] | None = None
 
 
-class _Secret:
-    """Holds the API key so that no repr, str or traceback shows it."""
+class _Secret(Generic[T]):
+    """Holds the API key (or headers carrying it) so that no repr, str or
+    traceback shows it."""
 
     __slots__ = ("_value",)
 
-    def __init__(self, value: str) -> None:
+    def __init__(self, value: T) -> None:
         self._value = value
 
-    def reveal(self) -> str:
+    def reveal(self) -> T:
         return self._value
 
     def __repr__(self) -> str:
@@ -1072,6 +1186,11 @@ class _BaseClient:
 
     _http: Any
     _owns_http: bool
+    # The headers the httpx client sends by itself, and its timeout, when this
+    # client (or the one it was copied from) made it with them; see `_build`
+    # and `_send`.
+    _preset: _Secret[dict[str, str]] | None
+    _preset_timeout: object
 
     def __init__(
         self,
@@ -1135,6 +1254,15 @@ class _BaseClient:
             clone.headers = {**self.headers, **headers}
         return clone
 
+    def _headers(self) -> dict[str, str]:
+        """The headers of every request: Accept, the client's own and, when it
+        travels in a header, the API key."""
+        headers = {"Accept": "application/json", **self.headers}
+        location, name, prefix = self._auth
+        if self._api_key is not None and location == "header":
+            headers.setdefault(name, prefix + self._api_key.reveal())
+        return headers
+
     def _build(
         self,
         op: Operation[Any],
@@ -1144,31 +1272,31 @@ class _BaseClient:
         if op.deprecated:
             _warn_deprecated(op)
         prepared = prepare(op, args)
-        headers = {"Accept": "application/json", **self.headers, **prepared.headers}
+        headers = self._headers()
+        headers.update(prepared.headers)
         if options is not None and options.headers:
             headers.update(options.headers)
-        params = list(prepared.params)
-        cookies = dict(prepared.cookies)
+        params = prepared.params  # made for this request: no copy needed
+        cookies = prepared.cookies
         if self._api_key is not None:
-            location, name, prefix = self._auth
-            if location == "header":
-                headers.setdefault(name, prefix + self._api_key.reveal())
-            elif location == "query":
+            location, name, _ = self._auth
+            if location == "query":
                 params.append((name, self._api_key.reveal()))
-            else:
+            elif location != "header":
                 cookies[name] = self._api_key.reveal()
         request: dict[str, Any] = {
             "method": prepared.method,
             "url": self.base_url + prepared.path,
-            "headers": headers,
         }
         if params:
             # Only then: httpx parses the URL again to merge even an empty list.
             request["params"] = params
         if cookies:
-            request["headers"]["Cookie"] = "; ".join(
-                f"{k}={v}" for k, v in cookies.items()
-            )
+            headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in cookies.items())
+        if self._preset is None or headers != self._preset.reveal():
+            # Only then: httpx merging headers into its own costs more than
+            # all the rest of the request.
+            request["headers"] = headers
         if prepared.content is not None:
             request["content"] = prepared.content
         if prepared.data is not None:
@@ -1197,6 +1325,15 @@ class _BaseClient:
         request["url"] = urlunsplit(target._replace(query="", fragment=""))
         request["params"] = query + request.get("params", [])
         return request
+
+    def _unwanted(self, request: Mapping[str, Any]) -> list[str]:
+        """Preset headers the request must not carry, though the httpx client
+        adds them: the API key, in a copy made by `with_options(api_key=None)`."""
+        headers = request.get("headers")
+        if headers is None or self._preset is None:
+            return []
+        sent = {name.lower() for name in headers}
+        return [name for name in self._preset.reveal() if name.lower() not in sent]
 
     def _limits(
         self, options: RequestOptions | None
@@ -1244,6 +1381,14 @@ def _remaining(deadline_at: float | None, timeout: float) -> float:
     if left <= 0:
         raise ApiTimeoutError("the deadline for this call passed")
     return min(timeout, left)
+
+
+def _with_timeout(
+    request: dict[str, Any], timeout: float, preset: object
+) -> dict[str, Any]:
+    """The request with its timeout, unless it is the httpx client's own
+    (httpx would make a `Timeout` of it for every call)."""
+    return request if timeout == preset else {**request, "timeout": timeout}
 
 
 def _retry_delay(
@@ -1370,8 +1515,14 @@ class SyncClient(_BaseClient):
         import httpx
 
         self._owns_http = http_client is None
+        # A client of our own sends the usual headers by itself.
+        self._preset = _Secret(self._headers()) if self._owns_http else None
+        self._preset_timeout = timeout if self._owns_http else _ABSENT
         self._http: httpx.Client = http_client or httpx.Client(
-            transport=transport, follow_redirects=True
+            transport=transport,
+            follow_redirects=True,
+            headers=self._preset.reveal() if self._preset else None,
+            timeout=timeout,
         )
         self._sleep = sleep or time.sleep
 
@@ -1394,15 +1545,23 @@ class SyncClient(_BaseClient):
         import httpx
 
         timeout, retry, deadline_at = self._limits(options)
+        unwanted = self._unwanted(request)
         attempt = 0
         while True:
             response: httpx.Response | None = None
             failure: ApiConnectionError | None = None
             sent = True
             try:
-                response = self._http.request(
-                    **request, timeout=_remaining(deadline_at, timeout)
+                call = _with_timeout(
+                    request, _remaining(deadline_at, timeout), self._preset_timeout
                 )
+                if unwanted:
+                    out = self._http.build_request(**call)
+                    for name in unwanted:
+                        out.headers.pop(name, None)
+                    response = self._http.send(out)
+                else:
+                    response = self._http.request(**call)
             except httpx.TransportError as error:
                 sent = not isinstance(error, httpx.ConnectError | httpx.ConnectTimeout)
                 failure = _transport_failure(
@@ -1507,8 +1666,14 @@ class AsyncClientBase(_BaseClient):
         import httpx
 
         self._owns_http = http_client is None
+        # A client of our own sends the usual headers by itself.
+        self._preset = _Secret(self._headers()) if self._owns_http else None
+        self._preset_timeout = timeout if self._owns_http else _ABSENT
         self._http: httpx.AsyncClient = http_client or httpx.AsyncClient(
-            transport=transport, follow_redirects=True
+            transport=transport,
+            follow_redirects=True,
+            headers=self._preset.reveal() if self._preset else None,
+            timeout=timeout,
         )
         self._sleep = sleep or asyncio.sleep
 
@@ -1531,15 +1696,23 @@ class AsyncClientBase(_BaseClient):
         import httpx
 
         timeout, retry, deadline_at = self._limits(options)
+        unwanted = self._unwanted(request)
         attempt = 0
         while True:
             response: httpx.Response | None = None
             failure: ApiConnectionError | None = None
             sent = True
             try:
-                response = await self._http.request(
-                    **request, timeout=_remaining(deadline_at, timeout)
+                call = _with_timeout(
+                    request, _remaining(deadline_at, timeout), self._preset_timeout
                 )
+                if unwanted:
+                    out = self._http.build_request(**call)
+                    for name in unwanted:
+                        out.headers.pop(name, None)
+                    response = await self._http.send(out)
+                else:
+                    response = await self._http.request(**call)
             except httpx.TransportError as error:
                 sent = not isinstance(error, httpx.ConnectError | httpx.ConnectTimeout)
                 failure = _transport_failure(

@@ -11,7 +11,7 @@ from typing import Any
 import httpx
 import pytest
 from persons_client import UNSET, Client, ResponseDecodeError, Unset
-from persons_client._runtime import DecodeError, Operation, prepare
+from persons_client._runtime import DecodeError, Operation, decoder, prepare
 from persons_client.models import (
     ErrorResponse,
     PaginatedPersonList,
@@ -85,6 +85,29 @@ def test_required_fields() -> None:
         PaginatedPersonList.from_dict({"results": {}, "next": None, "previous": None})
 
 
+def test_decoded_models_share_no_container_with_the_caller() -> None:
+    # Decoders adopt the lists and dicts of a response body; data a caller
+    # passes to `from_dict` or `decoder` is copied first.
+    data = {
+        "results": [person(1, extra={"nested": [1]})],
+        "next": None,
+        "previous": None,
+    }
+    page = PaginatedPersonList.from_dict(data)
+    item = page.results[0]
+    source = data["results"][0]
+    assert item.distinct_ids == source["distinct_ids"]
+    assert item.distinct_ids is not source["distinct_ids"]
+    assert item.properties is not source["properties"]
+    assert item.additional_properties["extra"] is not source["extra"]
+    assert (
+        item.additional_properties["extra"]["nested"] is not source["extra"]["nested"]
+    )
+    decoded = decoder(list[PersonListItem])(data["results"])[0]
+    assert decoded.properties is not source["properties"]
+    assert data["results"][0] == person(1, extra={"nested": [1]})  # left as it was
+
+
 def test_decoded_instances_equal_constructed_ones() -> None:
     # `from_dict` skips the dataclass `__init__` when it only assigns: the
     # result must be the same object graph, key order included.
@@ -93,6 +116,21 @@ def test_decoded_instances_equal_constructed_ones() -> None:
     assert item == built and vars(item) == vars(built)
     assert list(vars(item)) == list(vars(built))
     assert item.additional_properties == {"extra": 1}
+
+
+def test_as_many_keys_as_fields_but_not_the_same_ones() -> None:
+    # Eleven keys for eleven fields, one of them unknown: readers take a
+    # shortcut for objects with exactly the declared fields, not this one.
+    complete = person(1, last_seen_at=None, matched_recordings=[])
+    exact = PersonListItem.from_dict({**complete, "value_at_data_point": 1})
+    assert exact.additional_properties == {} and exact.value_at_data_point == 1.0
+    assert type(exact.value_at_data_point) is float
+    other = PersonListItem.from_dict({**complete, "extra": 1})
+    assert other.additional_properties == {"extra": 1}
+    assert other.value_at_data_point is UNSET
+    del complete["name"]
+    with pytest.raises(DecodeError, match="name"):
+        PersonListItem.from_dict({**complete, "extra": 1, "other": 2})
 
 
 def test_subclasses_with_their_own_init_still_go_through_it() -> None:

@@ -170,6 +170,60 @@ def test_with_options_is_a_cheap_independent_copy(make_client: MakeClient) -> No
     assert "authorization" not in server.requests[1].headers
 
 
+def test_headers_follow_the_client_settings_of_each_call(
+    make_client: MakeClient,
+) -> None:
+    # A client's own httpx client sends its usual headers by itself; a call
+    # whose headers differ (settings changed since, a copy, per-call options)
+    # still sends exactly its own.
+    server = FakeServer(0)
+    client = make_client(server, headers={"X-Team": "a", "X-Gone": "1"})
+    client.persons_list(project_id="1")
+    client.headers["X-Team"] = "b"
+    del client.headers["X-Gone"]
+    client.persons_list(project_id="1")
+    client.persons_list(
+        project_id="1", options=RequestOptions(headers={"Authorization": "Bearer x"})
+    )
+    client.with_options(api_key=None, headers={"X-Team": "c"}).persons_list(
+        project_id="1"
+    )
+    client.persons_list(project_id="1")
+    seen = [
+        (
+            r.headers.get("x-team"),
+            r.headers.get("x-gone"),
+            r.headers.get_list("authorization"),
+        )
+        for r in server.requests
+    ]
+    assert seen == [
+        ("a", "1", [f"Bearer {KEY}"]),
+        ("b", None, [f"Bearer {KEY}"]),
+        ("b", None, ["Bearer x"]),
+        ("c", None, []),
+        ("b", None, [f"Bearer {KEY}"]),
+    ]
+    assert all(r.headers["accept"] == "application/json" for r in server.requests)
+
+
+def test_async_copy_without_key_sends_none(
+    make_async_client: Callable[..., AsyncClient],
+) -> None:
+    server = FakeServer(0)
+
+    async def main() -> None:
+        async with make_async_client(server) as client:
+            await client.with_options(api_key=None).persons_list(project_id="1")
+            await client.persons_list(project_id="1")
+
+    asyncio.run(main())
+    assert [r.headers.get("authorization") for r in server.requests] == [
+        None,
+        f"Bearer {KEY}",
+    ]
+
+
 def test_raw_response(make_client: MakeClient) -> None:
     server = FakeServer(3)
     server.script = [
