@@ -999,10 +999,27 @@ def _segment_pattern(template: str) -> tuple[re.Pattern[str], tuple[str, ...]]:
     return re.compile(regex, re.DOTALL), names
 
 
+_SEGMENTS = "generated.path_segments"  # a scope key: (inputs, segments)
+
+
 def _path_segments(scope: AsgiScope) -> list[str] | None:
     """The route path's segments, each decoded on its own; None for an empty path.
 
-    From the raw path when the server gives one (ASGI's `raw_path`, which
+    The router asks every route in turn, so the answer is kept in the scope,
+    with the values it was computed from.
+    """
+    inputs = (scope["path"], scope.get("root_path", ""), scope.get("raw_path"))
+    kept = scope.get(_SEGMENTS)
+    if kept is not None and kept[0] == inputs:
+        segments: list[str] | None = kept[1]
+        return segments
+    segments = _split_path(scope)
+    scope[_SEGMENTS] = (inputs, segments)
+    return segments
+
+
+def _split_path(scope: AsgiScope) -> list[str] | None:
+    """From the raw path when the server gives one (ASGI's `raw_path`, which
     uvicorn, hypercorn and Starlette's test client do), and it starts with the
     root path; else from the decoded path, where a `%2F` is already a `/`.
     """
