@@ -84,8 +84,9 @@ _SCALARS: dict[str, Any] = {
 }
 
 
-def _construct(text: str, duplicates: list[tuple[str, int, int]]) -> Any:
-    """The data of a one-document YAML text, as `get_single_data` gives it.
+def _construct(text: str, duplicates: list[tuple[str, int, int]]) -> tuple[Any, bool]:
+    """The data of a one-document YAML text, as `get_single_data` gives it, and
+    whether it is known to be a tree no deeper than `MAX_DEPTH` (no aliases).
 
     PyYAML's constructor costs more than parsing; most specs hold nothing but
     plain mappings, sequences and core scalars, which `_construct_plain` builds
@@ -101,7 +102,7 @@ def _construct(text: str, duplicates: list[tuple[str, int, int]]) -> Any:
     try:
         node = loader.get_single_node()
         if node is None:
-            return None
+            return None, True
         try:
             return _construct_plain(loader, node, duplicates)
         except _Unusual:
@@ -114,16 +115,17 @@ def _construct(text: str, duplicates: list[tuple[str, int, int]]) -> Any:
     loader = _Loader(text)
     loader.duplicate_keys = duplicates
     try:
-        return loader.get_single_data()
+        return loader.get_single_data(), False
     finally:
         loader.dispose()
 
 
 def _construct_plain(
     loader: Any, root: yaml.Node, duplicates: list[tuple[str, int, int]]
-) -> Any:
+) -> tuple[Any, bool]:
     built: dict[int, Any] = {}  # aliases share a node, so they share its data
     building: set[int] = set()
+    shared = False
 
     def construct(node: yaml.Node, depth: int) -> Any:
         if isinstance(node, yaml.ScalarNode):
@@ -135,8 +137,10 @@ def _construct_plain(
             return scalar(loader, node)
         key = id(node)
         if key in built:
+            nonlocal shared
+            shared = True
             return built[key]
-        if key in building or depth > MAX_DEPTH:
+        if key in building or depth >= MAX_DEPTH:
             raise _Unusual
         building.add(key)
         value: Any
@@ -164,7 +168,7 @@ def _construct_plain(
         built[key] = value
         return value
 
-    return construct(root, 0)
+    return construct(root, 0), not shared
 
 
 Location = tuple[int, int]
@@ -427,7 +431,7 @@ def _load_file(
             return None
     duplicates: list[tuple[str, int, int]] = []
     try:
-        data = _construct(text, duplicates)
+        data, tree = _construct(text, duplicates)
     except RecursionError:
         diagnostics.append(_too_deep(display, *(_too_deep_at(text) or (1, 1))))
         return None
@@ -465,7 +469,8 @@ def _load_file(
                 "warning",
             )
         )
-    return _checked(source, diagnostics)
+    # A tree no deeper than MAX_DEPTH has no shape problem to look for.
+    return source if tree else _checked(source, diagnostics)
 
 
 def _load_json(

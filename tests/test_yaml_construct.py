@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 import yaml
 
-from generator.load import _construct, _Loader
+from generator.load import MAX_DEPTH, _construct, _Loader
 from tests.conftest import SHARED_SPECS, SPEC
 
 
@@ -22,7 +22,7 @@ def _standard(text: str) -> tuple[Any, list[tuple[str, int, int]]]:
 
 def _ours(text: str) -> tuple[Any, list[tuple[str, int, int]]]:
     duplicates: list[tuple[str, int, int]] = []
-    return _construct(text, duplicates), duplicates
+    return _construct(text, duplicates)[0], duplicates
 
 
 TEXTS = [
@@ -79,3 +79,12 @@ def test_real_specs(path: Any) -> None:
         pytest.skip(f"{path} is not here")
     text = path.read_text(encoding="utf-8")
     assert _ours(text) == _standard(text)
+
+
+def test_only_an_alias_free_shallow_tree_skips_the_shape_check() -> None:
+    """`load` trusts the tree flag to skip its alias-bomb and depth check."""
+    assert _construct("a: {b: [1, 2]}\nc: x\n", [])[1] is True
+    assert _construct("a: &x {b: 1}\nc: *x\n", [])[1] is False
+    deepest = "[" * MAX_DEPTH + "]" * MAX_DEPTH  # the shape check lets it pass
+    assert _construct(deepest, [])[1] is True
+    assert _construct(f"[{deepest}]", [])[1] is False
