@@ -82,15 +82,20 @@ def docstring(text: str) -> str:
     broken up, and lines are stripped of trailing blanks so that black has
     nothing to change.
     """
-    out: list[str] = []
-    for ch in text.replace("\r\n", "\n"):
-        if ch == "\\":
-            out.append("\\\\")
-        elif ch == "\n" or (ch.isprintable() and ch != "\x7f"):
-            out.append(ch)
-        else:
-            out.append(_escape_char(ch))
-    body = "".join(out).replace('"', '\\"')
+    text = text.replace("\r\n", "\n")
+    if all(line.isprintable() for line in text.split("\n")):  # DEL is not printable
+        body = text.replace("\\", "\\\\")  # what the loop below gives, at once
+    else:
+        out: list[str] = []
+        for ch in text:
+            if ch == "\\":
+                out.append("\\\\")
+            elif ch == "\n" or (ch.isprintable() and ch != "\x7f"):
+                out.append(ch)
+            else:
+                out.append(_escape_char(ch))
+        body = "".join(out)
+    body = body.replace('"', '\\"')
     lines = [line.rstrip() for line in body.strip().split("\n")]
     return "\n".join(lines)
 
