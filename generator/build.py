@@ -20,16 +20,21 @@ Parts = tuple[str | int, ...]
 
 METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 # Names the generated client classes use for themselves.
+# Names an operation may not take: the clients' own members, and `rt`, since
+# each operation's table is the module-level `_<operation>` beside the
+# runtime, imported as `_rt`.
 CLIENT_MEMBERS = frozenset(
     {
         "close",
         "aclose",
         "paginate",
         "raw",
+        "csv",
         "with_options",
         "request",
         "base_url",
         "api_key",
+        "rt",
     }
 )
 _FORMATS: dict[str, ir.ScalarKind] = {

@@ -21,10 +21,11 @@ SCHEMES = (
 )
 
 # The security requirements most operations share; an endpoint that differs says so.
-_endpoint = functools.partial(_rt.Endpoint, security=[{"PersonalAPIKeyAuth": []}])
+# (Capitalised: endpoints are `_<operation>`, and operation names are lowercase.)
+_Endpoint = functools.partial(_rt.Endpoint, security=[{"PersonalAPIKeyAuth": []}])
 
 
-_persons_activity_retrieve = _endpoint(
+_persons_activity_retrieve = _Endpoint(
     "persons_activity_retrieve",
     PersonsActivityRetrieveParams,
     path_params=["id"],
@@ -40,7 +41,7 @@ _persons_activity_retrieve = _endpoint(
 )
 
 
-_persons_all_activity_retrieve = _endpoint(
+_persons_all_activity_retrieve = _Endpoint(
     "persons_all_activity_retrieve",
     PersonsAllActivityRetrieveParams,
     responses={
@@ -55,7 +56,7 @@ _persons_all_activity_retrieve = _endpoint(
 )
 
 
-_persons_batch_by_distinct_ids_create = _endpoint(
+_persons_batch_by_distinct_ids_create = _Endpoint(
     "persons_batch_by_distinct_ids_create",
     PersonsBatchByDistinctIdsCreateParams,
     body="json",
@@ -73,7 +74,7 @@ _persons_batch_by_distinct_ids_create = _endpoint(
 )
 
 
-_persons_batch_by_uuids_create = _endpoint(
+_persons_batch_by_uuids_create = _Endpoint(
     "persons_batch_by_uuids_create",
     PersonsBatchByUuidsCreateParams,
     body="json",
@@ -91,7 +92,7 @@ _persons_batch_by_uuids_create = _endpoint(
 )
 
 
-_persons_bulk_delete_create = _endpoint(
+_persons_bulk_delete_create = _Endpoint(
     "persons_bulk_delete_create",
     PersonsBulkDeleteCreateParams,
     body="json",
@@ -110,7 +111,7 @@ _persons_bulk_delete_create = _endpoint(
 )
 
 
-_persons_cohorts_retrieve = _endpoint(
+_persons_cohorts_retrieve = _Endpoint(
     "persons_cohorts_retrieve",
     PersonsCohortsRetrieveParams,
     responses={
@@ -125,7 +126,7 @@ _persons_cohorts_retrieve = _endpoint(
 )
 
 
-_persons_delete_events_create = _endpoint(
+_persons_delete_events_create = _Endpoint(
     "persons_delete_events_create",
     PersonsDeleteEventsCreateParams,
     path_params=["id"],
@@ -141,7 +142,7 @@ _persons_delete_events_create = _endpoint(
 )
 
 
-_persons_delete_property_create = _endpoint(
+_persons_delete_property_create = _Endpoint(
     "persons_delete_property_create",
     PersonsDeletePropertyCreateParams,
     path_params=["id"],
@@ -162,7 +163,7 @@ _persons_delete_property_create = _endpoint(
 )
 
 
-_persons_deletion_status_list = _endpoint(
+_persons_deletion_status_list = _Endpoint(
     "persons_deletion_status_list",
     PersonsDeletionStatusListParams,
     responses={
@@ -177,7 +178,7 @@ _persons_deletion_status_list = _endpoint(
 )
 
 
-_persons_destroy = _endpoint(
+_persons_destroy = _Endpoint(
     "persons_destroy",
     PersonsDestroyParams,
     path_params=["id"],
@@ -193,7 +194,7 @@ _persons_destroy = _endpoint(
 )
 
 
-_persons_funnel_correlation_create = _endpoint(
+_persons_funnel_correlation_create = _Endpoint(
     "persons_funnel_correlation_create",
     PersonsFunnelCorrelationCreateParams,
     body="json",
@@ -210,7 +211,7 @@ _persons_funnel_correlation_create = _endpoint(
 )
 
 
-_persons_funnel_correlation_retrieve = _endpoint(
+_persons_funnel_correlation_retrieve = _Endpoint(
     "persons_funnel_correlation_retrieve",
     PersonsFunnelCorrelationRetrieveParams,
     responses={
@@ -224,7 +225,7 @@ _persons_funnel_correlation_retrieve = _endpoint(
 )
 
 
-_persons_funnel_create = _endpoint(
+_persons_funnel_create = _Endpoint(
     "persons_funnel_create",
     PersonsFunnelCreateParams,
     body="json",
@@ -241,7 +242,7 @@ _persons_funnel_create = _endpoint(
 )
 
 
-_persons_funnel_retrieve = _endpoint(
+_persons_funnel_retrieve = _Endpoint(
     "persons_funnel_retrieve",
     PersonsFunnelRetrieveParams,
     responses={
@@ -255,7 +256,7 @@ _persons_funnel_retrieve = _endpoint(
 )
 
 
-_persons_lifecycle_retrieve = _endpoint(
+_persons_lifecycle_retrieve = _Endpoint(
     "persons_lifecycle_retrieve",
     PersonsLifecycleRetrieveParams,
     responses={
@@ -269,7 +270,7 @@ _persons_lifecycle_retrieve = _endpoint(
 )
 
 
-_persons_list = _endpoint(
+_persons_list = _Endpoint(
     "persons_list",
     PersonsListParams,
     json_params=["properties"],
@@ -286,7 +287,7 @@ _persons_list = _endpoint(
 )
 
 
-_persons_partial_update = _endpoint(
+_persons_partial_update = _Endpoint(
     "persons_partial_update",
     PersonsPartialUpdateParams,
     path_params=["id"],
@@ -306,7 +307,7 @@ _persons_partial_update = _endpoint(
 )
 
 
-_persons_path_create = _endpoint(
+_persons_path_create = _Endpoint(
     "persons_path_create",
     PersonsPathCreateParams,
     body="json",
@@ -323,7 +324,7 @@ _persons_path_create = _endpoint(
 )
 
 
-_persons_path_retrieve = _endpoint(
+_persons_path_retrieve = _Endpoint(
     "persons_path_retrieve",
     PersonsPathRetrieveParams,
     responses={
@@ -336,7 +337,7 @@ _persons_path_retrieve = _endpoint(
 )
 
 
-_persons_properties_at_time_retrieve = _endpoint(
+_persons_properties_at_time_retrieve = _Endpoint(
     "persons_properties_at_time_retrieve",
     PersonsPropertiesAtTimeRetrieveParams,
     responses={
@@ -352,7 +353,7 @@ _persons_properties_at_time_retrieve = _endpoint(
 )
 
 
-_persons_properties_timeline_retrieve = _endpoint(
+_persons_properties_timeline_retrieve = _Endpoint(
     "persons_properties_timeline_retrieve",
     PersonsPropertiesTimelineRetrieveParams,
     path_params=["id"],
@@ -367,7 +368,7 @@ _persons_properties_timeline_retrieve = _endpoint(
 )
 
 
-_persons_reset_person_distinct_id_create = _endpoint(
+_persons_reset_person_distinct_id_create = _Endpoint(
     "persons_reset_person_distinct_id_create",
     PersonsResetPersonDistinctIdCreateParams,
     body="json",
@@ -386,7 +387,7 @@ _persons_reset_person_distinct_id_create = _endpoint(
 )
 
 
-_persons_retention_retrieve = _endpoint(
+_persons_retention_retrieve = _Endpoint(
     "persons_retention_retrieve",
     PersonsRetentionRetrieveParams,
     responses={
@@ -400,7 +401,7 @@ _persons_retention_retrieve = _endpoint(
 )
 
 
-_persons_retrieve = _endpoint(
+_persons_retrieve = _Endpoint(
     "persons_retrieve",
     PersonsRetrieveParams,
     path_params=["id"],
@@ -416,7 +417,7 @@ _persons_retrieve = _endpoint(
 )
 
 
-_persons_split_create = _endpoint(
+_persons_split_create = _Endpoint(
     "persons_split_create",
     PersonsSplitCreateParams,
     path_params=["id"],
@@ -435,7 +436,7 @@ _persons_split_create = _endpoint(
 )
 
 
-_persons_stickiness_retrieve = _endpoint(
+_persons_stickiness_retrieve = _Endpoint(
     "persons_stickiness_retrieve",
     PersonsStickinessRetrieveParams,
     responses={
@@ -449,7 +450,7 @@ _persons_stickiness_retrieve = _endpoint(
 )
 
 
-_persons_trends_retrieve = _endpoint(
+_persons_trends_retrieve = _Endpoint(
     "persons_trends_retrieve",
     PersonsTrendsRetrieveParams,
     responses={
@@ -463,7 +464,7 @@ _persons_trends_retrieve = _endpoint(
 )
 
 
-_persons_update = _endpoint(
+_persons_update = _Endpoint(
     "persons_update",
     PersonsUpdateParams,
     path_params=["id"],
@@ -483,7 +484,7 @@ _persons_update = _endpoint(
 )
 
 
-_persons_update_property_create = _endpoint(
+_persons_update_property_create = _Endpoint(
     "persons_update_property_create",
     PersonsUpdatePropertyCreateParams,
     path_params=["id"],
@@ -503,7 +504,7 @@ _persons_update_property_create = _endpoint(
 )
 
 
-_persons_values_retrieve = _endpoint(
+_persons_values_retrieve = _Endpoint(
     "persons_values_retrieve",
     PersonsValuesRetrieveParams,
     responses={

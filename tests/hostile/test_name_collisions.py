@@ -136,3 +136,39 @@ def test_colliding_names_travel_under_their_wire_names(tmp_path: Path) -> None:
             "user_id": "b",
             "UserID": "c",
         }
+
+
+def test_operation_names_do_not_shadow_the_app_modules_own(tmp_path: Path) -> None:
+    """`app.py` binds `_<handler>` per endpoint beside names of its own; an
+    operation called like one of those must not replace it."""
+    spec = {
+        "openapi": "3.0.3",
+        "info": {"title": "Shadow", "version": "1"},
+        "paths": {
+            f"/{op_id}": {
+                "get": {
+                    "operationId": op_id,
+                    "responses": {"204": {"description": "none"}},
+                }
+            }
+            for op_id in ("endpoint", "rt", "create_app", "zzz")
+        },
+    }
+    folder = tmp_path / "shadow"
+    folder.mkdir()
+    (folder / "spec.json").write_text(json.dumps(spec), encoding="utf-8")
+    status, _, err = run_generator(
+        "generate", "--spec", "spec.json", "--out", "out", "--no-cache",
+        "--client-package", "shadow_client", "--server-package", "shadow_server",
+        cwd=folder,
+    )  # fmt: skip
+    assert status == 0, err
+    with imported(folder / "out", "shadow_client", "shadow_server"):
+        app_module = importlib.import_module("shadow_server.app")
+        routes = {route.operation_id: route.path for route in app_module.ROUTES}
+        assert routes == {
+            "endpoint": "/endpoint",
+            "rt": "/rt",
+            "create_app": "/create_app",
+            "zzz": "/zzz",
+        }

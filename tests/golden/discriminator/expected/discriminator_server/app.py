@@ -19,10 +19,11 @@ from .interface import Handler
 SCHEMES = ()
 
 # The security requirements most operations share; an endpoint that differs says so.
-_endpoint = functools.partial(_rt.Endpoint, security=[])
+# (Capitalised: endpoints are `_<operation>`, and operation names are lowercase.)
+_Endpoint = functools.partial(_rt.Endpoint, security=[])
 
 
-_create_pet = _endpoint(
+_create_pet = _Endpoint(
     "create_pet",
     CreatePetParams,
     body="json",
@@ -32,7 +33,7 @@ _create_pet = _endpoint(
 )
 
 
-_get_home = _endpoint(
+_get_home = _Endpoint(
     "get_home",
     GetHomeParams,
     path_params=["id"],
@@ -40,7 +41,7 @@ _get_home = _endpoint(
 )
 
 
-_list_shapes = _endpoint(
+_list_shapes = _Endpoint(
     "list_shapes",
     ListShapesParams,
     responses={"200": list[Shape]},

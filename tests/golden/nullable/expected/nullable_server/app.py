@@ -19,10 +19,11 @@ from .interface import Handler
 SCHEMES = ()
 
 # The security requirements most operations share; an endpoint that differs says so.
-_endpoint = functools.partial(_rt.Endpoint, security=[])
+# (Capitalised: endpoints are `_<operation>`, and operation names are lowercase.)
+_Endpoint = functools.partial(_rt.Endpoint, security=[])
 
 
-_get_note = _endpoint(
+_get_note = _Endpoint(
     "get_note",
     GetNoteParams,
     path_params=["id"],

@@ -19,10 +19,11 @@ from .interface import Handler
 SCHEMES = ()
 
 # The security requirements most operations share; an endpoint that differs says so.
-_endpoint = functools.partial(_rt.Endpoint, security=[])
+# (Capitalised: endpoints are `_<operation>`, and operation names are lowercase.)
+_Endpoint = functools.partial(_rt.Endpoint, security=[])
 
 
-_create_pet = _endpoint(
+_create_pet = _Endpoint(
     "create_pet",
     CreatePetParams,
     body="json",
@@ -32,7 +33,7 @@ _create_pet = _endpoint(
 )
 
 
-_create_pets = _endpoint(
+_create_pets = _Endpoint(
     "create_pets",
     CreatePetsParams,
     body="json",
@@ -42,7 +43,7 @@ _create_pets = _endpoint(
 )
 
 
-_get_owner = _endpoint(
+_get_owner = _Endpoint(
     "get_owner",
     GetOwnerParams,
     path_params=["id"],
@@ -50,7 +51,7 @@ _get_owner = _endpoint(
 )
 
 
-_replace_owner = _endpoint(
+_replace_owner = _Endpoint(
     "replace_owner",
     ReplaceOwnerParams,
     path_params=["id"],

@@ -19,10 +19,11 @@ from .interface import Handler
 SCHEMES = ()
 
 # The security requirements most operations share; an endpoint that differs says so.
-_endpoint = functools.partial(_rt.Endpoint, security=[])
+# (Capitalised: endpoints are `_<operation>`, and operation names are lowercase.)
+_Endpoint = functools.partial(_rt.Endpoint, security=[])
 
 
-_create_document = _endpoint(
+_create_document = _Endpoint(
     "create_document",
     CreateDocumentParams,
     body="json",
@@ -32,7 +33,7 @@ _create_document = _endpoint(
 )
 
 
-_patch_documents = _endpoint(
+_patch_documents = _Endpoint(
     "patch_documents",
     PatchDocumentsParams,
     body="json",

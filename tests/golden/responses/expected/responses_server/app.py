@@ -19,10 +19,11 @@ from .interface import Handler
 SCHEMES = ()
 
 # The security requirements most operations share; an endpoint that differs says so.
-_endpoint = functools.partial(_rt.Endpoint, security=[])
+# (Capitalised: endpoints are `_<operation>`, and operation names are lowercase.)
+_Endpoint = functools.partial(_rt.Endpoint, security=[])
 
 
-_delete_job = _endpoint(
+_delete_job = _Endpoint(
     "delete_job",
     DeleteJobParams,
     path_params=["id"],
@@ -30,7 +31,7 @@ _delete_job = _endpoint(
 )
 
 
-_get_job = _endpoint(
+_get_job = _Endpoint(
     "get_job",
     GetJobParams,
     path_params=["id"],

@@ -22,19 +22,20 @@ SCHEMES = (
 )
 
 # The security requirements most operations share; an endpoint that differs says so.
-_endpoint = functools.partial(
+# (Capitalised: endpoints are `_<operation>`, and operation names are lowercase.)
+_Endpoint = functools.partial(
     _rt.Endpoint, security=[{"bearer": ["read", "write"]}, {"apiKey": []}]
 )
 
 
-_create_report = _endpoint(
+_create_report = _Endpoint(
     "create_report",
     CreateReportParams,
     responses={"201": None},
 )
 
 
-_get_public = _endpoint(
+_get_public = _Endpoint(
     "get_public",
     GetPublicParams,
     responses={"200": None},
@@ -42,7 +43,7 @@ _get_public = _endpoint(
 )
 
 
-_list_reports = _endpoint(
+_list_reports = _Endpoint(
     "list_reports",
     ListReportsParams,
     responses={"200": None},
