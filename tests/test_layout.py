@@ -45,3 +45,17 @@ def test_black_changes_little(spec: Path, share: float) -> None:
                 changed.append(block)
     changed_bytes = sum(len(block) for block in changed)
     assert changed_bytes <= share * total, "\n\n".join(b[:300] for b in changed[:3])
+
+
+def test_a_field_docstring_follows_its_field() -> None:
+    """An attribute docstring sits right under its field, never one blank
+    line down where it would read as the next field's."""
+    generated = Path(__file__).resolve().parent.parent / "generated"
+    for name in ("persons_server/models.py", "persons_client/models.py"):
+        lines = (generated / name).read_text().splitlines()
+        for number, line in enumerate(lines[1:], start=1):
+            if line.startswith('    """') and not lines[number - 1].strip():
+                assert lines[number - 2].startswith("class "), (
+                    f"{name}:{number + 1}: a blank line parts this docstring "
+                    "from its field"
+                )

@@ -179,17 +179,12 @@ class ActivityChange(Model):
     """ActivityChange"""
 
     action: str | Unset = UNSET
-
     after: Any | Unset = UNSET
-
     """Value after the change (any JSON value)."""
     before: Any | Unset = UNSET
-
     """Value before the change (any JSON value)."""
     field: str | None | Unset = UNSET
-
     type_: str | Unset = UNSET
-
     _wire: ClassVar[dict[str, str]] = {
         "type_": "type",
     }
@@ -200,19 +195,12 @@ class ActivityDetail_2(Model):
     """ActivityDetail_2"""
 
     changes: list[ActivityChange] | None | Unset = UNSET
-
     id: str | None | Unset = UNSET
-
     merge: ActivityMerge | None | Unset = UNSET
-
     name: str | None | Unset = UNSET
-
     short_id: str | None | Unset = UNSET
-
     trigger: ActivityTrigger | None | Unset = UNSET
-
     type_: str | None | Unset = UNSET
-
     _wire: ClassVar[dict[str, str]] = {
         "type_": "type",
     }
@@ -223,19 +211,13 @@ class ActivityLogEntry(Model):
     """ActivityLogEntry"""
 
     activity: str
-
     """`updated`, `deleted`, `split_person`, `delete_property`, ..."""
     created_at: datetime.datetime
-
     detail: ActivityDetail
-
     id: str
-
     item_id: str | None
-
     """Numeric ID of the person, as a string."""
     scope: str
-
     user: ActivityLogUser
 
 
@@ -244,11 +226,8 @@ class ActivityLogPage(Model):
     """ActivityLogPage"""
 
     next: str | None
-
     previous: str | None
-
     results: list[ActivityLogEntry]
-
     total_count: int
 
 
@@ -257,11 +236,8 @@ class ActivityLogUser_2(Model):
     """ActivityLogUser_2"""
 
     email: str | None | Unset = UNSET
-
     first_name: str | None | Unset = UNSET
-
     is_system: bool | Unset = UNSET
-
     """True for changes made by PostHog itself (`first_name` \"System\")."""
 
 
@@ -270,13 +246,10 @@ class ActivityMerge(Model):
     """ActivityMerge"""
 
     source: Any | Unset = UNSET
-
     """Merged-from item(s)."""
     target: Any | Unset = UNSET
-
     """Merged-into item."""
     type_: str | Unset = UNSET
-
     _wire: ClassVar[dict[str, str]] = {
         "type_": "type",
     }
@@ -287,9 +260,7 @@ class ActivityTrigger(Model):
     """ActivityTrigger"""
 
     job_id: str | Unset = UNSET
-
     job_type: str | Unset = UNSET
-
     payload: dict[str, Any] | Unset = UNSET
 
 
@@ -298,7 +269,6 @@ class ActorsGroup(Model):
     """ActorsGroup"""
 
     count: int
-
     people: list[PersonListItem]
 
 
@@ -307,7 +277,6 @@ class ActorsPage(Model):
     """Envelope of the legacy lifecycle and stickiness actor endpoints."""
 
     next: str | None
-
     results: list[ActorsGroup]
 
 
@@ -316,17 +285,12 @@ class ActorsResponse(Model):
     """Envelope of the legacy funnel / trends / path actor endpoints."""
 
     initial: str | None | Unset = UNSET
-
     """URL of the first page."""
     is_cached: bool | None | Unset = UNSET
-
     last_refresh: datetime.datetime | None | Unset = UNSET
-
     missing_persons: int | Unset = UNSET
-
     """Actors counted by the query whose person rows could not be loaded."""
     next: str | None
-
     results: list[ActorsGroup]
 
 
@@ -335,14 +299,10 @@ class AsyncDeletionStatus(Model):
     """AsyncDeletionStatus"""
 
     created_at: datetime.datetime
-
     """When the deletion was queued."""
     delete_verified_at: datetime.datetime | None
-
     person_uuid: str
-
     status: AsyncDeletionStatusStatus
-
     """`completed` once the deletion has been verified, else `pending`."""
 
 
@@ -351,16 +311,12 @@ class ErrorResponse(Model):
     """PostHog's standard error body (drf-exceptions-hog). Reported server errors may add `error_event_id`, some exceptions add `extra`."""
 
     attr: str | None | Unset = UNSET
-
     """The offending field, if any (nested fields joined with `__`)."""
     code: str
-
     """Machine-readable code (`invalid_input`, `not_found`, `permission_denied`, ...)."""
     detail: str
-
     """Human-readable message."""
     type_: str
-
     """Error class: `validation_error`, `invalid_request`, `authentication_error`, `throttled_error`, `server_error`."""
     _wire: ClassVar[dict[str, str]] = {
         "type_": "type",
@@ -372,7 +328,6 @@ class LegacyErrorMessage(Model):
     """Error body of some legacy handlers (cohorts, lifecycle, retention, stickiness)."""
 
     detail: str
-
     message: str
 
 
@@ -381,13 +336,9 @@ class LegacyInsightFilter(Model):
     """Legacy insight filter sent as a body to the legacy actor endpoints; same keys as their query parameters. Unknown keys are passed on to the filter."""
 
     actions: list[dict[str, Any]] | Unset = UNSET
-
     date_from: str | Unset = UNSET
-
     date_to: str | Unset = UNSET
-
     events: list[dict[str, Any]] | Unset = UNSET
-
     properties: list[dict[str, Any]] | Unset = UNSET
 
 
@@ -396,24 +347,17 @@ class MinimalPerson(Model):
     """A person with at most 10 distinct ids, as returned by the batch lookups."""
 
     created_at: datetime.datetime
-
     distinct_ids: list[str]
-
     """The first 10 distinct ids, identified ones first."""
     id: int
-
     """Numeric (Postgres) ID of the person."""
     last_seen_at: datetime.datetime | None | Unset = UNSET
-
     """When the person was last seen, if known."""
     name: str
-
     """Display name: the first non-empty of the team's person display name properties (default `email`, `name`, `username`), else the first identified distinct id, else the numeric ID."""
     properties: dict[str, Any]
-
     """Person properties (properties the caller may not read are removed)."""
     uuid_: str
-
     _wire: ClassVar[dict[str, str]] = {
         "uuid_": "uuid",
     }
@@ -424,11 +368,8 @@ class PaginatedAsyncDeletionStatusList(Model):
     """PaginatedAsyncDeletionStatusList"""
 
     count: int
-
     next: str | None
-
     previous: str | None
-
     results: list[AsyncDeletionStatus]
 
 
@@ -437,13 +378,10 @@ class PaginatedPersonList(Model):
     """PaginatedPersonList"""
 
     count: int | Unset = UNSET
-
     """Total number of matching persons; only present with `include_total`."""
     next: str | None
-
     """URL of the next page; null on the last page."""
     previous: str | None
-
     """URL of the previous page; null on the first page."""
     results: list[PersonListItem]
 
@@ -453,7 +391,6 @@ class PersonBatchByDistinctIdsRequest(Model):
     """PersonBatchByDistinctIdsRequest"""
 
     distinct_ids: list[str] | None | Unset = UNSET
-
     """Distinct ids to look up; only the first 200 are used. Missing, null or empty gives empty results."""
 
 
@@ -462,7 +399,6 @@ class PersonBatchByUuidsRequest(Model):
     """PersonBatchByUuidsRequest"""
 
     uuids: list[str] | None | Unset = UNSET
-
     """Person UUIDs to look up; only the first 200 are used. Missing, null or empty gives empty results."""
 
 
@@ -471,7 +407,6 @@ class PersonBatchResponse(Model):
     """PersonBatchResponse"""
 
     results: dict[str, MinimalPerson]
-
     """Found persons, keyed by the requested distinct id or UUID."""
 
 
@@ -480,19 +415,14 @@ class PersonBulkDeleteRequest(Model):
     """Give exactly one of `ids` and `distinct_ids`."""
 
     delete_events: bool | Unset = UNSET
-
     """If true, a task to delete all events associated with these persons is created and queued. The task does not run immediately; it is batched (PostHog docs: 5AM UTC every Sunday)."""
     delete_recordings: bool | Unset = UNSET
-
     """If true, deletion of the persons' session recordings is queued."""
     distinct_ids: list[str] | Unset = UNSET
-
     """A list of distinct IDs, up to 1000 of them. We'll delete all persons associated with those distinct IDs."""
     ids: list[str] | Unset = UNSET
-
     """A list of PostHog person UUIDs, up to 1000 of them. We'll delete all the persons listed."""
     keep_person: bool | Unset = UNSET
-
     """If true, the person profiles are kept; only the requested associated data is deleted."""
 
 
@@ -501,19 +431,14 @@ class PersonBulkDeleteResponse(Model):
     """PersonBulkDeleteResponse"""
 
     deletion_errors: list[PersonDeletionError]
-
     """Persons whose deletion failed."""
     events_queued_for_deletion: bool
-
     """True when `delete_events` was set and at least one person was found."""
     persons_deleted: int
-
     """Person profiles deleted now (0 with `keep_person`, or when deletion is queued)."""
     persons_found: int
-
     """Persons matched by the given ids."""
     persons_queued_for_deletion: int | Unset = UNSET
-
     """Person profiles queued for deletion in the background. Only sent by servers that delete persons through a queue."""
     recordings_queued_for_deletion: bool
 
@@ -523,10 +448,8 @@ class PersonCohort(Model):
     """PersonCohort"""
 
     count: int | None
-
     """Number of persons in the cohort, when calculated."""
     id: int
-
     name: str | None
 
 
@@ -542,7 +465,6 @@ class PersonDeletePropertyFailure(Model):
     """Returned by `delete_property` when the deletion event could not be captured."""
 
     detail: str
-
     success: bool
 
 
@@ -551,7 +473,6 @@ class PersonDeletePropertyRequest(Model):
     """PersonDeletePropertyRequest"""
 
     unset: str
-
     """Specify the property key to delete."""
     _wire: ClassVar[dict[str, str]] = {
         "unset": "$unset",
@@ -563,9 +484,7 @@ class PersonDeletionError(Model):
     """PersonDeletionError"""
 
     person_uuid: str
-
     step: str | Unset = UNSET
-
     """Step that failed, when the server reports it (`resolve_persons`, `fetch_distinct_ids`, `queue_training_deletion`, `queue_recording_deletion`, `tombstone_clickhouse`, `delete_postgres`, `log_activity`)."""
 
 
@@ -574,31 +493,20 @@ class PersonListItem(Model):
     """A person as serialized by the list and the legacy actor endpoints. Unlike `PersonRecord`, `id` is the UUID."""
 
     created_at: datetime.datetime
-
     distinct_ids: list[str]
-
     """Up to 1000 distinct ids, identified ones first."""
     id: str
-
     """The person UUID (same as `uuid`)."""
     is_identified: bool
-
     """Whether the person was identified (`$identify`)."""
     last_seen_at: datetime.datetime | None | Unset = UNSET
-
     matched_recordings: list[dict[str, Any]] | Unset = UNSET
-
     """Recordings matched by a legacy actors query; always empty in the list."""
     name: str
-
     properties: dict[str, Any]
-
     type_: PersonListItemType
-
     uuid_: str
-
     value_at_data_point: float | None | Unset = UNSET
-
     """Value of the insight data point for this person; null in the list."""
     _wire: ClassVar[dict[str, str]] = {
         "type_": "type",
@@ -611,26 +519,18 @@ class PersonPropertiesAtTimeResponse(Model):
     """The person (same fields as `PersonRecord`) with `properties` replaced by the reconstructed state, plus metadata about the query."""
 
     created_at: datetime.datetime
-
     distinct_ids: list[str]
-
     """Distinct ids, identified (non-UUID-looking) ones first."""
     id: int
-
     """Numeric (Postgres) ID of the person."""
     last_seen_at: datetime.datetime | None | Unset = UNSET
-
     """When the person was last seen, if known."""
     name: str
-
     """Display name: the first non-empty of the team's person display name properties (default `email`, `name`, `username`), else the first identified distinct id, else the numeric ID."""
     point_in_time_metadata: PointInTimeMetadata
-
     properties: dict[str, Any]
-
     """Properties as reconstructed at the requested time."""
     uuid_: str
-
     _wire: ClassVar[dict[str, str]] = {
         "uuid_": "uuid",
     }
@@ -641,10 +541,8 @@ class PersonPropertyValue(Model):
     """PersonPropertyValue"""
 
     count: int | Unset = UNSET
-
     """Number of persons with this value; left out when unknown."""
     name: Any
-
     """A value of the property (any JSON value)."""
 
 
@@ -653,7 +551,6 @@ class PersonPropertyValuesResponse(Model):
     """PersonPropertyValuesResponse"""
 
     refreshing: bool
-
     """True when a stale cached result was served and is being recalculated."""
     results: list[PersonPropertyValue]
 
@@ -663,24 +560,17 @@ class PersonRecord(Model):
     """A person, as returned by retrieve."""
 
     created_at: datetime.datetime
-
     distinct_ids: list[str]
-
     """Distinct ids, identified (non-UUID-looking) ones first."""
     id: int
-
     """Numeric (Postgres) ID of the person."""
     last_seen_at: datetime.datetime | None | Unset = UNSET
-
     """When the person was last seen, if known."""
     name: str
-
     """Display name: the first non-empty of the team's person display name properties (default `email`, `name`, `username`), else the first identified distinct id, else the numeric ID."""
     properties: dict[str, Any]
-
     """Person properties (properties the caller may not read are removed)."""
     uuid_: str
-
     _wire: ClassVar[dict[str, str]] = {
         "uuid_": "uuid",
     }
@@ -691,7 +581,6 @@ class PersonResetDistinctIdRequest(Model):
     """PersonResetDistinctIdRequest"""
 
     distinct_id: str
-
     """The distinct id to free for reuse."""
 
 
@@ -700,10 +589,8 @@ class PersonSplitRequest(Model):
     """Give at most one of the two fields; with neither, the first distinct id is kept."""
 
     distinct_ids_to_split: list[str] | None | Unset = UNSET
-
     """Only these distinct ids are split off (must be non-empty and on this person)."""
     main_distinct_id: str | None | Unset = UNSET
-
     """The distinct id that stays on the person; all others are split off."""
 
 
@@ -712,10 +599,8 @@ class PersonUpdatePropertyRequest(Model):
     """PersonUpdatePropertyRequest"""
 
     key: str
-
     """Specify the property key."""
     value: Any
-
     """Specify the property value (any JSON value, null included)."""
 
 
@@ -724,7 +609,6 @@ class PersonUpdateRequest(Model):
     """Body of PUT/PATCH. Only `properties` is read; other fields are ignored."""
 
     properties: dict[str, Any]
-
     """Properties to set (merged into the existing ones)."""
 
 
@@ -733,17 +617,11 @@ class PointInTimeMetadata(Model):
     """PointInTimeMetadata"""
 
     distinct_id_used: str | None
-
     distinct_ids_count: int
-
     distinct_ids_queried: list[str]
-
     include_set_once: bool
-
     person_id_used: str | None
-
     queried_timestamp: str
-
     """The point in time used, ISO 8601."""
     query_mode: PointInTimeMetadataQueryMode
 
@@ -760,9 +638,7 @@ class PropertiesTimelinePoint(Model):
     """PropertiesTimelinePoint"""
 
     properties: dict[str, Any]
-
     relevant_event_count: int
-
     timestamp: datetime.datetime
 
 
@@ -771,12 +647,9 @@ class PropertiesTimelineResponse(Model):
     """PropertiesTimelineResponse"""
 
     crucial_property_keys: list[str]
-
     """Properties the insight filter depends on."""
     effective_date_from: datetime.datetime
-
     effective_date_to: datetime.datetime
-
     points: list[PropertiesTimelinePoint]
 
 
@@ -785,15 +658,11 @@ class PropertyFilter(Model):
     """One property filter of the list's `properties` parameter."""
 
     key: str
-
     """Property key (for `type` cohort, the cohort id)."""
     operator: PropertyFilterOperator | Unset = UNSET
-
     type_: PropertyFilterType | Unset = UNSET
-
     """What the key refers to. The list endpoint filters on person properties."""
     value: str | float | bool | list[str | float | bool] | None | Unset = UNSET
-
     """Value(s) to compare with; a list for `in` / `not_in` / `exact` with several values."""
     _wire: ClassVar[dict[str, str]] = {
         "type_": "type",
@@ -805,10 +674,8 @@ class RetentionActor(Model):
     """RetentionActor"""
 
     appearances: list[int]
-
     """Per interval, 1 if the person returned in it, else 0."""
     person: PersonListItem
-
     """A person as serialized by the list and the legacy actor endpoints. Unlike `PersonRecord`, `id` is the UUID."""
 
 
@@ -817,9 +684,7 @@ class RetentionActorsResponse(Model):
     """Envelope of the legacy retention actor endpoint (note `result`, singular)."""
 
     missing_persons: int | Unset = UNSET
-
     next: str | None
-
     result: list[RetentionActor]
 
 

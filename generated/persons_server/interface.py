@@ -105,13 +105,10 @@ class PersonsActivityRetrieveParams(_rt.ParamsModel):
     """Parameters of `persons_activity_retrieve`."""
 
     id: str
-
     """A unique value identifying this person. Accepts both numeric ID and UUID. Distinct ids are not accepted (use the list's `distinct_id` filter)."""
     limit: int = 10
-
     """Number of activity log entries per page."""
     page: Annotated[int, Field(ge=1)] = 1
-
     """1-based page number."""
 
 
@@ -119,10 +116,8 @@ class PersonsAllActivityRetrieveParams(_rt.ParamsModel):
     """Parameters of `persons_all_activity_retrieve`."""
 
     limit: int = 10
-
     """Number of activity log entries per page."""
     page: Annotated[int, Field(ge=1)] = 1
-
     """1-based page number."""
 
 
@@ -148,7 +143,6 @@ class PersonsCohortsRetrieveParams(_rt.ParamsModel):
     """Parameters of `persons_cohorts_retrieve`."""
 
     person_id: str
-
     """The person, by numeric ID or UUID."""
 
 
@@ -156,7 +150,6 @@ class PersonsDeleteEventsCreateParams(_rt.ParamsModel):
     """Parameters of `persons_delete_events_create`."""
 
     id: str
-
     """A unique value identifying this person. Accepts both numeric ID and UUID. Distinct ids are not accepted (use the list's `distinct_id` filter)."""
 
 
@@ -164,7 +157,6 @@ class PersonsDeletePropertyCreateParams(_rt.ParamsModel):
     """Parameters of `persons_delete_property_create`."""
 
     id: str
-
     """A unique value identifying this person. Accepts both numeric ID and UUID. Distinct ids are not accepted (use the list's `distinct_id` filter)."""
 
 
@@ -172,16 +164,12 @@ class PersonsDeletionStatusListParams(_rt.ParamsModel):
     """Parameters of `persons_deletion_status_list`."""
 
     status: PersonsDeletionStatusListStatus = "all"
-
     """Only deletions in this state."""
     person_uuid: uuid.UUID | None = None
-
     """Only deletions of this person."""
     limit: int = 100
-
     """Number of results to return per page."""
     offset: Annotated[int, Field(ge=0)] = 0
-
     """The initial index from which to return the results."""
 
 
@@ -189,16 +177,12 @@ class PersonsDestroyParams(_rt.ParamsModel):
     """Parameters of `persons_destroy`."""
 
     id: str
-
     """A unique value identifying this person. Accepts both numeric ID and UUID. Distinct ids are not accepted (use the list's `distinct_id` filter)."""
     delete_events: bool = False
-
     """If present, a task to delete all events associated with this person is created and queued. The task does not run immediately; it is batched (PostHog docs: 5AM UTC every Sunday). Presence-based: any value, including `false`, turns it on."""
     delete_recordings: bool = False
-
     """If present, deletion of the person's session recordings is queued. Presence-based like `delete_events`."""
     keep_person: bool = False
-
     """If present, the person profile itself is kept and only the requested associated data is deleted. Presence-based like `delete_events`."""
 
 
@@ -206,21 +190,16 @@ class PersonsFunnelCorrelationCreateParams(_rt.ParamsModel):
     """Parameters of `persons_funnel_correlation_create`."""
 
     events: str | None = None
-
     """JSON-encoded array of event entities (`[{\"id\": \"$pageview\", \"type\": \"events\", \"order\": 0}]`)."""
     date_from: str | None = None
-
     """Start of the date range, absolute (`2024-01-01`) or relative (`-7d`)."""
     date_to: str | None = None
-
     """End of the date range, absolute or relative; default now."""
     funnel_correlation_person_entity: str | None = None
-
     """JSON-encoded entity (`{\"id\": ..., \"type\": \"events\", \"properties\": [...]}`) whose correlated persons are wanted."""
     funnel_correlation_person_converted: (
         PersonsFunnelCorrelationRetrieveFunnelCorrelationPersonConverted | None
     ) = None
-
     """`true` for persons who converted, `false` for persons who dropped off; omit for both."""
 
 
@@ -228,21 +207,16 @@ class PersonsFunnelCorrelationRetrieveParams(_rt.ParamsModel):
     """Parameters of `persons_funnel_correlation_retrieve`."""
 
     events: str | None = None
-
     """JSON-encoded array of event entities (`[{\"id\": \"$pageview\", \"type\": \"events\", \"order\": 0}]`)."""
     date_from: str | None = None
-
     """Start of the date range, absolute (`2024-01-01`) or relative (`-7d`)."""
     date_to: str | None = None
-
     """End of the date range, absolute or relative; default now."""
     funnel_correlation_person_entity: str | None = None
-
     """JSON-encoded entity (`{\"id\": ..., \"type\": \"events\", \"properties\": [...]}`) whose correlated persons are wanted."""
     funnel_correlation_person_converted: (
         PersonsFunnelCorrelationRetrieveFunnelCorrelationPersonConverted | None
     ) = None
-
     """`true` for persons who converted, `false` for persons who dropped off; omit for both."""
 
 
@@ -250,22 +224,16 @@ class PersonsFunnelCreateParams(_rt.ParamsModel):
     """Parameters of `persons_funnel_create`."""
 
     events: str | None = None
-
     """JSON-encoded array of event entities (`[{\"id\": \"$pageview\", \"type\": \"events\", \"order\": 0}]`)."""
     actions: str | None = None
-
     """JSON-encoded array of action entities (`[{\"id\": 12, \"type\": \"actions\"}]`)."""
     date_from: str | None = None
-
     """Start of the date range, absolute (`2024-01-01`) or relative (`-7d`)."""
     date_to: str | None = None
-
     """End of the date range, absolute or relative; default now."""
     funnel_step: int | None = None
-
     """1-based funnel step. Positive: persons who completed that step; negative: persons who dropped off before step `abs(funnel_step)`."""
     funnel_step_breakdown: str | None = None
-
     """Breakdown value to restrict the step's persons to."""
 
 
@@ -273,22 +241,16 @@ class PersonsFunnelRetrieveParams(_rt.ParamsModel):
     """Parameters of `persons_funnel_retrieve`."""
 
     events: str | None = None
-
     """JSON-encoded array of event entities (`[{\"id\": \"$pageview\", \"type\": \"events\", \"order\": 0}]`)."""
     actions: str | None = None
-
     """JSON-encoded array of action entities (`[{\"id\": 12, \"type\": \"actions\"}]`)."""
     date_from: str | None = None
-
     """Start of the date range, absolute (`2024-01-01`) or relative (`-7d`)."""
     date_to: str | None = None
-
     """End of the date range, absolute or relative; default now."""
     funnel_step: int | None = None
-
     """1-based funnel step. Positive: persons who completed that step; negative: persons who dropped off before step `abs(funnel_step)`."""
     funnel_step_breakdown: str | None = None
-
     """Breakdown value to restrict the step's persons to."""
 
 
@@ -296,19 +258,14 @@ class PersonsLifecycleRetrieveParams(_rt.ParamsModel):
     """Parameters of `persons_lifecycle_retrieve`."""
 
     target_date: str
-
     """Start of the interval, as a date or relative date (`-7d`)."""
     lifecycle_type: PersonsLifecycleRetrieveLifecycleType
-
     """Lifecycle bucket."""
     events: str | None = None
-
     """JSON-encoded array of event entities (`[{\"id\": \"$pageview\", \"type\": \"events\", \"order\": 0}]`)."""
     date_from: str | None = None
-
     """Start of the date range, absolute (`2024-01-01`) or relative (`-7d`)."""
     date_to: str | None = None
-
     """End of the date range, absolute or relative; default now."""
 
 
@@ -316,28 +273,20 @@ class PersonsListParams(_rt.ParamsModel):
     """Parameters of `persons_list`."""
 
     distinct_id: str | None = None
-
     """Filter list by distinct id (exact match on any of the person's distinct ids). An unknown distinct id gives an empty page."""
     email: str | None = None
-
     """Filter persons by email (exact match on `properties.email`)."""
     search: str | None = None
-
     """Search persons, either by email (full text search) or distinct_id (exact match)."""
     properties: Omittable[list[PropertyFilter]] = None
-
     """Filter persons by person properties: a JSON-encoded array of property filters, all of which must match, e.g. `[{\"key\": \"email\", \"value\": \"x@y.com\", \"operator\": \"exact\", \"type\": \"person\"}]`."""
     limit: int = 100
-
     """Number of results to return per page."""
     offset: Annotated[int, Field(ge=0)] = 0
-
     """The initial index from which to return the results."""
     include_total: bool = False
-
     """Undocumented by PostHog. When present (any value, the server only checks presence) the response carries `count`, at the cost of an extra count query."""
     format: PersonsListFormat = "json"
-
     """Response format. `csv` renders the results as CSV (same as `Accept: text/csv`)."""
 
 
@@ -345,7 +294,6 @@ class PersonsPartialUpdateParams(_rt.ParamsModel):
     """Parameters of `persons_partial_update`."""
 
     id: str
-
     """A unique value identifying this person. Accepts both numeric ID and UUID. Distinct ids are not accepted (use the list's `distinct_id` filter)."""
 
 
@@ -353,19 +301,14 @@ class PersonsPathCreateParams(_rt.ParamsModel):
     """Parameters of `persons_path_create`."""
 
     date_from: str | None = None
-
     """Start of the date range, absolute (`2024-01-01`) or relative (`-7d`)."""
     date_to: str | None = None
-
     """End of the date range, absolute or relative; default now."""
     path_start_key: str | None = None
-
     """Path node (`<step>_<name>`) the persons passed through as a start."""
     path_end_key: str | None = None
-
     """Path node (`<step>_<name>`) the persons passed through as an end."""
     path_dropoff_key: str | None = None
-
     """Path node (`<step>_<name>`) after which the persons dropped off."""
 
 
@@ -373,19 +316,14 @@ class PersonsPathRetrieveParams(_rt.ParamsModel):
     """Parameters of `persons_path_retrieve`."""
 
     date_from: str | None = None
-
     """Start of the date range, absolute (`2024-01-01`) or relative (`-7d`)."""
     date_to: str | None = None
-
     """End of the date range, absolute or relative; default now."""
     path_start_key: str | None = None
-
     """Path node (`<step>_<name>`) the persons passed through as a start."""
     path_end_key: str | None = None
-
     """Path node (`<step>_<name>`) the persons passed through as an end."""
     path_dropoff_key: str | None = None
-
     """Path node (`<step>_<name>`) after which the persons dropped off."""
 
 
@@ -393,16 +331,12 @@ class PersonsPropertiesAtTimeRetrieveParams(_rt.ParamsModel):
     """Parameters of `persons_properties_at_time_retrieve`."""
 
     timestamp: str
-
     """Point in time, ISO 8601 (e.g. `2023-06-15T14:30:00Z`). A trailing `Z` or an explicit offset is honoured; a value without offset is taken as UTC."""
     distinct_id: str | None = None
-
     """The distinct_id of the person. Exclusive with `person_id`."""
     person_id: uuid.UUID | None = None
-
     """The UUID of the person. Exclusive with `distinct_id`."""
     include_set_once: bool = False
-
     """Whether to apply `$set_once` operations too. Only the string `true` (case-insensitive) enables it; any other value means false."""
 
 
@@ -410,22 +344,16 @@ class PersonsPropertiesTimelineRetrieveParams(_rt.ParamsModel):
     """Parameters of `persons_properties_timeline_retrieve`."""
 
     id: str
-
     """A unique value identifying this person. Accepts both numeric ID and UUID. Distinct ids are not accepted (use the list's `distinct_id` filter)."""
     events: str | None = None
-
     """JSON-encoded array of event entities (`[{\"id\": \"$pageview\", \"type\": \"events\", \"order\": 0}]`)."""
     actions: str | None = None
-
     """JSON-encoded array of action entities (`[{\"id\": 12, \"type\": \"actions\"}]`)."""
     properties: str | None = None
-
     """JSON-encoded legacy property filters."""
     date_from: str | None = None
-
     """Start of the date range, absolute (`2024-01-01`) or relative (`-7d`)."""
     date_to: str | None = None
-
     """End of the date range, absolute or relative; default now."""
 
 
@@ -439,19 +367,14 @@ class PersonsRetentionRetrieveParams(_rt.ParamsModel):
     """Parameters of `persons_retention_retrieve`."""
 
     date_to: str | None = None
-
     """End of the date range, absolute or relative; default now."""
     period: PersonsRetentionRetrievePeriod = "Day"
-
     """Length of a retention interval."""
     selected_interval: int | None = None
-
     """0-based index of the cohort (starting interval) whose persons are wanted."""
     target_entity: str | None = None
-
     """JSON-encoded entity that puts a person into a cohort."""
     returning_entity: str | None = None
-
     """JSON-encoded entity that counts as returning."""
 
 
@@ -459,7 +382,6 @@ class PersonsRetrieveParams(_rt.ParamsModel):
     """Parameters of `persons_retrieve`."""
 
     id: str
-
     """A unique value identifying this person. Accepts both numeric ID and UUID. Distinct ids are not accepted (use the list's `distinct_id` filter)."""
 
 
@@ -467,7 +389,6 @@ class PersonsSplitCreateParams(_rt.ParamsModel):
     """Parameters of `persons_split_create`."""
 
     id: str
-
     """A unique value identifying this person. Accepts both numeric ID and UUID. Distinct ids are not accepted (use the list's `distinct_id` filter)."""
 
 
@@ -475,19 +396,14 @@ class PersonsStickinessRetrieveParams(_rt.ParamsModel):
     """Parameters of `persons_stickiness_retrieve`."""
 
     stickiness_days: int | None = None
-
     """Number of intervals in which the persons performed the entity."""
     entity_id: str | None = None
-
     """Event name or action id of the entity whose persons are wanted."""
     entity_type: PersonsStickinessRetrieveEntityType | None = None
-
     """Kind of entity named by `entity_id`."""
     date_from: str | None = None
-
     """Start of the date range, absolute (`2024-01-01`) or relative (`-7d`)."""
     date_to: str | None = None
-
     """End of the date range, absolute or relative; default now."""
 
 
@@ -495,22 +411,16 @@ class PersonsTrendsRetrieveParams(_rt.ParamsModel):
     """Parameters of `persons_trends_retrieve`."""
 
     entity_id: str | None = None
-
     """Event name or action id of the entity whose persons are wanted."""
     entity_type: PersonsStickinessRetrieveEntityType | None = None
-
     """Kind of entity named by `entity_id`."""
     entity_math: str | None = None
-
     """Aggregation of the entity (`total`, `dau`, `sum`, ...)."""
     breakdown_value: str | None = None
-
     """Breakdown value of the data point."""
     date_from: str | None = None
-
     """Start of the date range, absolute (`2024-01-01`) or relative (`-7d`)."""
     date_to: str | None = None
-
     """End of the date range, absolute or relative; default now."""
 
 
@@ -518,7 +428,6 @@ class PersonsUpdateParams(_rt.ParamsModel):
     """Parameters of `persons_update`."""
 
     id: str
-
     """A unique value identifying this person. Accepts both numeric ID and UUID. Distinct ids are not accepted (use the list's `distinct_id` filter)."""
 
 
@@ -526,7 +435,6 @@ class PersonsUpdatePropertyCreateParams(_rt.ParamsModel):
     """Parameters of `persons_update_property_create`."""
 
     id: str
-
     """A unique value identifying this person. Accepts both numeric ID and UUID. Distinct ids are not accepted (use the list's `distinct_id` filter)."""
 
 
@@ -534,13 +442,10 @@ class PersonsValuesRetrieveParams(_rt.ParamsModel):
     """Parameters of `persons_values_retrieve`."""
 
     key: str | None = None
-
     """The person property key."""
     value: str | None = None
-
     """Only values containing this text."""
     refresh: bool = False
-
     """When truthy, asks the server to recalculate instead of serving a cached result."""
 
 

@@ -143,15 +143,11 @@ class ActivityChange(ApiModel):
     """ActivityChange"""
 
     action: Omittable[str] = None
-
     after: Any = None
-
     """Value after the change (any JSON value)."""
     before: Any = None
-
     """Value before the change (any JSON value)."""
     field: str | None = None
-
     type_: Omittable[str] = Field(default=None, alias="type")
 
 
@@ -159,17 +155,11 @@ class ActivityDetail_2(ApiModel):
     """ActivityDetail_2"""
 
     changes: list[ActivityChange] | None = None
-
     id: str | None = None
-
     merge: ActivityMerge | None = None
-
     name: str | None = None
-
     short_id: str | None = None
-
     trigger: ActivityTrigger | None = None
-
     type_: str | None = Field(default=None, alias="type")
 
 
@@ -177,19 +167,13 @@ class ActivityLogEntry(ApiModel):
     """ActivityLogEntry"""
 
     activity: str
-
     """`updated`, `deleted`, `split_person`, `delete_property`, ..."""
     created_at: datetime.datetime
-
     detail: ActivityDetail
-
     id: uuid.UUID
-
     item_id: str | None
-
     """Numeric ID of the person, as a string."""
     scope: str
-
     user: ActivityLogUser
 
 
@@ -197,11 +181,8 @@ class ActivityLogPage(ApiModel):
     """ActivityLogPage"""
 
     next: str | None
-
     previous: str | None
-
     results: list[ActivityLogEntry]
-
     total_count: int
 
 
@@ -209,11 +190,8 @@ class ActivityLogUser_2(ApiModel):
     """ActivityLogUser_2"""
 
     email: str | None = None
-
     first_name: str | None = None
-
     is_system: Omittable[bool] = None
-
     """True for changes made by PostHog itself (`first_name` \"System\")."""
 
 
@@ -221,10 +199,8 @@ class ActivityMerge(ApiModel):
     """ActivityMerge"""
 
     source: Any = None
-
     """Merged-from item(s)."""
     target: Any = None
-
     """Merged-into item."""
     type_: Omittable[str] = Field(default=None, alias="type")
 
@@ -233,9 +209,7 @@ class ActivityTrigger(ApiModel):
     """ActivityTrigger"""
 
     job_id: Omittable[str] = None
-
     job_type: Omittable[str] = None
-
     payload: Omittable[dict[str, Any]] = None
 
 
@@ -243,7 +217,6 @@ class ActorsGroup(ApiModel):
     """ActorsGroup"""
 
     count: int
-
     people: list[PersonListItem]
 
 
@@ -251,7 +224,6 @@ class ActorsPage(ApiModel):
     """Envelope of the legacy lifecycle and stickiness actor endpoints."""
 
     next: str | None
-
     results: list[ActorsGroup]
 
 
@@ -259,17 +231,12 @@ class ActorsResponse(ApiModel):
     """Envelope of the legacy funnel / trends / path actor endpoints."""
 
     initial: str | None = None
-
     """URL of the first page."""
     is_cached: bool | None = None
-
     last_refresh: datetime.datetime | None = None
-
     missing_persons: Omittable[int] = None
-
     """Actors counted by the query whose person rows could not be loaded."""
     next: str | None
-
     results: list[ActorsGroup]
 
 
@@ -277,14 +244,10 @@ class AsyncDeletionStatus(ApiModel):
     """AsyncDeletionStatus"""
 
     created_at: datetime.datetime
-
     """When the deletion was queued."""
     delete_verified_at: datetime.datetime | None
-
     person_uuid: uuid.UUID
-
     status: AsyncDeletionStatusStatus
-
     """`completed` once the deletion has been verified, else `pending`."""
 
 
@@ -292,13 +255,10 @@ class ErrorResponse(ApiModel):
     """PostHog's standard error body (drf-exceptions-hog). Reported server errors may add `error_event_id`, some exceptions add `extra`."""
 
     attr: str | None = None
-
     """The offending field, if any (nested fields joined with `__`)."""
     code: str
-
     """Machine-readable code (`invalid_input`, `not_found`, `permission_denied`, ...)."""
     detail: str
-
     """Human-readable message."""
     type_: str = Field(alias="type")
     """Error class: `validation_error`, `invalid_request`, `authentication_error`, `throttled_error`, `server_error`."""
@@ -308,7 +268,6 @@ class LegacyErrorMessage(ApiModel):
     """Error body of some legacy handlers (cohorts, lifecycle, retention, stickiness)."""
 
     detail: str
-
     message: str
 
 
@@ -316,13 +275,9 @@ class LegacyInsightFilter(ApiModel):
     """Legacy insight filter sent as a body to the legacy actor endpoints; same keys as their query parameters. Unknown keys are passed on to the filter."""
 
     actions: Omittable[list[dict[str, Any]]] = None
-
     date_from: Omittable[str] = None
-
     date_to: Omittable[str] = None
-
     events: Omittable[list[dict[str, Any]]] = None
-
     properties: Omittable[list[dict[str, Any]]] = None
 
 
@@ -330,21 +285,15 @@ class MinimalPerson(ApiModel):
     """A person with at most 10 distinct ids, as returned by the batch lookups."""
 
     created_at: datetime.datetime
-
     distinct_ids: Annotated[list[str], Field(max_length=10)]
-
     """The first 10 distinct ids, identified ones first."""
     id: int
-
     """Numeric (Postgres) ID of the person."""
     last_seen_at: datetime.datetime | None = None
-
     """When the person was last seen, if known."""
     name: str
-
     """Display name: the first non-empty of the team's person display name properties (default `email`, `name`, `username`), else the first identified distinct id, else the numeric ID."""
     properties: dict[str, Any]
-
     """Person properties (properties the caller may not read are removed)."""
     uuid_: uuid.UUID = Field(alias="uuid")
 
@@ -353,11 +302,8 @@ class PaginatedAsyncDeletionStatusList(ApiModel):
     """PaginatedAsyncDeletionStatusList"""
 
     count: int
-
     next: str | None
-
     previous: str | None
-
     results: list[AsyncDeletionStatus]
 
 
@@ -365,13 +311,10 @@ class PaginatedPersonList(ApiModel):
     """PaginatedPersonList"""
 
     count: Omittable[int] = None
-
     """Total number of matching persons; only present with `include_total`."""
     next: str | None
-
     """URL of the next page; null on the last page."""
     previous: str | None
-
     """URL of the previous page; null on the first page."""
     results: list[PersonListItem]
 
@@ -380,7 +323,6 @@ class PersonBatchByDistinctIdsRequest(ApiModel):
     """PersonBatchByDistinctIdsRequest"""
 
     distinct_ids: list[str] | None = None
-
     """Distinct ids to look up; only the first 200 are used. Missing, null or empty gives empty results."""
 
 
@@ -388,7 +330,6 @@ class PersonBatchByUuidsRequest(ApiModel):
     """PersonBatchByUuidsRequest"""
 
     uuids: list[uuid.UUID] | None = None
-
     """Person UUIDs to look up; only the first 200 are used. Missing, null or empty gives empty results."""
 
 
@@ -396,7 +337,6 @@ class PersonBatchResponse(ApiModel):
     """PersonBatchResponse"""
 
     results: dict[str, MinimalPerson]
-
     """Found persons, keyed by the requested distinct id or UUID."""
 
 
@@ -404,19 +344,14 @@ class PersonBulkDeleteRequest(ApiModel):
     """Give exactly one of `ids` and `distinct_ids`."""
 
     delete_events: bool = False
-
     """If true, a task to delete all events associated with these persons is created and queued. The task does not run immediately; it is batched (PostHog docs: 5AM UTC every Sunday)."""
     delete_recordings: bool = False
-
     """If true, deletion of the persons' session recordings is queued."""
     distinct_ids: Omittable[Annotated[list[str], Field(max_length=1000)]] = None
-
     """A list of distinct IDs, up to 1000 of them. We'll delete all persons associated with those distinct IDs."""
     ids: Omittable[Annotated[list[uuid.UUID], Field(max_length=1000)]] = None
-
     """A list of PostHog person UUIDs, up to 1000 of them. We'll delete all the persons listed."""
     keep_person: bool = False
-
     """If true, the person profiles are kept; only the requested associated data is deleted."""
 
 
@@ -424,19 +359,14 @@ class PersonBulkDeleteResponse(ApiModel):
     """PersonBulkDeleteResponse"""
 
     deletion_errors: list[PersonDeletionError]
-
     """Persons whose deletion failed."""
     events_queued_for_deletion: bool
-
     """True when `delete_events` was set and at least one person was found."""
     persons_deleted: int
-
     """Person profiles deleted now (0 with `keep_person`, or when deletion is queued)."""
     persons_found: int
-
     """Persons matched by the given ids."""
     persons_queued_for_deletion: Omittable[int] = None
-
     """Person profiles queued for deletion in the background. Only sent by servers that delete persons through a queue."""
     recordings_queued_for_deletion: bool
 
@@ -445,10 +375,8 @@ class PersonCohort(ApiModel):
     """PersonCohort"""
 
     count: int | None
-
     """Number of persons in the cohort, when calculated."""
     id: int
-
     name: str | None
 
 
@@ -462,7 +390,6 @@ class PersonDeletePropertyFailure(ApiModel):
     """Returned by `delete_property` when the deletion event could not be captured."""
 
     detail: str
-
     success: bool
 
 
@@ -477,9 +404,7 @@ class PersonDeletionError(ApiModel):
     """PersonDeletionError"""
 
     person_uuid: uuid.UUID
-
     step: Omittable[str] = None
-
     """Step that failed, when the server reports it (`resolve_persons`, `fetch_distinct_ids`, `queue_training_deletion`, `queue_recording_deletion`, `tombstone_clickhouse`, `delete_postgres`, `log_activity`)."""
 
 
@@ -487,29 +412,20 @@ class PersonListItem(ApiModel):
     """A person as serialized by the list and the legacy actor endpoints. Unlike `PersonRecord`, `id` is the UUID."""
 
     created_at: datetime.datetime
-
     distinct_ids: Annotated[list[str], Field(max_length=1000)]
-
     """Up to 1000 distinct ids, identified ones first."""
     id: uuid.UUID
-
     """The person UUID (same as `uuid`)."""
     is_identified: bool
-
     """Whether the person was identified (`$identify`)."""
     last_seen_at: datetime.datetime | None = None
-
     matched_recordings: Omittable[list[dict[str, Any]]] = None
-
     """Recordings matched by a legacy actors query; always empty in the list."""
     name: str
-
     properties: dict[str, Any]
-
     type_: PersonListItemType = Field(alias="type")
     uuid_: uuid.UUID = Field(alias="uuid")
     value_at_data_point: float | None = None
-
     """Value of the insight data point for this person; null in the list."""
 
 
@@ -517,23 +433,16 @@ class PersonPropertiesAtTimeResponse(ApiModel):
     """The person (same fields as `PersonRecord`) with `properties` replaced by the reconstructed state, plus metadata about the query."""
 
     created_at: datetime.datetime
-
     distinct_ids: list[str]
-
     """Distinct ids, identified (non-UUID-looking) ones first."""
     id: int
-
     """Numeric (Postgres) ID of the person."""
     last_seen_at: datetime.datetime | None = None
-
     """When the person was last seen, if known."""
     name: str
-
     """Display name: the first non-empty of the team's person display name properties (default `email`, `name`, `username`), else the first identified distinct id, else the numeric ID."""
     point_in_time_metadata: PointInTimeMetadata
-
     properties: dict[str, Any]
-
     """Properties as reconstructed at the requested time."""
     uuid_: uuid.UUID = Field(alias="uuid")
 
@@ -542,10 +451,8 @@ class PersonPropertyValue(ApiModel):
     """PersonPropertyValue"""
 
     count: Omittable[int] = None
-
     """Number of persons with this value; left out when unknown."""
     name: Any
-
     """A value of the property (any JSON value)."""
 
 
@@ -553,7 +460,6 @@ class PersonPropertyValuesResponse(ApiModel):
     """PersonPropertyValuesResponse"""
 
     refreshing: bool
-
     """True when a stale cached result was served and is being recalculated."""
     results: list[PersonPropertyValue]
 
@@ -562,21 +468,15 @@ class PersonRecord(ApiModel):
     """A person, as returned by retrieve."""
 
     created_at: datetime.datetime
-
     distinct_ids: list[str]
-
     """Distinct ids, identified (non-UUID-looking) ones first."""
     id: int
-
     """Numeric (Postgres) ID of the person."""
     last_seen_at: datetime.datetime | None = None
-
     """When the person was last seen, if known."""
     name: str
-
     """Display name: the first non-empty of the team's person display name properties (default `email`, `name`, `username`), else the first identified distinct id, else the numeric ID."""
     properties: dict[str, Any]
-
     """Person properties (properties the caller may not read are removed)."""
     uuid_: uuid.UUID = Field(alias="uuid")
 
@@ -585,7 +485,6 @@ class PersonResetDistinctIdRequest(ApiModel):
     """PersonResetDistinctIdRequest"""
 
     distinct_id: str
-
     """The distinct id to free for reuse."""
 
 
@@ -593,10 +492,8 @@ class PersonSplitRequest(ApiModel):
     """Give at most one of the two fields; with neither, the first distinct id is kept."""
 
     distinct_ids_to_split: list[str] | None = None
-
     """Only these distinct ids are split off (must be non-empty and on this person)."""
     main_distinct_id: str | None = None
-
     """The distinct id that stays on the person; all others are split off."""
 
 
@@ -604,10 +501,8 @@ class PersonUpdatePropertyRequest(ApiModel):
     """PersonUpdatePropertyRequest"""
 
     key: str
-
     """Specify the property key."""
     value: Any
-
     """Specify the property value (any JSON value, null included)."""
 
 
@@ -615,7 +510,6 @@ class PersonUpdateRequest(ApiModel):
     """Body of PUT/PATCH. Only `properties` is read; other fields are ignored."""
 
     properties: dict[str, Any]
-
     """Properties to set (merged into the existing ones)."""
 
 
@@ -623,17 +517,11 @@ class PointInTimeMetadata(ApiModel):
     """PointInTimeMetadata"""
 
     distinct_id_used: str | None
-
     distinct_ids_count: int
-
     distinct_ids_queried: list[str]
-
     include_set_once: bool
-
     person_id_used: str | None
-
     queried_timestamp: str
-
     """The point in time used, ISO 8601."""
     query_mode: PointInTimeMetadataQueryMode
 
@@ -648,9 +536,7 @@ class PropertiesTimelinePoint(ApiModel):
     """PropertiesTimelinePoint"""
 
     properties: dict[str, Any]
-
     relevant_event_count: int
-
     timestamp: datetime.datetime
 
 
@@ -658,12 +544,9 @@ class PropertiesTimelineResponse(ApiModel):
     """PropertiesTimelineResponse"""
 
     crucial_property_keys: list[str]
-
     """Properties the insight filter depends on."""
     effective_date_from: datetime.datetime
-
     effective_date_to: datetime.datetime
-
     points: list[PropertiesTimelinePoint]
 
 
@@ -671,14 +554,11 @@ class PropertyFilter(ApiModel):
     """One property filter of the list's `properties` parameter."""
 
     key: str
-
     """Property key (for `type` cohort, the cohort id)."""
     operator: PropertyFilterOperator = "exact"
-
     type_: PropertyFilterType = Field(default="person", alias="type")
     """What the key refers to. The list endpoint filters on person properties."""
     value: str | float | bool | list[str | float | bool] | None = None
-
     """Value(s) to compare with; a list for `in` / `not_in` / `exact` with several values."""
 
 
@@ -686,10 +566,8 @@ class RetentionActor(ApiModel):
     """RetentionActor"""
 
     appearances: list[int]
-
     """Per interval, 1 if the person returned in it, else 0."""
     person: PersonListItem
-
     """A person as serialized by the list and the legacy actor endpoints. Unlike `PersonRecord`, `id` is the UUID."""
 
 
@@ -697,9 +575,7 @@ class RetentionActorsResponse(ApiModel):
     """Envelope of the legacy retention actor endpoint (note `result`, singular)."""
 
     missing_persons: Omittable[int] = None
-
     next: str | None
-
     result: list[RetentionActor]
 
 

@@ -20,11 +20,8 @@ class Employee(Model):
     """A person with a job."""
 
     email: str | Unset = UNSET
-
     employee_id: int
-
     manager: Employee | Unset = UNSET
-
     """A person with a job."""
     name: str
 
@@ -34,5 +31,4 @@ class Person(Model):
     """Person"""
 
     email: str | Unset = UNSET
-
     name: str

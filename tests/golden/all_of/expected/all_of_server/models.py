@@ -21,11 +21,8 @@ class Employee(ApiModel):
     """A person with a job."""
 
     email: Omittable[str] = None
-
     employee_id: int
-
     manager: Omittable[Employee] = None
-
     """A person with a job."""
     name: str
 
@@ -34,5 +31,4 @@ class Person(ApiModel):
     """Person"""
 
     email: Omittable[str] = None
-
     name: str

@@ -19,5 +19,4 @@ class PostMatrixRequest(Model):
     """PostMatrixRequest"""
 
     labels: list[str] | Unset = UNSET
-
     rows: list[list[float]]

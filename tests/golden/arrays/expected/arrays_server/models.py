@@ -20,5 +20,4 @@ class PostMatrixRequest(ApiModel):
     """PostMatrixRequest"""
 
     labels: Omittable[list[str]] = None
-
     rows: Annotated[list[list[float]], Field(min_length=1, max_length=10)]

@@ -45,9 +45,7 @@ class Cat(Model):
     """Cat"""
 
     kind: Literal["cat"] = "cat"
-
     purrs: bool | Unset = UNSET
-
     _discriminator: ClassVar[tuple[str, str]] = ("kind", "cat")
 
 
@@ -56,9 +54,7 @@ class Circle(Model):
     """Circle"""
 
     radius: float
-
     shape_type: Literal["Circle"] = "Circle"
-
     _discriminator: ClassVar[tuple[str, str]] = ("shape-type", "Circle")
     _wire: ClassVar[dict[str, str]] = {
         "shape_type": "shape-type",
@@ -70,11 +66,8 @@ class Dog(Model):
     """Has a readOnly field, so a request sends `DogRequest`."""
 
     barks: bool | Unset = UNSET
-
     id: int
-
     kind: Literal["dog"] = "dog"
-
     _discriminator: ClassVar[tuple[str, str]] = ("kind", "dog")
 
 
@@ -83,9 +76,7 @@ class DogRequest(Model):
     """Has a readOnly field, so a request sends `DogRequest`."""
 
     barks: bool | Unset = UNSET
-
     kind: Literal["dog"] = "dog"
-
     _discriminator: ClassVar[tuple[str, str]] = ("kind", "dog")
 
 
@@ -101,7 +92,6 @@ class Home(Model):
     """Home"""
 
     animal: Animal | Unset = UNSET
-
     pet: Cat | Dog | None | Unset = UNSET
 
 
@@ -110,9 +100,7 @@ class Square(Model):
     """Square"""
 
     shape_type: Literal["Square"] = "Square"
-
     side: float
-
     _discriminator: ClassVar[tuple[str, str]] = ("shape-type", "Square")
     _wire: ClassVar[dict[str, str]] = {
         "shape_type": "shape-type",

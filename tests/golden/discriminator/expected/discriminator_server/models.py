@@ -40,7 +40,6 @@ class Cat(ApiModel):
     """Cat"""
 
     kind: Literal["cat"]
-
     purrs: Omittable[bool] = None
 
 
@@ -48,7 +47,6 @@ class Circle(ApiModel):
     """Circle"""
 
     radius: float
-
     shape_type: Literal["Circle"] = Field(alias="shape-type")
 
 
@@ -56,9 +54,7 @@ class Dog(ApiModel):
     """Has a readOnly field, so a request sends `DogRequest`."""
 
     barks: Omittable[bool] = None
-
     id: int
-
     kind: Literal["dog"]
 
 
@@ -66,7 +62,6 @@ class DogRequest(ApiModel):
     """Has a readOnly field, so a request sends `DogRequest`."""
 
     barks: Omittable[bool] = None
-
     kind: Literal["dog"]
 
 
@@ -80,7 +75,6 @@ class Home(ApiModel):
     """Home"""
 
     animal: Omittable[Animal] = None
-
     pet: Annotated[Cat | Dog, Field(discriminator="kind")] | None = None
 
 

@@ -47,9 +47,6 @@ class Order(Model):
     """Order"""
 
     channel: OrderChannel | Unset = UNSET
-
     id: int
-
     status: Status
-
     """Where an order is."""

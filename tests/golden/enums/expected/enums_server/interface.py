@@ -35,7 +35,6 @@ class ListOrdersParams(_rt.ParamsModel):
     """Parameters of `list_orders`."""
 
     status: Status | None = None
-
     priority: ListOrdersPriority | None = None
 
 

@@ -32,9 +32,6 @@ class Order(ApiModel):
     """Order"""
 
     channel: Omittable[OrderChannel] = None
-
     id: int
-
     status: Status
-
     """Where an order is."""

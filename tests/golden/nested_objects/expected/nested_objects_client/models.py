@@ -22,9 +22,7 @@ class GetProfileResponse200(Model):
     """GetProfileResponse200"""
 
     extra: dict[str, Any] | Unset = UNSET
-
     settings: dict[str, bool] | Unset = UNSET
-
     user: GetProfileResponse200User | Unset = UNSET
 
 
@@ -33,7 +31,6 @@ class GetProfileResponse200User(Model):
     """GetProfileResponse200User"""
 
     address: GetProfileResponse200UserAddress | Unset = UNSET
-
     name: str | Unset = UNSET
 
 
@@ -42,7 +39,6 @@ class GetProfileResponse200UserAddress(Model):
     """GetProfileResponse200UserAddress"""
 
     city: str | Unset = UNSET
-
     geo: GetProfileResponse200UserAddressGeo | Unset = UNSET
 
 
@@ -51,5 +47,4 @@ class GetProfileResponse200UserAddressGeo(Model):
     """GetProfileResponse200UserAddressGeo"""
 
     lat: float | Unset = UNSET
-
     lng: float | Unset = UNSET

@@ -23,9 +23,7 @@ class GetProfileResponse200(ApiModel):
     """GetProfileResponse200"""
 
     extra: Omittable[dict[str, Any]] = None
-
     settings: Omittable[dict[str, bool]] = None
-
     user: Omittable[GetProfileResponse200User] = None
 
 
@@ -33,7 +31,6 @@ class GetProfileResponse200User(ApiModel):
     """GetProfileResponse200User"""
 
     address: Omittable[GetProfileResponse200UserAddress] = None
-
     name: Omittable[str] = None
 
 
@@ -41,7 +38,6 @@ class GetProfileResponse200UserAddress(ApiModel):
     """GetProfileResponse200UserAddress"""
 
     city: Omittable[str] = None
-
     geo: Omittable[GetProfileResponse200UserAddressGeo] = None
 
 
@@ -49,5 +45,4 @@ class GetProfileResponse200UserAddressGeo(ApiModel):
     """GetProfileResponse200UserAddressGeo"""
 
     lat: Omittable[float] = None
-
     lng: Omittable[float] = None

@@ -27,15 +27,10 @@ class Note(Model):
     """Note"""
 
     archived_at: datetime.datetime | None
-
     author: Author | None | Unset = UNSET
-
     body_: str | None
-
     id: str
-
     rating: float | None | Unset = UNSET
-
     _wire: ClassVar[dict[str, str]] = {
         "body_": "body",
     }

@@ -27,10 +27,7 @@ class Note(ApiModel):
     """Note"""
 
     archived_at: datetime.datetime | None
-
     author: Author | None = None
-
     body_: str | None = Field(alias="body")
     id: str
-
     rating: float | None = None

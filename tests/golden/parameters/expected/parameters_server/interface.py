@@ -35,16 +35,12 @@ class GetItemTagParams(_rt.ParamsModel):
     """Parameters of `get_item_tag`."""
 
     item_id: Annotated[int, Field(ge=1)]
-
     tag: str
-
     x_request_id: uuid.UUID = Field(alias="X-Request-Id")
     limit: Annotated[int, Field(le=100)] = 20
-
     search_term: str | None = Field(default=None, alias="search-term")
     """Free text."""
     ids: list[str] | None = None
-
     filter: Omittable[dict[str, str]] = None
 
 

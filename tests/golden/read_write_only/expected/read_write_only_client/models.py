@@ -33,10 +33,8 @@ class Owner(Model):
     """Differs only through the pets it holds."""
 
     best: Pet | Unset = UNSET
-
     """A pet; `id` and `created` are the server's, `password` the client's."""
     name: str
-
     pets: list[Pet] | Unset = UNSET
 
 
@@ -45,10 +43,8 @@ class OwnerRequest(Model):
     """Differs only through the pets it holds."""
 
     best: PetRequest | Unset = UNSET
-
     """A pet; `id` and `created` are the server's, `password` the client's."""
     name: str
-
     pets: list[PetRequest] | Unset = UNSET
 
 
@@ -57,13 +53,9 @@ class Pet(Model):
     """A pet; `id` and `created` are the server's, `password` the client's."""
 
     created: datetime.datetime | Unset = UNSET
-
     id: int
-
     name: str
-
     password: str | Unset = UNSET
-
     tags: list[Tag] | Unset = UNSET
 
 
@@ -72,9 +64,7 @@ class PetRequest(Model):
     """A pet; `id` and `created` are the server's, `password` the client's."""
 
     name: str
-
     password: str
-
     tags: list[Tag] | Unset = UNSET
 
 

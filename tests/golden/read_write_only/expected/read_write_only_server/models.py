@@ -33,10 +33,8 @@ class Owner(ApiModel):
     """Differs only through the pets it holds."""
 
     best: Omittable[Pet] = None
-
     """A pet; `id` and `created` are the server's, `password` the client's."""
     name: str
-
     pets: Omittable[list[Pet]] = None
 
 
@@ -44,10 +42,8 @@ class OwnerRequest(ApiModel):
     """Differs only through the pets it holds."""
 
     best: Omittable[PetRequest] = None
-
     """A pet; `id` and `created` are the server's, `password` the client's."""
     name: str
-
     pets: Omittable[list[PetRequest]] = None
 
 
@@ -55,13 +51,9 @@ class Pet(ApiModel):
     """A pet; `id` and `created` are the server's, `password` the client's."""
 
     created: Omittable[datetime.datetime] = None
-
     id: int
-
     name: str
-
     password: Omittable[str] = None
-
     tags: Omittable[list[Tag]] = None
 
 
@@ -69,9 +61,7 @@ class PetRequest(ApiModel):
     """A pet; `id` and `created` are the server's, `password` the client's."""
 
     name: str
-
     password: str
-
     tags: Omittable[list[Tag]] = None
 
 

@@ -28,11 +28,8 @@ class Pet(Model):
     """Pet"""
 
     id: int
-
     name: str
-
     parent: Pet | Unset = UNSET
-
     tags: list[Tag] | Unset = UNSET
 
 

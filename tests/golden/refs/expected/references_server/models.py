@@ -28,11 +28,8 @@ class Pet(ApiModel):
     """Pet"""
 
     id: int
-
     name: str
-
     parent: Omittable[Pet] = None
-
     tags: Omittable[list[Tag]] = None
 
 

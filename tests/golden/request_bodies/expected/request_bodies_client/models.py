@@ -20,7 +20,6 @@ class Document(Model):
     """Document"""
 
     id: str
-
     title: str
 
 
@@ -29,12 +28,9 @@ class NewDocument(Model):
     """NewDocument"""
 
     unset: str | Unset = UNSET
-
     """A property whose wire name is not an identifier."""
     tags: list[str] | Unset = UNSET
-
     title: str
-
     _wire: ClassVar[dict[str, str]] = {
         "unset": "$unset",
     }

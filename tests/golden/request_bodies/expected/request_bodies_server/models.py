@@ -21,7 +21,6 @@ class Document(ApiModel):
     """Document"""
 
     id: uuid.UUID
-
     title: str
 
 
@@ -31,5 +30,4 @@ class NewDocument(ApiModel):
     unset: Omittable[str] = Field(default=None, alias="$unset")
     """A property whose wire name is not an identifier."""
     tags: Omittable[list[str]] = None
-
     title: Annotated[str, Field(min_length=1, max_length=200)]
