@@ -215,7 +215,7 @@ def _context(api: ir.Api, options: RenderOptions) -> dict[str, object]:
         key=lambda s: (not s.isdigit(), s),
     )
     reply_classes = [
-        (ir.reply_class(s), int(s) if s.isdigit() else 0) for s in statuses
+        (ir.reply_class(s), int(s) if s.isdigit() else 0, s) for s in statuses
     ]
     scheme = api.security_schemes[0] if api.security_schemes else None
     if scheme is None or scheme.kind == "bearer":

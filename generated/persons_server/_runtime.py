@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import csv
 import dataclasses
+import functools
 import inspect
 import io
 import json
 import logging
 import math
+import operator
 import re
 import types
 import typing
@@ -106,6 +108,7 @@ class Reply(Generic[B]):
 class RangeReply(Generic[B]):
     """A response documented as a range (`4XX`) or `default`: the status is given."""
 
+    key: ClassVar[str] = "default"  # the response's key in the spec
     status: int
     body: B
     headers: Mapping[str, str] | None = None
@@ -290,96 +293,125 @@ def adapter(tp: Any) -> TypeAdapter[Any]:
 # --- requests -------------------------------------------------------------
 
 
-@dataclasses.dataclass(frozen=True, slots=True)
-class Endpoint:
-    """One handler method: what it takes and may answer, shared by all its routes.
+def route(
+    method: str,
+    path: str,
+    handler: Callable[..., Any],
+    scope: tuple[str, str] | None = None,
+    operation_id: str | None = None,
+    *,
+    query: Sequence[str] | None = None,
+    headers: Sequence[str] = (),
+    cookies: Sequence[str] = (),
+    styles: Mapping[str, tuple[str, bool]] | None = None,
+    json_params: Sequence[str] = (),
+    body: str = "json",
+    body_required: bool = True,
+    security: Sequence[Mapping[str, Sequence[str]]] = (),
+    csv: bool = False,
+) -> Route:
+    """`handler`, a method of the handler interface, served at `method path`.
 
-    Parameters are listed by wire name per location; only what departs from
-    OpenAPI's defaults is spelled out (a style, a JSON-encoded value). Query
-    parameters need no list when every wire name is unique: they are the
-    parameter model's fields found in no other location. Whether a parameter
-    is an array or an object is read from the parameter model.
+    What the interface method declares is read from it: its parameter model,
+    its body type, and the replies its return type admits, which are the
+    responses the spec documents. Parameters are named by wire name; path
+    parameters are the path's placeholders (less the URL scope's, if any).
+    Query parameters need no list when every wire name is unique: they are
+    the parameter model's fields found in no other location. Only what departs
+    from OpenAPI's defaults is spelled out: a style, a JSON-encoded value, a
+    body that is not JSON or not required. The operation id defaults to the
+    handler's name.
     """
-
-    handler: str
-    params_model: type[BaseModel]
-    path_params: Sequence[str] = ()
-    query: Sequence[str] | None = None
-    headers: Sequence[str] = ()
-    cookies: Sequence[str] = ()
-    styles: Mapping[str, tuple[str, bool]] = dataclasses.field(default_factory=dict)
-    json_params: Sequence[str] = ()
-    body: str | None = None  # body kind: json, form, multipart, binary, text
-    body_type: Any = None
-    body_required: bool = False
-    responses: Mapping[str, Any] = dataclasses.field(default_factory=dict)
-    security: Sequence[Mapping[str, Sequence[str]]] = ()
-    csv: bool = False
-
-    def route(
-        self,
-        method: str,
-        path: str,
-        scope: tuple[str, str] | None = None,
-        operation_id: str | None = None,
-    ) -> Route:
-        """This endpoint served at `method path`, under a URL scope if given;
-        the operation id defaults to the handler's name."""
-        shapes = _shapes(self.params_model)
-        params = [ParamSpec(scope[1], "path", "simple", False)] if scope else []
-        for location, names in (
-            ("path", self.path_params),
-            ("query", self._query()),
-            ("header", self.headers),
-            ("cookie", self.cookies),
-        ):
-            form = location in ("query", "cookie")
-            for wire in names:
-                style, explode = self.styles.get(
-                    wire, ("form" if form else "simple", form)
-                )
-                shape = shapes.get(wire, _Shape())
-                params.append(
-                    ParamSpec(
-                        wire,
-                        location,
-                        style,
-                        explode,
-                        json=wire in self.json_params,
-                        array=shape.kind == "array",
-                        object=shape.kind == "object",
-                        keys=shape.keys,
-                    )
-                )
-        security = tuple(
-            tuple((name, tuple(scopes)) for name, scopes in requirement.items())
-            for requirement in self.security
-        )
-        return Route(
-            operation_id or self.handler,
-            method,
-            path,
-            self.handler,
-            self.params_model,
-            tuple(params),
-            self.body,
-            self.body_type,
-            self.body_required,
-            self.responses,
-            self.csv,
-            security,
-            scope,
-        )
-
-    def _query(self) -> Sequence[str]:
-        if self.query is not None:
-            return self.query
-        elsewhere = {*self.path_params, *self.headers, *self.cookies}
+    params_model, body_type, responses = _declared(handler)
+    in_path = [
+        name
+        for name in _TEMPLATE_PARAM.findall(path)
+        if scope is None or name != scope[1]
+    ]
+    if query is None:
+        elsewhere = {*in_path, *headers, *cookies}
         wires = (
-            field.alias or name
-            for name, field in self.params_model.model_fields.items()
+            field.alias or name for name, field in params_model.model_fields.items()
         )
-        return [wire for wire in wires if wire not in elsewhere]
+        query = [wire for wire in wires if wire not in elsewhere]
+    shapes = _shapes(params_model)
+    styles = styles or {}
+    params = [ParamSpec(scope[1], "path", "simple", False)] if scope else []
+    for location, names in (
+        ("path", in_path),
+        ("query", query),
+        ("header", headers),
+        ("cookie", cookies),
+    ):
+        form = location in ("query", "cookie")
+        for wire in names:
+            style, explode = styles.get(wire, ("form" if form else "simple", form))
+            shape = shapes.get(wire, _Shape())
+            params.append(
+                ParamSpec(
+                    wire,
+                    location,
+                    style,
+                    explode,
+                    json=wire in json_params,
+                    array=shape.kind == "array",
+                    object=shape.kind == "object",
+                    keys=shape.keys,
+                )
+            )
+    if body_type is not None and not body_required:
+        body_type = _without_none(body_type)
+    return Route(
+        operation_id or handler.__name__,
+        method,
+        path,
+        handler.__name__,
+        params_model,
+        tuple(params),
+        body if body_type is not None else None,
+        body_type,
+        body_required and body_type is not None,
+        responses,
+        csv,
+        tuple(
+            tuple((name, tuple(scopes)) for name, scopes in requirement.items())
+            for requirement in security
+        ),
+        scope,
+    )
+
+
+_DECLARED: dict[Callable[..., Any], tuple[Any, Any, dict[str, Any]]] = {}
+
+
+def _declared(handler: Callable[..., Any]) -> tuple[Any, Any, dict[str, Any]]:
+    """A handler method's parameter model, body type (None without a body),
+    and documented responses by status key, read from its annotations."""
+    found = _DECLARED.get(handler)
+    if found is None:
+        hints = typing.get_type_hints(handler, include_extras=True)
+        returned = hints["return"]
+        replies = (
+            typing.get_args(returned)
+            if typing.get_origin(returned) in (typing.Union, types.UnionType)
+            else (returned,)
+        )
+        responses = {}
+        for reply in replies:
+            kind = typing.get_origin(reply)
+            (content,) = typing.get_args(reply)
+            key = kind.key if issubclass(kind, RangeReply) else str(kind.status)
+            responses[key] = None if content is type(None) else content
+        found = _DECLARED[handler] = (hints["params"], hints.get("body"), responses)
+    return found
+
+
+def _without_none(annotation: Any) -> Any:
+    """`X | None` as X: the None an optional body's annotation adds."""
+    if typing.get_origin(annotation) not in (typing.Union, types.UnionType):
+        return annotation
+    options = [a for a in typing.get_args(annotation) if a is not type(None)]
+    return functools.reduce(operator.or_, options)
 
 
 @dataclasses.dataclass(frozen=True, slots=True)

@@ -20,809 +20,456 @@ SCHEMES = (
     _rt.SecurityScheme("PersonalAPIKeyAuth", "bearer", "header", "Authorization"),
 )
 
-# The security requirements most operations share; an endpoint that differs says so.
-# (Capitalised: endpoints are `_<operation>`, and operation names are lowercase.)
-_Endpoint = functools.partial(_rt.Endpoint, security=[{"PersonalAPIKeyAuth": []}])
+# The security requirements most operations share; a route that differs says so.
+_route = functools.partial(_rt.route, security=[{"PersonalAPIKeyAuth": []}])
 
 
-_persons_activity_retrieve = _Endpoint(
-    "persons_activity_retrieve",
-    PersonsActivityRetrieveParams,
-    path_params=["id"],
-    responses={
-        "200": ActivityLogPage,
-        "400": ErrorResponse,
-        "401": ErrorResponse,
-        "403": ErrorResponse,
-        "404": ErrorResponse,
-        "429": ErrorResponse,
-    },
-    security=[{"PersonalAPIKeyAuth": ["activity_log:read"]}],
-)
-
-
-_persons_all_activity_retrieve = _Endpoint(
-    "persons_all_activity_retrieve",
-    PersonsAllActivityRetrieveParams,
-    responses={
-        "200": ActivityLogPage,
-        "400": ErrorResponse,
-        "401": ErrorResponse,
-        "403": ErrorResponse,
-        "404": ErrorResponse,
-        "429": ErrorResponse,
-    },
-    security=[{"PersonalAPIKeyAuth": ["activity_log:read"]}],
-)
-
-
-_persons_batch_by_distinct_ids_create = _Endpoint(
-    "persons_batch_by_distinct_ids_create",
-    PersonsBatchByDistinctIdsCreateParams,
-    body="json",
-    body_type=PersonBatchByDistinctIdsRequest,
-    responses={
-        "200": PersonBatchResponse,
-        "400": ErrorResponse,
-        "401": ErrorResponse,
-        "403": ErrorResponse,
-        "404": ErrorResponse,
-        "415": ErrorResponse,
-        "429": ErrorResponse,
-    },
-    security=[{"PersonalAPIKeyAuth": ["person:read"]}],
-)
-
-
-_persons_batch_by_uuids_create = _Endpoint(
-    "persons_batch_by_uuids_create",
-    PersonsBatchByUuidsCreateParams,
-    body="json",
-    body_type=PersonBatchByUuidsRequest,
-    responses={
-        "200": PersonBatchResponse,
-        "400": ErrorResponse,
-        "401": ErrorResponse,
-        "403": ErrorResponse,
-        "404": ErrorResponse,
-        "415": ErrorResponse,
-        "429": ErrorResponse,
-    },
-    security=[{"PersonalAPIKeyAuth": ["person:read"]}],
-)
-
-
-_persons_bulk_delete_create = _Endpoint(
-    "persons_bulk_delete_create",
-    PersonsBulkDeleteCreateParams,
-    body="json",
-    body_type=PersonBulkDeleteRequest,
-    body_required=True,
-    responses={
-        "202": PersonBulkDeleteResponse,
-        "400": ErrorResponse,
-        "401": ErrorResponse,
-        "403": ErrorResponse,
-        "404": ErrorResponse,
-        "415": ErrorResponse,
-        "429": ErrorResponse,
-    },
-    security=[{"PersonalAPIKeyAuth": ["person:write"]}],
-)
-
-
-_persons_cohorts_retrieve = _Endpoint(
-    "persons_cohorts_retrieve",
-    PersonsCohortsRetrieveParams,
-    responses={
-        "200": PersonCohortsResponse,
-        "400": LegacyErrorMessage | ErrorResponse,
-        "401": ErrorResponse,
-        "403": ErrorResponse,
-        "404": ErrorResponse,
-        "429": ErrorResponse,
-    },
-    security=[{"PersonalAPIKeyAuth": ["person:read", "cohort:read"]}],
-)
-
-
-_persons_delete_events_create = _Endpoint(
-    "persons_delete_events_create",
-    PersonsDeleteEventsCreateParams,
-    path_params=["id"],
-    responses={
-        "202": None,
-        "400": ErrorResponse,
-        "401": ErrorResponse,
-        "403": ErrorResponse,
-        "404": ErrorResponse,
-        "429": ErrorResponse,
-    },
-    security=[{"PersonalAPIKeyAuth": ["person:write"]}],
-)
-
-
-_persons_delete_property_create = _Endpoint(
-    "persons_delete_property_create",
-    PersonsDeletePropertyCreateParams,
-    path_params=["id"],
-    body="json",
-    body_type=PersonDeletePropertyRequest,
-    body_required=True,
-    responses={
-        "201": SuccessResponse,
-        "400": ErrorResponse | PersonDeletePropertyFailure,
-        "401": ErrorResponse,
-        "403": ErrorResponse,
-        "404": ErrorResponse,
-        "415": ErrorResponse,
-        "429": ErrorResponse,
-        "502": PersonDeletePropertyFailure,
-    },
-    security=[{"PersonalAPIKeyAuth": ["person:write"]}],
-)
-
-
-_persons_deletion_status_list = _Endpoint(
-    "persons_deletion_status_list",
-    PersonsDeletionStatusListParams,
-    responses={
-        "200": PaginatedAsyncDeletionStatusList,
-        "400": ErrorResponse,
-        "401": ErrorResponse,
-        "403": ErrorResponse,
-        "404": ErrorResponse,
-        "429": ErrorResponse,
-    },
-    security=[{"PersonalAPIKeyAuth": ["person:read"]}],
-)
-
-
-_persons_destroy = _Endpoint(
-    "persons_destroy",
-    PersonsDestroyParams,
-    path_params=["id"],
-    responses={
-        "202": None,
-        "400": ErrorResponse,
-        "401": ErrorResponse,
-        "403": ErrorResponse,
-        "404": ErrorResponse,
-        "429": ErrorResponse,
-    },
-    security=[{"PersonalAPIKeyAuth": ["person:write"]}],
-)
-
-
-_persons_funnel_correlation_create = _Endpoint(
-    "persons_funnel_correlation_create",
-    PersonsFunnelCorrelationCreateParams,
-    body="json",
-    body_type=LegacyInsightFilter,
-    responses={
-        "200": ActorsResponse,
-        "400": ErrorResponse,
-        "401": ErrorResponse,
-        "403": ErrorResponse,
-        "404": ErrorResponse,
-        "415": ErrorResponse,
-        "429": ErrorResponse,
-    },
-)
-
-
-_persons_funnel_correlation_retrieve = _Endpoint(
-    "persons_funnel_correlation_retrieve",
-    PersonsFunnelCorrelationRetrieveParams,
-    responses={
-        "200": ActorsResponse,
-        "400": ErrorResponse,
-        "401": ErrorResponse,
-        "403": ErrorResponse,
-        "404": ErrorResponse,
-        "429": ErrorResponse,
-    },
-)
-
-
-_persons_funnel_create = _Endpoint(
-    "persons_funnel_create",
-    PersonsFunnelCreateParams,
-    body="json",
-    body_type=LegacyInsightFilter,
-    responses={
-        "200": ActorsResponse,
-        "400": ErrorResponse,
-        "401": ErrorResponse,
-        "403": ErrorResponse,
-        "404": ErrorResponse,
-        "415": ErrorResponse,
-        "429": ErrorResponse,
-    },
-)
-
-
-_persons_funnel_retrieve = _Endpoint(
-    "persons_funnel_retrieve",
-    PersonsFunnelRetrieveParams,
-    responses={
-        "200": ActorsResponse,
-        "400": ErrorResponse,
-        "401": ErrorResponse,
-        "403": ErrorResponse,
-        "404": ErrorResponse,
-        "429": ErrorResponse,
-    },
-)
-
-
-_persons_lifecycle_retrieve = _Endpoint(
-    "persons_lifecycle_retrieve",
-    PersonsLifecycleRetrieveParams,
-    responses={
-        "200": ActorsPage,
-        "400": LegacyErrorMessage | ErrorResponse,
-        "401": ErrorResponse,
-        "403": ErrorResponse,
-        "404": ErrorResponse,
-        "429": ErrorResponse,
-    },
-)
-
-
-_persons_list = _Endpoint(
-    "persons_list",
-    PersonsListParams,
-    json_params=["properties"],
-    responses={
-        "200": PaginatedPersonList,
-        "400": ErrorResponse,
-        "401": ErrorResponse,
-        "403": ErrorResponse,
-        "404": ErrorResponse,
-        "429": ErrorResponse,
-    },
-    security=[{"PersonalAPIKeyAuth": ["person:read"]}],
-    csv=True,
-)
-
-
-_persons_partial_update = _Endpoint(
-    "persons_partial_update",
-    PersonsPartialUpdateParams,
-    path_params=["id"],
-    body="json",
-    body_type=PersonUpdateRequest,
-    body_required=True,
-    responses={
-        "202": None,
-        "400": ErrorResponse,
-        "401": ErrorResponse,
-        "403": ErrorResponse,
-        "404": ErrorResponse,
-        "415": ErrorResponse,
-        "429": ErrorResponse,
-    },
-    security=[{"PersonalAPIKeyAuth": ["person:write"]}],
-)
-
-
-_persons_path_create = _Endpoint(
-    "persons_path_create",
-    PersonsPathCreateParams,
-    body="json",
-    body_type=LegacyInsightFilter,
-    responses={
-        "200": ActorsResponse,
-        "400": ErrorResponse,
-        "401": ErrorResponse,
-        "403": ErrorResponse,
-        "404": ErrorResponse,
-        "415": ErrorResponse,
-        "429": ErrorResponse,
-    },
-)
-
-
-_persons_path_retrieve = _Endpoint(
-    "persons_path_retrieve",
-    PersonsPathRetrieveParams,
-    responses={
-        "200": ActorsResponse,
-        "401": ErrorResponse,
-        "403": ErrorResponse,
-        "404": ErrorResponse,
-        "429": ErrorResponse,
-    },
-)
-
-
-_persons_properties_at_time_retrieve = _Endpoint(
-    "persons_properties_at_time_retrieve",
-    PersonsPropertiesAtTimeRetrieveParams,
-    responses={
-        "200": PersonPropertiesAtTimeResponse,
-        "400": PropertiesAtTimeError | ErrorResponse,
-        "401": ErrorResponse,
-        "403": ErrorResponse,
-        "404": PropertiesAtTimeError | ErrorResponse,
-        "429": ErrorResponse,
-        "500": PropertiesAtTimeError,
-    },
-    security=[{"PersonalAPIKeyAuth": ["person:read"]}],
-)
-
-
-_persons_properties_timeline_retrieve = _Endpoint(
-    "persons_properties_timeline_retrieve",
-    PersonsPropertiesTimelineRetrieveParams,
-    path_params=["id"],
-    responses={
-        "200": PropertiesTimelineResponse,
-        "400": ErrorResponse,
-        "401": ErrorResponse,
-        "403": ErrorResponse,
-        "404": ErrorResponse,
-        "429": ErrorResponse,
-    },
-)
-
-
-_persons_reset_person_distinct_id_create = _Endpoint(
-    "persons_reset_person_distinct_id_create",
-    PersonsResetPersonDistinctIdCreateParams,
-    body="json",
-    body_type=PersonResetDistinctIdRequest,
-    body_required=True,
-    responses={
-        "202": None,
-        "400": ErrorResponse,
-        "401": ErrorResponse,
-        "403": ErrorResponse,
-        "404": ErrorResponse,
-        "415": ErrorResponse,
-        "429": ErrorResponse,
-    },
-    security=[{"PersonalAPIKeyAuth": ["person:write"]}],
-)
-
-
-_persons_retention_retrieve = _Endpoint(
-    "persons_retention_retrieve",
-    PersonsRetentionRetrieveParams,
-    responses={
-        "200": RetentionActorsResponse,
-        "400": LegacyErrorMessage | ErrorResponse,
-        "401": ErrorResponse,
-        "403": ErrorResponse,
-        "404": ErrorResponse,
-        "429": ErrorResponse,
-    },
-)
-
-
-_persons_retrieve = _Endpoint(
-    "persons_retrieve",
-    PersonsRetrieveParams,
-    path_params=["id"],
-    responses={
-        "200": PersonRecord,
-        "400": ErrorResponse,
-        "401": ErrorResponse,
-        "403": ErrorResponse,
-        "404": ErrorResponse,
-        "429": ErrorResponse,
-    },
-    security=[{"PersonalAPIKeyAuth": ["person:read"]}],
-)
-
-
-_persons_split_create = _Endpoint(
-    "persons_split_create",
-    PersonsSplitCreateParams,
-    path_params=["id"],
-    body="json",
-    body_type=PersonSplitRequest,
-    responses={
-        "201": SuccessResponse,
-        "400": ErrorResponse,
-        "401": ErrorResponse,
-        "403": ErrorResponse,
-        "404": ErrorResponse,
-        "415": ErrorResponse,
-        "429": ErrorResponse,
-    },
-    security=[{"PersonalAPIKeyAuth": ["person:write"]}],
-)
-
-
-_persons_stickiness_retrieve = _Endpoint(
-    "persons_stickiness_retrieve",
-    PersonsStickinessRetrieveParams,
-    responses={
-        "200": ActorsPage,
-        "400": LegacyErrorMessage | ErrorResponse,
-        "401": ErrorResponse,
-        "403": ErrorResponse,
-        "404": ErrorResponse,
-        "429": ErrorResponse,
-    },
-)
-
-
-_persons_trends_retrieve = _Endpoint(
-    "persons_trends_retrieve",
-    PersonsTrendsRetrieveParams,
-    responses={
-        "200": ActorsResponse,
-        "400": ErrorResponse,
-        "401": ErrorResponse,
-        "403": ErrorResponse,
-        "404": ErrorResponse,
-        "429": ErrorResponse,
-    },
-)
-
-
-_persons_update = _Endpoint(
-    "persons_update",
-    PersonsUpdateParams,
-    path_params=["id"],
-    body="json",
-    body_type=PersonUpdateRequest,
-    body_required=True,
-    responses={
-        "202": None,
-        "400": ErrorResponse,
-        "401": ErrorResponse,
-        "403": ErrorResponse,
-        "404": ErrorResponse,
-        "415": ErrorResponse,
-        "429": ErrorResponse,
-    },
-    security=[{"PersonalAPIKeyAuth": ["person:write"]}],
-)
-
-
-_persons_update_property_create = _Endpoint(
-    "persons_update_property_create",
-    PersonsUpdatePropertyCreateParams,
-    path_params=["id"],
-    body="json",
-    body_type=PersonUpdatePropertyRequest,
-    body_required=True,
-    responses={
-        "202": None,
-        "400": ErrorResponse,
-        "401": ErrorResponse,
-        "403": ErrorResponse,
-        "404": ErrorResponse,
-        "415": ErrorResponse,
-        "429": ErrorResponse,
-    },
-    security=[{"PersonalAPIKeyAuth": ["person:write"]}],
-)
-
-
-_persons_values_retrieve = _Endpoint(
-    "persons_values_retrieve",
-    PersonsValuesRetrieveParams,
-    responses={
-        "200": PersonPropertyValuesResponse,
-        "400": ErrorResponse,
-        "401": ErrorResponse,
-        "403": ErrorResponse,
-        "404": ErrorResponse,
-        "429": ErrorResponse,
-    },
-    security=[{"PersonalAPIKeyAuth": ["person:read"]}],
-)
-
-
+# Each operation's route to its handler method, whose signature declares the
+# parameters, body and replies; only what that leaves open is spelled out.
 ROUTES = (
-    _persons_list.route(
+    _route(
         "GET",
         "/api/environments/{environment_id}/persons/",
+        Handler.persons_list,
         ("environment", "environment_id"),
         operation_id="environments_persons_list",
+        json_params=["properties"],
+        security=[{"PersonalAPIKeyAuth": ["person:read"]}],
+        csv=True,
     ),
-    _persons_all_activity_retrieve.route(
+    _route(
         "GET",
         "/api/environments/{environment_id}/persons/activity/",
+        Handler.persons_all_activity_retrieve,
         ("environment", "environment_id"),
         operation_id="environments_persons_all_activity_retrieve",
+        security=[{"PersonalAPIKeyAuth": ["activity_log:read"]}],
     ),
-    _persons_batch_by_distinct_ids_create.route(
+    _route(
         "POST",
         "/api/environments/{environment_id}/persons/batch_by_distinct_ids/",
+        Handler.persons_batch_by_distinct_ids_create,
         ("environment", "environment_id"),
         operation_id="environments_persons_batch_by_distinct_ids_create",
+        body_required=False,
+        security=[{"PersonalAPIKeyAuth": ["person:read"]}],
     ),
-    _persons_batch_by_uuids_create.route(
+    _route(
         "POST",
         "/api/environments/{environment_id}/persons/batch_by_uuids/",
+        Handler.persons_batch_by_uuids_create,
         ("environment", "environment_id"),
         operation_id="environments_persons_batch_by_uuids_create",
+        body_required=False,
+        security=[{"PersonalAPIKeyAuth": ["person:read"]}],
     ),
-    _persons_bulk_delete_create.route(
+    _route(
         "POST",
         "/api/environments/{environment_id}/persons/bulk_delete/",
+        Handler.persons_bulk_delete_create,
         ("environment", "environment_id"),
         operation_id="environments_persons_bulk_delete_create",
+        security=[{"PersonalAPIKeyAuth": ["person:write"]}],
     ),
-    _persons_cohorts_retrieve.route(
+    _route(
         "GET",
         "/api/environments/{environment_id}/persons/cohorts/",
+        Handler.persons_cohorts_retrieve,
         ("environment", "environment_id"),
         operation_id="environments_persons_cohorts_retrieve",
+        security=[{"PersonalAPIKeyAuth": ["person:read", "cohort:read"]}],
     ),
-    _persons_deletion_status_list.route(
+    _route(
         "GET",
         "/api/environments/{environment_id}/persons/deletion_status/",
+        Handler.persons_deletion_status_list,
         ("environment", "environment_id"),
         operation_id="environments_persons_deletion_status_list",
+        security=[{"PersonalAPIKeyAuth": ["person:read"]}],
     ),
-    _persons_funnel_retrieve.route(
+    _route(
         "GET",
         "/api/environments/{environment_id}/persons/funnel/",
+        Handler.persons_funnel_retrieve,
         ("environment", "environment_id"),
         operation_id="environments_persons_funnel_retrieve",
     ),
-    _persons_funnel_create.route(
+    _route(
         "POST",
         "/api/environments/{environment_id}/persons/funnel/",
+        Handler.persons_funnel_create,
         ("environment", "environment_id"),
         operation_id="environments_persons_funnel_create",
+        body_required=False,
     ),
-    _persons_funnel_correlation_retrieve.route(
+    _route(
         "GET",
         "/api/environments/{environment_id}/persons/funnel/correlation/",
+        Handler.persons_funnel_correlation_retrieve,
         ("environment", "environment_id"),
         operation_id="environments_persons_funnel_correlation_retrieve",
     ),
-    _persons_funnel_correlation_create.route(
+    _route(
         "POST",
         "/api/environments/{environment_id}/persons/funnel/correlation/",
+        Handler.persons_funnel_correlation_create,
         ("environment", "environment_id"),
         operation_id="environments_persons_funnel_correlation_create",
+        body_required=False,
     ),
-    _persons_lifecycle_retrieve.route(
+    _route(
         "GET",
         "/api/environments/{environment_id}/persons/lifecycle/",
+        Handler.persons_lifecycle_retrieve,
         ("environment", "environment_id"),
         operation_id="environments_persons_lifecycle_retrieve",
     ),
-    _persons_path_retrieve.route(
+    _route(
         "GET",
         "/api/environments/{environment_id}/persons/path/",
+        Handler.persons_path_retrieve,
         ("environment", "environment_id"),
         operation_id="environments_persons_path_retrieve",
     ),
-    _persons_path_create.route(
+    _route(
         "POST",
         "/api/environments/{environment_id}/persons/path/",
+        Handler.persons_path_create,
         ("environment", "environment_id"),
         operation_id="environments_persons_path_create",
+        body_required=False,
     ),
-    _persons_properties_at_time_retrieve.route(
+    _route(
         "GET",
         "/api/environments/{environment_id}/persons/properties_at_time/",
+        Handler.persons_properties_at_time_retrieve,
         ("environment", "environment_id"),
         operation_id="environments_persons_properties_at_time_retrieve",
+        security=[{"PersonalAPIKeyAuth": ["person:read"]}],
     ),
-    _persons_reset_person_distinct_id_create.route(
+    _route(
         "POST",
         "/api/environments/{environment_id}/persons/reset_person_distinct_id/",
+        Handler.persons_reset_person_distinct_id_create,
         ("environment", "environment_id"),
         operation_id="environments_persons_reset_person_distinct_id_create",
+        security=[{"PersonalAPIKeyAuth": ["person:write"]}],
     ),
-    _persons_retention_retrieve.route(
+    _route(
         "GET",
         "/api/environments/{environment_id}/persons/retention/",
+        Handler.persons_retention_retrieve,
         ("environment", "environment_id"),
         operation_id="environments_persons_retention_retrieve",
     ),
-    _persons_stickiness_retrieve.route(
+    _route(
         "GET",
         "/api/environments/{environment_id}/persons/stickiness/",
+        Handler.persons_stickiness_retrieve,
         ("environment", "environment_id"),
         operation_id="environments_persons_stickiness_retrieve",
     ),
-    _persons_trends_retrieve.route(
+    _route(
         "GET",
         "/api/environments/{environment_id}/persons/trends/",
+        Handler.persons_trends_retrieve,
         ("environment", "environment_id"),
         operation_id="environments_persons_trends_retrieve",
     ),
-    _persons_values_retrieve.route(
+    _route(
         "GET",
         "/api/environments/{environment_id}/persons/values/",
+        Handler.persons_values_retrieve,
         ("environment", "environment_id"),
         operation_id="environments_persons_values_retrieve",
+        security=[{"PersonalAPIKeyAuth": ["person:read"]}],
     ),
-    _persons_retrieve.route(
+    _route(
         "GET",
         "/api/environments/{environment_id}/persons/{id}/",
+        Handler.persons_retrieve,
         ("environment", "environment_id"),
         operation_id="environments_persons_retrieve",
+        security=[{"PersonalAPIKeyAuth": ["person:read"]}],
     ),
-    _persons_update.route(
+    _route(
         "PUT",
         "/api/environments/{environment_id}/persons/{id}/",
+        Handler.persons_update,
         ("environment", "environment_id"),
         operation_id="environments_persons_update",
+        security=[{"PersonalAPIKeyAuth": ["person:write"]}],
     ),
-    _persons_destroy.route(
+    _route(
         "DELETE",
         "/api/environments/{environment_id}/persons/{id}/",
+        Handler.persons_destroy,
         ("environment", "environment_id"),
         operation_id="environments_persons_destroy",
+        security=[{"PersonalAPIKeyAuth": ["person:write"]}],
     ),
-    _persons_partial_update.route(
+    _route(
         "PATCH",
         "/api/environments/{environment_id}/persons/{id}/",
+        Handler.persons_partial_update,
         ("environment", "environment_id"),
         operation_id="environments_persons_partial_update",
+        security=[{"PersonalAPIKeyAuth": ["person:write"]}],
     ),
-    _persons_activity_retrieve.route(
+    _route(
         "GET",
         "/api/environments/{environment_id}/persons/{id}/activity/",
+        Handler.persons_activity_retrieve,
         ("environment", "environment_id"),
         operation_id="environments_persons_activity_retrieve",
+        security=[{"PersonalAPIKeyAuth": ["activity_log:read"]}],
     ),
-    _persons_delete_events_create.route(
+    _route(
         "POST",
         "/api/environments/{environment_id}/persons/{id}/delete_events/",
+        Handler.persons_delete_events_create,
         ("environment", "environment_id"),
         operation_id="environments_persons_delete_events_create",
+        security=[{"PersonalAPIKeyAuth": ["person:write"]}],
     ),
-    _persons_delete_property_create.route(
+    _route(
         "POST",
         "/api/environments/{environment_id}/persons/{id}/delete_property/",
+        Handler.persons_delete_property_create,
         ("environment", "environment_id"),
         operation_id="environments_persons_delete_property_create",
+        security=[{"PersonalAPIKeyAuth": ["person:write"]}],
     ),
-    _persons_properties_timeline_retrieve.route(
+    _route(
         "GET",
         "/api/environments/{environment_id}/persons/{id}/properties_timeline/",
+        Handler.persons_properties_timeline_retrieve,
         ("environment", "environment_id"),
         operation_id="environments_persons_properties_timeline_retrieve",
     ),
-    _persons_split_create.route(
+    _route(
         "POST",
         "/api/environments/{environment_id}/persons/{id}/split/",
+        Handler.persons_split_create,
         ("environment", "environment_id"),
         operation_id="environments_persons_split_create",
+        body_required=False,
+        security=[{"PersonalAPIKeyAuth": ["person:write"]}],
     ),
-    _persons_update_property_create.route(
+    _route(
         "POST",
         "/api/environments/{environment_id}/persons/{id}/update_property/",
+        Handler.persons_update_property_create,
         ("environment", "environment_id"),
         operation_id="environments_persons_update_property_create",
+        security=[{"PersonalAPIKeyAuth": ["person:write"]}],
     ),
-    _persons_list.route(
-        "GET", "/api/projects/{project_id}/persons/", ("project", "project_id")
+    _route(
+        "GET",
+        "/api/projects/{project_id}/persons/",
+        Handler.persons_list,
+        ("project", "project_id"),
+        json_params=["properties"],
+        security=[{"PersonalAPIKeyAuth": ["person:read"]}],
+        csv=True,
     ),
-    _persons_all_activity_retrieve.route(
-        "GET", "/api/projects/{project_id}/persons/activity/", ("project", "project_id")
+    _route(
+        "GET",
+        "/api/projects/{project_id}/persons/activity/",
+        Handler.persons_all_activity_retrieve,
+        ("project", "project_id"),
+        security=[{"PersonalAPIKeyAuth": ["activity_log:read"]}],
     ),
-    _persons_batch_by_distinct_ids_create.route(
+    _route(
         "POST",
         "/api/projects/{project_id}/persons/batch_by_distinct_ids/",
+        Handler.persons_batch_by_distinct_ids_create,
         ("project", "project_id"),
+        body_required=False,
+        security=[{"PersonalAPIKeyAuth": ["person:read"]}],
     ),
-    _persons_batch_by_uuids_create.route(
+    _route(
         "POST",
         "/api/projects/{project_id}/persons/batch_by_uuids/",
+        Handler.persons_batch_by_uuids_create,
         ("project", "project_id"),
+        body_required=False,
+        security=[{"PersonalAPIKeyAuth": ["person:read"]}],
     ),
-    _persons_bulk_delete_create.route(
+    _route(
         "POST",
         "/api/projects/{project_id}/persons/bulk_delete/",
+        Handler.persons_bulk_delete_create,
         ("project", "project_id"),
+        security=[{"PersonalAPIKeyAuth": ["person:write"]}],
     ),
-    _persons_cohorts_retrieve.route(
-        "GET", "/api/projects/{project_id}/persons/cohorts/", ("project", "project_id")
+    _route(
+        "GET",
+        "/api/projects/{project_id}/persons/cohorts/",
+        Handler.persons_cohorts_retrieve,
+        ("project", "project_id"),
+        security=[{"PersonalAPIKeyAuth": ["person:read", "cohort:read"]}],
     ),
-    _persons_deletion_status_list.route(
+    _route(
         "GET",
         "/api/projects/{project_id}/persons/deletion_status/",
+        Handler.persons_deletion_status_list,
+        ("project", "project_id"),
+        security=[{"PersonalAPIKeyAuth": ["person:read"]}],
+    ),
+    _route(
+        "GET",
+        "/api/projects/{project_id}/persons/funnel/",
+        Handler.persons_funnel_retrieve,
         ("project", "project_id"),
     ),
-    _persons_funnel_retrieve.route(
-        "GET", "/api/projects/{project_id}/persons/funnel/", ("project", "project_id")
+    _route(
+        "POST",
+        "/api/projects/{project_id}/persons/funnel/",
+        Handler.persons_funnel_create,
+        ("project", "project_id"),
+        body_required=False,
     ),
-    _persons_funnel_create.route(
-        "POST", "/api/projects/{project_id}/persons/funnel/", ("project", "project_id")
-    ),
-    _persons_funnel_correlation_retrieve.route(
+    _route(
         "GET",
         "/api/projects/{project_id}/persons/funnel/correlation/",
+        Handler.persons_funnel_correlation_retrieve,
         ("project", "project_id"),
     ),
-    _persons_funnel_correlation_create.route(
+    _route(
         "POST",
         "/api/projects/{project_id}/persons/funnel/correlation/",
+        Handler.persons_funnel_correlation_create,
         ("project", "project_id"),
+        body_required=False,
     ),
-    _persons_lifecycle_retrieve.route(
+    _route(
         "GET",
         "/api/projects/{project_id}/persons/lifecycle/",
+        Handler.persons_lifecycle_retrieve,
         ("project", "project_id"),
     ),
-    _persons_path_retrieve.route(
-        "GET", "/api/projects/{project_id}/persons/path/", ("project", "project_id")
+    _route(
+        "GET",
+        "/api/projects/{project_id}/persons/path/",
+        Handler.persons_path_retrieve,
+        ("project", "project_id"),
     ),
-    _persons_path_create.route(
-        "POST", "/api/projects/{project_id}/persons/path/", ("project", "project_id")
+    _route(
+        "POST",
+        "/api/projects/{project_id}/persons/path/",
+        Handler.persons_path_create,
+        ("project", "project_id"),
+        body_required=False,
     ),
-    _persons_properties_at_time_retrieve.route(
+    _route(
         "GET",
         "/api/projects/{project_id}/persons/properties_at_time/",
+        Handler.persons_properties_at_time_retrieve,
         ("project", "project_id"),
+        security=[{"PersonalAPIKeyAuth": ["person:read"]}],
     ),
-    _persons_reset_person_distinct_id_create.route(
+    _route(
         "POST",
         "/api/projects/{project_id}/persons/reset_person_distinct_id/",
+        Handler.persons_reset_person_distinct_id_create,
         ("project", "project_id"),
+        security=[{"PersonalAPIKeyAuth": ["person:write"]}],
     ),
-    _persons_retention_retrieve.route(
+    _route(
         "GET",
         "/api/projects/{project_id}/persons/retention/",
+        Handler.persons_retention_retrieve,
         ("project", "project_id"),
     ),
-    _persons_stickiness_retrieve.route(
+    _route(
         "GET",
         "/api/projects/{project_id}/persons/stickiness/",
+        Handler.persons_stickiness_retrieve,
         ("project", "project_id"),
     ),
-    _persons_trends_retrieve.route(
-        "GET", "/api/projects/{project_id}/persons/trends/", ("project", "project_id")
+    _route(
+        "GET",
+        "/api/projects/{project_id}/persons/trends/",
+        Handler.persons_trends_retrieve,
+        ("project", "project_id"),
     ),
-    _persons_values_retrieve.route(
-        "GET", "/api/projects/{project_id}/persons/values/", ("project", "project_id")
+    _route(
+        "GET",
+        "/api/projects/{project_id}/persons/values/",
+        Handler.persons_values_retrieve,
+        ("project", "project_id"),
+        security=[{"PersonalAPIKeyAuth": ["person:read"]}],
     ),
-    _persons_retrieve.route(
-        "GET", "/api/projects/{project_id}/persons/{id}/", ("project", "project_id")
+    _route(
+        "GET",
+        "/api/projects/{project_id}/persons/{id}/",
+        Handler.persons_retrieve,
+        ("project", "project_id"),
+        security=[{"PersonalAPIKeyAuth": ["person:read"]}],
     ),
-    _persons_update.route(
-        "PUT", "/api/projects/{project_id}/persons/{id}/", ("project", "project_id")
+    _route(
+        "PUT",
+        "/api/projects/{project_id}/persons/{id}/",
+        Handler.persons_update,
+        ("project", "project_id"),
+        security=[{"PersonalAPIKeyAuth": ["person:write"]}],
     ),
-    _persons_destroy.route(
-        "DELETE", "/api/projects/{project_id}/persons/{id}/", ("project", "project_id")
+    _route(
+        "DELETE",
+        "/api/projects/{project_id}/persons/{id}/",
+        Handler.persons_destroy,
+        ("project", "project_id"),
+        security=[{"PersonalAPIKeyAuth": ["person:write"]}],
     ),
-    _persons_partial_update.route(
-        "PATCH", "/api/projects/{project_id}/persons/{id}/", ("project", "project_id")
+    _route(
+        "PATCH",
+        "/api/projects/{project_id}/persons/{id}/",
+        Handler.persons_partial_update,
+        ("project", "project_id"),
+        security=[{"PersonalAPIKeyAuth": ["person:write"]}],
     ),
-    _persons_activity_retrieve.route(
+    _route(
         "GET",
         "/api/projects/{project_id}/persons/{id}/activity/",
+        Handler.persons_activity_retrieve,
         ("project", "project_id"),
+        security=[{"PersonalAPIKeyAuth": ["activity_log:read"]}],
     ),
-    _persons_delete_events_create.route(
+    _route(
         "POST",
         "/api/projects/{project_id}/persons/{id}/delete_events/",
+        Handler.persons_delete_events_create,
         ("project", "project_id"),
+        security=[{"PersonalAPIKeyAuth": ["person:write"]}],
     ),
-    _persons_delete_property_create.route(
+    _route(
         "POST",
         "/api/projects/{project_id}/persons/{id}/delete_property/",
+        Handler.persons_delete_property_create,
         ("project", "project_id"),
+        security=[{"PersonalAPIKeyAuth": ["person:write"]}],
     ),
-    _persons_properties_timeline_retrieve.route(
+    _route(
         "GET",
         "/api/projects/{project_id}/persons/{id}/properties_timeline/",
+        Handler.persons_properties_timeline_retrieve,
         ("project", "project_id"),
     ),
-    _persons_split_create.route(
+    _route(
         "POST",
         "/api/projects/{project_id}/persons/{id}/split/",
+        Handler.persons_split_create,
         ("project", "project_id"),
+        body_required=False,
+        security=[{"PersonalAPIKeyAuth": ["person:write"]}],
     ),
-    _persons_update_property_create.route(
+    _route(
         "POST",
         "/api/projects/{project_id}/persons/{id}/update_property/",
+        Handler.persons_update_property_create,
         ("project", "project_id"),
+        security=[{"PersonalAPIKeyAuth": ["person:write"]}],
     ),
 )
 

@@ -18,22 +18,13 @@ from .interface import Handler
 
 SCHEMES = ()
 
-# The security requirements most operations share; an endpoint that differs says so.
-# (Capitalised: endpoints are `_<operation>`, and operation names are lowercase.)
-_Endpoint = functools.partial(_rt.Endpoint, security=[])
+# The security requirements most operations share; a route that differs says so.
+_route = functools.partial(_rt.route, security=[])
 
 
-_post_matrix = _Endpoint(
-    "post_matrix",
-    PostMatrixParams,
-    body="json",
-    body_type=PostMatrixRequest,
-    body_required=True,
-    responses={"200": list[float]},
-)
-
-
-ROUTES = (_post_matrix.route("POST", "/matrix", operation_id="postMatrix"),)
+# Each operation's route to its handler method, whose signature declares the
+# parameters, body and replies; only what that leaves open is spelled out.
+ROUTES = (_route("POST", "/matrix", Handler.post_matrix, operation_id="postMatrix"),)
 
 
 def create_app(

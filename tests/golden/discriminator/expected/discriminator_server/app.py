@@ -18,40 +18,16 @@ from .interface import Handler
 
 SCHEMES = ()
 
-# The security requirements most operations share; an endpoint that differs says so.
-# (Capitalised: endpoints are `_<operation>`, and operation names are lowercase.)
-_Endpoint = functools.partial(_rt.Endpoint, security=[])
+# The security requirements most operations share; a route that differs says so.
+_route = functools.partial(_rt.route, security=[])
 
 
-_create_pet = _Endpoint(
-    "create_pet",
-    CreatePetParams,
-    body="json",
-    body_type=PetRequest,
-    body_required=True,
-    responses={"201": Pet},
-)
-
-
-_get_home = _Endpoint(
-    "get_home",
-    GetHomeParams,
-    path_params=["id"],
-    responses={"200": Home},
-)
-
-
-_list_shapes = _Endpoint(
-    "list_shapes",
-    ListShapesParams,
-    responses={"200": list[Shape]},
-)
-
-
+# Each operation's route to its handler method, whose signature declares the
+# parameters, body and replies; only what that leaves open is spelled out.
 ROUTES = (
-    _get_home.route("GET", "/homes/{id}", operation_id="getHome"),
-    _create_pet.route("POST", "/pets", operation_id="createPet"),
-    _list_shapes.route("GET", "/shapes", operation_id="listShapes"),
+    _route("GET", "/homes/{id}", Handler.get_home, operation_id="getHome"),
+    _route("POST", "/pets", Handler.create_pet, operation_id="createPet"),
+    _route("GET", "/shapes", Handler.list_shapes, operation_id="listShapes"),
 )
 
 

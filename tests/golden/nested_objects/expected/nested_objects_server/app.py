@@ -18,20 +18,15 @@ from .interface import Handler
 
 SCHEMES = ()
 
-# The security requirements most operations share; an endpoint that differs says so.
-# (Capitalised: endpoints are `_<operation>`, and operation names are lowercase.)
-_Endpoint = functools.partial(_rt.Endpoint, security=[])
+# The security requirements most operations share; a route that differs says so.
+_route = functools.partial(_rt.route, security=[])
 
 
-_get_profile = _Endpoint(
-    "get_profile",
-    GetProfileParams,
-    path_params=["id"],
-    responses={"200": GetProfileResponse200},
+# Each operation's route to its handler method, whose signature declares the
+# parameters, body and replies; only what that leaves open is spelled out.
+ROUTES = (
+    _route("GET", "/profiles/{id}", Handler.get_profile, operation_id="getProfile"),
 )
-
-
-ROUTES = (_get_profile.route("GET", "/profiles/{id}", operation_id="getProfile"),)
 
 
 def create_app(

@@ -18,20 +18,13 @@ from .interface import Handler
 
 SCHEMES = ()
 
-# The security requirements most operations share; an endpoint that differs says so.
-# (Capitalised: endpoints are `_<operation>`, and operation names are lowercase.)
-_Endpoint = functools.partial(_rt.Endpoint, security=[])
+# The security requirements most operations share; a route that differs says so.
+_route = functools.partial(_rt.route, security=[])
 
 
-_get_note = _Endpoint(
-    "get_note",
-    GetNoteParams,
-    path_params=["id"],
-    responses={"200": Note},
-)
-
-
-ROUTES = (_get_note.route("GET", "/notes/{id}", operation_id="getNote"),)
+# Each operation's route to its handler method, whose signature declares the
+# parameters, body and replies; only what that leaves open is spelled out.
+ROUTES = (_route("GET", "/notes/{id}", Handler.get_note, operation_id="getNote"),)
 
 
 def create_app(

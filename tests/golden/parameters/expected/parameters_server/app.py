@@ -18,25 +18,21 @@ from .interface import Handler
 
 SCHEMES = ()
 
-# The security requirements most operations share; an endpoint that differs says so.
-# (Capitalised: endpoints are `_<operation>`, and operation names are lowercase.)
-_Endpoint = functools.partial(_rt.Endpoint, security=[])
+# The security requirements most operations share; a route that differs says so.
+_route = functools.partial(_rt.route, security=[])
 
 
-_get_item_tag = _Endpoint(
-    "get_item_tag",
-    GetItemTagParams,
-    path_params=["item_id", "tag"],
-    headers=["X-Request-Id"],
-    styles={"ids": ("form", False)},
-    json_params=["filter"],
-    responses={"200": GetItemTagResponse200},
-)
-
-
+# Each operation's route to its handler method, whose signature declares the
+# parameters, body and replies; only what that leaves open is spelled out.
 ROUTES = (
-    _get_item_tag.route(
-        "GET", "/items/{item_id}/tags/{tag}", operation_id="getItemTag"
+    _route(
+        "GET",
+        "/items/{item_id}/tags/{tag}",
+        Handler.get_item_tag,
+        operation_id="getItemTag",
+        headers=["X-Request-Id"],
+        styles={"ids": ("form", False)},
+        json_params=["filter"],
     ),
 )
 

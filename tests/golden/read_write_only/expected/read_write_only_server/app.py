@@ -18,54 +18,23 @@ from .interface import Handler
 
 SCHEMES = ()
 
-# The security requirements most operations share; an endpoint that differs says so.
-# (Capitalised: endpoints are `_<operation>`, and operation names are lowercase.)
-_Endpoint = functools.partial(_rt.Endpoint, security=[])
+# The security requirements most operations share; a route that differs says so.
+_route = functools.partial(_rt.route, security=[])
 
 
-_create_pet = _Endpoint(
-    "create_pet",
-    CreatePetParams,
-    body="json",
-    body_type=PetRequest,
-    body_required=True,
-    responses={"201": Pet},
-)
-
-
-_create_pets = _Endpoint(
-    "create_pets",
-    CreatePetsParams,
-    body="json",
-    body_type=PetsRequest,
-    body_required=True,
-    responses={"201": Pets},
-)
-
-
-_get_owner = _Endpoint(
-    "get_owner",
-    GetOwnerParams,
-    path_params=["id"],
-    responses={"200": Owner},
-)
-
-
-_replace_owner = _Endpoint(
-    "replace_owner",
-    ReplaceOwnerParams,
-    path_params=["id"],
-    body="json",
-    body_type=OwnerRequest,
-    responses={"200": Owner},
-)
-
-
+# Each operation's route to its handler method, whose signature declares the
+# parameters, body and replies; only what that leaves open is spelled out.
 ROUTES = (
-    _get_owner.route("GET", "/owners/{id}", operation_id="getOwner"),
-    _replace_owner.route("PUT", "/owners/{id}", operation_id="replaceOwner"),
-    _create_pet.route("POST", "/pets", operation_id="createPet"),
-    _create_pets.route("POST", "/pets/bulk", operation_id="createPets"),
+    _route("GET", "/owners/{id}", Handler.get_owner, operation_id="getOwner"),
+    _route(
+        "PUT",
+        "/owners/{id}",
+        Handler.replace_owner,
+        operation_id="replaceOwner",
+        body_required=False,
+    ),
+    _route("POST", "/pets", Handler.create_pet, operation_id="createPet"),
+    _route("POST", "/pets/bulk", Handler.create_pets, operation_id="createPets"),
 )
 
 

@@ -18,33 +18,23 @@ from .interface import Handler
 
 SCHEMES = ()
 
-# The security requirements most operations share; an endpoint that differs says so.
-# (Capitalised: endpoints are `_<operation>`, and operation names are lowercase.)
-_Endpoint = functools.partial(_rt.Endpoint, security=[])
+# The security requirements most operations share; a route that differs says so.
+_route = functools.partial(_rt.route, security=[])
 
 
-_create_document = _Endpoint(
-    "create_document",
-    CreateDocumentParams,
-    body="json",
-    body_type=NewDocument,
-    body_required=True,
-    responses={"201": Document},
-)
-
-
-_patch_documents = _Endpoint(
-    "patch_documents",
-    PatchDocumentsParams,
-    body="json",
-    body_type=dict[str, Any],
-    responses={"204": None},
-)
-
-
+# Each operation's route to its handler method, whose signature declares the
+# parameters, body and replies; only what that leaves open is spelled out.
 ROUTES = (
-    _create_document.route("POST", "/documents", operation_id="createDocument"),
-    _patch_documents.route("PATCH", "/documents", operation_id="patchDocuments"),
+    _route(
+        "POST", "/documents", Handler.create_document, operation_id="createDocument"
+    ),
+    _route(
+        "PATCH",
+        "/documents",
+        Handler.patch_documents,
+        operation_id="patchDocuments",
+        body_required=False,
+    ),
 )
 
 

@@ -18,36 +18,15 @@ from .interface import Handler
 
 SCHEMES = ()
 
-# The security requirements most operations share; an endpoint that differs says so.
-# (Capitalised: endpoints are `_<operation>`, and operation names are lowercase.)
-_Endpoint = functools.partial(_rt.Endpoint, security=[])
+# The security requirements most operations share; a route that differs says so.
+_route = functools.partial(_rt.route, security=[])
 
 
-_delete_job = _Endpoint(
-    "delete_job",
-    DeleteJobParams,
-    path_params=["id"],
-    responses={"204": None},
-)
-
-
-_get_job = _Endpoint(
-    "get_job",
-    GetJobParams,
-    path_params=["id"],
-    responses={
-        "200": GetJobResponse200,
-        "202": None,
-        "404": Problem,
-        "429": Problem,
-        "default": Problem,
-    },
-)
-
-
+# Each operation's route to its handler method, whose signature declares the
+# parameters, body and replies; only what that leaves open is spelled out.
 ROUTES = (
-    _get_job.route("GET", "/jobs/{id}", operation_id="getJob"),
-    _delete_job.route("DELETE", "/jobs/{id}", operation_id="deleteJob"),
+    _route("GET", "/jobs/{id}", Handler.get_job, operation_id="getJob"),
+    _route("DELETE", "/jobs/{id}", Handler.delete_job, operation_id="deleteJob"),
 )
 
 

@@ -61,7 +61,9 @@ class TooManyRequests(_rt.Reply[_B], Generic[_B]):
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class Default(_rt.RangeReply[_B], Generic[_B]):
-    """A response documented as `Default`: give its status."""
+    """A response documented as `default`: give its status."""
+
+    key = "default"
 
 
 class DeleteJobParams(_rt.ParamsModel):
