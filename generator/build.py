@@ -545,26 +545,39 @@ class _Builder:
         def t(value: ir.Type) -> ir.Type:
             return ir.transform(value, fn)
 
+        # Each item rebuilt only if one of its types changed: most do not.
+        def typed(item: Any) -> Any:
+            new = t(item.type)
+            return item if new is item.type else replace(item, type=new)
+
+        def each(items: tuple[Any, ...]) -> tuple[Any, ...]:
+            new = tuple(typed(item) for item in items)
+            return items if all(a is b for a, b in zip(new, items)) else new
+
+        def response(r: ir.Response) -> ir.Response:
+            media = each(r.media)
+            return r if media is r.media else replace(r, media=media)
+
+        def operation(op: ir.Operation) -> ir.Operation:
+            params = each(op.params)
+            body = typed(op.body) if op.body else None
+            responses = tuple(response(r) for r in op.responses)
+            if (
+                params is op.params
+                and body is op.body
+                and all(a is b for a, b in zip(responses, op.responses))
+            ):
+                return op
+            return replace(op, params=params, body=body, responses=responses)
+
         for name, model in self.models.items():
-            self.models[name] = replace(
-                model,
-                fields=tuple(replace(f, type=t(f.type)) for f in model.fields),
-                additional=None if model.additional is None else t(model.additional),
-            )
+            fields = each(model.fields)
+            additional = None if model.additional is None else t(model.additional)
+            if fields is not model.fields or additional is not model.additional:
+                self.models[name] = replace(model, fields=fields, additional=additional)
         for name, alias in self.aliases.items():
-            self.aliases[name] = replace(alias, type=t(alias.type))
-        return [
-            replace(
-                op,
-                params=tuple(replace(p, type=t(p.type)) for p in op.params),
-                body=replace(op.body, type=t(op.body.type)) if op.body else None,
-                responses=tuple(
-                    replace(r, media=tuple(replace(m, type=t(m.type)) for m in r.media))
-                    for r in op.responses
-                ),
-            )
-            for op in operations
-        ]
+            self.aliases[name] = typed(alias)
+        return [operation(op) for op in operations]
 
     def finalize_discriminators(
         self, operations: list[ir.Operation]

@@ -66,8 +66,15 @@ def _format_many(items: list[tuple[int, str]], jobs: int) -> list[str]:
 
     context = multiprocessing.get_context("fork")
     chunksize = max(1, len(items) // (jobs * 8))
+    # Largest first, so that no big block starts last and leaves one worker
+    # finishing it alone.
+    order = sorted(range(len(items)), key=lambda i: -len(items[i][1]))
     with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
-        return list(pool.map(_format_block, items, chunksize=chunksize))
+        done = pool.map(_format_block, [items[i] for i in order], chunksize=chunksize)
+        result = [""] * len(items)
+        for index, text in zip(order, done, strict=True):
+            result[index] = text
+        return result
 
 
 _DEFINITION = ("def ", "async def ", "class ", "@")

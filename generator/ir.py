@@ -213,14 +213,20 @@ ANY = Scalar("any")
 
 def transform(t: Type, fn: Callable[[Type], Type]) -> Type:
     """`t` with `fn` applied to every type in it, innermost first."""
+    # Rebuilt only where something inside changed: most types come back as they were.
     if isinstance(t, ArrayType):
-        t = replace(t, item=transform(t.item, fn))
+        item = transform(t.item, fn)
+        t = t if item is t.item else replace(t, item=item)
     elif isinstance(t, MapType):
-        t = replace(t, value=transform(t.value, fn))
+        value = transform(t.value, fn)
+        t = t if value is t.value else replace(t, value=value)
     elif isinstance(t, NullableType):
-        t = replace(t, inner=transform(t.inner, fn))
+        inner = transform(t.inner, fn)
+        t = t if inner is t.inner else replace(t, inner=inner)
     elif isinstance(t, UnionType):
-        t = replace(t, options=tuple(transform(o, fn) for o in t.options))
+        options = tuple(transform(o, fn) for o in t.options)
+        changed = any(a is not b for a, b in zip(options, t.options, strict=True))
+        t = replace(t, options=options) if changed else t
     return fn(t)
 
 
