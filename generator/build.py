@@ -552,7 +552,9 @@ class _Builder:
 
         def each(items: tuple[Any, ...]) -> tuple[Any, ...]:
             new = tuple(typed(item) for item in items)
-            return items if all(a is b for a, b in zip(new, items)) else new
+            return (
+                items if all(a is b for a, b in zip(new, items, strict=True)) else new
+            )
 
         def response(r: ir.Response) -> ir.Response:
             media = each(r.media)
@@ -565,7 +567,7 @@ class _Builder:
             if (
                 params is op.params
                 and body is op.body
-                and all(a is b for a, b in zip(responses, op.responses))
+                and all(a is b for a, b in zip(responses, op.responses, strict=True))
             ):
                 return op
             return replace(op, params=params, body=body, responses=responses)
