@@ -127,7 +127,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     if templates:
         os.makedirs(templates, exist_ok=True)
     result = run(
-        Options(**settings, jobs=max(1, args.jobs), bytecode_dir=templates), cache
+        Options(
+            **settings,
+            jobs=max(1, args.jobs),
+            bytecode_dir=templates,
+            stamped_out=out if args.command == "check" else None,
+        ),
+        cache,
     )
     _report(result.diagnostics)
     if result.files is None:

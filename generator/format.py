@@ -5,16 +5,22 @@ block is formatted on its own at its own indentation, so black's work can be
 cached block by block (keyed by the unformatted text, black's version and
 mode) and spread over processes. Joined with black's blank-line rules, the
 blocks give the file black itself would give; the tests hold us to that.
+
+Each formatted file is stamped, in its header, with a hash of what black was
+given, black's version and mode, and what it gave back. A file on disk whose
+stamp matches what it says and what we would give black now is what black
+would give again, so it is taken as it is: that is how `check` verifies an
+up-to-date tree without running black, cache or no cache.
 """
 
 from __future__ import annotations
 
 import hashlib
 import textwrap
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
-from .cache import LINE_LENGTH, Cache
-from .markers import CUT, HEADER_MARK
+from .cache import LINE_LENGTH, Cache, mode_key
+from .markers import CUT, HEADER_END, HEADER_MARK
 from .render import Rendered
 
 PARALLEL_THRESHOLD = 150_000  # bytes of unformatted code worth a process pool
@@ -102,13 +108,31 @@ def _join(blocks: Iterable[tuple[int, str]]) -> str:
 
 
 def format_files(
-    files: list[Rendered], cache: Cache | None, jobs: int
+    files: list[Rendered],
+    cache: Cache | None,
+    jobs: int,
+    previous: Callable[[str], str | None] | None = None,
 ) -> dict[str, str]:
-    """`{path: text}` with every Python file formatted; other files as rendered."""
+    """`{path: text}` with every Python file formatted; other files as rendered.
+
+    `previous(path)`, if given, is the file as it is on disk (or None): one
+    whose stamp holds for what is rendered now is taken as it is.
+    """
+    result: dict[str, str] = {}
     # The header names the spec's hash, so it changes with every edit; it stays
     # out of the blocks, which then survive edits in the cache.
-    heads = {f.path: _header(f.text) for f in files if f.python}
-    split = {f.path: _split(f.text[len(heads[f.path]) :]) for f in files if f.python}
+    heads: dict[str, str] = {}
+    split: dict[str, list[tuple[int, str]]] = {}
+    for f in files:
+        if not f.python:
+            result[f.path] = f.text
+            continue
+        head = heads[f.path] = _header(f.text)
+        on_disk = previous(f.path) if previous is not None else None
+        if on_disk is not None and _holds(head, f.text[len(head) :], on_disk):
+            result[f.path] = on_disk
+        else:
+            split[f.path] = _split(f.text[len(head) :])
     missing: dict[str, tuple[int, str]] = {}
     known = cache.chunks if cache is not None else {}
     for blocks in split.values():
@@ -122,19 +146,41 @@ def format_files(
     if cache is not None:
         cache.chunks.update(formatted)
     lookup = {**known, **formatted} if cache is None else cache.chunks
-    result: dict[str, str] = {}
     for f in files:
-        if not f.python:
-            result[f.path] = f.text
+        if f.path not in split:
             continue
         keys = [_key(indent, text) for indent, text in split[f.path]]
         if cache is not None:
             cache.used.update(keys)
-        result[f.path] = heads[f.path] + _join(
+        body = _join(
             (indent, lookup[key])
             for (indent, _), key in zip(split[f.path], keys, strict=True)
         )
-    return result
+        head = heads[f.path]
+        result[f.path] = _stamped(head, f.text[len(head) :], body) + body
+    return {f.path: result[f.path] for f in files}
+
+
+def _stamp(unformatted: str, formatted: str) -> str:
+    digest = hashlib.sha256(mode_key().encode())
+    for text in (unformatted, formatted):
+        digest.update(b"\0" + text.encode())
+    return digest.hexdigest()[:16]
+
+
+def _stamped(head: str, unformatted: str, formatted: str) -> str:
+    """The header line, with the stamp of this formatting in it."""
+    if not head.endswith(HEADER_END + "\n"):
+        return head
+    stamp = _stamp(unformatted, formatted)
+    return f"{head[: -len(HEADER_END) - 1]}, stamp {stamp}{HEADER_END}\n"
+
+
+def _holds(head: str, unformatted: str, on_disk: str) -> bool:
+    """`on_disk` is what formatting `unformatted` under `head` gives: its
+    stamp, made when black formatted these very blocks into this very body."""
+    first, newline, body = on_disk.partition("\n")
+    return bool(newline) and first + newline == _stamped(head, unformatted, body)
 
 
 def _header(text: str) -> str:

@@ -31,6 +31,8 @@ class Options:
     strict: bool = False
     jobs: int = field(default_factory=lambda: os.cpu_count() or 1)
     bytecode_dir: str | None = None  # compiled templates, when caching
+    # An output folder whose files, where their stamps hold, need no black (check).
+    stamped_out: str | None = None
 
 
 @dataclass
@@ -140,7 +142,18 @@ def _generate(
             bytecode_dir=options.bytecode_dir,
         ),
     )
-    return format_files(rendered, cache, options.jobs), problems
+    previous = None
+    if options.stamped_out is not None:
+        folder = options.stamped_out
+
+        def previous(path: str) -> str | None:
+            try:
+                with open(os.path.join(folder, path), encoding="utf-8") as handle:
+                    return handle.read()
+            except (OSError, UnicodeDecodeError):
+                return None
+
+    return format_files(rendered, cache, options.jobs, previous), problems
 
 
 def _hashes(spec: Spec) -> dict[str, str]:

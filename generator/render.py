@@ -16,7 +16,7 @@ import jinja2
 
 from . import escape, ir
 from .cache import LINE_LENGTH
-from .markers import CUT, HEADER_MARK, TEMPLATES
+from .markers import CUT, HEADER_END, HEADER_MARK, TEMPLATES
 
 FILTERS = {
     "pystr": escape.py_string,
@@ -172,7 +172,7 @@ def closing(body: str, indent: int) -> str:
 
 def header(api: ir.Api, comment: str) -> str:
     source = escape.comment(api.spec_name)
-    return f"{comment} {HEADER_MARK} from {source} (sha256 {api.spec_sha256[:16]}); do not edit."
+    return f"{comment} {HEADER_MARK} from {source} (sha256 {api.spec_sha256[:16]}{HEADER_END}"
 
 
 def render(api: ir.Api, options: RenderOptions) -> list[Rendered]:

@@ -85,6 +85,44 @@ def test_check_catches_hand_edits(petstore: Path, tmp_path: Path) -> None:
     assert status == 1 and "+# edited" not in diff and "-# edited" in diff
 
 
+def test_check_runs_black_only_where_a_stamp_does_not_hold(
+    petstore: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An up-to-date tree is verified by its stamps, without black or a cache;
+    a file whose body or black's mode differs from its stamp is formatted
+    and compared as before."""
+    from generator import format as format_stage
+
+    out = tmp_path / "out"
+    assert run_generator("generate", "--spec", str(petstore), "--out", str(out))[0] == 0
+    formatted: list[str] = []
+    black_block = format_stage._format_block
+
+    def counting(item: tuple[int, str]) -> str:
+        formatted.append(item[1])
+        return black_block(item)
+
+    monkeypatch.setattr(format_stage, "_format_block", counting)
+    check = ("check", "--spec", str(petstore), "--out", str(out), "--no-cache")
+    assert run_generator(*check)[0] == 0
+    assert formatted == []
+
+    models = out / "pet_store_server" / "models.py"
+    models.write_text(models.read_text().replace("id: int", "id:  int"))
+    status, diff, _ = run_generator(*check)
+    assert status == 1 and "+    id: int" in diff
+    assert any(block.startswith("class Pet(") for block in formatted)
+    assert not any(block.startswith("class Client(") for block in formatted)
+
+    assert run_generator("generate", "--spec", str(petstore), "--out", str(out))[0] == 0
+    formatted.clear()
+    # Another black: its stamps differ, so every file is formatted and differs.
+    monkeypatch.setattr(format_stage, "mode_key", lambda: "black=another")
+    status, diff, _ = run_generator(*check)
+    assert status == 1 and "stamp" in diff
+    assert any(block.startswith("class Client(") for block in formatted)
+
+
 def test_regenerating_restores_hand_edits_and_removes_stale_files(
     petstore: Path, tmp_path: Path
 ) -> None:
