@@ -61,10 +61,39 @@ def _format_block(item: tuple[int, str]) -> str:
     return black.format_str(text, mode=mode)
 
 
+def _format_all(items: list[tuple[int, str]]) -> list[str]:
+    return [_format_block(item) for item in items]
+
+
+def _import_black() -> None:
+    import black  # noqa: F401
+
+
+class WarmBlack:
+    """A process forked when a run starts that imports black at once, for runs
+    likely to format a few blocks only (an edit, on a warm cache): when they
+    are known, black is ready there, its import paid meanwhile on the other
+    core."""
+
+    def __init__(self) -> None:
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        context = multiprocessing.get_context("fork")
+        self._pool = ProcessPoolExecutor(1, mp_context=context)
+        self._pool.submit(_import_black)
+
+    def format(self, items: list[tuple[int, str]]) -> list[str]:
+        return self._pool.submit(_format_all, items).result()
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=False, cancel_futures=True)
+
+
 def _format_many(items: list[tuple[int, str]], jobs: int) -> list[str]:
     size = sum(len(text) for _, text in items)
     if jobs <= 1 or size < PARALLEL_THRESHOLD or len(items) < 2:
-        return [_format_block(item) for item in items]
+        return _format_all(items)
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
@@ -112,11 +141,13 @@ def format_files(
     cache: Cache | None,
     jobs: int,
     previous: Callable[[str], str | None] | None = None,
+    warm: WarmBlack | None = None,
 ) -> dict[str, str]:
     """`{path: text}` with every Python file formatted; other files as rendered.
 
     `previous(path)`, if given, is the file as it is on disk (or None): one
-    whose stamp holds for what is rendered now is taken as it is.
+    whose stamp holds for what is rendered now is taken as it is. `warm`, if
+    given, formats what is left when that is little.
     """
     result: dict[str, str] = {}
     # The header names the spec's hash, so it changes with every edit; it stays
@@ -140,9 +171,12 @@ def format_files(
             key = _key(indent, text)
             if key not in known:
                 missing[key] = (indent, text)
-    formatted = dict(
-        zip(missing, _format_many(list(missing.values()), jobs), strict=True)
-    )
+    items = list(missing.values())
+    if warm is not None and sum(len(text) for _, text in items) < PARALLEL_THRESHOLD:
+        texts = warm.format(items)
+    else:
+        texts = _format_many(items, jobs)
+    formatted = dict(zip(missing, texts, strict=True))
     if cache is not None:
         cache.chunks.update(formatted)
     lookup = {**known, **formatted} if cache is None else cache.chunks

@@ -6,16 +6,20 @@ is handed; only `cli` touches the output folder, prints or exits.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from . import diagnostics as diag
 from .cache import Cache, ValidationMemo
 from .load import Spec, load
 from .validate import validate
+
+if TYPE_CHECKING:
+    from .format import WarmBlack
 
 # build, render and format are imported where they are used: on a warm cache
 # the validation child forks before they are, and starts its own work sooner.
@@ -55,6 +59,24 @@ def run(options: Options, cache: Cache | None) -> Result:
     OpenAPI schema check is the slowest step, and nothing else depends on it
     except the decision, at the end, whether there is anything to write."""
     memo = cache.validation if cache is not None else None
+    warm = None
+    if cache is not None and options.jobs > 1:
+        from .format import WarmBlack
+
+        warm = WarmBlack()  # a cached run is mostly an edit: a few blocks to format
+    try:
+        return _run(options, cache, memo, warm)
+    finally:
+        if warm is not None:
+            warm.close()
+
+
+def _run(
+    options: Options,
+    cache: Cache | None,
+    memo: ValidationMemo | None,
+    warm: WarmBlack | None,
+) -> Result:
     early: _Background[Any, _Validated] | None = None
     if options.jobs > 1 and memo is not None and memo.key and _small(options.spec):
         # A warm memo leaves little to validate: the validator's import is
@@ -74,7 +96,7 @@ def run(options: Options, cache: Cache | None) -> Result:
     try:
         if validation is None:
             valid = validate(spec, memo)
-        files, built_problems = _generate(spec, options, cache)
+        files, built_problems = _generate(spec, options, cache, warm)
     except Exception:
         # On an invalid spec a crash downstream is expected noise; report the spec.
         if valid is None and validation is not None:
@@ -119,7 +141,7 @@ def _small(path: str) -> bool:
 
 
 def _generate(
-    spec: Spec, options: Options, cache: Cache | None
+    spec: Spec, options: Options, cache: Cache | None, warm: WarmBlack | None
 ) -> tuple[dict[str, str] | None, list[diag.Diagnostic]]:
     from . import build as build_stage
     from .format import format_files
@@ -134,14 +156,18 @@ def _generate(
         options.api_key_env
         or f"{api.client_package.removesuffix('_client').upper()}_API_KEY"
     )
-    rendered = render(
-        api,
-        RenderOptions(
-            only=options.only,
-            api_key_env=api_key_env,
-            bytecode_dir=options.bytecode_dir,
-        ),
+    render_options = RenderOptions(
+        only=options.only, api_key_env=api_key_env, bytecode_dir=options.bytecode_dir
     )
+    if options.jobs > 1 and options.only is None:
+        # The two sides render apart: the server side in a forked child.
+        server = _Background(
+            _render, (api, dataclasses.replace(render_options, only="server"))
+        )
+        rendered = render(api, dataclasses.replace(render_options, only="client"))
+        rendered += server.result()
+    else:
+        rendered = render(api, render_options)
     previous = None
     if options.stamped_out is not None:
         folder = options.stamped_out
@@ -153,7 +179,14 @@ def _generate(
             except (OSError, UnicodeDecodeError):
                 return None
 
-    return format_files(rendered, cache, options.jobs, previous), problems
+    return format_files(rendered, cache, options.jobs, previous, warm), problems
+
+
+def _render(job: tuple[Any, Any]) -> Any:
+    from .render import render
+
+    api, render_options = job
+    return render(api, render_options)
 
 
 def _hashes(spec: Spec) -> dict[str, str]:
@@ -188,18 +221,21 @@ class _Background(Generic[Job, Out]):
     """Runs `function(job)` in a forked child, which inherits the loaded spec;
     only the result is pickled, back to the parent."""
 
-    _job: tuple[Callable[[object], object], object] | None = None
+    _jobs: dict[int, tuple[Callable[[Any], Any], Any]] = {}
+    _count = 0
 
     def __init__(self, function: Callable[[Job], Out], job: Job) -> None:
         import multiprocessing
         from concurrent.futures import ProcessPoolExecutor
 
-        # Read by the child after fork, never pickled.
-        _Background._job = (function, job)  # type: ignore[assignment]
+        # Read by the child after fork, never pickled; only the key is.
+        _Background._count += 1
+        self._key = _Background._count
+        _Background._jobs[self._key] = (function, job)
         self._pool = ProcessPoolExecutor(
             1, mp_context=multiprocessing.get_context("fork")
         )
-        self._future = self._pool.submit(_run_job)
+        self._future = self._pool.submit(_run_job, self._key)
         self._done = False
         self._result: Out
 
@@ -210,7 +246,7 @@ class _Background(Generic[Job, Out]):
                 self._done = True
             finally:
                 self._pool.shutdown()
-                _Background._job = None
+                _Background._jobs.pop(self._key, None)
         return self._result
 
     def wait(self) -> None:
@@ -221,9 +257,8 @@ class _Background(Generic[Job, Out]):
             pass
 
 
-def _run_job() -> object:
-    assert _Background._job is not None
-    function, job = _Background._job
+def _run_job(key: int) -> object:
+    function, job = _Background._jobs[key]
     return function(job)
 
 
