@@ -308,3 +308,40 @@ def test_the_installed_validator_is_the_one_the_strict_run_was_read_against() ->
     from generator.validate import STRICT_VETTED
 
     assert version("openapi-spec-validator") == STRICT_VETTED
+
+
+def test_the_quick_subscriptable_check_answers_as_the_protocol_does() -> None:
+    """The ABC stands in for pathable's runtime protocol during validation;
+    for every kind of value a document holds, and a few others, it answers
+    the same."""
+    from pathable import accessors
+
+    from generator.validate import _quick_subscriptable_checks
+
+    class Partial:
+        def __getitem__(self, key: str) -> str:
+            return key
+
+    class Hidden(dict[str, str]):
+        __len__ = None  # type: ignore[assignment]
+
+    protocol = accessors.Subscriptable
+    values: list[object] = [
+        {},
+        [],
+        "",
+        b"",
+        (),
+        1,
+        1.5,
+        True,
+        None,
+        Partial(),
+        Hidden(),
+    ]
+    expected = [isinstance(v, protocol) for v in values]
+    assert expected[:5] == [True] * 5 and expected[5:] == [False] * 6
+    with _quick_subscriptable_checks():
+        assert accessors.Subscriptable is not protocol
+        assert [isinstance(v, accessors.Subscriptable) for v in values] == expected
+    assert accessors.Subscriptable is protocol
