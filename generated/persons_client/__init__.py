@@ -36,7 +36,7 @@ SPEC_SHA256 = "1c4461b16fc1bf445ea8173a5183e9f37dfb376e662876d5a2d6682244162742"
 
 
 def __getattr__(name: str) -> Any:
-    # The client module (and its operation table) loads on first use.
+    # The client module (and its operations) loads on first use.
     if name in ("Client", "AsyncClient"):
         from . import client
 

@@ -10,780 +10,6 @@ from . import _runtime as _rt
 from ._runtime import UNSET, RequestOptions, Unset
 from .models import *  # noqa: F403
 
-_environments_persons_list = _rt.Operation[PaginatedPersonList](
-    "environments_persons_list",
-    "GET",
-    "/api/environments/{environment_id}/persons/",
-    path_params=["environment_id"],
-    query=[
-        "distinct_id",
-        "email",
-        "search",
-        "properties",
-        "limit",
-        "offset",
-        "include_total",
-        "format",
-    ],
-    json_params=["properties"],
-    responses={"200": PaginatedPersonList},
-    deprecated=True,
-    csv=True,
-)
-
-
-_environments_persons_all_activity_retrieve = _rt.Operation[ActivityLogPage](
-    "environments_persons_all_activity_retrieve",
-    "GET",
-    "/api/environments/{environment_id}/persons/activity/",
-    path_params=["environment_id"],
-    query=["limit", "page"],
-    responses={"200": ActivityLogPage},
-    deprecated=True,
-)
-
-
-_environments_persons_batch_by_distinct_ids_create = _rt.Operation[PersonBatchResponse](
-    "environments_persons_batch_by_distinct_ids_create",
-    "POST",
-    "/api/environments/{environment_id}/persons/batch_by_distinct_ids/",
-    path_params=["environment_id"],
-    body="json",
-    content_type="application/json",
-    responses={"200": PersonBatchResponse},
-    deprecated=True,
-)
-
-
-_environments_persons_batch_by_uuids_create = _rt.Operation[PersonBatchResponse](
-    "environments_persons_batch_by_uuids_create",
-    "POST",
-    "/api/environments/{environment_id}/persons/batch_by_uuids/",
-    path_params=["environment_id"],
-    body="json",
-    content_type="application/json",
-    responses={"200": PersonBatchResponse},
-    deprecated=True,
-)
-
-
-_environments_persons_bulk_delete_create = _rt.Operation[PersonBulkDeleteResponse](
-    "environments_persons_bulk_delete_create",
-    "POST",
-    "/api/environments/{environment_id}/persons/bulk_delete/",
-    path_params=["environment_id"],
-    body="json",
-    content_type="application/json",
-    responses={"202": PersonBulkDeleteResponse},
-    deprecated=True,
-)
-
-
-_environments_persons_cohorts_retrieve = _rt.Operation[PersonCohortsResponse](
-    "environments_persons_cohorts_retrieve",
-    "GET",
-    "/api/environments/{environment_id}/persons/cohorts/",
-    path_params=["environment_id"],
-    query=["person_id"],
-    responses={"200": PersonCohortsResponse},
-    deprecated=True,
-)
-
-
-_environments_persons_deletion_status_list = _rt.Operation[
-    PaginatedAsyncDeletionStatusList
-](
-    "environments_persons_deletion_status_list",
-    "GET",
-    "/api/environments/{environment_id}/persons/deletion_status/",
-    path_params=["environment_id"],
-    query=["status", "person_uuid", "limit", "offset"],
-    responses={"200": PaginatedAsyncDeletionStatusList},
-    deprecated=True,
-)
-
-
-_environments_persons_funnel_retrieve = _rt.Operation[ActorsResponse](
-    "environments_persons_funnel_retrieve",
-    "GET",
-    "/api/environments/{environment_id}/persons/funnel/",
-    path_params=["environment_id"],
-    query=[
-        "events",
-        "actions",
-        "date_from",
-        "date_to",
-        "funnel_step",
-        "funnel_step_breakdown",
-    ],
-    responses={"200": ActorsResponse},
-    deprecated=True,
-)
-
-
-_environments_persons_funnel_create = _rt.Operation[ActorsResponse](
-    "environments_persons_funnel_create",
-    "POST",
-    "/api/environments/{environment_id}/persons/funnel/",
-    path_params=["environment_id"],
-    query=[
-        "events",
-        "actions",
-        "date_from",
-        "date_to",
-        "funnel_step",
-        "funnel_step_breakdown",
-    ],
-    body="json",
-    content_type="application/json",
-    responses={"200": ActorsResponse},
-    deprecated=True,
-)
-
-
-_environments_persons_funnel_correlation_retrieve = _rt.Operation[ActorsResponse](
-    "environments_persons_funnel_correlation_retrieve",
-    "GET",
-    "/api/environments/{environment_id}/persons/funnel/correlation/",
-    path_params=["environment_id"],
-    query=[
-        "events",
-        "date_from",
-        "date_to",
-        "funnel_correlation_person_entity",
-        "funnel_correlation_person_converted",
-    ],
-    responses={"200": ActorsResponse},
-    deprecated=True,
-)
-
-
-_environments_persons_funnel_correlation_create = _rt.Operation[ActorsResponse](
-    "environments_persons_funnel_correlation_create",
-    "POST",
-    "/api/environments/{environment_id}/persons/funnel/correlation/",
-    path_params=["environment_id"],
-    query=[
-        "events",
-        "date_from",
-        "date_to",
-        "funnel_correlation_person_entity",
-        "funnel_correlation_person_converted",
-    ],
-    body="json",
-    content_type="application/json",
-    responses={"200": ActorsResponse},
-    deprecated=True,
-)
-
-
-_environments_persons_lifecycle_retrieve = _rt.Operation[ActorsPage](
-    "environments_persons_lifecycle_retrieve",
-    "GET",
-    "/api/environments/{environment_id}/persons/lifecycle/",
-    path_params=["environment_id"],
-    query=["target_date", "lifecycle_type", "events", "date_from", "date_to"],
-    responses={"200": ActorsPage},
-    deprecated=True,
-)
-
-
-_environments_persons_path_retrieve = _rt.Operation[ActorsResponse](
-    "environments_persons_path_retrieve",
-    "GET",
-    "/api/environments/{environment_id}/persons/path/",
-    path_params=["environment_id"],
-    query=[
-        "date_from",
-        "date_to",
-        "path_start_key",
-        "path_end_key",
-        "path_dropoff_key",
-    ],
-    responses={"200": ActorsResponse},
-    deprecated=True,
-)
-
-
-_environments_persons_path_create = _rt.Operation[ActorsResponse](
-    "environments_persons_path_create",
-    "POST",
-    "/api/environments/{environment_id}/persons/path/",
-    path_params=["environment_id"],
-    query=[
-        "date_from",
-        "date_to",
-        "path_start_key",
-        "path_end_key",
-        "path_dropoff_key",
-    ],
-    body="json",
-    content_type="application/json",
-    responses={"200": ActorsResponse},
-    deprecated=True,
-)
-
-
-_environments_persons_properties_at_time_retrieve = _rt.Operation[
-    PersonPropertiesAtTimeResponse
-](
-    "environments_persons_properties_at_time_retrieve",
-    "GET",
-    "/api/environments/{environment_id}/persons/properties_at_time/",
-    path_params=["environment_id"],
-    query=["timestamp", "distinct_id", "person_id", "include_set_once"],
-    responses={"200": PersonPropertiesAtTimeResponse},
-    deprecated=True,
-)
-
-
-_environments_persons_reset_person_distinct_id_create = _rt.Operation[None](
-    "environments_persons_reset_person_distinct_id_create",
-    "POST",
-    "/api/environments/{environment_id}/persons/reset_person_distinct_id/",
-    path_params=["environment_id"],
-    body="json",
-    content_type="application/json",
-    deprecated=True,
-)
-
-
-_environments_persons_retention_retrieve = _rt.Operation[RetentionActorsResponse](
-    "environments_persons_retention_retrieve",
-    "GET",
-    "/api/environments/{environment_id}/persons/retention/",
-    path_params=["environment_id"],
-    query=[
-        "date_to",
-        "period",
-        "selected_interval",
-        "target_entity",
-        "returning_entity",
-    ],
-    responses={"200": RetentionActorsResponse},
-    deprecated=True,
-)
-
-
-_environments_persons_stickiness_retrieve = _rt.Operation[ActorsPage](
-    "environments_persons_stickiness_retrieve",
-    "GET",
-    "/api/environments/{environment_id}/persons/stickiness/",
-    path_params=["environment_id"],
-    query=["stickiness_days", "entity_id", "entity_type", "date_from", "date_to"],
-    responses={"200": ActorsPage},
-    deprecated=True,
-)
-
-
-_environments_persons_trends_retrieve = _rt.Operation[ActorsResponse](
-    "environments_persons_trends_retrieve",
-    "GET",
-    "/api/environments/{environment_id}/persons/trends/",
-    path_params=["environment_id"],
-    query=[
-        "entity_id",
-        "entity_type",
-        "entity_math",
-        "breakdown_value",
-        "date_from",
-        "date_to",
-    ],
-    responses={"200": ActorsResponse},
-    deprecated=True,
-)
-
-
-_environments_persons_values_retrieve = _rt.Operation[PersonPropertyValuesResponse](
-    "environments_persons_values_retrieve",
-    "GET",
-    "/api/environments/{environment_id}/persons/values/",
-    path_params=["environment_id"],
-    query=["key", "value", "refresh"],
-    responses={"200": PersonPropertyValuesResponse},
-    deprecated=True,
-)
-
-
-_environments_persons_retrieve = _rt.Operation[PersonRecord](
-    "environments_persons_retrieve",
-    "GET",
-    "/api/environments/{environment_id}/persons/{id}/",
-    path_params=["environment_id", "id"],
-    responses={"200": PersonRecord},
-    deprecated=True,
-)
-
-
-_environments_persons_update = _rt.Operation[None](
-    "environments_persons_update",
-    "PUT",
-    "/api/environments/{environment_id}/persons/{id}/",
-    path_params=["environment_id", "id"],
-    body="json",
-    content_type="application/json",
-    deprecated=True,
-)
-
-
-_environments_persons_destroy = _rt.Operation[None](
-    "environments_persons_destroy",
-    "DELETE",
-    "/api/environments/{environment_id}/persons/{id}/",
-    path_params=["environment_id", "id"],
-    query=["delete_events", "delete_recordings", "keep_person"],
-    deprecated=True,
-)
-
-
-_environments_persons_partial_update = _rt.Operation[None](
-    "environments_persons_partial_update",
-    "PATCH",
-    "/api/environments/{environment_id}/persons/{id}/",
-    path_params=["environment_id", "id"],
-    body="json",
-    content_type="application/json",
-    deprecated=True,
-)
-
-
-_environments_persons_activity_retrieve = _rt.Operation[ActivityLogPage](
-    "environments_persons_activity_retrieve",
-    "GET",
-    "/api/environments/{environment_id}/persons/{id}/activity/",
-    path_params=["environment_id", "id"],
-    query=["limit", "page"],
-    responses={"200": ActivityLogPage},
-    deprecated=True,
-)
-
-
-_environments_persons_delete_events_create = _rt.Operation[None](
-    "environments_persons_delete_events_create",
-    "POST",
-    "/api/environments/{environment_id}/persons/{id}/delete_events/",
-    path_params=["environment_id", "id"],
-    deprecated=True,
-)
-
-
-_environments_persons_delete_property_create = _rt.Operation[SuccessResponse](
-    "environments_persons_delete_property_create",
-    "POST",
-    "/api/environments/{environment_id}/persons/{id}/delete_property/",
-    path_params=["environment_id", "id"],
-    body="json",
-    content_type="application/json",
-    responses={"201": SuccessResponse},
-    deprecated=True,
-)
-
-
-_environments_persons_properties_timeline_retrieve = _rt.Operation[
-    PropertiesTimelineResponse
-](
-    "environments_persons_properties_timeline_retrieve",
-    "GET",
-    "/api/environments/{environment_id}/persons/{id}/properties_timeline/",
-    path_params=["environment_id", "id"],
-    query=["events", "actions", "properties", "date_from", "date_to"],
-    responses={"200": PropertiesTimelineResponse},
-    deprecated=True,
-)
-
-
-_environments_persons_split_create = _rt.Operation[SuccessResponse](
-    "environments_persons_split_create",
-    "POST",
-    "/api/environments/{environment_id}/persons/{id}/split/",
-    path_params=["environment_id", "id"],
-    body="json",
-    content_type="application/json",
-    responses={"201": SuccessResponse},
-    deprecated=True,
-)
-
-
-_environments_persons_update_property_create = _rt.Operation[None](
-    "environments_persons_update_property_create",
-    "POST",
-    "/api/environments/{environment_id}/persons/{id}/update_property/",
-    path_params=["environment_id", "id"],
-    body="json",
-    content_type="application/json",
-    deprecated=True,
-)
-
-
-_persons_list = _rt.Operation[PaginatedPersonList](
-    "persons_list",
-    "GET",
-    "/api/projects/{project_id}/persons/",
-    path_params=["project_id"],
-    query=[
-        "distinct_id",
-        "email",
-        "search",
-        "properties",
-        "limit",
-        "offset",
-        "include_total",
-        "format",
-    ],
-    json_params=["properties"],
-    responses={"200": PaginatedPersonList},
-    csv=True,
-)
-
-
-_persons_all_activity_retrieve = _rt.Operation[ActivityLogPage](
-    "persons_all_activity_retrieve",
-    "GET",
-    "/api/projects/{project_id}/persons/activity/",
-    path_params=["project_id"],
-    query=["limit", "page"],
-    responses={"200": ActivityLogPage},
-)
-
-
-_persons_batch_by_distinct_ids_create = _rt.Operation[PersonBatchResponse](
-    "persons_batch_by_distinct_ids_create",
-    "POST",
-    "/api/projects/{project_id}/persons/batch_by_distinct_ids/",
-    path_params=["project_id"],
-    body="json",
-    content_type="application/json",
-    responses={"200": PersonBatchResponse},
-)
-
-
-_persons_batch_by_uuids_create = _rt.Operation[PersonBatchResponse](
-    "persons_batch_by_uuids_create",
-    "POST",
-    "/api/projects/{project_id}/persons/batch_by_uuids/",
-    path_params=["project_id"],
-    body="json",
-    content_type="application/json",
-    responses={"200": PersonBatchResponse},
-)
-
-
-_persons_bulk_delete_create = _rt.Operation[PersonBulkDeleteResponse](
-    "persons_bulk_delete_create",
-    "POST",
-    "/api/projects/{project_id}/persons/bulk_delete/",
-    path_params=["project_id"],
-    body="json",
-    content_type="application/json",
-    responses={"202": PersonBulkDeleteResponse},
-)
-
-
-_persons_cohorts_retrieve = _rt.Operation[PersonCohortsResponse](
-    "persons_cohorts_retrieve",
-    "GET",
-    "/api/projects/{project_id}/persons/cohorts/",
-    path_params=["project_id"],
-    query=["person_id"],
-    responses={"200": PersonCohortsResponse},
-)
-
-
-_persons_deletion_status_list = _rt.Operation[PaginatedAsyncDeletionStatusList](
-    "persons_deletion_status_list",
-    "GET",
-    "/api/projects/{project_id}/persons/deletion_status/",
-    path_params=["project_id"],
-    query=["status", "person_uuid", "limit", "offset"],
-    responses={"200": PaginatedAsyncDeletionStatusList},
-)
-
-
-_persons_funnel_retrieve = _rt.Operation[ActorsResponse](
-    "persons_funnel_retrieve",
-    "GET",
-    "/api/projects/{project_id}/persons/funnel/",
-    path_params=["project_id"],
-    query=[
-        "events",
-        "actions",
-        "date_from",
-        "date_to",
-        "funnel_step",
-        "funnel_step_breakdown",
-    ],
-    responses={"200": ActorsResponse},
-)
-
-
-_persons_funnel_create = _rt.Operation[ActorsResponse](
-    "persons_funnel_create",
-    "POST",
-    "/api/projects/{project_id}/persons/funnel/",
-    path_params=["project_id"],
-    query=[
-        "events",
-        "actions",
-        "date_from",
-        "date_to",
-        "funnel_step",
-        "funnel_step_breakdown",
-    ],
-    body="json",
-    content_type="application/json",
-    responses={"200": ActorsResponse},
-)
-
-
-_persons_funnel_correlation_retrieve = _rt.Operation[ActorsResponse](
-    "persons_funnel_correlation_retrieve",
-    "GET",
-    "/api/projects/{project_id}/persons/funnel/correlation/",
-    path_params=["project_id"],
-    query=[
-        "events",
-        "date_from",
-        "date_to",
-        "funnel_correlation_person_entity",
-        "funnel_correlation_person_converted",
-    ],
-    responses={"200": ActorsResponse},
-)
-
-
-_persons_funnel_correlation_create = _rt.Operation[ActorsResponse](
-    "persons_funnel_correlation_create",
-    "POST",
-    "/api/projects/{project_id}/persons/funnel/correlation/",
-    path_params=["project_id"],
-    query=[
-        "events",
-        "date_from",
-        "date_to",
-        "funnel_correlation_person_entity",
-        "funnel_correlation_person_converted",
-    ],
-    body="json",
-    content_type="application/json",
-    responses={"200": ActorsResponse},
-)
-
-
-_persons_lifecycle_retrieve = _rt.Operation[ActorsPage](
-    "persons_lifecycle_retrieve",
-    "GET",
-    "/api/projects/{project_id}/persons/lifecycle/",
-    path_params=["project_id"],
-    query=["target_date", "lifecycle_type", "events", "date_from", "date_to"],
-    responses={"200": ActorsPage},
-)
-
-
-_persons_path_retrieve = _rt.Operation[ActorsResponse](
-    "persons_path_retrieve",
-    "GET",
-    "/api/projects/{project_id}/persons/path/",
-    path_params=["project_id"],
-    query=[
-        "date_from",
-        "date_to",
-        "path_start_key",
-        "path_end_key",
-        "path_dropoff_key",
-    ],
-    responses={"200": ActorsResponse},
-)
-
-
-_persons_path_create = _rt.Operation[ActorsResponse](
-    "persons_path_create",
-    "POST",
-    "/api/projects/{project_id}/persons/path/",
-    path_params=["project_id"],
-    query=[
-        "date_from",
-        "date_to",
-        "path_start_key",
-        "path_end_key",
-        "path_dropoff_key",
-    ],
-    body="json",
-    content_type="application/json",
-    responses={"200": ActorsResponse},
-)
-
-
-_persons_properties_at_time_retrieve = _rt.Operation[PersonPropertiesAtTimeResponse](
-    "persons_properties_at_time_retrieve",
-    "GET",
-    "/api/projects/{project_id}/persons/properties_at_time/",
-    path_params=["project_id"],
-    query=["timestamp", "distinct_id", "person_id", "include_set_once"],
-    responses={"200": PersonPropertiesAtTimeResponse},
-)
-
-
-_persons_reset_person_distinct_id_create = _rt.Operation[None](
-    "persons_reset_person_distinct_id_create",
-    "POST",
-    "/api/projects/{project_id}/persons/reset_person_distinct_id/",
-    path_params=["project_id"],
-    body="json",
-    content_type="application/json",
-)
-
-
-_persons_retention_retrieve = _rt.Operation[RetentionActorsResponse](
-    "persons_retention_retrieve",
-    "GET",
-    "/api/projects/{project_id}/persons/retention/",
-    path_params=["project_id"],
-    query=[
-        "date_to",
-        "period",
-        "selected_interval",
-        "target_entity",
-        "returning_entity",
-    ],
-    responses={"200": RetentionActorsResponse},
-)
-
-
-_persons_stickiness_retrieve = _rt.Operation[ActorsPage](
-    "persons_stickiness_retrieve",
-    "GET",
-    "/api/projects/{project_id}/persons/stickiness/",
-    path_params=["project_id"],
-    query=["stickiness_days", "entity_id", "entity_type", "date_from", "date_to"],
-    responses={"200": ActorsPage},
-)
-
-
-_persons_trends_retrieve = _rt.Operation[ActorsResponse](
-    "persons_trends_retrieve",
-    "GET",
-    "/api/projects/{project_id}/persons/trends/",
-    path_params=["project_id"],
-    query=[
-        "entity_id",
-        "entity_type",
-        "entity_math",
-        "breakdown_value",
-        "date_from",
-        "date_to",
-    ],
-    responses={"200": ActorsResponse},
-)
-
-
-_persons_values_retrieve = _rt.Operation[PersonPropertyValuesResponse](
-    "persons_values_retrieve",
-    "GET",
-    "/api/projects/{project_id}/persons/values/",
-    path_params=["project_id"],
-    query=["key", "value", "refresh"],
-    responses={"200": PersonPropertyValuesResponse},
-)
-
-
-_persons_retrieve = _rt.Operation[PersonRecord](
-    "persons_retrieve",
-    "GET",
-    "/api/projects/{project_id}/persons/{id}/",
-    path_params=["project_id", "id"],
-    responses={"200": PersonRecord},
-)
-
-
-_persons_update = _rt.Operation[None](
-    "persons_update",
-    "PUT",
-    "/api/projects/{project_id}/persons/{id}/",
-    path_params=["project_id", "id"],
-    body="json",
-    content_type="application/json",
-)
-
-
-_persons_destroy = _rt.Operation[None](
-    "persons_destroy",
-    "DELETE",
-    "/api/projects/{project_id}/persons/{id}/",
-    path_params=["project_id", "id"],
-    query=["delete_events", "delete_recordings", "keep_person"],
-)
-
-
-_persons_partial_update = _rt.Operation[None](
-    "persons_partial_update",
-    "PATCH",
-    "/api/projects/{project_id}/persons/{id}/",
-    path_params=["project_id", "id"],
-    body="json",
-    content_type="application/json",
-)
-
-
-_persons_activity_retrieve = _rt.Operation[ActivityLogPage](
-    "persons_activity_retrieve",
-    "GET",
-    "/api/projects/{project_id}/persons/{id}/activity/",
-    path_params=["project_id", "id"],
-    query=["limit", "page"],
-    responses={"200": ActivityLogPage},
-)
-
-
-_persons_delete_events_create = _rt.Operation[None](
-    "persons_delete_events_create",
-    "POST",
-    "/api/projects/{project_id}/persons/{id}/delete_events/",
-    path_params=["project_id", "id"],
-    deprecated=True,
-)
-
-
-_persons_delete_property_create = _rt.Operation[SuccessResponse](
-    "persons_delete_property_create",
-    "POST",
-    "/api/projects/{project_id}/persons/{id}/delete_property/",
-    path_params=["project_id", "id"],
-    body="json",
-    content_type="application/json",
-    responses={"201": SuccessResponse},
-)
-
-
-_persons_properties_timeline_retrieve = _rt.Operation[PropertiesTimelineResponse](
-    "persons_properties_timeline_retrieve",
-    "GET",
-    "/api/projects/{project_id}/persons/{id}/properties_timeline/",
-    path_params=["project_id", "id"],
-    query=["events", "actions", "properties", "date_from", "date_to"],
-    responses={"200": PropertiesTimelineResponse},
-)
-
-
-_persons_split_create = _rt.Operation[SuccessResponse](
-    "persons_split_create",
-    "POST",
-    "/api/projects/{project_id}/persons/{id}/split/",
-    path_params=["project_id", "id"],
-    body="json",
-    content_type="application/json",
-    responses={"201": SuccessResponse},
-)
-
-
-_persons_update_property_create = _rt.Operation[None](
-    "persons_update_property_create",
-    "POST",
-    "/api/projects/{project_id}/persons/{id}/update_property/",
-    path_params=["project_id", "id"],
-    body="json",
-    content_type="application/json",
-)
-
 
 class Client(_rt.SyncClient):
     """PostHog Persons API (synchronous).
@@ -796,7 +22,14 @@ class Client(_rt.SyncClient):
     _api_key_env = "POSTHOG_PERSONAL_API_KEY"
     _auth = ("header", "Authorization", "Bearer ")
 
-    @_rt.operation(_environments_persons_list)
+    @_rt.operation(
+        "GET",
+        "/api/environments/{environment_id}/persons/",
+        json_params=["properties"],
+        responses={"200": PaginatedPersonList},
+        deprecated=True,
+        csv=True,
+    )
     def environments_persons_list(
         self,
         *,
@@ -816,9 +49,14 @@ class Client(_rt.SyncClient):
         Lists the persons of the project, newest first (`created_at` DESC, then `id` DESC), paginated by `limit`/`offset`. `next` is set when the page is full; `previous` when `offset - limit >= 0` (quirk: when that difference is 0 the server returns the request URL unchanged). With `format=csv` (or `Accept: text/csv`) the results are rendered as CSV with nested values flattened to dotted columns, and `limit`/`offset` are ignored (the CSV export limit applies). You can also use the query endpoint to read the `persons` table with SQL. Differs from the public docs: the list items are not `PersonRecord`: `id` is the person UUID string (not the integer of the docs example) and items also carry `type`, `is_identified`, `last_seen_at`, `matched_recordings` and `value_at_data_point`; `count` is only present when `include_total` is passed, although the docs example always shows it; `properties` is a flat JSON array of property filters (PostHog's generated schema describes grouped `{type, values}` objects).
 
         Deprecated."""
-        return self._call(_environments_persons_list, locals(), options)
+        return self._call(self.environments_persons_list, locals(), options)
 
-    @_rt.operation(_environments_persons_all_activity_retrieve)
+    @_rt.operation(
+        "GET",
+        "/api/environments/{environment_id}/persons/activity/",
+        responses={"200": ActivityLogPage},
+        deprecated=True,
+    )
     def environments_persons_all_activity_retrieve(
         self,
         *,
@@ -833,10 +71,15 @@ class Client(_rt.SyncClient):
 
         Deprecated."""
         return self._call(
-            _environments_persons_all_activity_retrieve, locals(), options
+            self.environments_persons_all_activity_retrieve, locals(), options
         )
 
-    @_rt.operation(_environments_persons_batch_by_distinct_ids_create)
+    @_rt.operation(
+        "POST",
+        "/api/environments/{environment_id}/persons/batch_by_distinct_ids/",
+        responses={"200": PersonBatchResponse},
+        deprecated=True,
+    )
     def environments_persons_batch_by_distinct_ids_create(
         self,
         *,
@@ -850,10 +93,15 @@ class Client(_rt.SyncClient):
 
         Deprecated."""
         return self._call(
-            _environments_persons_batch_by_distinct_ids_create, locals(), options
+            self.environments_persons_batch_by_distinct_ids_create, locals(), options
         )
 
-    @_rt.operation(_environments_persons_batch_by_uuids_create)
+    @_rt.operation(
+        "POST",
+        "/api/environments/{environment_id}/persons/batch_by_uuids/",
+        responses={"200": PersonBatchResponse},
+        deprecated=True,
+    )
     def environments_persons_batch_by_uuids_create(
         self,
         *,
@@ -867,10 +115,15 @@ class Client(_rt.SyncClient):
 
         Deprecated."""
         return self._call(
-            _environments_persons_batch_by_uuids_create, locals(), options
+            self.environments_persons_batch_by_uuids_create, locals(), options
         )
 
-    @_rt.operation(_environments_persons_bulk_delete_create)
+    @_rt.operation(
+        "POST",
+        "/api/environments/{environment_id}/persons/bulk_delete/",
+        responses={"202": PersonBulkDeleteResponse},
+        deprecated=True,
+    )
     def environments_persons_bulk_delete_create(
         self,
         *,
@@ -883,9 +136,16 @@ class Client(_rt.SyncClient):
         Deletes persons, either by PostHog person UUIDs (`ids`) or by distinct ids (`distinct_ids`), at most 1000 per call; give exactly one of the two (both, or neither/empty, answers 400). Unknown ids are silently ignored. Unless `keep_person` is true the person profiles are deleted. `delete_events` queues deletion of the persons' events (batched; only events captured before the request are deleted; progress in `deletion_status`); `delete_recordings` queues deletion of their session recordings. With personal API keys, deletes are throttled at 480/minute and 4800/hour. Differs from the public docs: older pages show `ids`, `distinct_ids` and `delete_events` as query parameters of type \"object\" and a 200 with no body, and one page says \"up to 100\" ids; the server reads a JSON body, accepts up to 1000 of each and returns 202 with a summary.
 
         Deprecated."""
-        return self._call(_environments_persons_bulk_delete_create, locals(), options)
+        return self._call(
+            self.environments_persons_bulk_delete_create, locals(), options
+        )
 
-    @_rt.operation(_environments_persons_cohorts_retrieve)
+    @_rt.operation(
+        "GET",
+        "/api/environments/{environment_id}/persons/cohorts/",
+        responses={"200": PersonCohortsResponse},
+        deprecated=True,
+    )
     def environments_persons_cohorts_retrieve(
         self,
         *,
@@ -898,9 +158,14 @@ class Client(_rt.SyncClient):
         The non-deleted cohorts the person belongs to. Needs both `person:read` and `cohort:read`. Quirk: cohort membership is computed for the requesting user's current team, not the team in the URL. A user without a current team answers 400 with a `{\"message\", \"detail\"}` body; a missing `person_id` answers 500. Differs from the public docs: one docs page omits the required `person_id` parameter; the docs show no response body.
 
         Deprecated."""
-        return self._call(_environments_persons_cohorts_retrieve, locals(), options)
+        return self._call(self.environments_persons_cohorts_retrieve, locals(), options)
 
-    @_rt.operation(_environments_persons_deletion_status_list)
+    @_rt.operation(
+        "GET",
+        "/api/environments/{environment_id}/persons/deletion_status/",
+        responses={"200": PaginatedAsyncDeletionStatusList},
+        deprecated=True,
+    )
     def environments_persons_deletion_status_list(
         self,
         *,
@@ -916,9 +181,16 @@ class Client(_rt.SyncClient):
         Lists the queued event deletions for persons (created by deleting with `delete_events`), newest first, so you can check whether they are still pending or have completed. Only event deletions are tracked, not profile or recording deletions. An unknown `status` answers 400 (`attr` `status`, code `invalid_choice`), a malformed `person_uuid` 400 (`attr` `person_uuid`, code `invalid_input`).
 
         Deprecated."""
-        return self._call(_environments_persons_deletion_status_list, locals(), options)
+        return self._call(
+            self.environments_persons_deletion_status_list, locals(), options
+        )
 
-    @_rt.operation(_environments_persons_funnel_retrieve)
+    @_rt.operation(
+        "GET",
+        "/api/environments/{environment_id}/persons/funnel/",
+        responses={"200": ActorsResponse},
+        deprecated=True,
+    )
     def environments_persons_funnel_retrieve(
         self,
         *,
@@ -936,9 +208,14 @@ class Client(_rt.SyncClient):
         Legacy insight endpoint: the persons who reached (or, with a negative `funnel_step`, dropped off before) a funnel step, described by legacy filter query parameters. This action declares no API-key scope, so it cannot be called with a personal API key (or OAuth token): such requests answer 403 \"This action does not support Personal API Key access\". PostHog's own UI calls it with session authentication; the query endpoint with an actors query replaces it. Differs from the public docs: the docs list it without noting that API keys are refused, and show no response body.
 
         Deprecated."""
-        return self._call(_environments_persons_funnel_retrieve, locals(), options)
+        return self._call(self.environments_persons_funnel_retrieve, locals(), options)
 
-    @_rt.operation(_environments_persons_funnel_create)
+    @_rt.operation(
+        "POST",
+        "/api/environments/{environment_id}/persons/funnel/",
+        responses={"200": ActorsResponse},
+        deprecated=True,
+    )
     def environments_persons_funnel_create(
         self,
         *,
@@ -957,9 +234,14 @@ class Client(_rt.SyncClient):
         Same as the GET variant, but the legacy filter may also be sent as a JSON body (the server merges query parameters and body). Not callable with a personal API key: such requests answer 403 \"This action does not support Personal API Key access\". Differs from the public docs: the docs type the body as a `properties` person payload and show no response body.
 
         Deprecated."""
-        return self._call(_environments_persons_funnel_create, locals(), options)
+        return self._call(self.environments_persons_funnel_create, locals(), options)
 
-    @_rt.operation(_environments_persons_funnel_correlation_retrieve)
+    @_rt.operation(
+        "GET",
+        "/api/environments/{environment_id}/persons/funnel/correlation/",
+        responses={"200": ActorsResponse},
+        deprecated=True,
+    )
     def environments_persons_funnel_correlation_retrieve(
         self,
         *,
@@ -979,10 +261,15 @@ class Client(_rt.SyncClient):
 
         Deprecated."""
         return self._call(
-            _environments_persons_funnel_correlation_retrieve, locals(), options
+            self.environments_persons_funnel_correlation_retrieve, locals(), options
         )
 
-    @_rt.operation(_environments_persons_funnel_correlation_create)
+    @_rt.operation(
+        "POST",
+        "/api/environments/{environment_id}/persons/funnel/correlation/",
+        responses={"200": ActorsResponse},
+        deprecated=True,
+    )
     def environments_persons_funnel_correlation_create(
         self,
         *,
@@ -1003,10 +290,15 @@ class Client(_rt.SyncClient):
 
         Deprecated."""
         return self._call(
-            _environments_persons_funnel_correlation_create, locals(), options
+            self.environments_persons_funnel_correlation_create, locals(), options
         )
 
-    @_rt.operation(_environments_persons_lifecycle_retrieve)
+    @_rt.operation(
+        "GET",
+        "/api/environments/{environment_id}/persons/lifecycle/",
+        responses={"200": ActorsPage},
+        deprecated=True,
+    )
     def environments_persons_lifecycle_retrieve(
         self,
         *,
@@ -1023,9 +315,16 @@ class Client(_rt.SyncClient):
         Legacy insight endpoint: the persons in one lifecycle bucket (`lifecycle_type`) of the interval starting at `target_date`. This action declares no API-key scope, so it cannot be called with a personal API key (or OAuth token): such requests answer 403 \"This action does not support Personal API Key access\". A missing `target_date` or `lifecycle_type`, or a user without a current team, answers 400 with a `{\"message\", \"detail\"}` body. Differs from the public docs: the docs list neither parameter nor that API keys are refused, and show no response body.
 
         Deprecated."""
-        return self._call(_environments_persons_lifecycle_retrieve, locals(), options)
+        return self._call(
+            self.environments_persons_lifecycle_retrieve, locals(), options
+        )
 
-    @_rt.operation(_environments_persons_path_retrieve)
+    @_rt.operation(
+        "GET",
+        "/api/environments/{environment_id}/persons/path/",
+        responses={"200": ActorsResponse},
+        deprecated=True,
+    )
     def environments_persons_path_retrieve(
         self,
         *,
@@ -1042,9 +341,14 @@ class Client(_rt.SyncClient):
         Legacy insight endpoint: the persons who took a path step of a paths insight. PostHog has removed it from its newest source; it is kept here for older deployments, which still serve it. It never declared an API-key scope, so it cannot be called with a personal API key (or OAuth token): such requests answer 403 \"This action does not support Personal API Key access\". Differs from the public docs: the docs still list it, without noting that API keys are refused or that it is gone from current servers.
 
         Deprecated."""
-        return self._call(_environments_persons_path_retrieve, locals(), options)
+        return self._call(self.environments_persons_path_retrieve, locals(), options)
 
-    @_rt.operation(_environments_persons_path_create)
+    @_rt.operation(
+        "POST",
+        "/api/environments/{environment_id}/persons/path/",
+        responses={"200": ActorsResponse},
+        deprecated=True,
+    )
     def environments_persons_path_create(
         self,
         *,
@@ -1062,9 +366,14 @@ class Client(_rt.SyncClient):
         Same as the GET variant, with the legacy filter optionally sent as a JSON body (which may carry a `funnel_filter`). Removed from PostHog's newest source and never callable with a personal API key (403 \"This action does not support Personal API Key access\"). Differs from the public docs: the docs still list it, type the body as a `properties` person payload and show no response body.
 
         Deprecated."""
-        return self._call(_environments_persons_path_create, locals(), options)
+        return self._call(self.environments_persons_path_create, locals(), options)
 
-    @_rt.operation(_environments_persons_properties_at_time_retrieve)
+    @_rt.operation(
+        "GET",
+        "/api/environments/{environment_id}/persons/properties_at_time/",
+        responses={"200": PersonPropertiesAtTimeResponse},
+        deprecated=True,
+    )
     def environments_persons_properties_at_time_retrieve(
         self,
         *,
@@ -1081,10 +390,14 @@ class Client(_rt.SyncClient):
 
         Deprecated."""
         return self._call(
-            _environments_persons_properties_at_time_retrieve, locals(), options
+            self.environments_persons_properties_at_time_retrieve, locals(), options
         )
 
-    @_rt.operation(_environments_persons_reset_person_distinct_id_create)
+    @_rt.operation(
+        "POST",
+        "/api/environments/{environment_id}/persons/reset_person_distinct_id/",
+        deprecated=True,
+    )
     def environments_persons_reset_person_distinct_id_create(
         self,
         *,
@@ -1098,10 +411,15 @@ class Client(_rt.SyncClient):
 
         Deprecated."""
         return self._call(
-            _environments_persons_reset_person_distinct_id_create, locals(), options
+            self.environments_persons_reset_person_distinct_id_create, locals(), options
         )
 
-    @_rt.operation(_environments_persons_retention_retrieve)
+    @_rt.operation(
+        "GET",
+        "/api/environments/{environment_id}/persons/retention/",
+        responses={"200": RetentionActorsResponse},
+        deprecated=True,
+    )
     def environments_persons_retention_retrieve(
         self,
         *,
@@ -1118,9 +436,16 @@ class Client(_rt.SyncClient):
         Legacy insight endpoint: the persons of one retention cohort, with the intervals in which they returned. PostHog has removed it from its newest source; it is kept here for older deployments, which still serve it. It never declared an API-key scope, so it cannot be called with a personal API key (or OAuth token): such requests answer 403 \"This action does not support Personal API Key access\". A user without a current team answers 400 with a `{\"message\", \"detail\"}` body. Differs from the public docs: the docs still list it, without noting that API keys are refused or that it is gone from current servers.
 
         Deprecated."""
-        return self._call(_environments_persons_retention_retrieve, locals(), options)
+        return self._call(
+            self.environments_persons_retention_retrieve, locals(), options
+        )
 
-    @_rt.operation(_environments_persons_stickiness_retrieve)
+    @_rt.operation(
+        "GET",
+        "/api/environments/{environment_id}/persons/stickiness/",
+        responses={"200": ActorsPage},
+        deprecated=True,
+    )
     def environments_persons_stickiness_retrieve(
         self,
         *,
@@ -1137,9 +462,16 @@ class Client(_rt.SyncClient):
         Legacy insight endpoint: the persons who performed an event or action on exactly `stickiness_days` intervals. PostHog has removed it from its newest source; it is kept here for older deployments, which still serve it. It never declared an API-key scope, so it cannot be called with a personal API key (or OAuth token): such requests answer 403 \"This action does not support Personal API Key access\". A user without a current team answers 400 with a `{\"message\", \"detail\"}` body. Differs from the public docs: the docs still list it, without noting that API keys are refused or that it is gone from current servers.
 
         Deprecated."""
-        return self._call(_environments_persons_stickiness_retrieve, locals(), options)
+        return self._call(
+            self.environments_persons_stickiness_retrieve, locals(), options
+        )
 
-    @_rt.operation(_environments_persons_trends_retrieve)
+    @_rt.operation(
+        "GET",
+        "/api/environments/{environment_id}/persons/trends/",
+        responses={"200": ActorsResponse},
+        deprecated=True,
+    )
     def environments_persons_trends_retrieve(
         self,
         *,
@@ -1157,9 +489,14 @@ class Client(_rt.SyncClient):
         Legacy insight endpoint: the persons behind one data point of a trends insight (one entity, one interval, optionally one breakdown value). This action declares no API-key scope, so it cannot be called with a personal API key (or OAuth token): such requests answer 403 \"This action does not support Personal API Key access\". PostHog's own UI calls it with session authentication; the query endpoint with an actors query replaces it. Differs from the public docs: the docs list it without noting that API keys are refused, and show no response body.
 
         Deprecated."""
-        return self._call(_environments_persons_trends_retrieve, locals(), options)
+        return self._call(self.environments_persons_trends_retrieve, locals(), options)
 
-    @_rt.operation(_environments_persons_values_retrieve)
+    @_rt.operation(
+        "GET",
+        "/api/environments/{environment_id}/persons/values/",
+        responses={"200": PersonPropertyValuesResponse},
+        deprecated=True,
+    )
     def environments_persons_values_retrieve(
         self,
         *,
@@ -1174,9 +511,14 @@ class Client(_rt.SyncClient):
         The most common values of person property `key`, with counts, optionally narrowed to values containing `value`. A missing `key`, a key starting with `$virt` or a property the caller may not read gives an empty result. Results are cached: by default a recent cached result is served and recalculated in the background when stale (`refreshing` is then true); the response carries `Cache-Control: max-age=10`. Differs from the public docs: the docs show no response body; older servers returned a bare list of `{name, count}` instead of this object.
 
         Deprecated."""
-        return self._call(_environments_persons_values_retrieve, locals(), options)
+        return self._call(self.environments_persons_values_retrieve, locals(), options)
 
-    @_rt.operation(_environments_persons_retrieve)
+    @_rt.operation(
+        "GET",
+        "/api/environments/{environment_id}/persons/{id}/",
+        responses={"200": PersonRecord},
+        deprecated=True,
+    )
     def environments_persons_retrieve(
         self,
         *,
@@ -1189,9 +531,11 @@ class Client(_rt.SyncClient):
         Returns one person by numeric ID or UUID. Distinct ids are not accepted here (a value that is neither an integer nor a UUID answers 400); use the list with `distinct_id` instead. Differs from the public docs: `id` is documented as an integer in some pages, but the server accepts the numeric ID or the UUID; the response also carries `last_seen_at`, which the docs example lacks.
 
         Deprecated."""
-        return self._call(_environments_persons_retrieve, locals(), options)
+        return self._call(self.environments_persons_retrieve, locals(), options)
 
-    @_rt.operation(_environments_persons_update)
+    @_rt.operation(
+        "PUT", "/api/environments/{environment_id}/persons/{id}/", deprecated=True
+    )
     def environments_persons_update(
         self,
         *,
@@ -1205,9 +549,11 @@ class Client(_rt.SyncClient):
         Only sets properties. The server reads `properties` from the body and captures a `$set` event for the person: listed keys are set or overwritten, other keys are left untouched, nothing is removed (use `delete_property` for that). The change is applied asynchronously by ingestion, so the response has no body. PUT and PATCH behave the same. A missing or null `properties` answers 400 (checked before the person lookup; note this body has `code` and `detail` swapped: `{\"attr\": \"properties\", \"code\": \"This field is required.\", \"detail\": \"required\", \"type\": \"validation_error\"}`); keys the caller may not write answer 400 as well. Differs from the public docs: the docs list only PATCH, and PostHog's generated schema says PUT returns 200 with a `PersonRecord` and takes a whole `PersonRecord` as body; the server only reads `properties` and returns 202 with an empty body.
 
         Deprecated."""
-        return self._call(_environments_persons_update, locals(), options)
+        return self._call(self.environments_persons_update, locals(), options)
 
-    @_rt.operation(_environments_persons_destroy)
+    @_rt.operation(
+        "DELETE", "/api/environments/{environment_id}/persons/{id}/", deprecated=True
+    )
     def environments_persons_destroy(
         self,
         *,
@@ -1223,9 +569,11 @@ class Client(_rt.SyncClient):
         Deletes one person (ClickHouse tombstone and Postgres row) and optionally queues deletion of its events and recordings. PostHog hides this operation from its generated schema to push clients to `bulk_delete`, but the route is live. The three query flags are presence-based: the server checks only whether the parameter is in the query string, so `?delete_events=false` still queues event deletion; omit a flag to leave it off. With personal API keys, deletes are throttled at 480/minute and 4800/hour. Differs from the public docs: documented as 204; the server returns 202 with an empty body. `id` is documented as an integer but accepts the numeric ID or UUID; `delete_recordings` and `keep_person` are not documented.
 
         Deprecated."""
-        return self._call(_environments_persons_destroy, locals(), options)
+        return self._call(self.environments_persons_destroy, locals(), options)
 
-    @_rt.operation(_environments_persons_partial_update)
+    @_rt.operation(
+        "PATCH", "/api/environments/{environment_id}/persons/{id}/", deprecated=True
+    )
     def environments_persons_partial_update(
         self,
         *,
@@ -1239,9 +587,14 @@ class Client(_rt.SyncClient):
         Same as PUT: captures a `$set` event with the given `properties` (merge semantics, applied asynchronously) and answers 202 with no body. Missing or null `properties` answers 400. Differs from the public docs: documented as 200 returning the updated person; the server returns 202 with an empty body and does not wait for the change to be applied. `id` is documented as an integer in some pages but accepts the numeric ID or UUID.
 
         Deprecated."""
-        return self._call(_environments_persons_partial_update, locals(), options)
+        return self._call(self.environments_persons_partial_update, locals(), options)
 
-    @_rt.operation(_environments_persons_activity_retrieve)
+    @_rt.operation(
+        "GET",
+        "/api/environments/{environment_id}/persons/{id}/activity/",
+        responses={"200": ActivityLogPage},
+        deprecated=True,
+    )
     def environments_persons_activity_retrieve(
         self,
         *,
@@ -1256,9 +609,15 @@ class Client(_rt.SyncClient):
         Activity log entries (updates, deletions, splits, property deletions, ...) recorded for this person, newest first, paginated by `page`. Differs from the public docs: `id` is documented as an integer, but the server accepts the numeric ID or UUID; the docs show no response body, the server returns an activity page.
 
         Deprecated."""
-        return self._call(_environments_persons_activity_retrieve, locals(), options)
+        return self._call(
+            self.environments_persons_activity_retrieve, locals(), options
+        )
 
-    @_rt.operation(_environments_persons_delete_events_create)
+    @_rt.operation(
+        "POST",
+        "/api/environments/{environment_id}/persons/{id}/delete_events/",
+        deprecated=True,
+    )
     def environments_persons_delete_events_create(
         self,
         *,
@@ -1271,9 +630,16 @@ class Client(_rt.SyncClient):
         Queues deletion of all events of this person without deleting the person itself; the deletion runs later in a batch job during non-peak hours and only covers events captured before the request. Progress is visible in `deletion_status`. No request body. PostHog marks this action [DEPRECATED] and hides it from its generated schema; use `bulk_delete` with `keep_person` and `delete_events` instead. Differs from the public docs: documented as 200; the server returns 202 with an empty body. `id` is documented as an integer but accepts the numeric ID or UUID.
 
         Deprecated."""
-        return self._call(_environments_persons_delete_events_create, locals(), options)
+        return self._call(
+            self.environments_persons_delete_events_create, locals(), options
+        )
 
-    @_rt.operation(_environments_persons_delete_property_create)
+    @_rt.operation(
+        "POST",
+        "/api/environments/{environment_id}/persons/{id}/delete_property/",
+        responses={"201": SuccessResponse},
+        deprecated=True,
+    )
     def environments_persons_delete_property_create(
         self,
         *,
@@ -1288,10 +654,15 @@ class Client(_rt.SyncClient):
 
         Deprecated."""
         return self._call(
-            _environments_persons_delete_property_create, locals(), options
+            self.environments_persons_delete_property_create, locals(), options
         )
 
-    @_rt.operation(_environments_persons_properties_timeline_retrieve)
+    @_rt.operation(
+        "GET",
+        "/api/environments/{environment_id}/persons/{id}/properties_timeline/",
+        responses={"200": PropertiesTimelineResponse},
+        deprecated=True,
+    )
     def environments_persons_properties_timeline_retrieve(
         self,
         *,
@@ -1310,10 +681,15 @@ class Client(_rt.SyncClient):
 
         Deprecated."""
         return self._call(
-            _environments_persons_properties_timeline_retrieve, locals(), options
+            self.environments_persons_properties_timeline_retrieve, locals(), options
         )
 
-    @_rt.operation(_environments_persons_split_create)
+    @_rt.operation(
+        "POST",
+        "/api/environments/{environment_id}/persons/{id}/split/",
+        responses={"201": SuccessResponse},
+        deprecated=True,
+    )
     def environments_persons_split_create(
         self,
         *,
@@ -1327,9 +703,13 @@ class Client(_rt.SyncClient):
         Queues a split of the person's distinct ids. With `main_distinct_id` (default: the person's first distinct id) only that id stays on the person and every other id moves to a new person of its own; with `distinct_ids_to_split` only the listed ids move. The two fields are mutually exclusive. New persons get a UUID derived from (team, distinct id); the original person keeps its properties. The split runs asynchronously; 201 means the task was queued. Differs from the public docs: documented with a `properties` body, an integer `id` and a 200 with no body; the server reads `main_distinct_id` / `distinct_ids_to_split`, accepts the numeric ID or UUID and returns 201 `{\"success\": true}`.
 
         Deprecated."""
-        return self._call(_environments_persons_split_create, locals(), options)
+        return self._call(self.environments_persons_split_create, locals(), options)
 
-    @_rt.operation(_environments_persons_update_property_create)
+    @_rt.operation(
+        "POST",
+        "/api/environments/{environment_id}/persons/{id}/update_property/",
+        deprecated=True,
+    )
     def environments_persons_update_property_create(
         self,
         *,
@@ -1344,10 +724,16 @@ class Client(_rt.SyncClient):
 
         Deprecated."""
         return self._call(
-            _environments_persons_update_property_create, locals(), options
+            self.environments_persons_update_property_create, locals(), options
         )
 
-    @_rt.operation(_persons_list)
+    @_rt.operation(
+        "GET",
+        "/api/projects/{project_id}/persons/",
+        json_params=["properties"],
+        responses={"200": PaginatedPersonList},
+        csv=True,
+    )
     def persons_list(
         self,
         *,
@@ -1366,9 +752,13 @@ class Client(_rt.SyncClient):
 
         Lists the persons of the project, newest first (`created_at` DESC, then `id` DESC), paginated by `limit`/`offset`. `next` is set when the page is full; `previous` when `offset - limit >= 0` (quirk: when that difference is 0 the server returns the request URL unchanged). With `format=csv` (or `Accept: text/csv`) the results are rendered as CSV with nested values flattened to dotted columns, and `limit`/`offset` are ignored (the CSV export limit applies). You can also use the query endpoint to read the `persons` table with SQL. Differs from the public docs: the list items are not `PersonRecord`: `id` is the person UUID string (not the integer of the docs example) and items also carry `type`, `is_identified`, `last_seen_at`, `matched_recordings` and `value_at_data_point`; `count` is only present when `include_total` is passed, although the docs example always shows it; `properties` is a flat JSON array of property filters (PostHog's generated schema describes grouped `{type, values}` objects).
         """
-        return self._call(_persons_list, locals(), options)
+        return self._call(self.persons_list, locals(), options)
 
-    @_rt.operation(_persons_all_activity_retrieve)
+    @_rt.operation(
+        "GET",
+        "/api/projects/{project_id}/persons/activity/",
+        responses={"200": ActivityLogPage},
+    )
     def persons_all_activity_retrieve(
         self,
         *,
@@ -1381,9 +771,13 @@ class Client(_rt.SyncClient):
 
         Activity log entries of every person in the project, newest first, paginated by `page`. Differs from the public docs: the docs show no response body; the server returns an activity page.
         """
-        return self._call(_persons_all_activity_retrieve, locals(), options)
+        return self._call(self.persons_all_activity_retrieve, locals(), options)
 
-    @_rt.operation(_persons_batch_by_distinct_ids_create)
+    @_rt.operation(
+        "POST",
+        "/api/projects/{project_id}/persons/batch_by_distinct_ids/",
+        responses={"200": PersonBatchResponse},
+    )
     def persons_batch_by_distinct_ids_create(
         self,
         *,
@@ -1395,9 +789,13 @@ class Client(_rt.SyncClient):
 
         Returns the persons owning the given distinct ids, keyed by the requested distinct id (a person appears under each of its requested ids; unknown ids are left out). Only the first 200 ids are used, the rest are silently ignored. A missing, empty or non-list `distinct_ids` gives `{\"results\": {}}`. Differs from the public docs: the docs list no API-key scope, a `properties` body and no response; the server requires `person:read`, reads `{\"distinct_ids\": [...]}` and returns `{\"results\": {...}}`.
         """
-        return self._call(_persons_batch_by_distinct_ids_create, locals(), options)
+        return self._call(self.persons_batch_by_distinct_ids_create, locals(), options)
 
-    @_rt.operation(_persons_batch_by_uuids_create)
+    @_rt.operation(
+        "POST",
+        "/api/projects/{project_id}/persons/batch_by_uuids/",
+        responses={"200": PersonBatchResponse},
+    )
     def persons_batch_by_uuids_create(
         self,
         *,
@@ -1409,9 +807,13 @@ class Client(_rt.SyncClient):
 
         Returns the persons with the given UUIDs, keyed by the canonical (lower-case, hyphenated) UUID; unknown UUIDs are left out. Only the first 200 UUIDs are used. A missing, empty or non-list `uuids` gives `{\"results\": {}}`; any value that is not a UUID answers 400 \"One or more UUIDs are invalid.\" Differs from the public docs: the docs list no API-key scope, a `properties` body and no response; the server requires `person:read`, reads `{\"uuids\": [...]}` and returns `{\"results\": {...}}`.
         """
-        return self._call(_persons_batch_by_uuids_create, locals(), options)
+        return self._call(self.persons_batch_by_uuids_create, locals(), options)
 
-    @_rt.operation(_persons_bulk_delete_create)
+    @_rt.operation(
+        "POST",
+        "/api/projects/{project_id}/persons/bulk_delete/",
+        responses={"202": PersonBulkDeleteResponse},
+    )
     def persons_bulk_delete_create(
         self,
         *,
@@ -1423,9 +825,13 @@ class Client(_rt.SyncClient):
 
         Deletes persons, either by PostHog person UUIDs (`ids`) or by distinct ids (`distinct_ids`), at most 1000 per call; give exactly one of the two (both, or neither/empty, answers 400). Unknown ids are silently ignored. Unless `keep_person` is true the person profiles are deleted. `delete_events` queues deletion of the persons' events (batched; only events captured before the request are deleted; progress in `deletion_status`); `delete_recordings` queues deletion of their session recordings. With personal API keys, deletes are throttled at 480/minute and 4800/hour. Differs from the public docs: older pages show `ids`, `distinct_ids` and `delete_events` as query parameters of type \"object\" and a 200 with no body, and one page says \"up to 100\" ids; the server reads a JSON body, accepts up to 1000 of each and returns 202 with a summary.
         """
-        return self._call(_persons_bulk_delete_create, locals(), options)
+        return self._call(self.persons_bulk_delete_create, locals(), options)
 
-    @_rt.operation(_persons_cohorts_retrieve)
+    @_rt.operation(
+        "GET",
+        "/api/projects/{project_id}/persons/cohorts/",
+        responses={"200": PersonCohortsResponse},
+    )
     def persons_cohorts_retrieve(
         self,
         *,
@@ -1437,9 +843,13 @@ class Client(_rt.SyncClient):
 
         The non-deleted cohorts the person belongs to. Needs both `person:read` and `cohort:read`. Quirk: cohort membership is computed for the requesting user's current team, not the team in the URL. A user without a current team answers 400 with a `{\"message\", \"detail\"}` body; a missing `person_id` answers 500. Differs from the public docs: one docs page omits the required `person_id` parameter; the docs show no response body.
         """
-        return self._call(_persons_cohorts_retrieve, locals(), options)
+        return self._call(self.persons_cohorts_retrieve, locals(), options)
 
-    @_rt.operation(_persons_deletion_status_list)
+    @_rt.operation(
+        "GET",
+        "/api/projects/{project_id}/persons/deletion_status/",
+        responses={"200": PaginatedAsyncDeletionStatusList},
+    )
     def persons_deletion_status_list(
         self,
         *,
@@ -1454,9 +864,13 @@ class Client(_rt.SyncClient):
 
         Lists the queued event deletions for persons (created by deleting with `delete_events`), newest first, so you can check whether they are still pending or have completed. Only event deletions are tracked, not profile or recording deletions. An unknown `status` answers 400 (`attr` `status`, code `invalid_choice`), a malformed `person_uuid` 400 (`attr` `person_uuid`, code `invalid_input`).
         """
-        return self._call(_persons_deletion_status_list, locals(), options)
+        return self._call(self.persons_deletion_status_list, locals(), options)
 
-    @_rt.operation(_persons_funnel_retrieve)
+    @_rt.operation(
+        "GET",
+        "/api/projects/{project_id}/persons/funnel/",
+        responses={"200": ActorsResponse},
+    )
     def persons_funnel_retrieve(
         self,
         *,
@@ -1473,9 +887,13 @@ class Client(_rt.SyncClient):
 
         Legacy insight endpoint: the persons who reached (or, with a negative `funnel_step`, dropped off before) a funnel step, described by legacy filter query parameters. This action declares no API-key scope, so it cannot be called with a personal API key (or OAuth token): such requests answer 403 \"This action does not support Personal API Key access\". PostHog's own UI calls it with session authentication; the query endpoint with an actors query replaces it. Differs from the public docs: the docs list it without noting that API keys are refused, and show no response body.
         """
-        return self._call(_persons_funnel_retrieve, locals(), options)
+        return self._call(self.persons_funnel_retrieve, locals(), options)
 
-    @_rt.operation(_persons_funnel_create)
+    @_rt.operation(
+        "POST",
+        "/api/projects/{project_id}/persons/funnel/",
+        responses={"200": ActorsResponse},
+    )
     def persons_funnel_create(
         self,
         *,
@@ -1493,9 +911,13 @@ class Client(_rt.SyncClient):
 
         Same as the GET variant, but the legacy filter may also be sent as a JSON body (the server merges query parameters and body). Not callable with a personal API key: such requests answer 403 \"This action does not support Personal API Key access\". Differs from the public docs: the docs type the body as a `properties` person payload and show no response body.
         """
-        return self._call(_persons_funnel_create, locals(), options)
+        return self._call(self.persons_funnel_create, locals(), options)
 
-    @_rt.operation(_persons_funnel_correlation_retrieve)
+    @_rt.operation(
+        "GET",
+        "/api/projects/{project_id}/persons/funnel/correlation/",
+        responses={"200": ActorsResponse},
+    )
     def persons_funnel_correlation_retrieve(
         self,
         *,
@@ -1513,9 +935,13 @@ class Client(_rt.SyncClient):
 
         Legacy Enterprise insight endpoint: the persons behind one funnel correlation result. PostHog has removed it from its newest source; it is kept here for older deployments, which still serve it. It never declared an API-key scope, so it cannot be called with a personal API key (or OAuth token): such requests answer 403 \"This action does not support Personal API Key access\". Differs from the public docs: the docs still list it, without noting that API keys are refused or that it is gone from current servers.
         """
-        return self._call(_persons_funnel_correlation_retrieve, locals(), options)
+        return self._call(self.persons_funnel_correlation_retrieve, locals(), options)
 
-    @_rt.operation(_persons_funnel_correlation_create)
+    @_rt.operation(
+        "POST",
+        "/api/projects/{project_id}/persons/funnel/correlation/",
+        responses={"200": ActorsResponse},
+    )
     def persons_funnel_correlation_create(
         self,
         *,
@@ -1534,9 +960,13 @@ class Client(_rt.SyncClient):
 
         Same as the GET variant, with the legacy filter optionally sent as a JSON body. Removed from PostHog's newest source and never callable with a personal API key (403 \"This action does not support Personal API Key access\"). Differs from the public docs: the docs still list it, type the body as a `properties` person payload and show no response body.
         """
-        return self._call(_persons_funnel_correlation_create, locals(), options)
+        return self._call(self.persons_funnel_correlation_create, locals(), options)
 
-    @_rt.operation(_persons_lifecycle_retrieve)
+    @_rt.operation(
+        "GET",
+        "/api/projects/{project_id}/persons/lifecycle/",
+        responses={"200": ActorsPage},
+    )
     def persons_lifecycle_retrieve(
         self,
         *,
@@ -1552,9 +982,13 @@ class Client(_rt.SyncClient):
 
         Legacy insight endpoint: the persons in one lifecycle bucket (`lifecycle_type`) of the interval starting at `target_date`. This action declares no API-key scope, so it cannot be called with a personal API key (or OAuth token): such requests answer 403 \"This action does not support Personal API Key access\". A missing `target_date` or `lifecycle_type`, or a user without a current team, answers 400 with a `{\"message\", \"detail\"}` body. Differs from the public docs: the docs list neither parameter nor that API keys are refused, and show no response body.
         """
-        return self._call(_persons_lifecycle_retrieve, locals(), options)
+        return self._call(self.persons_lifecycle_retrieve, locals(), options)
 
-    @_rt.operation(_persons_path_retrieve)
+    @_rt.operation(
+        "GET",
+        "/api/projects/{project_id}/persons/path/",
+        responses={"200": ActorsResponse},
+    )
     def persons_path_retrieve(
         self,
         *,
@@ -1570,9 +1004,13 @@ class Client(_rt.SyncClient):
 
         Legacy insight endpoint: the persons who took a path step of a paths insight. PostHog has removed it from its newest source; it is kept here for older deployments, which still serve it. It never declared an API-key scope, so it cannot be called with a personal API key (or OAuth token): such requests answer 403 \"This action does not support Personal API Key access\". Differs from the public docs: the docs still list it, without noting that API keys are refused or that it is gone from current servers.
         """
-        return self._call(_persons_path_retrieve, locals(), options)
+        return self._call(self.persons_path_retrieve, locals(), options)
 
-    @_rt.operation(_persons_path_create)
+    @_rt.operation(
+        "POST",
+        "/api/projects/{project_id}/persons/path/",
+        responses={"200": ActorsResponse},
+    )
     def persons_path_create(
         self,
         *,
@@ -1589,9 +1027,13 @@ class Client(_rt.SyncClient):
 
         Same as the GET variant, with the legacy filter optionally sent as a JSON body (which may carry a `funnel_filter`). Removed from PostHog's newest source and never callable with a personal API key (403 \"This action does not support Personal API Key access\"). Differs from the public docs: the docs still list it, type the body as a `properties` person payload and show no response body.
         """
-        return self._call(_persons_path_create, locals(), options)
+        return self._call(self.persons_path_create, locals(), options)
 
-    @_rt.operation(_persons_properties_at_time_retrieve)
+    @_rt.operation(
+        "GET",
+        "/api/projects/{project_id}/persons/properties_at_time/",
+        responses={"200": PersonPropertiesAtTimeResponse},
+    )
     def persons_properties_at_time_retrieve(
         self,
         *,
@@ -1606,9 +1048,11 @@ class Client(_rt.SyncClient):
 
         Reconstructs the person's properties as they were at `timestamp` by replaying the `$set` (and, with `include_set_once`, `$set_once`) operations of the person's events up to that time. Give exactly one of `distinct_id` and `person_id`. The endpoint's own errors use a non-standard `{\"error\": \"...\"}` body (400 for bad or missing parameters, 404 for an unknown person, 500 when the query fails); authentication, permission, throttling and unknown-project errors use the standard error body. Differs from the public docs: `include_set_once` is documented as a boolean, but only the string `true` (any case) enables it; the docs do not say that errors use `{\"error\": ...}` rather than the standard error shape.
         """
-        return self._call(_persons_properties_at_time_retrieve, locals(), options)
+        return self._call(self.persons_properties_at_time_retrieve, locals(), options)
 
-    @_rt.operation(_persons_reset_person_distinct_id_create)
+    @_rt.operation(
+        "POST", "/api/projects/{project_id}/persons/reset_person_distinct_id/"
+    )
     def persons_reset_person_distinct_id_create(
         self,
         *,
@@ -1620,9 +1064,15 @@ class Client(_rt.SyncClient):
 
         Reset a distinct_id for a deleted person. This allows the distinct_id to be used again (the server bumps the distinct id's version so that new events create a fresh person). A missing or non-string `distinct_id` answers 400 \"distinct_id is required\"; an unknown distinct id may answer 404. Differs from the public docs: documented with a `properties` body and a 200; the server reads `{\"distinct_id\": \"...\"}` and returns 202 with an empty body.
         """
-        return self._call(_persons_reset_person_distinct_id_create, locals(), options)
+        return self._call(
+            self.persons_reset_person_distinct_id_create, locals(), options
+        )
 
-    @_rt.operation(_persons_retention_retrieve)
+    @_rt.operation(
+        "GET",
+        "/api/projects/{project_id}/persons/retention/",
+        responses={"200": RetentionActorsResponse},
+    )
     def persons_retention_retrieve(
         self,
         *,
@@ -1638,9 +1088,13 @@ class Client(_rt.SyncClient):
 
         Legacy insight endpoint: the persons of one retention cohort, with the intervals in which they returned. PostHog has removed it from its newest source; it is kept here for older deployments, which still serve it. It never declared an API-key scope, so it cannot be called with a personal API key (or OAuth token): such requests answer 403 \"This action does not support Personal API Key access\". A user without a current team answers 400 with a `{\"message\", \"detail\"}` body. Differs from the public docs: the docs still list it, without noting that API keys are refused or that it is gone from current servers.
         """
-        return self._call(_persons_retention_retrieve, locals(), options)
+        return self._call(self.persons_retention_retrieve, locals(), options)
 
-    @_rt.operation(_persons_stickiness_retrieve)
+    @_rt.operation(
+        "GET",
+        "/api/projects/{project_id}/persons/stickiness/",
+        responses={"200": ActorsPage},
+    )
     def persons_stickiness_retrieve(
         self,
         *,
@@ -1656,9 +1110,13 @@ class Client(_rt.SyncClient):
 
         Legacy insight endpoint: the persons who performed an event or action on exactly `stickiness_days` intervals. PostHog has removed it from its newest source; it is kept here for older deployments, which still serve it. It never declared an API-key scope, so it cannot be called with a personal API key (or OAuth token): such requests answer 403 \"This action does not support Personal API Key access\". A user without a current team answers 400 with a `{\"message\", \"detail\"}` body. Differs from the public docs: the docs still list it, without noting that API keys are refused or that it is gone from current servers.
         """
-        return self._call(_persons_stickiness_retrieve, locals(), options)
+        return self._call(self.persons_stickiness_retrieve, locals(), options)
 
-    @_rt.operation(_persons_trends_retrieve)
+    @_rt.operation(
+        "GET",
+        "/api/projects/{project_id}/persons/trends/",
+        responses={"200": ActorsResponse},
+    )
     def persons_trends_retrieve(
         self,
         *,
@@ -1675,9 +1133,13 @@ class Client(_rt.SyncClient):
 
         Legacy insight endpoint: the persons behind one data point of a trends insight (one entity, one interval, optionally one breakdown value). This action declares no API-key scope, so it cannot be called with a personal API key (or OAuth token): such requests answer 403 \"This action does not support Personal API Key access\". PostHog's own UI calls it with session authentication; the query endpoint with an actors query replaces it. Differs from the public docs: the docs list it without noting that API keys are refused, and show no response body.
         """
-        return self._call(_persons_trends_retrieve, locals(), options)
+        return self._call(self.persons_trends_retrieve, locals(), options)
 
-    @_rt.operation(_persons_values_retrieve)
+    @_rt.operation(
+        "GET",
+        "/api/projects/{project_id}/persons/values/",
+        responses={"200": PersonPropertyValuesResponse},
+    )
     def persons_values_retrieve(
         self,
         *,
@@ -1691,9 +1153,13 @@ class Client(_rt.SyncClient):
 
         The most common values of person property `key`, with counts, optionally narrowed to values containing `value`. A missing `key`, a key starting with `$virt` or a property the caller may not read gives an empty result. Results are cached: by default a recent cached result is served and recalculated in the background when stale (`refreshing` is then true); the response carries `Cache-Control: max-age=10`. Differs from the public docs: the docs show no response body; older servers returned a bare list of `{name, count}` instead of this object.
         """
-        return self._call(_persons_values_retrieve, locals(), options)
+        return self._call(self.persons_values_retrieve, locals(), options)
 
-    @_rt.operation(_persons_retrieve)
+    @_rt.operation(
+        "GET",
+        "/api/projects/{project_id}/persons/{id}/",
+        responses={"200": PersonRecord},
+    )
     def persons_retrieve(
         self,
         *,
@@ -1705,9 +1171,9 @@ class Client(_rt.SyncClient):
 
         Returns one person by numeric ID or UUID. Distinct ids are not accepted here (a value that is neither an integer nor a UUID answers 400); use the list with `distinct_id` instead. Differs from the public docs: `id` is documented as an integer in some pages, but the server accepts the numeric ID or the UUID; the response also carries `last_seen_at`, which the docs example lacks.
         """
-        return self._call(_persons_retrieve, locals(), options)
+        return self._call(self.persons_retrieve, locals(), options)
 
-    @_rt.operation(_persons_update)
+    @_rt.operation("PUT", "/api/projects/{project_id}/persons/{id}/")
     def persons_update(
         self,
         *,
@@ -1720,9 +1186,9 @@ class Client(_rt.SyncClient):
 
         Only sets properties. The server reads `properties` from the body and captures a `$set` event for the person: listed keys are set or overwritten, other keys are left untouched, nothing is removed (use `delete_property` for that). The change is applied asynchronously by ingestion, so the response has no body. PUT and PATCH behave the same. A missing or null `properties` answers 400 (checked before the person lookup; note this body has `code` and `detail` swapped: `{\"attr\": \"properties\", \"code\": \"This field is required.\", \"detail\": \"required\", \"type\": \"validation_error\"}`); keys the caller may not write answer 400 as well. Differs from the public docs: the docs list only PATCH, and PostHog's generated schema says PUT returns 200 with a `PersonRecord` and takes a whole `PersonRecord` as body; the server only reads `properties` and returns 202 with an empty body.
         """
-        return self._call(_persons_update, locals(), options)
+        return self._call(self.persons_update, locals(), options)
 
-    @_rt.operation(_persons_destroy)
+    @_rt.operation("DELETE", "/api/projects/{project_id}/persons/{id}/")
     def persons_destroy(
         self,
         *,
@@ -1737,9 +1203,9 @@ class Client(_rt.SyncClient):
 
         Deletes one person (ClickHouse tombstone and Postgres row) and optionally queues deletion of its events and recordings. PostHog hides this operation from its generated schema to push clients to `bulk_delete`, but the route is live. The three query flags are presence-based: the server checks only whether the parameter is in the query string, so `?delete_events=false` still queues event deletion; omit a flag to leave it off. With personal API keys, deletes are throttled at 480/minute and 4800/hour. Differs from the public docs: documented as 204; the server returns 202 with an empty body. `id` is documented as an integer but accepts the numeric ID or UUID; `delete_recordings` and `keep_person` are not documented.
         """
-        return self._call(_persons_destroy, locals(), options)
+        return self._call(self.persons_destroy, locals(), options)
 
-    @_rt.operation(_persons_partial_update)
+    @_rt.operation("PATCH", "/api/projects/{project_id}/persons/{id}/")
     def persons_partial_update(
         self,
         *,
@@ -1752,9 +1218,13 @@ class Client(_rt.SyncClient):
 
         Same as PUT: captures a `$set` event with the given `properties` (merge semantics, applied asynchronously) and answers 202 with no body. Missing or null `properties` answers 400. Differs from the public docs: documented as 200 returning the updated person; the server returns 202 with an empty body and does not wait for the change to be applied. `id` is documented as an integer in some pages but accepts the numeric ID or UUID.
         """
-        return self._call(_persons_partial_update, locals(), options)
+        return self._call(self.persons_partial_update, locals(), options)
 
-    @_rt.operation(_persons_activity_retrieve)
+    @_rt.operation(
+        "GET",
+        "/api/projects/{project_id}/persons/{id}/activity/",
+        responses={"200": ActivityLogPage},
+    )
     def persons_activity_retrieve(
         self,
         *,
@@ -1768,9 +1238,13 @@ class Client(_rt.SyncClient):
 
         Activity log entries (updates, deletions, splits, property deletions, ...) recorded for this person, newest first, paginated by `page`. Differs from the public docs: `id` is documented as an integer, but the server accepts the numeric ID or UUID; the docs show no response body, the server returns an activity page.
         """
-        return self._call(_persons_activity_retrieve, locals(), options)
+        return self._call(self.persons_activity_retrieve, locals(), options)
 
-    @_rt.operation(_persons_delete_events_create)
+    @_rt.operation(
+        "POST",
+        "/api/projects/{project_id}/persons/{id}/delete_events/",
+        deprecated=True,
+    )
     def persons_delete_events_create(
         self,
         *,
@@ -1783,9 +1257,13 @@ class Client(_rt.SyncClient):
         Queues deletion of all events of this person without deleting the person itself; the deletion runs later in a batch job during non-peak hours and only covers events captured before the request. Progress is visible in `deletion_status`. No request body. PostHog marks this action [DEPRECATED] and hides it from its generated schema; use `bulk_delete` with `keep_person` and `delete_events` instead. Differs from the public docs: documented as 200; the server returns 202 with an empty body. `id` is documented as an integer but accepts the numeric ID or UUID.
 
         Deprecated."""
-        return self._call(_persons_delete_events_create, locals(), options)
+        return self._call(self.persons_delete_events_create, locals(), options)
 
-    @_rt.operation(_persons_delete_property_create)
+    @_rt.operation(
+        "POST",
+        "/api/projects/{project_id}/persons/{id}/delete_property/",
+        responses={"201": SuccessResponse},
+    )
     def persons_delete_property_create(
         self,
         *,
@@ -1798,9 +1276,13 @@ class Client(_rt.SyncClient):
 
         Captures a `$delete_person_property` event with `$unset: [key]` for the person; the property is removed asynchronously by ingestion. A key the caller may not write answers 400. If capturing the event fails the server answers `{\"success\": false, \"detail\": \"Unable to delete property\"}` with 400, or with the capture service's status (502 when unknown). A body without `$unset` answers 500. Differs from the public docs: `$unset` is documented as a query parameter and the response as 200 with no body; the server reads `$unset` from the JSON body and returns 201 `{\"success\": true}`. `id` is documented as an integer in some pages but accepts the numeric ID or UUID.
         """
-        return self._call(_persons_delete_property_create, locals(), options)
+        return self._call(self.persons_delete_property_create, locals(), options)
 
-    @_rt.operation(_persons_properties_timeline_retrieve)
+    @_rt.operation(
+        "GET",
+        "/api/projects/{project_id}/persons/{id}/properties_timeline/",
+        responses={"200": PropertiesTimelineResponse},
+    )
     def persons_properties_timeline_retrieve(
         self,
         *,
@@ -1817,9 +1299,13 @@ class Client(_rt.SyncClient):
 
         How the person's properties changed across the events matched by a legacy insight filter. This action declares no API-key scope, so it cannot be called with a personal API key (or OAuth token): such requests answer 403 \"This action does not support Personal API Key access\". It serves PostHog's own UI (session authentication). Differs from the public docs: `id` is documented as an integer, but the server accepts the numeric ID or UUID; the docs show no response body.
         """
-        return self._call(_persons_properties_timeline_retrieve, locals(), options)
+        return self._call(self.persons_properties_timeline_retrieve, locals(), options)
 
-    @_rt.operation(_persons_split_create)
+    @_rt.operation(
+        "POST",
+        "/api/projects/{project_id}/persons/{id}/split/",
+        responses={"201": SuccessResponse},
+    )
     def persons_split_create(
         self,
         *,
@@ -1832,9 +1318,9 @@ class Client(_rt.SyncClient):
 
         Queues a split of the person's distinct ids. With `main_distinct_id` (default: the person's first distinct id) only that id stays on the person and every other id moves to a new person of its own; with `distinct_ids_to_split` only the listed ids move. The two fields are mutually exclusive. New persons get a UUID derived from (team, distinct id); the original person keeps its properties. The split runs asynchronously; 201 means the task was queued. Differs from the public docs: documented with a `properties` body, an integer `id` and a 200 with no body; the server reads `main_distinct_id` / `distinct_ids_to_split`, accepts the numeric ID or UUID and returns 201 `{\"success\": true}`.
         """
-        return self._call(_persons_split_create, locals(), options)
+        return self._call(self.persons_split_create, locals(), options)
 
-    @_rt.operation(_persons_update_property_create)
+    @_rt.operation("POST", "/api/projects/{project_id}/persons/{id}/update_property/")
     def persons_update_property_create(
         self,
         *,
@@ -1847,7 +1333,7 @@ class Client(_rt.SyncClient):
 
         Captures a `$set` event with `{key: value}` for the person, like PATCH with a single property; applied asynchronously, so the response has no body. `value` may be any JSON value including null, but must be present. A missing `value` or `key` answers 400 with the swapped `code`/`detail` body (`{\"attr\": \"value\", \"code\": \"This field is required.\", \"detail\": \"required\", \"type\": \"validation_error\"}`); a key the caller may not write answers 400 too. Differs from the public docs: `key` and `value` are documented as query parameters and the response as 200; the server reads them from the JSON body and returns 202 with an empty body. `id` is documented as an integer in some pages but accepts the numeric ID or UUID.
         """
-        return self._call(_persons_update_property_create, locals(), options)
+        return self._call(self.persons_update_property_create, locals(), options)
 
 
 class AsyncClient(_rt.AsyncClientBase):

@@ -626,17 +626,15 @@ class Param:
     json: bool = False
 
 
-# Not slotted: `Operation[T](...)` sets `__orig_class__` on the new instance,
-# which a frozen dataclass refuses with the AttributeError `typing` expects, and
-# a slotted one with a TypeError.
-@dataclasses.dataclass(frozen=True)
-class Operation(Generic[T]):
-    """Everything the runtime needs to call one operation; `T` is what it returns.
+@dataclasses.dataclass(frozen=True, slots=True)
+class Operation:
+    """Everything the runtime needs to call one operation.
 
     Parameters are listed by their Python names, per location; only what
     departs from the defaults is spelled out (a wire name that differs, a
-    non-default style, a JSON-encoded value), which keeps the generated
-    tables small.
+    non-default style, a JSON-encoded value). The generated client does not
+    build these itself: `operation` derives one from each method's decorator
+    and signature.
     """
 
     name: str
@@ -763,7 +761,7 @@ class _Prepared:
     files: Mapping[str, Any] | None = None
 
 
-def prepare(op: Operation[Any], args: Mapping[str, Any]) -> _Prepared:
+def prepare(op: Operation, args: Mapping[str, Any]) -> _Prepared:
     """Turn the keyword arguments of a client method into the parts of a request."""
     path = op.path
     query: list[tuple[str, str]] = []
@@ -828,7 +826,7 @@ def prepare(op: Operation[Any], args: Mapping[str, Any]) -> _Prepared:
     return _Prepared(op.method, path, query, headers, cookies, content=bytes(body))
 
 
-def _response_type(op: Operation[Any], status: int) -> tuple[bool, Any]:
+def _response_type(op: Operation, status: int) -> tuple[bool, Any]:
     """(documented?, type) for a status: exact code, then `2XX`, then `default`."""
     known = op.by_status.get(status)
     if known is None:
@@ -841,16 +839,16 @@ def _response_type(op: Operation[Any], status: int) -> tuple[bool, Any]:
     return known
 
 
-def parse(op: Operation[T], response: httpx.Response) -> T:
-    """The typed value of a successful response."""
+def parse(op: Operation, response: httpx.Response) -> Any:
+    """The value of a successful response, of the type its status documents."""
     _, tp = _response_type(op, response.status_code)
     if tp is None or not response.content:
-        return None  # type: ignore[return-value]
+        return None
     content_type = response.headers.get("content-type", "")
     if tp is bytes:
-        return response.content  # type: ignore[return-value]
+        return response.content
     if tp is str:
-        return response.text  # type: ignore[return-value]
+        return response.text
     if "json" not in content_type:
         raise DecodeError(
             f"{op.name}: expected JSON, got {content_type or 'no content type'}; use `client.csv(...)` or `client.raw(...)` for other formats"
@@ -861,7 +859,7 @@ def parse(op: Operation[T], response: httpx.Response) -> T:
         raise DecodeError(
             f"{op.name}: the response is not valid JSON: {error}"
         ) from None
-    return _decoder(tp)(data)  # type: ignore[no-any-return]
+    return _decoder(tp)(data)
 
 
 # --- errors ---------------------------------------------------------------
@@ -1009,7 +1007,7 @@ def status_error(response: httpx.Response) -> ApiStatusError:
 
 
 def _transport_failure(
-    op: Operation[Any], error: Exception, timed_out: bool
+    op: Operation, error: Exception, timed_out: bool
 ) -> ApiConnectionError:
     try:
         request: httpx.Request | None = getattr(error, "request", None)
@@ -1079,7 +1077,7 @@ class RetryPolicy:
 
     def should_retry(
         self,
-        op: Operation[Any],
+        op: Operation,
         attempt: int,
         status: int | None,
         *,
@@ -1170,7 +1168,7 @@ _RAW: contextvars.ContextVar[list[Any] | None] = contextvars.ContextVar(
 )
 
 # The request that follows a `next` link (no parameters, no deprecation).
-_FOLLOW: Operation[Any] = Operation("follow", "GET", "")
+_FOLLOW = Operation("follow", "GET", "")
 
 
 # --- clients --------------------------------------------------------------
@@ -1265,7 +1263,7 @@ class _BaseClient:
 
     def _build(
         self,
-        op: Operation[Any],
+        op: Operation,
         args: Mapping[str, Any],
         options: RequestOptions | None,
     ) -> dict[str, Any]:
@@ -1356,7 +1354,7 @@ class _BaseClient:
         )
 
 
-def _warn_deprecated(op: Operation[Any]) -> None:
+def _warn_deprecated(op: Operation) -> None:
     # Point the warning at the first frame outside this package, however the
     # call came in (directly, or through `raw`, `paginate` or `csv`).
     import sys
@@ -1392,7 +1390,7 @@ def _with_timeout(
 
 
 def _retry_delay(
-    op: Operation[Any],
+    op: Operation,
     retry: RetryPolicy,
     attempt: int,
     deadline_at: float | None,
@@ -1423,7 +1421,7 @@ def _retry_delay(
     return delay
 
 
-def _finish(op: Operation[T], response: httpx.Response) -> T:
+def _finish(op: Operation, response: httpx.Response) -> Any:
     if response.status_code >= 400 or (
         response.status_code >= 300 and not _response_type(op, response.status_code)[0]
     ):
@@ -1431,7 +1429,7 @@ def _finish(op: Operation[T], response: httpx.Response) -> T:
     captured = _RAW.get()
     if captured is not None:
         captured.append(response)
-        return None  # type: ignore[return-value]
+        return None
     try:
         return parse(op, response)
     except DecodeError as error:
@@ -1470,7 +1468,7 @@ def _csv_arguments(
     return arguments
 
 
-def _csv_text(op: Operation[Any], response: httpx.Response) -> str:
+def _csv_text(op: Operation, response: httpx.Response) -> str:
     if "csv" not in response.headers.get("content-type", ""):
         raise ResponseDecodeError(
             f"{op.name}: expected text/csv, got {response.headers.get('content-type') or 'no content type'}",
@@ -1538,7 +1536,7 @@ class SyncClient(_BaseClient):
 
     def _send(
         self,
-        op: Operation[Any],
+        op: Operation,
         request: dict[str, Any],
         options: RequestOptions | None,
     ) -> httpx.Response:
@@ -1582,12 +1580,16 @@ class SyncClient(_BaseClient):
 
     def _call(
         self,
-        op: Operation[T],
+        method: Callable[..., T],
         args: Mapping[str, Any],
         options: RequestOptions | None = None,
     ) -> T:
+        """Call the operation of `method` (marked by `operation`) with `args`,
+        its keyword arguments; typed as what `method` returns."""
+        op: Operation = method.__operation__  # type: ignore[attr-defined]
         response = self._send(op, self._build(op, args, options), options)
-        return _finish(op, response)
+        result: T = _finish(op, response)
+        return result
 
     def raw(
         self, method: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs
@@ -1689,7 +1691,7 @@ class AsyncClientBase(_BaseClient):
 
     async def _send(
         self,
-        op: Operation[Any],
+        op: Operation,
         request: dict[str, Any],
         options: RequestOptions | None,
     ) -> httpx.Response:
@@ -1733,12 +1735,15 @@ class AsyncClientBase(_BaseClient):
 
     async def _call(
         self,
-        op: Operation[T],
+        method: Callable[..., T],
         args: Mapping[str, Any],
         options: RequestOptions | None = None,
     ) -> T:
+        """`SyncClient._call`, awaited: `method` is the `Client` method."""
+        op: Operation = method.__operation__  # type: ignore[attr-defined]
         response = await self._send(op, self._build(op, args, options), options)
-        return _finish(op, response)
+        result: T = _finish(op, response)
+        return result
 
     async def raw(
         self, method: Callable[P, Awaitable[T]], /, *args: P.args, **kwargs: P.kwargs
@@ -1795,20 +1800,20 @@ def asynchronous(
     import functools
     import inspect
 
-    op = _operation_of(method)
+    _operation_of(method)  # refuses anything else now, not at the first call
     signature = inspect.signature(method)
 
     @functools.wraps(method)
     async def call(self: AsyncClientBase, /, *args: P.args, **kwargs: P.kwargs) -> T:
         bound = signature.bind(self, *args, **kwargs)
         bound.apply_defaults()
-        result: T = await self._call(op, bound.arguments, _options_in(bound.arguments))
-        return result
+        arguments = bound.arguments
+        return await self._call(method, arguments, _options_in(arguments))
 
     return call
 
 
-def _operation_of(method: Callable[..., Any]) -> Operation[Any]:
+def _operation_of(method: Callable[..., Any]) -> Operation:
     """The `Operation` a bound client method calls (recorded by `operation`)."""
     function = getattr(method, "__func__", method)
     op = getattr(function, "__operation__", None)
@@ -1819,12 +1824,82 @@ def _operation_of(method: Callable[..., Any]) -> Operation[Any]:
 
 F = TypeVar("F", bound=Callable[..., Any])
 
+# The content type each body kind sends unless the spec names another.
+_CONTENT_TYPES = {
+    "json": "application/json",
+    "form": "application/x-www-form-urlencoded",
+    "multipart": "multipart/form-data",
+    "binary": "application/octet-stream",
+    "text": "text/plain",
+}
 
-def operation(op: Operation[Any]) -> Callable[[F], F]:
-    """Mark a client method with the operation it calls (for `raw` and `paginate`)."""
+
+def operation(
+    method: str,
+    path: str,
+    /,
+    *,
+    operation_id: str | None = None,
+    headers: Sequence[str] = (),
+    cookies: Sequence[str] = (),
+    wire: Mapping[str, str] | None = None,
+    styles: Mapping[str, tuple[str, bool]] | None = None,
+    json_params: Sequence[str] = (),
+    body: str | None = None,
+    content_type: str | None = None,
+    responses: Mapping[str, Any] | None = None,
+    deprecated: bool = False,
+    csv: bool = False,
+) -> Callable[[F], F]:
+    """Mark a client method with the `Operation` it calls, derived once, here,
+    from these arguments and the method's signature.
+
+    The operation is named after the method unless `operation_id` says
+    otherwise. Its keyword-only parameters, in order, are its parameters:
+    those named in a `{placeholder}` of the path (by wire name, see `wire`)
+    go in the path, `headers` and `cookies` as listed, `body` (sent as JSON
+    unless `body` names another kind, with that kind's content type unless
+    `content_type` names another) in the body, `options` nowhere, and all
+    the others in the query.
+    """
+    wires: Mapping[str, str] = wire or {}
+    listed = {*headers, *cookies, "body", "options"}
 
     def mark(function: F) -> F:
-        function.__operation__ = op  # type: ignore[attr-defined]
+        code = function.__code__
+        start = code.co_argcount
+        names = code.co_varnames[start : start + code.co_kwonlyargcount]
+        path_params: list[str] = []
+        for piece in path.split("{")[1:]:
+            placeholder, closed, _ = piece.partition("}")
+            if not closed or "/" in placeholder:
+                continue
+            # The first parameter of that wire name: path parameters, being
+            # required, come first in the signature, before any query
+            # parameter of the same wire name.
+            for name in names:
+                if name not in listed and wires.get(name, name) == placeholder:
+                    if name not in path_params:
+                        path_params.append(name)
+                    break
+        kind = (body or "json") if "body" in names else None
+        function.__operation__ = Operation(  # type: ignore[attr-defined]
+            operation_id or function.__name__,
+            method,
+            path,
+            path_params=path_params,
+            query=[n for n in names if n not in listed and n not in path_params],
+            headers=headers,
+            cookies=cookies,
+            wire=wires,
+            styles=styles or {},
+            json_params=json_params,
+            body=kind,
+            content_type=content_type or _CONTENT_TYPES.get(kind or ""),
+            responses=responses or {},
+            deprecated=deprecated,
+            csv=csv,
+        )
         return function
 
     return mark

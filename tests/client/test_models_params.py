@@ -6,7 +6,6 @@ import dataclasses
 import datetime
 import json
 from collections.abc import Callable
-from typing import Any
 
 import httpx
 import pytest
@@ -258,7 +257,7 @@ def test_path_parameters_are_quoted(make_client: MakeClient) -> None:
     )
 
 
-OP: Operation[Any] = Operation(
+OP = Operation(
     "op",
     "GET",
     "/things/{ids}/{point}",

@@ -36,7 +36,7 @@ SPEC_SHA256 = "993f95bbcd2335c8c293997018ec3ee2908ae8a26ee8b2ed72f07574a3c5c55e"
 
 
 def __getattr__(name: str) -> Any:
-    # The client module (and its operation table) loads on first use.
+    # The client module (and its operations) loads on first use.
     if name in ("Client", "AsyncClient"):
         from . import client
 

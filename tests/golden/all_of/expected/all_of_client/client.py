@@ -10,13 +10,6 @@ from . import _runtime as _rt
 from ._runtime import UNSET, RequestOptions, Unset
 from .models import *  # noqa: F403
 
-_list_employees = _rt.Operation[list[Employee]](
-    "listEmployees",
-    "GET",
-    "/employees",
-    responses={"200": list[Employee]},
-)
-
 
 class Client(_rt.SyncClient):
     """AllOf (synchronous).
@@ -29,14 +22,19 @@ class Client(_rt.SyncClient):
     _api_key_env = "ALL_OF_API_KEY"
     _auth = ("header", "Authorization", "Bearer ")
 
-    @_rt.operation(_list_employees)
+    @_rt.operation(
+        "GET",
+        "/employees",
+        operation_id="listEmployees",
+        responses={"200": list[Employee]},
+    )
     def list_employees(
         self,
         *,
         options: RequestOptions | None = None,
     ) -> list[Employee]:
         """GET /employees"""
-        return self._call(_list_employees, locals(), options)
+        return self._call(self.list_employees, locals(), options)
 
 
 class AsyncClient(_rt.AsyncClientBase):

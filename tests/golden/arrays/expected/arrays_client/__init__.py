@@ -36,7 +36,7 @@ SPEC_SHA256 = "e1d91fcf08a21563d793bd4adfc678a6ae5c8c1c3aa2ef3cb30759fc6be42908"
 
 
 def __getattr__(name: str) -> Any:
-    # The client module (and its operation table) loads on first use.
+    # The client module (and its operations) loads on first use.
     if name in ("Client", "AsyncClient"):
         from . import client
 

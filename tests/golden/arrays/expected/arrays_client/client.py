@@ -10,15 +10,6 @@ from . import _runtime as _rt
 from ._runtime import UNSET, RequestOptions, Unset
 from .models import *  # noqa: F403
 
-_post_matrix = _rt.Operation[list[float]](
-    "postMatrix",
-    "POST",
-    "/matrix",
-    body="json",
-    content_type="application/json",
-    responses={"200": list[float]},
-)
-
 
 class Client(_rt.SyncClient):
     """Arrays (synchronous).
@@ -31,7 +22,9 @@ class Client(_rt.SyncClient):
     _api_key_env = "ARRAYS_API_KEY"
     _auth = ("header", "Authorization", "Bearer ")
 
-    @_rt.operation(_post_matrix)
+    @_rt.operation(
+        "POST", "/matrix", operation_id="postMatrix", responses={"200": list[float]}
+    )
     def post_matrix(
         self,
         *,
@@ -39,7 +32,7 @@ class Client(_rt.SyncClient):
         options: RequestOptions | None = None,
     ) -> list[float]:
         """POST /matrix"""
-        return self._call(_post_matrix, locals(), options)
+        return self._call(self.post_matrix, locals(), options)
 
 
 class AsyncClient(_rt.AsyncClientBase):

@@ -36,7 +36,7 @@ SPEC_SHA256 = "77b84a47ec3468ece0cd3ecac277e53183cd446522064e9758c5a9041e466114"
 
 
 def __getattr__(name: str) -> Any:
-    # The client module (and its operation table) loads on first use.
+    # The client module (and its operations) loads on first use.
     if name in ("Client", "AsyncClient"):
         from . import client
 

@@ -10,32 +10,6 @@ from . import _runtime as _rt
 from ._runtime import UNSET, RequestOptions, Unset
 from .models import *  # noqa: F403
 
-_get_home = _rt.Operation[Home](
-    "getHome",
-    "GET",
-    "/homes/{id}",
-    path_params=["id"],
-    responses={"200": Home},
-)
-
-
-_create_pet = _rt.Operation[Pet](
-    "createPet",
-    "POST",
-    "/pets",
-    body="json",
-    content_type="application/json",
-    responses={"201": Pet},
-)
-
-
-_list_shapes = _rt.Operation[list[Shape]](
-    "listShapes",
-    "GET",
-    "/shapes",
-    responses={"200": list[Shape]},
-)
-
 
 class Client(_rt.SyncClient):
     """Discriminator (synchronous).
@@ -48,7 +22,9 @@ class Client(_rt.SyncClient):
     _api_key_env = "DISCRIMINATOR_API_KEY"
     _auth = ("header", "Authorization", "Bearer ")
 
-    @_rt.operation(_get_home)
+    @_rt.operation(
+        "GET", "/homes/{id}", operation_id="getHome", responses={"200": Home}
+    )
     def get_home(
         self,
         *,
@@ -56,9 +32,9 @@ class Client(_rt.SyncClient):
         options: RequestOptions | None = None,
     ) -> Home:
         """GET /homes/{id}"""
-        return self._call(_get_home, locals(), options)
+        return self._call(self.get_home, locals(), options)
 
-    @_rt.operation(_create_pet)
+    @_rt.operation("POST", "/pets", operation_id="createPet", responses={"201": Pet})
     def create_pet(
         self,
         *,
@@ -66,16 +42,18 @@ class Client(_rt.SyncClient):
         options: RequestOptions | None = None,
     ) -> Pet:
         """POST /pets"""
-        return self._call(_create_pet, locals(), options)
+        return self._call(self.create_pet, locals(), options)
 
-    @_rt.operation(_list_shapes)
+    @_rt.operation(
+        "GET", "/shapes", operation_id="listShapes", responses={"200": list[Shape]}
+    )
     def list_shapes(
         self,
         *,
         options: RequestOptions | None = None,
     ) -> list[Shape]:
         """GET /shapes"""
-        return self._call(_list_shapes, locals(), options)
+        return self._call(self.list_shapes, locals(), options)
 
 
 class AsyncClient(_rt.AsyncClientBase):

@@ -36,7 +36,7 @@ SPEC_SHA256 = "cd7019bebf04aafbe14037f6d3bebe7f6baf0d63d974d7474518ef9afcc34740"
 
 
 def __getattr__(name: str) -> Any:
-    # The client module (and its operation table) loads on first use.
+    # The client module (and its operations) loads on first use.
     if name in ("Client", "AsyncClient"):
         from . import client
 

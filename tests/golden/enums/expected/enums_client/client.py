@@ -10,14 +10,6 @@ from . import _runtime as _rt
 from ._runtime import UNSET, RequestOptions, Unset
 from .models import *  # noqa: F403
 
-_list_orders = _rt.Operation[list[Order]](
-    "listOrders",
-    "GET",
-    "/orders",
-    query=["status", "priority"],
-    responses={"200": list[Order]},
-)
-
 
 class Client(_rt.SyncClient):
     """Enums (synchronous).
@@ -30,7 +22,9 @@ class Client(_rt.SyncClient):
     _api_key_env = "ENUMS_API_KEY"
     _auth = ("header", "Authorization", "Bearer ")
 
-    @_rt.operation(_list_orders)
+    @_rt.operation(
+        "GET", "/orders", operation_id="listOrders", responses={"200": list[Order]}
+    )
     def list_orders(
         self,
         *,
@@ -39,7 +33,7 @@ class Client(_rt.SyncClient):
         options: RequestOptions | None = None,
     ) -> list[Order]:
         """GET /orders"""
-        return self._call(_list_orders, locals(), options)
+        return self._call(self.list_orders, locals(), options)
 
 
 class AsyncClient(_rt.AsyncClientBase):

@@ -36,7 +36,7 @@ SPEC_SHA256 = "a234dd1787da3b5fddcfb2d92078bcebcd1b9d6893be7c60b9751683718973ac"
 
 
 def __getattr__(name: str) -> Any:
-    # The client module (and its operation table) loads on first use.
+    # The client module (and its operations) loads on first use.
     if name in ("Client", "AsyncClient"):
         from . import client
 

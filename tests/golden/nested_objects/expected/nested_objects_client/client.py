@@ -10,14 +10,6 @@ from . import _runtime as _rt
 from ._runtime import UNSET, RequestOptions, Unset
 from .models import *  # noqa: F403
 
-_get_profile = _rt.Operation[GetProfileResponse200](
-    "getProfile",
-    "GET",
-    "/profiles/{id}",
-    path_params=["id"],
-    responses={"200": GetProfileResponse200},
-)
-
 
 class Client(_rt.SyncClient):
     """Nested objects (synchronous).
@@ -30,7 +22,12 @@ class Client(_rt.SyncClient):
     _api_key_env = "NESTED_OBJECTS_API_KEY"
     _auth = ("header", "Authorization", "Bearer ")
 
-    @_rt.operation(_get_profile)
+    @_rt.operation(
+        "GET",
+        "/profiles/{id}",
+        operation_id="getProfile",
+        responses={"200": GetProfileResponse200},
+    )
     def get_profile(
         self,
         *,
@@ -38,7 +35,7 @@ class Client(_rt.SyncClient):
         options: RequestOptions | None = None,
     ) -> GetProfileResponse200:
         """GET /profiles/{id}"""
-        return self._call(_get_profile, locals(), options)
+        return self._call(self.get_profile, locals(), options)
 
 
 class AsyncClient(_rt.AsyncClientBase):

@@ -36,7 +36,7 @@ SPEC_SHA256 = "b78bb8ab3bd9cee3480753c51026753a59fdc086e8f360d51712e37e1b63620e"
 
 
 def __getattr__(name: str) -> Any:
-    # The client module (and its operation table) loads on first use.
+    # The client module (and its operations) loads on first use.
     if name in ("Client", "AsyncClient"):
         from . import client
 

@@ -10,14 +10,6 @@ from . import _runtime as _rt
 from ._runtime import UNSET, RequestOptions, Unset
 from .models import *  # noqa: F403
 
-_get_note = _rt.Operation[Note](
-    "getNote",
-    "GET",
-    "/notes/{id}",
-    path_params=["id"],
-    responses={"200": Note},
-)
-
 
 class Client(_rt.SyncClient):
     """Nullable (synchronous).
@@ -30,7 +22,9 @@ class Client(_rt.SyncClient):
     _api_key_env = "NULLABLE_API_KEY"
     _auth = ("header", "Authorization", "Bearer ")
 
-    @_rt.operation(_get_note)
+    @_rt.operation(
+        "GET", "/notes/{id}", operation_id="getNote", responses={"200": Note}
+    )
     def get_note(
         self,
         *,
@@ -38,7 +32,7 @@ class Client(_rt.SyncClient):
         options: RequestOptions | None = None,
     ) -> Note:
         """GET /notes/{id}"""
-        return self._call(_get_note, locals(), options)
+        return self._call(self.get_note, locals(), options)
 
 
 class AsyncClient(_rt.AsyncClientBase):

@@ -36,7 +36,7 @@ SPEC_SHA256 = "a27575cf355f52b678c0e95c39b37a146dccace7c1edf281fe741c328436f774"
 
 
 def __getattr__(name: str) -> Any:
-    # The client module (and its operation table) loads on first use.
+    # The client module (and its operations) loads on first use.
     if name in ("Client", "AsyncClient"):
         from . import client
 

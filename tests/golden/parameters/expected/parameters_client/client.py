@@ -10,19 +10,6 @@ from . import _runtime as _rt
 from ._runtime import UNSET, RequestOptions, Unset
 from .models import *  # noqa: F403
 
-_get_item_tag = _rt.Operation[GetItemTagResponse200](
-    "getItemTag",
-    "GET",
-    "/items/{item_id}/tags/{tag}",
-    path_params=["item_id", "tag"],
-    query=["limit", "search_term", "ids", "filter"],
-    headers=["x_request_id"],
-    wire={"x_request_id": "X-Request-Id", "search_term": "search-term"},
-    styles={"ids": ("form", False)},
-    json_params=["filter"],
-    responses={"200": GetItemTagResponse200},
-)
-
 
 class Client(_rt.SyncClient):
     """Parameters (synchronous).
@@ -35,7 +22,16 @@ class Client(_rt.SyncClient):
     _api_key_env = "PARAMETERS_API_KEY"
     _auth = ("header", "Authorization", "Bearer ")
 
-    @_rt.operation(_get_item_tag)
+    @_rt.operation(
+        "GET",
+        "/items/{item_id}/tags/{tag}",
+        operation_id="getItemTag",
+        headers=["x_request_id"],
+        wire={"x_request_id": "X-Request-Id", "search_term": "search-term"},
+        styles={"ids": ("form", False)},
+        json_params=["filter"],
+        responses={"200": GetItemTagResponse200},
+    )
     def get_item_tag(
         self,
         *,
@@ -49,7 +45,7 @@ class Client(_rt.SyncClient):
         options: RequestOptions | None = None,
     ) -> GetItemTagResponse200:
         """Path, query and header parameters together."""
-        return self._call(_get_item_tag, locals(), options)
+        return self._call(self.get_item_tag, locals(), options)
 
 
 class AsyncClient(_rt.AsyncClientBase):

@@ -36,7 +36,7 @@ SPEC_SHA256 = "310e062c53542bb03621d422d55a3937ffcbbcde2525938b61566040f2b2f110"
 
 
 def __getattr__(name: str) -> Any:
-    # The client module (and its operation table) loads on first use.
+    # The client module (and its operations) loads on first use.
     if name in ("Client", "AsyncClient"):
         from . import client
 

@@ -10,45 +10,6 @@ from . import _runtime as _rt
 from ._runtime import UNSET, RequestOptions, Unset
 from .models import *  # noqa: F403
 
-_get_owner = _rt.Operation[Owner](
-    "getOwner",
-    "GET",
-    "/owners/{id}",
-    path_params=["id"],
-    responses={"200": Owner},
-)
-
-
-_replace_owner = _rt.Operation[Owner](
-    "replaceOwner",
-    "PUT",
-    "/owners/{id}",
-    path_params=["id"],
-    body="json",
-    content_type="application/json",
-    responses={"200": Owner},
-)
-
-
-_create_pet = _rt.Operation[Pet](
-    "createPet",
-    "POST",
-    "/pets",
-    body="json",
-    content_type="application/json",
-    responses={"201": Pet},
-)
-
-
-_create_pets = _rt.Operation[Pets](
-    "createPets",
-    "POST",
-    "/pets/bulk",
-    body="json",
-    content_type="application/json",
-    responses={"201": Pets},
-)
-
 
 class Client(_rt.SyncClient):
     """Read Write Only (synchronous).
@@ -61,7 +22,9 @@ class Client(_rt.SyncClient):
     _api_key_env = "READ_WRITE_ONLY_API_KEY"
     _auth = ("header", "Authorization", "Bearer ")
 
-    @_rt.operation(_get_owner)
+    @_rt.operation(
+        "GET", "/owners/{id}", operation_id="getOwner", responses={"200": Owner}
+    )
     def get_owner(
         self,
         *,
@@ -69,9 +32,11 @@ class Client(_rt.SyncClient):
         options: RequestOptions | None = None,
     ) -> Owner:
         """GET /owners/{id}"""
-        return self._call(_get_owner, locals(), options)
+        return self._call(self.get_owner, locals(), options)
 
-    @_rt.operation(_replace_owner)
+    @_rt.operation(
+        "PUT", "/owners/{id}", operation_id="replaceOwner", responses={"200": Owner}
+    )
     def replace_owner(
         self,
         *,
@@ -80,9 +45,9 @@ class Client(_rt.SyncClient):
         options: RequestOptions | None = None,
     ) -> Owner:
         """PUT /owners/{id}"""
-        return self._call(_replace_owner, locals(), options)
+        return self._call(self.replace_owner, locals(), options)
 
-    @_rt.operation(_create_pet)
+    @_rt.operation("POST", "/pets", operation_id="createPet", responses={"201": Pet})
     def create_pet(
         self,
         *,
@@ -90,9 +55,11 @@ class Client(_rt.SyncClient):
         options: RequestOptions | None = None,
     ) -> Pet:
         """POST /pets"""
-        return self._call(_create_pet, locals(), options)
+        return self._call(self.create_pet, locals(), options)
 
-    @_rt.operation(_create_pets)
+    @_rt.operation(
+        "POST", "/pets/bulk", operation_id="createPets", responses={"201": Pets}
+    )
     def create_pets(
         self,
         *,
@@ -100,7 +67,7 @@ class Client(_rt.SyncClient):
         options: RequestOptions | None = None,
     ) -> Pets:
         """POST /pets/bulk"""
-        return self._call(_create_pets, locals(), options)
+        return self._call(self.create_pets, locals(), options)
 
 
 class AsyncClient(_rt.AsyncClientBase):

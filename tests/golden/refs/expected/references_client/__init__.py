@@ -36,7 +36,7 @@ SPEC_SHA256 = "b49dc8f2d7b34272037154756b8a1d96f745a9c3ffa23192f28d6b5667f30bd7"
 
 
 def __getattr__(name: str) -> Any:
-    # The client module (and its operation table) loads on first use.
+    # The client module (and its operations) loads on first use.
     if name in ("Client", "AsyncClient"):
         from . import client
 

@@ -10,15 +10,6 @@ from . import _runtime as _rt
 from ._runtime import UNSET, RequestOptions, Unset
 from .models import *  # noqa: F403
 
-_get_pet = _rt.Operation[Pet](
-    "getPet",
-    "GET",
-    "/pets/{petId}",
-    path_params=["pet_id"],
-    wire={"pet_id": "petId"},
-    responses={"200": Pet},
-)
-
 
 class Client(_rt.SyncClient):
     """References (synchronous).
@@ -31,7 +22,13 @@ class Client(_rt.SyncClient):
     _api_key_env = "REFERENCES_API_KEY"
     _auth = ("header", "Authorization", "Bearer ")
 
-    @_rt.operation(_get_pet)
+    @_rt.operation(
+        "GET",
+        "/pets/{petId}",
+        operation_id="getPet",
+        wire={"pet_id": "petId"},
+        responses={"200": Pet},
+    )
     def get_pet(
         self,
         *,
@@ -39,7 +36,7 @@ class Client(_rt.SyncClient):
         options: RequestOptions | None = None,
     ) -> Pet:
         """GET /pets/{petId}"""
-        return self._call(_get_pet, locals(), options)
+        return self._call(self.get_pet, locals(), options)
 
 
 class AsyncClient(_rt.AsyncClientBase):

@@ -36,7 +36,7 @@ SPEC_SHA256 = "3eedd9ef3b6af6764ac9705c971f11401974a1cf1faaa957e7329e4a0286a353"
 
 
 def __getattr__(name: str) -> Any:
-    # The client module (and its operation table) loads on first use.
+    # The client module (and its operations) loads on first use.
     if name in ("Client", "AsyncClient"):
         from . import client
 

@@ -10,24 +10,6 @@ from . import _runtime as _rt
 from ._runtime import UNSET, RequestOptions, Unset
 from .models import *  # noqa: F403
 
-_create_document = _rt.Operation[Document](
-    "createDocument",
-    "POST",
-    "/documents",
-    body="json",
-    content_type="application/json",
-    responses={"201": Document},
-)
-
-
-_patch_documents = _rt.Operation[None](
-    "patchDocuments",
-    "PATCH",
-    "/documents",
-    body="json",
-    content_type="application/json",
-)
-
 
 class Client(_rt.SyncClient):
     """Request bodies (synchronous).
@@ -40,7 +22,9 @@ class Client(_rt.SyncClient):
     _api_key_env = "REQUEST_BODIES_API_KEY"
     _auth = ("header", "Authorization", "Bearer ")
 
-    @_rt.operation(_create_document)
+    @_rt.operation(
+        "POST", "/documents", operation_id="createDocument", responses={"201": Document}
+    )
     def create_document(
         self,
         *,
@@ -48,9 +32,9 @@ class Client(_rt.SyncClient):
         options: RequestOptions | None = None,
     ) -> Document:
         """POST /documents"""
-        return self._call(_create_document, locals(), options)
+        return self._call(self.create_document, locals(), options)
 
-    @_rt.operation(_patch_documents)
+    @_rt.operation("PATCH", "/documents", operation_id="patchDocuments")
     def patch_documents(
         self,
         *,
@@ -58,7 +42,7 @@ class Client(_rt.SyncClient):
         options: RequestOptions | None = None,
     ) -> None:
         """PATCH /documents"""
-        return self._call(_patch_documents, locals(), options)
+        return self._call(self.patch_documents, locals(), options)
 
 
 class AsyncClient(_rt.AsyncClientBase):

@@ -36,7 +36,7 @@ SPEC_SHA256 = "be2f7355b3d95ee6adf256ddf4c352578e572251230a1f4a2c9cae249e9aa457"
 
 
 def __getattr__(name: str) -> Any:
-    # The client module (and its operation table) loads on first use.
+    # The client module (and its operations) loads on first use.
     if name in ("Client", "AsyncClient"):
         from . import client
 

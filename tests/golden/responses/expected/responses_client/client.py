@@ -10,22 +10,6 @@ from . import _runtime as _rt
 from ._runtime import UNSET, RequestOptions, Unset
 from .models import *  # noqa: F403
 
-_get_job = _rt.Operation[GetJobResponse200 | None](
-    "getJob",
-    "GET",
-    "/jobs/{id}",
-    path_params=["id"],
-    responses={"200": GetJobResponse200},
-)
-
-
-_delete_job = _rt.Operation[None](
-    "deleteJob",
-    "DELETE",
-    "/jobs/{id}",
-    path_params=["id"],
-)
-
 
 class Client(_rt.SyncClient):
     """Responses (synchronous).
@@ -38,7 +22,9 @@ class Client(_rt.SyncClient):
     _api_key_env = "RESPONSES_API_KEY"
     _auth = ("header", "Authorization", "Bearer ")
 
-    @_rt.operation(_get_job)
+    @_rt.operation(
+        "GET", "/jobs/{id}", operation_id="getJob", responses={"200": GetJobResponse200}
+    )
     def get_job(
         self,
         *,
@@ -46,9 +32,9 @@ class Client(_rt.SyncClient):
         options: RequestOptions | None = None,
     ) -> GetJobResponse200 | None:
         """GET /jobs/{id}"""
-        return self._call(_get_job, locals(), options)
+        return self._call(self.get_job, locals(), options)
 
-    @_rt.operation(_delete_job)
+    @_rt.operation("DELETE", "/jobs/{id}", operation_id="deleteJob")
     def delete_job(
         self,
         *,
@@ -56,7 +42,7 @@ class Client(_rt.SyncClient):
         options: RequestOptions | None = None,
     ) -> None:
         """DELETE /jobs/{id}"""
-        return self._call(_delete_job, locals(), options)
+        return self._call(self.delete_job, locals(), options)
 
 
 class AsyncClient(_rt.AsyncClientBase):

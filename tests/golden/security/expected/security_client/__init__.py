@@ -36,7 +36,7 @@ SPEC_SHA256 = "8f2af06b5da1795176a5ed68f839df32f233d037c25f9a5d2e96244e521b9be1"
 
 
 def __getattr__(name: str) -> Any:
-    # The client module (and its operation table) loads on first use.
+    # The client module (and its operations) loads on first use.
     if name in ("Client", "AsyncClient"):
         from . import client
 

@@ -10,26 +10,6 @@ from . import _runtime as _rt
 from ._runtime import UNSET, RequestOptions, Unset
 from .models import *  # noqa: F403
 
-_get_public = _rt.Operation[None](
-    "getPublic",
-    "GET",
-    "/public",
-)
-
-
-_list_reports = _rt.Operation[None](
-    "listReports",
-    "GET",
-    "/reports",
-)
-
-
-_create_report = _rt.Operation[None](
-    "createReport",
-    "POST",
-    "/reports",
-)
-
 
 class Client(_rt.SyncClient):
     """Security (synchronous).
@@ -42,32 +22,32 @@ class Client(_rt.SyncClient):
     _api_key_env = "SECURITY_API_KEY"
     _auth = ("header", "X-API-Key", "")
 
-    @_rt.operation(_get_public)
+    @_rt.operation("GET", "/public", operation_id="getPublic")
     def get_public(
         self,
         *,
         options: RequestOptions | None = None,
     ) -> None:
         """GET /public"""
-        return self._call(_get_public, locals(), options)
+        return self._call(self.get_public, locals(), options)
 
-    @_rt.operation(_list_reports)
+    @_rt.operation("GET", "/reports", operation_id="listReports")
     def list_reports(
         self,
         *,
         options: RequestOptions | None = None,
     ) -> None:
         """GET /reports"""
-        return self._call(_list_reports, locals(), options)
+        return self._call(self.list_reports, locals(), options)
 
-    @_rt.operation(_create_report)
+    @_rt.operation("POST", "/reports", operation_id="createReport")
     def create_report(
         self,
         *,
         options: RequestOptions | None = None,
     ) -> None:
         """POST /reports"""
-        return self._call(_create_report, locals(), options)
+        return self._call(self.create_report, locals(), options)
 
 
 class AsyncClient(_rt.AsyncClientBase):
