@@ -79,32 +79,95 @@ def environment(bytecode_dir: str | None = None) -> jinja2.Environment:
     env.filters["closing"] = closing
     env.globals["CUT"] = CUT
     env.globals["call"] = call
+    env.globals["bracket"] = bracket
+    env.globals["security"] = security
     env.globals["assignment"] = assignment
     env.globals["annotated"] = annotated
     env.globals["returns"] = returns
     return env
 
 
+@dataclass(frozen=True)
+class Bracket:
+    """`head`, `items` and `tail` of a bracketed expression (a call, a list, a
+    dict) that `call` may split further when it does not fit on its line."""
+
+    head: str
+    items: tuple[str | Bracket, ...]
+    tail: str
+    collection: bool = True
+
+    def __str__(self) -> str:
+        return f"{self.head}{', '.join(map(str, self.items))}{self.tail}"
+
+
+def bracket(head: str, items: Sequence[str | Bracket], tail: str) -> Bracket:
+    return Bracket(head, tuple(items), tail)
+
+
 def call(
-    indent: int, head: str, items: Sequence[str], tail: str, collection: bool = False
+    indent: int,
+    head: str,
+    items: Sequence[str | Bracket],
+    tail: str,
+    collection: bool = False,
 ) -> str:
     """`head` (ending in an opening bracket), `items`, `tail` (starting with the
-    closing bracket) at `indent`, laid out as black lays out a bracket of
-    atoms: on one line if it fits; else, for a call's arguments or a single
-    item, the items on one line of their own; else one per line with a
-    trailing comma. Emitting black's own shape spares black its line
-    splitting (and its second pass) on large specs; black still formats the
-    result, so a misjudged shape costs time, never output.
+    closing bracket) at `indent`, laid out as black lays out a bracket: on one
+    line if it fits; else, for a call's arguments or a single item, the items
+    on one line of their own; else one per line with a trailing comma. An item
+    that is itself a `Bracket` is split the same way when its line is too long
+    (a single one without a trailing comma, as black does). Emitting black's
+    own shape spares black its line splitting (and its second pass) on large
+    specs; black still formats the result, so a misjudged shape costs time,
+    never output.
     """
     pad = " " * indent
-    line = f"{pad}{head}{', '.join(items)}{tail}"
+    flat = [str(item) for item in items]
+    line = f"{pad}{head}{', '.join(flat)}{tail}"
     if len(line) <= LINE_LENGTH:
         return line
-    inner = " " * (indent + 4)
-    hugged = inner + ", ".join(items)
-    if len(items) == 1 or (not collection and len(hugged) <= LINE_LENGTH):
+    inner = indent + 4
+    hugged = " " * inner + ", ".join(flat)
+    if len(items) == 1:
+        (item,) = items
+        if isinstance(item, Bracket) and len(hugged) > LINE_LENGTH:
+            hugged = call(inner, item.head, item.items, item.tail, item.collection)
         return f"{pad}{head}\n{hugged}\n{pad}{tail}"
-    return "".join([f"{pad}{head}\n", *(f"{inner}{i},\n" for i in items), pad + tail])
+    if not collection and len(hugged) <= LINE_LENGTH:
+        return f"{pad}{head}\n{hugged}\n{pad}{tail}"
+    lines = [
+        (
+            call(inner, item.head, item.items, item.tail + ",", item.collection)
+            if isinstance(item, Bracket)
+            else f"{' ' * inner}{item},"
+        )
+        for item in items
+    ]
+    return "".join([f"{pad}{head}\n", *(f"{line}\n" for line in lines), pad + tail])
+
+
+def security(requirements: Sequence[ir.Requirement], head: str = "") -> Bracket:
+    """A list of security requirements, `[{scheme: [scopes]}]`, as a `Bracket`."""
+    return Bracket(
+        f"{head}[",
+        tuple(
+            Bracket(
+                "{",
+                tuple(
+                    Bracket(
+                        f"{escape.py_string(scheme)}: [",
+                        tuple(map(escape.py_string, scopes)),
+                        "]",
+                    )
+                    for scheme, scopes in requirement.schemes
+                ),
+                "}",
+            )
+            for requirement in requirements
+        ),
+        "]",
+    )
 
 
 def assignment(indent: int, target: str, value: str) -> str:
