@@ -210,6 +210,9 @@ Type: TypeAlias = (
 
 ANY = Scalar("any")
 
+# The alias of the error replies most handlers share, in the server interface.
+COMMON_ERRORS = "CommonErrors"
+
 
 def transform(t: Type, fn: Callable[[Type], Type]) -> Type:
     """`t` with `fn` applied to every type in it, innermost first."""
@@ -597,7 +600,7 @@ class Handler:
     @property
     def query_implied(self) -> bool:
         """The server tells query parameters apart by wire name: unique ones
-        need no list (see the runtime's `Endpoint`)."""
+        need no list (see the runtime's `route`)."""
         wires = [p.wire for p in self.params]
         return len(set(wires)) == len(wires)
 
@@ -616,6 +619,23 @@ class Handler:
         return tuple(dict.fromkeys(r.server_reply for r in self.responses)) or (
             "Ok[None]",
         )
+
+    @property
+    def error_replies(self) -> tuple[str, ...]:
+        """The members of `replies` for statuses other than 2xx."""
+        return tuple(
+            dict.fromkeys(
+                r.server_reply for r in self.responses if not r.status.startswith("2")
+            )
+        )
+
+    def replies_with(self, common_errors: tuple[str, ...]) -> tuple[str, ...]:
+        """`replies`, with `CommonErrors` standing for `common_errors` when
+        those are exactly this handler's error replies."""
+        if not common_errors or self.error_replies != common_errors:
+            return self.replies
+        rest = tuple(r for r in self.replies if r not in common_errors)
+        return (*rest, COMMON_ERRORS)
 
     @property
     def docstring(self) -> str:

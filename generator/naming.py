@@ -110,6 +110,7 @@ RESERVED_MODULE_NAMES = frozenset(
         "T",
         "m",
         "Default",
+        "CommonErrors",
     }
     # The reply classes the server interface defines: `Ok`, `Created`, `NotFound`, ...
     | {

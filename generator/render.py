@@ -84,6 +84,7 @@ def environment(bytecode_dir: str | None = None) -> jinja2.Environment:
     env.globals["assignment"] = assignment
     env.globals["annotated"] = annotated
     env.globals["returns"] = returns
+    env.globals["union"] = union
     return env
 
 
@@ -181,6 +182,11 @@ def assignment(indent: int, target: str, value: str) -> str:
     return f"{pad}{target} = (\n{inner}\n{pad})"
 
 
+def union(indent: int, target: str, members: Sequence[str]) -> str:
+    """`target = A | B | ...` as black lays it out (see `_union`)."""
+    return _union(" " * indent, f"{target} = ", members, "")
+
+
 def annotated(
     indent: int, name: str, annotation: str, default: str | None, tail: str = ""
 ) -> str:
@@ -209,18 +215,22 @@ def annotated(
 
 def returns(indent: int, members: Sequence[str]) -> str:
     """The `) -> A | B:` line closing a def's exploded parameters, as black
-    lays it out: whole, else the union in parentheses on a line of its own,
-    else one member per line."""
-    pad = " " * indent
-    union = " | ".join(members)
-    line = f"{pad}) -> {union}:"
+    lays it out (see `_union`)."""
+    return _union(" " * indent, ") -> ", members, ":")
+
+
+def _union(pad: str, head: str, members: Sequence[str], tail: str) -> str:
+    """`head`, a union of `members`, `tail`: whole, else the union in
+    parentheses on a line of its own, else one member per line."""
+    value = " | ".join(members)
+    line = f"{pad}{head}{value}{tail}"
     if len(line) <= LINE_LENGTH or len(members) < 2:
         return line
     inner = pad + "    "
-    if len(inner + union) <= LINE_LENGTH:
-        return f"{pad}) -> (\n{inner}{union}\n{pad}):"
+    if len(inner + value) <= LINE_LENGTH:
+        return f"{pad}{head}(\n{inner}{value}\n{pad}){tail}"
     rest = "".join(f"{inner}| {m}\n" for m in members[1:])
-    return f"{pad}) -> (\n{inner}{members[0]}\n{rest}{pad}):"
+    return f"{pad}{head}(\n{inner}{members[0]}\n{rest}{pad}){tail}"
 
 
 def closing(body: str, indent: int) -> str:
@@ -290,6 +300,11 @@ def _context(api: ir.Api, options: RenderOptions) -> dict[str, object]:
     handler_of = {op.name: h for h in api.handlers for op in h.operations}
     # The most common requirements, first seen on a tie: the endpoints' default.
     shared = Counter(h.security for h in api.handlers).most_common(1)
+    # The error replies most handlers share, if two or more do: one alias.
+    errors = Counter(
+        h.error_replies for h in api.handlers if len(h.error_replies) > 1
+    ).most_common(1)
+    common_errors = errors[0][0] if errors and errors[0][1] > 1 else ()
     names = (
         [e.name for e in api.enums]
         + [m.name for m in api.models]
@@ -304,6 +319,7 @@ def _context(api: ir.Api, options: RenderOptions) -> dict[str, object]:
         "reply_classes": reply_classes,
         "handler_of": handler_of,
         "endpoint_security": shared[0][0] if shared else (),
+        "common_errors": common_errors,
         "auth": auth,
         "api_key_env": options.api_key_env,
     }
