@@ -96,9 +96,14 @@ class DecodeError(ValueError):
     """A response body did not have the shape the spec promised."""
 
 
+@typing.dataclass_transform(kw_only_default=True)
 @dataclasses.dataclass(kw_only=True)
 class Model:
-    """Base of generated models: wire names, unknown fields and JSON conversion."""
+    """Base of generated models: wire names, unknown fields and JSON conversion.
+
+    Every subclass is a keyword-only dataclass, made so when it is defined;
+    type checkers know it from `dataclass_transform`.
+    """
 
     # Fields the spec does not declare, kept as received (forward compatibility).
     additional_properties: dict[str, Any] = dataclasses.field(
@@ -111,6 +116,10 @@ class Model:
     # (property wire name, value) telling this model apart in a discriminated
     # `oneOf`; see `_union_decoder`.
     _discriminator: ClassVar[tuple[str, str] | None] = None
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        dataclasses.dataclass(kw_only=True)(cls)
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Self:
