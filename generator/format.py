@@ -69,47 +69,39 @@ def _import_black() -> None:
     import black  # noqa: F401
 
 
-class WarmBlack:
-    """A process forked when a run starts that imports black at once, for runs
-    likely to format a few blocks only (an edit, on a warm cache): when they
-    are known, black is ready there, its import paid meanwhile on the other
+class BlackPool:
+    """Processes forked when a run starts, each importing black at once: by
+    the time the blocks to format are known (after load, build and render),
+    black is ready in all of them, its import paid meanwhile on the other
     core."""
 
-    def __init__(self) -> None:
+    def __init__(self, jobs: int) -> None:
         import multiprocessing
         from concurrent.futures import ProcessPoolExecutor
 
         context = multiprocessing.get_context("fork")
-        self._pool = ProcessPoolExecutor(1, mp_context=context)
-        self._pool.submit(_import_black)
+        self._jobs = jobs
+        self._pool = ProcessPoolExecutor(jobs, mp_context=context)
+        for _ in range(jobs):
+            self._pool.submit(_import_black)
 
     def format(self, items: list[tuple[int, str]]) -> list[str]:
-        return self._pool.submit(_format_all, items).result()
-
-    def close(self) -> None:
-        self._pool.shutdown(wait=False, cancel_futures=True)
-
-
-def _format_many(items: list[tuple[int, str]], jobs: int) -> list[str]:
-    size = sum(len(text) for _, text in items)
-    if jobs <= 1 or size < PARALLEL_THRESHOLD or len(items) < 2:
-        return _format_all(items)
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
-
-    import black  # noqa: F401 - imported once here, inherited by forked workers
-
-    context = multiprocessing.get_context("fork")
-    chunksize = max(1, len(items) // (jobs * 8))
-    # Largest first, so that no big block starts last and leaves one worker
-    # finishing it alone.
-    order = sorted(range(len(items)), key=lambda i: -len(items[i][1]))
-    with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
-        done = pool.map(_format_block, [items[i] for i in order], chunksize=chunksize)
+        if sum(len(text) for _, text in items) < PARALLEL_THRESHOLD:
+            return self._pool.submit(_format_all, items).result()
+        # Largest first, so that no big block starts last and leaves one
+        # worker finishing it alone.
+        order = sorted(range(len(items)), key=lambda i: -len(items[i][1]))
+        chunksize = max(1, len(items) // (self._jobs * 8))
+        done = self._pool.map(
+            _format_block, [items[i] for i in order], chunksize=chunksize
+        )
         result = [""] * len(items)
         for index, text in zip(order, done, strict=True):
             result[index] = text
         return result
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=False, cancel_futures=True)
 
 
 _DEFINITION = ("def ", "async def ", "class ", "@")
@@ -141,13 +133,14 @@ def format_files(
     cache: Cache | None,
     jobs: int,
     previous: Callable[[str], str | None] | None = None,
-    warm: WarmBlack | None = None,
+    pool: BlackPool | None = None,
 ) -> dict[str, str]:
     """`{path: text}` with every Python file formatted; other files as rendered.
 
     `previous(path)`, if given, is the file as it is on disk (or None): one
-    whose stamp holds for what is rendered now is taken as it is. `warm`, if
-    given, formats what is left when that is little.
+    whose stamp holds for what is rendered now is taken as it is. Blocks go
+    to `pool` if given; else, when there is much to format and `jobs` > 1, to
+    a pool of their own.
     """
     result: dict[str, str] = {}
     # The header names the spec's hash, so it changes with every edit; it stays
@@ -172,10 +165,18 @@ def format_files(
             if key not in known:
                 missing[key] = (indent, text)
     items = list(missing.values())
-    if warm is not None and sum(len(text) for _, text in items) < PARALLEL_THRESHOLD:
-        texts = warm.format(items)
+    if not items:
+        texts = []
+    elif pool is not None:
+        texts = pool.format(items)
+    elif jobs > 1 and sum(len(text) for _, text in items) >= PARALLEL_THRESHOLD:
+        own = BlackPool(jobs)
+        try:
+            texts = own.format(items)
+        finally:
+            own.close()
     else:
-        texts = _format_many(items, jobs)
+        texts = _format_all(items)
     formatted = dict(zip(missing, texts, strict=True))
     if cache is not None:
         cache.chunks.update(formatted)

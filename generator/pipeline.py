@@ -19,7 +19,7 @@ from .load import Spec, load
 from .validate import validate
 
 if TYPE_CHECKING:
-    from .format import WarmBlack
+    from .format import BlackPool
 
 # build, render and format are imported where they are used: on a warm cache
 # the validation child forks before they are, and starts its own work sooner.
@@ -59,23 +59,23 @@ def run(options: Options, cache: Cache | None) -> Result:
     OpenAPI schema check is the slowest step, and nothing else depends on it
     except the decision, at the end, whether there is anything to write."""
     memo = cache.validation if cache is not None else None
-    warm = None
-    if cache is not None and options.jobs > 1:
-        from .format import WarmBlack
+    pool = None
+    if options.jobs > 1:
+        from .format import BlackPool
 
-        warm = WarmBlack()  # a cached run is mostly an edit: a few blocks to format
+        pool = BlackPool(options.jobs)  # importing black while we load and render
     try:
-        return _run(options, cache, memo, warm)
+        return _run(options, cache, memo, pool)
     finally:
-        if warm is not None:
-            warm.close()
+        if pool is not None:
+            pool.close()
 
 
 def _run(
     options: Options,
     cache: Cache | None,
     memo: ValidationMemo | None,
-    warm: WarmBlack | None,
+    pool: BlackPool | None,
 ) -> Result:
     early: _Background[Any, _Validated] | None = None
     if options.jobs > 1 and memo is not None and memo.key and _small(options.spec):
@@ -96,7 +96,7 @@ def _run(
     try:
         if validation is None:
             valid = validate(spec, memo)
-        files, built_problems = _generate(spec, options, cache, warm)
+        files, built_problems = _generate(spec, options, cache, pool)
     except Exception:
         # On an invalid spec a crash downstream is expected noise; report the spec.
         if valid is None and validation is not None:
@@ -141,7 +141,7 @@ def _small(path: str) -> bool:
 
 
 def _generate(
-    spec: Spec, options: Options, cache: Cache | None, warm: WarmBlack | None
+    spec: Spec, options: Options, cache: Cache | None, pool: BlackPool | None
 ) -> tuple[dict[str, str] | None, list[diag.Diagnostic]]:
     from . import build as build_stage
     from .format import format_files
@@ -179,7 +179,7 @@ def _generate(
             except (OSError, UnicodeDecodeError):
                 return None
 
-    return format_files(rendered, cache, options.jobs, previous, warm), problems
+    return format_files(rendered, cache, options.jobs, previous, pool), problems
 
 
 def _render(job: tuple[Any, Any]) -> Any:
