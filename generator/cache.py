@@ -49,6 +49,7 @@ class Cache:
     used: set[str] = field(default_factory=set)
     run: dict[str, Any] = field(default_factory=dict)
     validation: ValidationMemo = field(default_factory=ValidationMemo)
+    specs: dict[str, Any] = field(default_factory=dict)  # `load`'s memo
 
     @classmethod
     def load(cls, path: str) -> Cache:
@@ -63,6 +64,7 @@ class Cache:
                 set(),
                 dict(data.get("run", {})),
                 ValidationMemo(str(memo.get("key", "")), set(memo.get("items", []))),
+                dict(data.get("specs", {})),
             )
         except (OSError, ValueError, AttributeError, TypeError):
             return cls()  # a missing or corrupt cache is an empty one
@@ -70,11 +72,17 @@ class Cache:
     def save(self, path: str) -> None:
         kept = {k: v for k, v in self.chunks.items() if k in self.used}
         memo = {"key": self.validation.key, "items": sorted(self.validation.items)}
-        data = {"mode": mode_key(), "chunks": kept, "run": self.run, "validation": memo}
+        data = {
+            "mode": mode_key(),
+            "chunks": kept,
+            "run": self.run,
+            "validation": memo,
+            "specs": self.specs,
+        }
         os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
         temporary = f"{path}.{os.getpid()}.tmp"
         with open(temporary, "w", encoding="utf-8") as handle:
-            json.dump(data, handle)
+            handle.write(json.dumps(data))  # at once: `dump` writes piecemeal, slowly
         os.replace(temporary, path)
 
 

@@ -8,6 +8,7 @@ clean spec is never.
 
 from __future__ import annotations
 
+import functools
 import gc
 import hashlib
 import os
@@ -301,6 +302,20 @@ class Spec:
         return source, parts, value
 
 
+# `$ref` (its key quoted or not) with a local value: `#...`, quoted or not.
+_LOCAL_REF = re.compile(r"""\$ref["']?[ \t]*:[ \t]*["']?#""")
+_ESCAPED_DOLLAR = re.compile(r"\\(?:x24|u0024|U00000024)", re.I)
+
+
+def _may_refer_out(text: str) -> bool:
+    """Whether `text` may hold a `$ref` to another file: not when every `$ref`
+    it spells is a key with a local `#...` value on the same line. (A key
+    spelled with escapes would not be seen, so an escaped `$` means yes.)"""
+    if _ESCAPED_DOLLAR.search(text):
+        return True
+    return text.count("$ref") != len(_LOCAL_REF.findall(text))
+
+
 def _join(base_path: str, relative: str) -> str:
     return os.path.normpath(os.path.join(os.path.dirname(base_path), relative))
 
@@ -327,10 +342,17 @@ def iter_refs(
             )
 
 
-def load(path: str) -> tuple[Spec | None, list[Diagnostic]]:
-    """Load `path` and the local files its references reach."""
+def load(
+    path: str, memo: dict[str, Any] | None = None
+) -> tuple[Spec | None, list[Diagnostic]]:
+    """Load `path` and the local files its references reach.
+
+    With a `memo` (what the last load kept, by file; see `_reuse`), the parts
+    of a YAML file that did not change are not parsed again; the memo is
+    updated for the next run.
+    """
     diagnostics: list[Diagnostic] = []
-    root = _load_file(path, path, diagnostics, None)
+    root = _load_file(path, path, diagnostics, None, memo)
     if root is None:
         return None, diagnostics
     if not isinstance(root.data, dict):
@@ -347,6 +369,8 @@ def load(path: str) -> tuple[Spec | None, list[Diagnostic]]:
     pending = [root]
     while pending:
         source = pending.pop()
+        if not _may_refer_out(source.text):
+            continue
         for parts, ref in iter_refs(source.data):
             file_part = ref.partition("#")[0]
             if not file_part:
@@ -366,7 +390,9 @@ def load(path: str) -> tuple[Spec | None, list[Diagnostic]]:
             display = os.path.normpath(
                 os.path.join(os.path.dirname(source.display), file_part)
             )
-            loaded = _load_file(target, display, diagnostics, (source, parts, ref))
+            loaded = _load_file(
+                target, display, diagnostics, (source, parts, ref), memo
+            )
             if loaded is not None:
                 spec.files[target] = loaded
                 pending.append(loaded)
@@ -378,8 +404,10 @@ def _load_file(
     display: str,
     diagnostics: list[Diagnostic],
     referrer: tuple[SourceFile, tuple[str | int, ...], str] | None,
+    memo: dict[str, Any] | None = None,
 ) -> SourceFile | None:
     absolute = os.path.abspath(path)
+    kept = memo.pop(absolute, None) if memo is not None else None
     try:
         with open(absolute, "rb") as handle:
             raw = handle.read()
@@ -413,6 +441,12 @@ def _load_file(
             )
         )
         return None
+    reused = _reuse(text, kept) if kept is not None else None
+    if reused is not None:
+        source = SourceFile(display, absolute, text, reused)
+        if memo is not None:
+            memo[absolute] = _memo_entry(text, reused)
+        return source
     if _nesting_bound(text) > _SAFE_TO_COMPOSE:
         # Deep enough to overflow the C composer's stack: measure with the
         # (iterative) event parser first, and refuse before composing.
@@ -458,6 +492,8 @@ def _load_file(
         diagnostics.append(_at(display, "yaml-syntax", f"YAML error: {error}"))
         return None
     source = SourceFile(display, absolute, text, data)
+    if memo is not None and tree and not duplicates:
+        memo[absolute] = _memo_entry(text, data)
     for key, line, col in duplicates:
         diagnostics.append(
             _at(
@@ -471,6 +507,116 @@ def _load_file(
         )
     # A tree no deeper than MAX_DEPTH has no shape problem to look for.
     return source if tree else _checked(source, diagnostics)
+
+
+# --- re-loading an edited file ---------------------------------------------
+#
+# An edit to a large spec mostly touches one path item. The memo keeps, per
+# YAML file that loaded as a plain tree without duplicate keys: its data, and
+# the hashes of its text before `paths`, after it, and of each path item's
+# lines. A path item is the lines from one starting with exactly two spaces
+# and a key (inside a top-level block mapping `paths:`) to the next; in block
+# YAML its value cannot reach outside them. So when the text around `paths`
+# is unchanged, the data of each unchanged path item is the old data, and
+# each changed one is parsed alone, as the only entry of a `paths:` mapping;
+# anything unusual (another shape, a parse that is not one plain entry, a
+# repeated key) falls back to parsing the whole file. Tests hold the two to
+# the same result on random edits.
+
+_PATHS = re.compile(r"^paths:[ \t]*(?:#.*)?\r?$", re.M)
+_TOP_LEVEL = re.compile(r"^[^\s#]", re.M)
+_ITEM = re.compile(r"^  [^\s#]", re.M)
+_ODD_INDENT = re.compile(r"^(?: [^ \r\n]|\t)", re.M)
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+@functools.lru_cache(maxsize=2)  # asked by _reuse, then by _memo_entry
+def _path_items(text: str) -> tuple[str, list[str], str] | None:
+    """(text before the first path item, each path item's text, text after
+    the last), or None if `paths` is not a block mapping this can cut."""
+    found = _PATHS.search(text)
+    if found is None:
+        return None
+    start = found.end()
+    after = _TOP_LEVEL.search(text, start)
+    end = after.start() if after else len(text)
+    section = text[start:end]
+    starts = [m.start() + start for m in _ITEM.finditer(section)]
+    if not starts or _ODD_INDENT.search(section):
+        return None
+    before = text[start : starts[0]].splitlines()
+    if any(line.strip() and not line.lstrip().startswith("#") for line in before):
+        return None
+    items = [text[a:b] for a, b in zip(starts, [*starts[1:], end], strict=True)]
+    return text[: starts[0]], items, text[end:]
+
+
+def _memo_entry(text: str, data: Any) -> dict[str, Any]:
+    entry: dict[str, Any] = {"sha": _digest(text), "data": data}
+    cut = _path_items(text)
+    paths = data.get("paths") if isinstance(data, dict) else None
+    if cut is not None and isinstance(paths, dict) and len(paths) == len(cut[1]):
+        head, items, tail = cut
+        entry["head"], entry["tail"] = _digest(head), _digest(tail)
+        entry["items"] = [
+            [_digest(i), key] for i, key in zip(items, paths, strict=True)
+        ]
+    return entry
+
+
+def _reuse(text: str, entry: dict[str, Any]) -> Any | None:
+    """The data of `text` from the memo `entry` of its last load, parsing only
+    the path items that changed; None when the whole file must be parsed."""
+    try:
+        if entry["sha"] == _digest(text):
+            return entry["data"]
+        cut = _path_items(text)
+        if cut is None or "items" not in entry:
+            return None
+        head, items, tail = cut
+        if (_digest(head), _digest(tail)) != (entry["head"], entry["tail"]):
+            return None
+        old_paths = entry["data"]["paths"]
+        known = {digest: key for digest, key in entry["items"]}
+        paths: dict[str, Any] = {}
+        for item in items:
+            key = known.get(_digest(item))
+            if key is not None and key in old_paths:
+                value = old_paths[key]
+            else:
+                parsed = _parse_item(item)
+                if parsed is None:
+                    return None
+                key, value = parsed
+            if key in paths:
+                return None  # a repeated key: the whole parse reports it
+            paths[key] = value
+        data = dict(entry["data"])
+        data["paths"] = paths
+        return data
+    except (KeyError, TypeError, AttributeError):
+        return None  # a memo of another shape: parse
+
+
+def _parse_item(item: str) -> tuple[str, Any] | None:
+    """(key, value) of one path item's text, parsed alone."""
+    if _nesting_bound(item) > _SAFE_TO_COMPOSE:
+        return None  # the whole parse measures it, and says where
+    duplicates: list[tuple[str, int, int]] = []
+    try:
+        data, tree = _construct("paths:\n" + item, duplicates)
+    except (yaml.YAMLError, RecursionError):
+        return None
+    if not tree or duplicates or not isinstance(data, dict) or list(data) != ["paths"]:
+        return None
+    paths = data["paths"]
+    if not isinstance(paths, dict) or len(paths) != 1:
+        return None
+    ((key, value),) = paths.items()
+    return key, value
 
 
 def _load_json(

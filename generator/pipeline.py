@@ -84,7 +84,7 @@ def _run(
         # load; the child loads the spec itself, which on a small spec costs
         # less than waiting for ours.
         early = _Background(_load_and_validate, (options.spec, memo))
-    spec, problems = load(options.spec)
+    spec, problems = load(options.spec, cache.specs if cache is not None else None)
     if spec is None or diag.has_errors(problems):
         if early is not None:
             early.wait()
