@@ -352,6 +352,14 @@ def load(
     updated for the next run.
     """
     diagnostics: list[Diagnostic] = []
+    if memo is not None:
+        from .cache import fingerprint
+
+        # Kept data is only as good as the code (and PyYAML) that made it.
+        key = fingerprint("load")
+        if memo.get(_MEMO_KEY) != key:
+            memo.clear()
+            memo[_MEMO_KEY] = key
     root = _load_file(path, path, diagnostics, None, memo)
     if root is None:
         return None, diagnostics
@@ -522,6 +530,8 @@ def _load_file(
 # anything unusual (another shape, a parse that is not one plain entry, a
 # repeated key) falls back to parsing the whole file. Tests hold the two to
 # the same result on random edits.
+
+_MEMO_KEY = "key"  # beside the files' absolute paths, which cannot be it
 
 _PATHS = re.compile(r"^paths:[ \t]*(?:#.*)?\r?$", re.M)
 _TOP_LEVEL = re.compile(r"^[^\s#]", re.M)

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from generator.load import _may_refer_out, load
+from generator.load import _digest, _may_refer_out, load
 from tests.conftest import SHARED_SPECS
 
 BASE = SHARED_SPECS / "spotify.yml"
@@ -28,9 +28,13 @@ def _loaded(path: Path, memo: dict[str, Any] | None) -> tuple[Any, list[Any]]:
 def memo() -> dict[str, Any]:
     found: dict[str, Any] = {}
     load(str(BASE), found)
-    (entry,) = found.values()
-    assert len(entry["items"]) > 50  # the path items are cut apart
+    assert len(found[str(BASE.resolve())]["items"]) > 50  # path items cut apart
     return found
+
+
+def _moved(memo: dict[str, Any], path: Path) -> dict[str, Any]:
+    """The memo, as if the spec had been loaded from `path`."""
+    return {"key": memo["key"], str(path.resolve()): memo[str(BASE.resolve())]}
 
 
 def _edited(edit: tuple[str, int, str]) -> str:
@@ -83,8 +87,7 @@ def test_an_edit_loads_as_it_would_from_scratch(
     folder = tmp_path_factory.mktemp("spec")
     path = folder / BASE.name
     path.write_text(_edited(edit), encoding="utf-8")
-    kept = {str(path.resolve()): entry for entry in memo.values()}
-    assert _loaded(path, kept) == _loaded(path, None)
+    assert _loaded(path, _moved(memo, path)) == _loaded(path, None)
 
 
 def test_an_unchanged_file_and_a_changed_path_item(
@@ -93,8 +96,8 @@ def test_an_unchanged_file_and_a_changed_path_item(
     """The common cases, spelled out: nothing changed, one summary changed."""
     path = tmp_path / BASE.name
     shutil.copyfile(BASE, path)
-    kept = {str(path.resolve()): entry for entry in memo.values()}
-    assert _loaded(path, dict(kept)) == _loaded(path, None)
+    assert _loaded(path, _moved(memo, path)) == _loaded(path, None)
+    kept = _moved(memo, path)
     edited = TEXT.replace(
         "summary: |\n        Get Album\n", "summary: Get an album\n", 1
     )
@@ -105,6 +108,20 @@ def test_an_unchanged_file_and_a_changed_path_item(
     assert data["paths"]["/albums/{id}"]["get"]["summary"] == "Get an album"
     # The memo now describes the edited file.
     assert kept[str(path.resolve())]["data"] is data
+
+
+def test_a_memo_made_by_other_code_is_dropped(
+    memo: dict[str, Any], tmp_path: Path
+) -> None:
+    path = tmp_path / BASE.name
+    path.write_text(TEXT.replace("Get Album", "Get Albums"), encoding="utf-8")
+    stale = _moved(memo, path)
+    stale["key"] = "made by another version"
+    # Data that says it is this very text: only the key tells it apart.
+    text = path.read_text(encoding="utf-8")
+    stale[str(path.resolve())] = {"sha": _digest(text), "data": {"x": 1}}
+    assert _loaded(path, stale) == _loaded(path, None)
+    assert stale["key"] == memo["key"]
 
 
 @pytest.mark.parametrize(
