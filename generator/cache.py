@@ -9,11 +9,13 @@ run stops before importing any stage. Standard library only, on purpose.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
+import re
+import sys
 from dataclasses import dataclass, field
-from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +23,27 @@ from .markers import TEMPLATES
 
 LINE_LENGTH = 88
 TARGET = "py311"
+
+
+@functools.cache
+def version(distribution: str) -> str:
+    """The installed version of `distribution`, read from its `.dist-info`
+    folder's name beside the import path; `importlib.metadata` (a fifth of
+    an unchanged run's time to import) only when that is not found."""
+    normalized = re.sub(r"[-_.]+", "_", distribution).lower()
+    for folder in dict.fromkeys(sys.path):
+        try:
+            names = os.listdir(folder or ".")
+        except OSError:
+            continue
+        for name in names:
+            stem, _, suffix = name.rpartition(".")
+            project, _, found = stem.partition("-")
+            if suffix == "dist-info" and project.lower() == normalized and found:
+                return found
+    from importlib.metadata import version as metadata_version
+
+    return metadata_version(distribution)
 
 
 def black_version() -> str:
@@ -88,6 +111,11 @@ class Cache:
 
 def fingerprint(options: object) -> str:
     """Everything besides the spec that decides the output: our code, templates, pins, options."""
+    return hashlib.sha256(f"{_code()}\0{options!r}".encode()).hexdigest()
+
+
+@functools.cache  # asked by the run, the loader and the validator
+def _code() -> str:
     digest = hashlib.sha256()
     here = Path(__file__).resolve().parent
     for path in sorted([*here.glob("*.py"), *TEMPLATES.rglob("*")]):
@@ -97,7 +125,6 @@ def fingerprint(options: object) -> str:
             )
     for package in ("black", "jinja2", "pyyaml"):
         digest.update(f"{package}={version(package)}".encode())
-    digest.update(repr(options).encode())
     return digest.hexdigest()
 
 

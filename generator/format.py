@@ -159,11 +159,14 @@ def format_files(
             split[f.path] = _split(f.text[len(head) :])
     missing: dict[str, tuple[int, str]] = {}
     known = cache.chunks if cache is not None else {}
-    for blocks in split.values():
-        for indent, text in blocks:
-            key = _key(indent, text)
+    keys = {
+        path: [_key(indent, text) for indent, text in blocks]
+        for path, blocks in split.items()
+    }
+    for path, blocks in split.items():
+        for key, block in zip(keys[path], blocks, strict=True):
             if key not in known:
-                missing[key] = (indent, text)
+                missing[key] = block
     items = list(missing.values())
     if not items:
         texts = []
@@ -184,12 +187,11 @@ def format_files(
     for f in files:
         if f.path not in split:
             continue
-        keys = [_key(indent, text) for indent, text in split[f.path]]
         if cache is not None:
-            cache.used.update(keys)
+            cache.used.update(keys[f.path])
         body = _join(
             (indent, lookup[key])
-            for (indent, _), key in zip(split[f.path], keys, strict=True)
+            for (indent, _), key in zip(split[f.path], keys[f.path], strict=True)
         )
         head = heads[f.path]
         result[f.path] = _stamped(head, f.text[len(head) :], body) + body

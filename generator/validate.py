@@ -211,9 +211,9 @@ def _memo_key(spec: Spec) -> str | None:
     """The validator's versions, our code, and everything but the root's
     `paths`; None when something may reach into `paths` (a path item would
     then matter beyond itself)."""
-    from importlib.metadata import PackageNotFoundError, version
+    from importlib.metadata import PackageNotFoundError
 
-    from .cache import fingerprint
+    from .cache import fingerprint, version
 
     if version("openapi-spec-validator") != STRICT_VETTED or _may_reach_paths(spec):
         return None
