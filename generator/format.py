@@ -18,6 +18,7 @@ from __future__ import annotations
 import hashlib
 import textwrap
 from collections.abc import Callable, Iterable
+from typing import Any
 
 from .cache import LINE_LENGTH, Cache, mode_key
 from .markers import CUT, HEADER_END, HEADER_MARK
@@ -72,22 +73,34 @@ def _import_black() -> None:
 class BlackPool:
     """Processes forked when a run starts, each importing black at once: by
     the time the blocks to format are known (after load, build and render),
-    black is ready in all of them, its import paid meanwhile on the other
-    core."""
+    black is ready in them, its import paid meanwhile on the other core."""
 
-    def __init__(self, jobs: int) -> None:
+    def __init__(self, jobs: int, few: bool = False) -> None:
+        """`jobs` workers; one if `few` blocks are expected (an edit on a warm
+        cache), and all of them later should there be much to format."""
+        self._jobs = jobs
+        self._workers = 1 if few else jobs
+        self._pool = self._start(self._workers)
+
+    @staticmethod
+    def _start(workers: int) -> Any:
         import multiprocessing
         from concurrent.futures import ProcessPoolExecutor
 
         context = multiprocessing.get_context("fork")
-        self._jobs = jobs
-        self._pool = ProcessPoolExecutor(jobs, mp_context=context)
-        for _ in range(jobs):
-            self._pool.submit(_import_black)
+        pool = ProcessPoolExecutor(workers, mp_context=context)
+        for _ in range(workers):
+            pool.submit(_import_black)
+        return pool
 
     def format(self, items: list[tuple[int, str]]) -> list[str]:
         if sum(len(text) for _, text in items) < PARALLEL_THRESHOLD:
-            return self._pool.submit(_format_all, items).result()
+            result: list[str] = self._pool.submit(_format_all, items).result()
+            return result
+        if self._workers < self._jobs:
+            self._pool.shutdown(wait=False)
+            self._workers = self._jobs
+            self._pool = self._start(self._jobs)
         # Largest first, so that no big block starts last and leaves one
         # worker finishing it alone.
         order = sorted(range(len(items)), key=lambda i: -len(items[i][1]))
@@ -95,10 +108,10 @@ class BlackPool:
         done = self._pool.map(
             _format_block, [items[i] for i in order], chunksize=chunksize
         )
-        result = [""] * len(items)
+        ordered = [""] * len(items)
         for index, text in zip(order, done, strict=True):
-            result[index] = text
-        return result
+            ordered[index] = text
+        return ordered
 
     def close(self) -> None:
         self._pool.shutdown(wait=False, cancel_futures=True)

@@ -58,25 +58,22 @@ def run(options: Options, cache: Cache | None) -> Result:
     """The whole pipeline. Validation runs in a forked process meanwhile: the
     OpenAPI schema check is the slowest step, and nothing else depends on it
     except the decision, at the end, whether there is anything to write."""
-    memo = cache.validation if cache is not None else None
     pool = None
     if options.jobs > 1:
         from .format import BlackPool
 
-        pool = BlackPool(options.jobs)  # importing black while we load and render
+        # Importing black while we load and render; in one worker on a warm
+        # cache, where an edit leaves a few blocks, sparing the other core.
+        pool = BlackPool(options.jobs, few=cache is not None and bool(cache.chunks))
     try:
-        return _run(options, cache, memo, pool)
+        return _run(options, cache, pool)
     finally:
         if pool is not None:
             pool.close()
 
 
-def _run(
-    options: Options,
-    cache: Cache | None,
-    memo: ValidationMemo | None,
-    pool: BlackPool | None,
-) -> Result:
+def _run(options: Options, cache: Cache | None, pool: BlackPool | None) -> Result:
+    memo = cache.validation if cache is not None else None
     early: _Background[Any, _Validated] | None = None
     if options.jobs > 1 and memo is not None and memo.key and _small(options.spec):
         # A warm memo leaves little to validate: the validator's import is
@@ -168,18 +165,21 @@ def _generate(
         rendered += server.result()
     else:
         rendered = render(api, render_options)
-    previous = None
-    if options.stamped_out is not None:
-        folder = options.stamped_out
-
-        def previous(path: str) -> str | None:
-            try:
-                with open(os.path.join(folder, path), encoding="utf-8") as handle:
-                    return handle.read()
-            except (OSError, UnicodeDecodeError):
-                return None
-
+    previous = _reader(options.stamped_out) if options.stamped_out else None
     return format_files(rendered, cache, options.jobs, previous, pool), problems
+
+
+def _reader(folder: str) -> Callable[[str], str | None]:
+    """The text of a file under `folder`, or None."""
+
+    def read(path: str) -> str | None:
+        try:
+            with open(os.path.join(folder, path), encoding="utf-8") as handle:
+                return handle.read()
+        except (OSError, UnicodeDecodeError):
+            return None
+
+    return read
 
 
 def _render(job: tuple[Any, Any]) -> Any:
