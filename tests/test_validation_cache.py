@@ -3,13 +3,12 @@ gives exactly the diagnostics a run without the cache gives."""
 
 from __future__ import annotations
 
-import json
 import shutil
 from pathlib import Path
 
 import pytest
 
-from generator.cache import ValidationMemo
+from generator.cache import Cache, ValidationMemo
 from generator.load import load
 from generator.validate import _memo_key, check_schema, validate
 from tests.bad_specs.corpus import CASES, case_names, expected_lines, extra_args
@@ -115,9 +114,9 @@ def _cached_vs_uncached(spec: Path, tmp_path: Path) -> tuple[list[str], list[str
 
 
 def _memo(tmp_path: Path) -> dict[str, object]:
-    (path,) = (tmp_path / "c").glob("*.json")
-    memo: dict[str, object] = json.loads(path.read_text())["validation"]
-    return memo
+    (path,) = (tmp_path / "c").glob("*.cache")
+    memo = Cache.load(str(path)).validation
+    return {"key": memo.key, "items": sorted(memo.items)}
 
 
 @pytest.fixture
