@@ -288,6 +288,14 @@ def our_generator_status(command: Sequence[str]) -> tuple[bool, str]:
         return False, f"`{shlex.join(command)} --help` timed out"
     if result.returncode != 0:
         return False, _error_line(result.stderr or result.stdout)
+    # Bytecode, as pip compiles it when it installs a package (the peers'
+    # was, at their install): our editable install is run from source, and
+    # with PYTHONDONTWRITEBYTECODE set Python would compile it on every run.
+    subprocess.run(
+        [command[0], "-m", "compileall", "-q", str(REPO / "generator")],
+        capture_output=True,
+        check=False,
+    )
     version = installed_versions(Path(command[0]), ["persons-generator"]).get(
         "persons-generator", "?"
     )
