@@ -86,7 +86,7 @@ class Cache:
     def load(cls, path: str) -> Cache:
         try:
             with open(path, "rb") as handle:
-                data = marshal.load(handle)
+                data = marshal.loads(handle.read())  # `load` reads piecemeal, slowly
             if data.get("mode") != mode_key() or data.get("format") != _FORMAT:
                 return cls()
             memo = data.get("validation", {})
@@ -114,7 +114,7 @@ class Cache:
         os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
         temporary = f"{path}.{os.getpid()}.tmp"
         with open(temporary, "wb") as handle:
-            marshal.dump(data, handle)
+            handle.write(marshal.dumps(data))
         os.replace(temporary, path)
 
 
