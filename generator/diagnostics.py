@@ -6,6 +6,7 @@ that tests and users can rely on, and the JSON pointer of the offending node.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import Literal
 
@@ -43,6 +44,7 @@ def pointer_of(parts: tuple[str | int, ...]) -> str:
     return "".join("/" + str(p).replace("~", "~0").replace("/", "~1") for p in parts)
 
 
+@functools.cache  # the same `$ref` pointers, thousands of times
 def parts_of(pointer: str) -> tuple[str, ...]:
     if not pointer:
         return ()

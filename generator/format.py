@@ -1,4 +1,4 @@
-"""Stage 5, format: black, pinned, in process, one block at a time.
+"""Stage 5, format: black, pinned, one block at a time, in worker processes.
 
 Rendered modules arrive cut into top-level blocks (see `render.CUT`). Each
 block is formatted on its own at its own indentation, so black's work can be
@@ -41,6 +41,9 @@ def _split(text: str) -> list[tuple[int, str]]:
         lines = block.split("\n")
         first = next(line for line in lines if line.strip())
         indent = len(first) - len(first.lstrip(" "))
+        if not indent:
+            blocks.append((0, block + "\n"))
+            continue
         # Docstring lines may sit left of the code; black re-indents them anyway.
         prefix = " " * indent
         dedented = [

@@ -8,6 +8,7 @@ names the generated modules themselves use.
 
 from __future__ import annotations
 
+import functools
 import keyword
 import re
 import unicodedata
@@ -200,6 +201,7 @@ def words(text: str) -> list[str]:
     return _WORD.findall(ascii_text)
 
 
+@functools.cache  # pure; build asks for the same names again and again
 def snake(text: str, *, fallback: str = "value") -> str:
     name = "_".join(w.lower() for w in words(text)) or fallback
     if name[0].isdigit():
@@ -209,6 +211,7 @@ def snake(text: str, *, fallback: str = "value") -> str:
     return name
 
 
+@functools.cache  # pure; build asks for the same names again and again
 def pascal(text: str, *, fallback: str = "Model") -> str:
     name = "".join(w[:1].upper() + w[1:] for w in words(text)) or fallback
     if name[0].isdigit():
@@ -232,6 +235,7 @@ def constant(text: str, *, fallback: str = "VALUE") -> str:
     return name
 
 
+@functools.cache  # pure; build asks for the same names again and again
 def member(text: str, *, fallback: str = "value") -> str:
     """A snake_case attribute or parameter name that our classes do not use."""
     name = snake(text, fallback=fallback)
