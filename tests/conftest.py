@@ -12,7 +12,28 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 SPEC = ROOT / "spec" / "persons.yaml"
 GENERATED = ROOT / "generated"
-SHARED_SPECS = ROOT.parent / "shared" / "specs"
+# Other people's specs, read where they are and never copied into the project.
+# A user's clone has none beside it: tests that need them skip there, and fail
+# under CI, where the corpus is always present.
+SHARED_SPECS_ENV = "GENERATOR_SPECS_CORPUS"
+SHARED_SPECS = Path(
+    os.environ.get(SHARED_SPECS_ENV) or ROOT.parent / "shared" / "specs"
+).resolve()
+
+
+def shared_spec(name: str, *, module: bool = False) -> Path:
+    """`SHARED_SPECS / name`, or skip the test (fail under `CI=true`) without it;
+    `module` when called at a test module's import, to skip the whole module."""
+    path = SHARED_SPECS / name
+    if path.exists():
+        return path
+    reason = (
+        f"{path} is not here: this test reads the shared spec corpus; "
+        f"set {SHARED_SPECS_ENV}=/path/to/specs to run it"
+    )
+    if os.environ.get("CI", "").lower() == "true":
+        pytest.fail(f"CI=true and {reason}", pytrace=False)
+    pytest.skip(reason, allow_module_level=module)
 
 
 def run_generator(*args: str, cwd: Path = ROOT) -> tuple[int, str, str]:

@@ -13,9 +13,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from generator.load import _digest, _may_refer_out, load
-from tests.conftest import SHARED_SPECS
+from tests.conftest import shared_spec
 
-BASE = SHARED_SPECS / "spotify.yml"
+BASE = shared_spec("spotify.yml", module=True)
 TEXT = BASE.read_text(encoding="utf-8")
 LINES = TEXT.splitlines(keepends=True)
 

@@ -18,7 +18,7 @@ import httpx
 import pytest
 
 from generator import ir
-from tests.conftest import SHARED_SPECS
+from tests.conftest import shared_spec
 from tests.generality import calls
 from tests.generality.support import Sampler, Unsampleable, build_ir, generate, imported
 
@@ -59,9 +59,7 @@ def outputs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Generated]:
 
 def _generated(name: str, factory: pytest.TempPathFactory) -> Generated:
     if name not in _CACHE:
-        spec = SHARED_SPECS / SPECS[name]
-        if not spec.exists():
-            pytest.skip(f"{spec} is not available")
+        spec = shared_spec(SPECS[name])
         out = factory.mktemp(f"real-{name}")
         generate(spec, out, f"g_{name}")
         _CACHE[name] = Generated(name, out, build_ir(spec))
