@@ -127,7 +127,7 @@ def fingerprint(options: object) -> str:
 def _code() -> str:
     digest = hashlib.sha256()
     here = Path(__file__).resolve().parent
-    for path in sorted([*here.glob("*.py"), *TEMPLATES.rglob("*")]):
+    for path in sorted([*here.rglob("*.py"), *TEMPLATES.rglob("*")]):
         if path.is_file():
             digest.update(
                 str(path.relative_to(here.parent)).encode() + b"\0" + path.read_bytes()

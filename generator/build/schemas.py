@@ -1,0 +1,507 @@
+"""Stage 3, build: schemas into types, models, enums and aliases, with their
+discriminators, `allOf` merges and constraints.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from .. import ir, naming
+from ..diagnostics import pointer_of
+from ..load import SourceFile
+from .common import Parts, _Context, _json_value, _Located, _text
+
+_FORMATS: dict[str, ir.ScalarKind] = {
+    "date-time": "datetime",
+    "date": "date",
+    "time": "time",
+    "uuid": "uuid",
+    "binary": "bytes",
+}
+
+
+@dataclass
+class _SchemaBuilder:
+    ctx: _Context
+    models: dict[str, ir.Model] = field(default_factory=dict)
+    enums: dict[str, ir.Enum] = field(default_factory=dict)
+    aliases: dict[str, ir.Alias] = field(default_factory=dict)
+    # (file, pointer) of a component schema -> its Python name
+    components: dict[tuple[str, str], str] = field(default_factory=dict)
+    built: set[str] = field(default_factory=set)
+    # canonical JSON of an inline object or enum -> the name it was given
+    inline: dict[str, str] = field(default_factory=dict)
+    inline_stack: set[tuple[str, str]] = field(default_factory=set)
+
+    def register_components(self) -> None:
+        """Name every component schema first, so references and recursion resolve."""
+        schemas = self.ctx.spec.root.data.get("components", {}).get("schemas", {})
+        if not isinstance(schemas, dict):
+            return
+        seen: dict[str, str] = {}
+        for key in sorted(schemas):
+            self.components[
+                (self.ctx.spec.root.path, pointer_of(("components", "schemas", key)))
+            ] = self.ctx.distinct(
+                self.ctx.names,
+                naming.pascal(key),
+                key,
+                seen,
+                "schema",
+                self.ctx.spec.root,
+                ("components", "schemas", key),
+            )
+        for key in sorted(schemas):
+            self.component(
+                self.ctx.spec.root, ("components", "schemas", key), schemas[key]
+            )
+
+    def component(self, source: SourceFile, parts: Parts, schema: Any) -> str:
+        key = (source.path, pointer_of(parts))
+        name = self.components.get(key)
+        if name is None:  # a schema in another file, or elsewhere in the document
+            hint = str(parts[-1]) if parts else "Model"
+            name = self.components[key] = self.ctx.names.claim(naming.pascal(hint))
+        if name in self.built:
+            return name
+        if isinstance(schema, dict) and list(schema) == ["$ref"]:
+            # `Error: {$ref: common.yaml#/Error}`: the schema it names takes this
+            # name, rather than becoming `Error_2` behind an alias.
+            target = self.ctx.spec.resolve(str(schema["$ref"]), source)
+            if target is not None:
+                target_key = (target[0].path, pointer_of(target[1]))
+                if target_key not in self.components:
+                    self.components[target_key] = name
+                    return self.component(target[0], target[1], target[2])
+        self.built.add(name)
+        if not isinstance(schema, dict):
+            schema = {}
+        description = _text(schema.get("description")) or _text(schema.get("title"))
+        located = _Located(source, parts, schema)
+        if (
+            _is_object(schema)
+            and _is_object_with_properties(schema)
+            and not _is_nullable(schema)
+        ):
+            self.models[name] = self.object_model(name, located)
+        elif (
+            ("enum" in schema or "const" in schema)
+            and not _is_nullable(schema)
+            and self.enum_values(located) is not None
+        ):
+            self.enums[name] = self.enum(name, located)
+        else:
+            self.aliases[name] = ir.Alias(
+                name, description, self.type_of(located, name, component=True)
+            )
+        return name
+
+    def type_of(
+        self, located: _Located, hint: str, *, component: bool = False
+    ) -> ir.Type:
+        schema = located.value
+        source = located.source
+        if not isinstance(schema, dict):
+            return ir.ANY
+        ref = schema.get("$ref")
+        if isinstance(ref, str):
+            target = self.ctx.spec.resolve(ref, source)
+            if target is None:
+                return ir.ANY  # reported by validate
+            inner = self.ref_type(_Located(*target), hint)
+            return (
+                ir.NullableType(inner)
+                if _is_nullable(schema) and not ir.is_nullable(inner)
+                else inner
+            )
+        inner = self.non_null_type(located, hint, component=component)
+        if _is_nullable(schema) and not ir.is_nullable(inner):
+            return ir.NullableType(inner)
+        return inner
+
+    def ref_type(self, target: _Located, hint: str) -> ir.Type:
+        parts = target.parts
+        if len(parts) == 3 and parts[0] == "components" and parts[1] == "schemas":
+            return ir.NamedType(self.component(target.source, parts, target.value))
+        key = (target.source.path, pointer_of(parts))
+        if key in self.inline_stack:  # a cycle through a non-component location
+            return ir.NamedType(self.component(target.source, parts, target.value))
+        self.inline_stack.add(key)
+        try:
+            return self.type_of(target, hint)
+        finally:
+            self.inline_stack.discard(key)
+
+    def non_null_type(
+        self, located: _Located, hint: str, *, component: bool
+    ) -> ir.Type:
+        schema: dict[str, Any] = located.value
+        if "const" in schema and self.enum_values(located) is None:
+            value = schema["const"]
+            if isinstance(value, str | int | float | bool) or value is None:
+                return ir.ConstType(value)
+            return ir.ANY
+        if "enum" in schema or "const" in schema:
+            values = self.enum_values(located)
+            if values is not None:
+                return ir.NamedType(self.inline_named(located, hint, "enum"))
+        for keyword in ("oneOf", "anyOf"):
+            options = schema.get(keyword)
+            if isinstance(options, list) and options:
+                types = [
+                    self.type_of(
+                        _Located(located.source, located.parts + (keyword, i), option),
+                        f"{hint}Option{i + 1}",
+                    )
+                    for i, option in enumerate(options)
+                ]
+                non_null = [
+                    t
+                    for t in types
+                    if not (isinstance(t, ir.Scalar) and t.kind == "none")
+                ]
+                union: ir.Type = (
+                    non_null[0]
+                    if len(non_null) == 1
+                    else ir.UnionType(
+                        tuple(non_null),
+                        self.discriminator(located, keyword, options, types),
+                    )
+                )
+                return ir.NullableType(union) if len(non_null) < len(types) else union
+        all_of = schema.get("allOf")
+        if isinstance(all_of, list) and all_of:
+            if len(all_of) == 1 and not _is_object_with_properties(schema):
+                return self.type_of(
+                    _Located(located.source, located.parts + ("allOf", 0), all_of[0]),
+                    hint,
+                )
+            return ir.NamedType(self.inline_named(located, hint, "object"))
+        kinds = _types(schema)
+        if len(kinds) > 1:
+            return ir.UnionType(
+                tuple(self.single_type(located, k, hint) for k in kinds)
+            )
+        return self.single_type(located, kinds[0] if kinds else None, hint)
+
+    def discriminator(
+        self,
+        located: _Located,
+        keyword: str,
+        options: list[Any],
+        types: list[ir.Type],
+    ) -> ir.Discriminator | None:
+        """A union's discriminator as the spec gives it: property and value -> model.
+
+        Each option is a `$ref`; its value is the mapping's key naming it, or
+        else its schema name. Whether the models allow dispatching on it is
+        decided once every model is built (`_finalize_discriminators`).
+        """
+        spec = located.value.get("discriminator")
+        if not isinstance(spec, dict) or not isinstance(spec.get("propertyName"), str):
+            return None
+        explicit: dict[tuple[str, str], list[str]] = {}
+        mapping = spec.get("mapping")
+        for value, ref in (mapping.items() if isinstance(mapping, dict) else ()):
+            if not isinstance(ref, str):
+                continue
+            if "#" not in ref and "/" not in ref:  # a bare schema name
+                ref = f"#/components/schemas/{ref}"
+            target = self.ctx.spec.resolve(ref, located.source)
+            if target is not None:
+                key = (target[0].path, pointer_of(target[1]))
+                explicit.setdefault(key, []).append(str(value))
+        pairs: list[tuple[str, str]] = []
+        for option, option_type in zip(options, types, strict=True):
+            if isinstance(option_type, ir.Scalar) and option_type.kind == "none":
+                continue
+            ref = option.get("$ref") if isinstance(option, dict) else None
+            target = (
+                self.ctx.spec.resolve(ref, located.source)
+                if isinstance(ref, str)
+                else None
+            )
+            if target is None or not isinstance(option_type, ir.NamedType):
+                return None
+            values = explicit.get((target[0].path, pointer_of(target[1])), [])
+            if not values and target[1][:2] == ("components", "schemas"):
+                values = [str(target[1][-1])]
+            if len(values) != 1:
+                return None
+            pairs.append((values[0], option_type.name))
+        models = [name for _, name in pairs]
+        if len(set(models)) != len(models) or len({v for v, _ in pairs}) != len(pairs):
+            return None
+        return ir.Discriminator(spec["propertyName"], "", tuple(pairs))
+
+    def single_type(self, located: _Located, kind: str | None, hint: str) -> ir.Type:
+        schema: dict[str, Any] = located.value
+        if kind == "object" or (kind is None and _is_object(schema)):
+            if _is_object_with_properties(schema):
+                return ir.NamedType(self.inline_named(located, hint, "object"))
+            extra = schema.get("additionalProperties")
+            if isinstance(extra, dict) and extra:
+                return ir.MapType(
+                    self.type_of(
+                        _Located(
+                            located.source,
+                            located.parts + ("additionalProperties",),
+                            extra,
+                        ),
+                        f"{hint}Value",
+                    )
+                )
+            return ir.MapType(ir.ANY)
+        if kind == "array":
+            items = schema.get("items")
+            item = (
+                self.type_of(
+                    _Located(located.source, located.parts + ("items",), items),
+                    f"{hint}Item",
+                )
+                if isinstance(items, dict)
+                else ir.ANY
+            )
+            return ir.ArrayType(item, self.constraints(located, "array"))
+        if kind == "string":
+            fmt = schema.get("format")
+            scalar = _FORMATS.get(fmt) if isinstance(fmt, str) else None
+            return ir.Scalar(
+                scalar or "str",
+                ir.NO_CONSTRAINTS if scalar else self.constraints(located, "string"),
+            )
+        if kind == "integer":
+            return ir.Scalar("int", self.constraints(located, "number"))
+        if kind == "number":
+            return ir.Scalar("float", self.constraints(located, "number"))
+        if kind == "boolean":
+            return ir.Scalar("bool")
+        if kind == "null":
+            return ir.Scalar("none")
+        return ir.ANY
+
+    def constraints(self, located: _Located, kind: str) -> ir.Constraints:
+        schema: dict[str, Any] = located.value
+
+        def number(key: str) -> int | float | None:
+            value = schema.get(key)
+            return (
+                value
+                if isinstance(value, int | float) and not isinstance(value, bool)
+                else None
+            )
+
+        def count(key: str) -> int | None:
+            value = schema.get(key)
+            return (
+                value
+                if isinstance(value, int) and not isinstance(value, bool) and value >= 0
+                else None
+            )
+
+        if kind == "array":
+            return ir.Constraints(
+                min_items=count("minItems"), max_items=count("maxItems")
+            )
+        if kind == "string":
+            pattern = schema.get("pattern")
+            # `validate` reports a pattern Python cannot compile; it is not enforced.
+            if isinstance(pattern, str) and not naming.is_python_regex(pattern):
+                pattern = None
+            return ir.Constraints(
+                min_length=count("minLength"),
+                max_length=count("maxLength"),
+                pattern=pattern if isinstance(pattern, str) else None,
+            )
+        exclusive_min, exclusive_max = number("exclusiveMinimum"), number(
+            "exclusiveMaximum"
+        )
+        minimum, maximum = number("minimum"), number("maximum")
+        if schema.get("exclusiveMinimum") is True:  # OpenAPI 3.0 spelling
+            exclusive_min, minimum = minimum, None
+        if schema.get("exclusiveMaximum") is True:
+            exclusive_max, maximum = maximum, None
+        multiple = number("multipleOf")
+        return ir.Constraints(
+            minimum=minimum,
+            maximum=maximum,
+            exclusive_minimum=exclusive_min,
+            exclusive_maximum=exclusive_max,
+            multiple_of=multiple if multiple else None,
+        )
+
+    def inline_named(self, located: _Located, hint: str, kind: str) -> str:
+        """A model or enum for an inline schema; identical inline schemas share one."""
+        key = kind + ":" + json.dumps(located.value, sort_keys=True, default=str)
+        name = self.inline.get(key)
+        if name is not None:
+            return name
+        name = self.inline[key] = self.ctx.names.claim(naming.pascal(hint))
+        self.built.add(name)
+        if kind == "enum":
+            self.enums[name] = self.enum(name, located)
+        else:
+            self.models[name] = self.object_model(name, located)
+        return name
+
+    def enum_values(self, located: _Located) -> list[str | int] | None:
+        """The values of an enum; a string or integer `const` (3.1) is an enum of one,
+        so that `const: dog` and 3.0's `enum: [dog]` give the same IR."""
+        values = located.value.get("enum")
+        if "enum" not in located.value and "const" in located.value:
+            values = [located.value["const"]]
+        if not isinstance(values, list):
+            return None
+        kept = [v for v in values if v is not None]
+        if kept and all(isinstance(v, str) for v in kept):
+            return list(dict.fromkeys(kept))
+        if kept and all(isinstance(v, int) and not isinstance(v, bool) for v in kept):
+            return list(dict.fromkeys(kept))
+        return None
+
+    def enum(self, name: str, located: _Located) -> ir.Enum:
+        values = self.enum_values(located) or []
+        members = naming.Namespace(frozenset({"name", "value", "mro"}))
+        return ir.Enum(
+            name,
+            _text(located.value.get("description")),
+            tuple(
+                ir.EnumMember(members.claim(naming.constant(str(v))), v) for v in values
+            ),
+            is_int=bool(values) and isinstance(values[0], int),
+        )
+
+    def object_model(self, name: str, located: _Located) -> ir.Model:
+        properties: dict[str, tuple[_Located, bool]] = {}
+        required: set[str] = set()
+        additional: ir.Type | None = ir.ANY
+        description = _text(located.value.get("description"))
+        for part in self.all_of_parts(located, set()):
+            props = part.value.get("properties")
+            if isinstance(props, dict):
+                for key, value in props.items():
+                    properties[key] = (
+                        _Located(part.source, part.parts + ("properties", key), value),
+                        False,
+                    )
+            req = part.value.get("required")
+            if isinstance(req, list):
+                required.update(r for r in req if isinstance(r, str))
+            extra = part.value.get("additionalProperties")
+            if extra is False:
+                additional = None
+            elif isinstance(extra, dict) and extra:
+                additional = self.type_of(
+                    _Located(
+                        part.source, part.parts + ("additionalProperties",), extra
+                    ),
+                    f"{name}Value",
+                )
+            description = description or _text(part.value.get("description"))
+        members = naming.Namespace(naming.RESERVED_MEMBER_NAMES)
+        seen: dict[str, str] = {}
+        fields = []
+        # Sorted: the order of keys in a mapping carries no meaning.
+        for key, (prop, _) in sorted(properties.items()):
+            value = prop.value if isinstance(prop.value, dict) else {}
+            shown = self.ctx.deref(prop).value if "$ref" in value else value
+            shown = shown if isinstance(shown, dict) else {}
+            field_type = self.type_of(
+                prop, f"{name}{naming.pascal(key, fallback='Field')}"
+            )
+            has_default = "default" in value
+            fields.append(
+                ir.ModelField(
+                    wire=key,
+                    name=self.ctx.distinct(
+                        members,
+                        naming.member(key, fallback="field"),
+                        key,
+                        seen,
+                        "property",
+                        prop.source,
+                        prop.parts,
+                    ),
+                    type=field_type,
+                    required=key in required,
+                    description=_text(value.get("description"))
+                    or _text(shown.get("description")),
+                    default=_json_value(value.get("default")),
+                    has_default=has_default and key not in required,
+                    read_only=value.get("readOnly") is True
+                    or shown.get("readOnly") is True,
+                    write_only=value.get("writeOnly") is True
+                    or shown.get("writeOnly") is True,
+                )
+            )
+        return ir.Model(name, description, tuple(fields), additional)
+
+    def all_of_parts(
+        self, located: _Located, seen: set[tuple[str, str]]
+    ) -> list[_Located]:
+        """The object schemas an allOf merges, depth first, the schema itself last."""
+        key = (located.source.path, pointer_of(located.parts))
+        if key in seen:
+            return []
+        seen.add(key)
+        parts: list[_Located] = []
+        all_of = located.value.get("allOf")
+        if isinstance(all_of, list):
+            for i, item in enumerate(all_of):
+                member = self.ctx.deref(
+                    _Located(located.source, located.parts + ("allOf", i), item)
+                )
+                if isinstance(member.value, dict):
+                    parts.extend(self.all_of_parts(member, seen))
+        parts.append(located)
+        return parts
+
+
+def _types(schema: dict[str, Any]) -> list[str]:
+    kind = schema.get("type")
+    if isinstance(kind, str):
+        return [kind] if kind != "null" else ["null"]
+    if isinstance(kind, list):
+        kinds = [k for k in kind if isinstance(k, str) and k != "null"]
+        return kinds or (["null"] if "null" in kind else [])
+    return []
+
+
+def _is_nullable(schema: dict[str, Any]) -> bool:
+    kind = schema.get("type")
+    if schema.get("nullable") is True:
+        return True
+    if (
+        isinstance(kind, list)
+        and "null" in kind
+        and len([k for k in kind if k != "null"]) >= 1
+    ):
+        return True
+    enum = schema.get("enum")
+    return isinstance(enum, list) and None in enum and len(enum) > 1
+
+
+def _is_object(schema: dict[str, Any]) -> bool:
+    kinds = _types(schema)
+    if kinds and kinds != ["object"]:
+        return False
+    if "enum" in schema or "oneOf" in schema or "anyOf" in schema or "const" in schema:
+        return False
+    return (
+        bool(kinds)
+        or "properties" in schema
+        or "allOf" in schema
+        and _all_of_objects(schema)
+    )
+
+
+def _all_of_objects(schema: dict[str, Any]) -> bool:
+    return len(schema.get("allOf") or []) > 1 or "properties" in schema
+
+
+def _is_object_with_properties(schema: dict[str, Any]) -> bool:
+    return isinstance(schema.get("properties"), dict) or (
+        isinstance(schema.get("allOf"), list) and len(schema["allOf"]) > 1
+    )
