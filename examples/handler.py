@@ -57,10 +57,10 @@ from persons_server.interface import (
     UnsupportedMediaType,
 )
 from persons_server.models import (
-    ActivityDetail_2,
+    ActivityDetail,
     ActivityLogEntry,
     ActivityLogPage,
-    ActivityLogUser_2,
+    ActivityLogUser,
     ActorsPage,
     ActorsResponse,
     AsyncDeletionStatus,
@@ -789,11 +789,11 @@ class PersonsHandler:
             results.append(
                 ActivityLogEntry(
                     id=uuid.UUID(row["uuid"]),
-                    user=ActivityLogUser_2(**user),
+                    user=ActivityLogUser(**user),
                     activity=row["activity"],
                     scope="Person",
                     item_id=str(row["person_id"]),
-                    detail=ActivityDetail_2.model_validate(detail),
+                    detail=ActivityDetail.model_validate(detail),
                     created_at=parse_timestamp(row["created_at"]),
                 )
             )

@@ -175,6 +175,9 @@ RESERVED_MEMBER_NAMES = frozenset(
     }
 )
 
+# The longest name given to an inline schema (a spec's own names are kept).
+TYPE_NAME_LIMIT = 40
+
 
 def is_python_regex(pattern: str) -> bool:
     """Whether Python's `re` (which the generated server uses) compiles `pattern`."""
@@ -219,6 +222,52 @@ def pascal(text: str, *, fallback: str = "Model") -> str:
     if keyword.iskeyword(name) or name in RESERVED_MODULE_NAMES:
         name += fallback if name != fallback else "_"
     return name
+
+
+# Words of operation ids that say what is done, not to what: the first a long
+# inline schema's name does without.
+_VERBS = frozenset(
+    {"get", "list", "retrieve", "read", "create", "post", "put", "update"}
+    | {"partial", "patch", "delete", "destroy", "remove"}
+)
+
+
+def type_name(hint: str, limit: int = TYPE_NAME_LIMIT) -> str:
+    """The name of an inline schema: `hint` (its owner's name and its place
+    in it, `Person` + `address`), shortened to `limit` characters.
+
+    A long name loses the words the rest repeats, then verbs, then the
+    words after its first, most general one, until it fits:
+    `PersonsFunnelCorrelationRetrieve` + `FunnelCorrelationPersonConverted`
+    becomes `PersonsFunnelCorrelationPersonConverted`. The result depends on
+    `hint` alone, so no other schema can change it.
+    """
+    name = pascal(hint)
+    if len(name) <= limit:
+        return name
+    parts = [w[:1].upper() + w[1:] for w in words(name)]
+    # A word said again later says nothing new where it first stands.
+    seen: set[str] = set()
+    unique = []
+    for word in reversed(parts):
+        if word.lower() not in seen:
+            seen.add(word.lower())
+            unique.append(word)
+    parts = unique[::-1]
+    if sum(map(len, parts)) > limit:
+        parts = [
+            w
+            for i, w in enumerate(parts)
+            if w.lower() not in _VERBS or i == len(parts) - 1
+        ] or parts
+    kept = parts[-1:]
+    for word in reversed(parts[1:-1]):
+        if len(parts[0]) + len(word) + sum(map(len, kept)) > limit:
+            break
+        kept.insert(0, word)
+    if len(parts) > 1:
+        kept.insert(0, parts[0])
+    return pascal("".join(kept)[:limit])
 
 
 def request_variant(model: str) -> str:

@@ -12,7 +12,7 @@ from .. import ir, naming
 from ..diagnostics import parts_of, pointer_of
 from .common import _Context, _dict, _Located, _text, media_kind
 from .parameters import _ParamBuilder
-from .schemas import _SchemaBuilder
+from .schemas import _SchemaBuilder, shared_hint
 from .security import _SecurityBuilder
 
 METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
@@ -47,6 +47,8 @@ class _OperationBuilder:
     )
     scopes: tuple[ir.PathScope, ...] = ()
     op_seen: dict[str, str] = field(default_factory=dict)
+    # (method, path within its scope) -> the first scope's operation there
+    owners: dict[tuple[str, str], str] = field(default_factory=dict)
 
     def path_scopes(self) -> None:
         declared = self.root.get("x-path-scopes")
@@ -67,6 +69,15 @@ class _OperationBuilder:
                         )
                     )
         self.scopes = tuple(scopes)
+
+    def owner(self, method: str, path: str, name: str) -> str:
+        """What an operation's inline schemas are named after: the operation,
+        or, under a later `x-path-scopes` scope, the first scope's operation
+        that one handler serves with it, so that both name them alike."""
+        scope = next((s for s in self.scopes if path.startswith(s.prefix)), None)
+        if scope is None:
+            return name
+        return self.owners.setdefault((method, path[len(scope.prefix) :]), name)
 
     def body(self, located: _Located, op_name: str) -> ir.Body | None:
         resolved = self.schemas.ctx.deref(located)
@@ -95,7 +106,10 @@ class _OperationBuilder:
             body_type = ir.Scalar("str")
         else:
             body_type = self.schemas.type_of(
-                schema_at, naming.pascal(f"{op_name}_request")
+                schema_at,
+                naming.pascal(
+                    shared_hint(located, resolved, "Request") or f"{op_name}_request"
+                ),
             )
         return ir.Body(
             media_type,
@@ -108,11 +122,14 @@ class _OperationBuilder:
     def responses(self, located: _Located, op_name: str) -> tuple[ir.Response, ...]:
         responses = located.value if isinstance(located.value, dict) else {}
         result = []
+        # The first success response with a schema of its own is
+        # `<Operation>Response`; other responses name their status.
+        unnamed_success = True
         for status in sorted(responses, key=_status_order):
-            resolved = self.schemas.ctx.deref(
-                _Located(located.source, located.parts + (status,), responses[status])
-            )
+            at = _Located(located.source, located.parts + (status,), responses[status])
+            resolved = self.schemas.ctx.deref(at)
             response = resolved.value if isinstance(resolved.value, dict) else {}
+            hint = shared_hint(at, resolved, "Response")
             content = _dict(response.get("content"))
             media = []
             for media_type in sorted(
@@ -128,9 +145,16 @@ class _OperationBuilder:
                     entry.get("schema", {}),
                 )
                 if kind == "json":
-                    media_type_ir = self.schemas.type_of(
-                        schema_at, naming.pascal(f"{op_name}_response_{status}")
-                    )
+                    if hint is None:
+                        own = isinstance(schema_at.value, dict) and (
+                            "$ref" not in schema_at.value
+                        )
+                        success = str(status).startswith("2") and unnamed_success
+                        unnamed_success = unnamed_success and not (own and success)
+                        hint = f"{op_name}_response" + (
+                            "" if own and success else f"_{status}"
+                        )
+                    media_type_ir = self.schemas.type_of(schema_at, naming.pascal(hint))
                 else:
                     media_type_ir = ir.Scalar("bytes" if kind == "binary" else "str")
                 media.append(ir.Media(media_type, kind, media_type_ir))
@@ -202,12 +226,13 @@ class _OperationBuilder:
             located.source,
             located.parts + (("operationId",) if isinstance(given, str) else ()),
         )
-        params = self.parameters.for_operation(item, located, name)
+        owner = self.owner(method, path, name)
+        params = self.parameters.for_operation(item, located, name, owner)
         body_value = op.get("requestBody")
         body = (
             self.body(
                 _Located(located.source, located.parts + ("requestBody",), body_value),
-                name,
+                owner,
             )
             if body_value
             else None
@@ -237,7 +262,7 @@ class _OperationBuilder:
                     located.parts + ("responses",),
                     op.get("responses", {}),
                 ),
-                name,
+                owner,
             ),
             security=self.security.requirements(security_value),
             handler=name,

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 from .. import ir, naming
 from .common import _json_value, _Located, _text, media_kind
-from .schemas import _SchemaBuilder
+from .schemas import _SchemaBuilder, shared_hint
 
 _STYLE_DEFAULTS = {
     "path": "simple",
@@ -25,8 +25,10 @@ class _ParamBuilder:
     param_names: dict[str, dict[str, str]] = field(default_factory=dict)
 
     def for_operation(
-        self, item: _Located, located: _Located, op_name: str
+        self, item: _Located, located: _Located, op_name: str, named_after: str
     ) -> tuple[ir.Param, ...]:
+        """The parameters of operation `op_name`; their inline schemas are named
+        after `named_after` (see `_OperationBuilder.owner`)."""
         members = naming.Namespace(naming.RESERVED_MEMBER_NAMES)
         merged: dict[tuple[str, str], _Located] = {}
         for owner, key in ((item, "parameters"), (located, "parameters")):
@@ -40,7 +42,7 @@ class _ParamBuilder:
                         merged[(str(target.get("name")), str(target.get("in")))] = (
                             _Located(owner.source, owner.parts + (key, i), p)
                         )
-        params = [self.param(p, op_name, members) for p in merged.values()]
+        params = [self.param(p, op_name, named_after, members) for p in merged.values()]
         ordered = sorted(
             (p for p in params if p is not None),
             key=lambda p: (
@@ -51,7 +53,11 @@ class _ParamBuilder:
         return tuple(ordered)
 
     def param(
-        self, located: _Located, op_name: str, members: naming.Namespace
+        self,
+        located: _Located,
+        op_name: str,
+        named_after: str,
+        members: naming.Namespace,
     ) -> ir.Param | None:
         resolved = self.schemas.ctx.deref(located)
         p = resolved.value
@@ -77,7 +83,7 @@ class _ParamBuilder:
                 resolved.parts + ("content", media_type, "schema"),
                 media.get("schema", {}),
             )
-        hint = f"{op_name}_{wire}"
+        hint = shared_hint(located, resolved) or f"{named_after}_{wire}"
         param_type = self.schemas.type_of(schema_at, naming.pascal(hint))
         schema = (
             self.schemas.ctx.deref(schema_at).value

@@ -31,8 +31,10 @@ class _SchemaBuilder:
     # (file, pointer) of a component schema -> its Python name
     components: dict[tuple[str, str], str] = field(default_factory=dict)
     built: set[str] = field(default_factory=set)
-    # canonical JSON of an inline object or enum -> the name it was given
-    inline: dict[str, str] = field(default_factory=dict)
+    # (kind, wanted name, canonical JSON) of an inline object or enum -> its name
+    inline: dict[tuple[str, str, str], str] = field(default_factory=dict)
+    # Components whose schema allows null: a reference reads `Name | None`.
+    nullable: set[str] = field(default_factory=set)
     inline_stack: set[tuple[str, str]] = field(default_factory=set)
 
     def register_components(self) -> None:
@@ -80,23 +82,28 @@ class _SchemaBuilder:
             schema = {}
         description = _text(schema.get("description")) or _text(schema.get("title"))
         located = _Located(source, parts, schema)
-        if (
-            _is_object(schema)
-            and _is_object_with_properties(schema)
-            and not _is_nullable(schema)
-        ):
+        # A nullable object or enum is still the class of its name; references
+        # add the `| None` (rather than an alias of a `Name_2` class).
+        if _is_nullable(schema):
+            self.nullable.add(name)
+        if _is_object(schema) and _is_object_with_properties(schema):
             self.models[name] = self.object_model(name, located)
-        elif (
-            ("enum" in schema or "const" in schema)
-            and not _is_nullable(schema)
-            and self.enum_values(located) is not None
-        ):
+        elif ("enum" in schema or "const" in schema) and self.enum_values(
+            located
+        ) is not None:
             self.enums[name] = self.enum(name, located)
         else:
+            self.nullable.discard(name)
             self.aliases[name] = ir.Alias(
                 name, description, self.type_of(located, name, component=True)
             )
         return name
+
+    def component_type(self, source: SourceFile, parts: Parts, schema: Any) -> ir.Type:
+        """The type a reference to a component (or a cycle's target) reads as."""
+        name = self.component(source, parts, schema)
+        named = ir.NamedType(name)
+        return ir.NullableType(named) if name in self.nullable else named
 
     def type_of(
         self, located: _Located, hint: str, *, component: bool = False
@@ -124,10 +131,10 @@ class _SchemaBuilder:
     def ref_type(self, target: _Located, hint: str) -> ir.Type:
         parts = target.parts
         if len(parts) == 3 and parts[0] == "components" and parts[1] == "schemas":
-            return ir.NamedType(self.component(target.source, parts, target.value))
+            return self.component_type(target.source, parts, target.value)
         key = (target.source.path, pointer_of(parts))
         if key in self.inline_stack:  # a cycle through a non-component location
-            return ir.NamedType(self.component(target.source, parts, target.value))
+            return self.component_type(target.source, parts, target.value)
         self.inline_stack.add(key)
         try:
             return self.type_of(target, hint)
@@ -333,12 +340,19 @@ class _SchemaBuilder:
         )
 
     def inline_named(self, located: _Located, hint: str, kind: str) -> str:
-        """A model or enum for an inline schema; identical inline schemas share one."""
-        key = kind + ":" + json.dumps(located.value, sort_keys=True, default=str)
+        """A model or enum for an inline schema, named by `hint`: after its owner
+        (the nearest named schema, parameter or operation) and its place in it.
+
+        Identical schemas that want the same name share one class (one
+        operation under each of two `x-path-scopes`); identical schemas of
+        other owners do not, so none is named after another's owner.
+        """
+        wanted = naming.type_name(hint)
+        key = (kind, wanted, json.dumps(located.value, sort_keys=True, default=str))
         name = self.inline.get(key)
         if name is not None:
             return name
-        name = self.inline[key] = self.ctx.names.claim(naming.pascal(hint))
+        name = self.inline[key] = self.ctx.names.claim(wanted)
         self.built.add(name)
         if kind == "enum":
             self.enums[name] = self.enum(name, located)
@@ -378,14 +392,21 @@ class _SchemaBuilder:
         required: set[str] = set()
         additional: ir.Type | None = ir.ANY
         description = _text(located.value.get("description"))
+        # An inline property schema is named after the schema that declares
+        # it: `Pet.status` is `PetStatus` in every model that merges `Pet`.
+        owners: dict[str, str] = {}
         for part in self.all_of_parts(located, set()):
             props = part.value.get("properties")
             if isinstance(props, dict):
+                owner = self.components.get(
+                    (part.source.path, pointer_of(part.parts)), name
+                )
                 for key, value in props.items():
                     properties[key] = (
                         _Located(part.source, part.parts + ("properties", key), value),
                         False,
                     )
+                    owners[key] = owner
             req = part.value.get("required")
             if isinstance(req, list):
                 required.update(r for r in req if isinstance(r, str))
@@ -409,7 +430,7 @@ class _SchemaBuilder:
             shown = self.ctx.deref(prop).value if "$ref" in value else value
             shown = shown if isinstance(shown, dict) else {}
             field_type = self.type_of(
-                prop, f"{name}{naming.pascal(key, fallback='Field')}"
+                prop, f"{owners[key]}{naming.pascal(key, fallback='Field')}"
             )
             has_default = "default" in value
             fields.append(
@@ -457,6 +478,19 @@ class _SchemaBuilder:
                     parts.extend(self.all_of_parts(member, seen))
         parts.append(located)
         return parts
+
+
+def shared_hint(located: _Located, resolved: _Located, suffix: str = "") -> str | None:
+    """What an inline schema in a shared object (a component parameter, request
+    body or response that `located` refers to) is named after: the object's
+    key, ending in `suffix`. None for an operation's own object, whose
+    schemas are named after the operation."""
+    if (resolved.source.path, resolved.parts) == (located.source.path, located.parts):
+        return None
+    if not resolved.parts or resolved.parts[0] == "paths":
+        return None
+    key = naming.pascal(str(resolved.parts[-1]))
+    return key if key.endswith(suffix) else key + suffix
 
 
 def _types(schema: dict[str, Any]) -> list[str]:
