@@ -118,7 +118,7 @@ def compile_filter(f: PropertyFilter) -> Check:
 
 def person_filters(filters: list[PropertyFilter]) -> list[PropertyFilter]:
     """The filters on person properties (cohort filters are answered in SQL)."""
-    return [f for f in filters if f.type_ != "cohort"]
+    return [f for f in filters if f.type != "cohort"]
 
 
 def validate(filters: list[PropertyFilter]) -> None:

@@ -270,7 +270,7 @@ class PersonsHandler:
                 )
                 args += [params.search] * 3 + [team_id, params.search]
             for f in props:
-                if f.type_ == "cohort":
+                if f.type == "cohort":
                     cohort = f.value if f.value is not None else f.key
                     member = (
                         "EXISTS (SELECT 1 FROM cohort_people c"

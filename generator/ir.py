@@ -28,21 +28,24 @@ ScalarKind = Literal[
     "none",
 ]
 
-_SERVER_SCALARS: dict[str, str] = {
+# The modules annotations use are imported under private names (`import uuid
+# as _uuid`), which no spec name becomes, so a field may be called `uuid` or
+# `datetime`.
+_SCALARS: dict[str, str] = {
     "str": "str",
     "int": "int",
     "float": "float",
     "bool": "bool",
     "any": "Any",
     "bytes": "bytes",
-    "datetime": "datetime.datetime",
-    "date": "datetime.date",
-    "time": "datetime.time",
-    "uuid": "uuid.UUID",
+    "datetime": "_dt.datetime",
+    "date": "_dt.date",
+    "time": "_dt.time",
+    "uuid": "_uuid.UUID",
     "none": "None",
 }
 # The client keeps UUIDs as text: any string the server sends is accepted.
-_CLIENT_SCALARS = {**_SERVER_SCALARS, "uuid": "str"}
+_CLIENT_SCALARS = {**_SCALARS, "uuid": "str"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,7 +100,7 @@ class Scalar:
 
     @property
     def server(self) -> str:
-        return _constrained(_SERVER_SCALARS[self.kind], self.constraints)
+        return _constrained(_SCALARS[self.kind], self.constraints)
 
     @property
     def client(self) -> str:

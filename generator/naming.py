@@ -125,12 +125,15 @@ RESERVED_MODULE_NAMES = frozenset(
     | {f"Status{d}XX" for d in range(1, 6)}
 )
 
-# Attribute and parameter names the generated classes and methods use themselves.
-RESERVED_MEMBER_NAMES = frozenset(
+# Attribute names the generated models use themselves, and the builtins their
+# annotations use: a field called `str` would shadow the type when pydantic or
+# `get_type_hints` evaluates `str | None` in the class namespace. The modules
+# annotations use are imported under private names (`_dt`, `_uuid`) that no
+# spec name becomes, so `uuid`, `datetime`, `type` and `id` stay as they are.
+RESERVED_FIELD_NAMES = frozenset(
     {
         "self",
         "cls",
-        "options",
         "additional_properties",
         "from_dict",
         "to_dict",
@@ -150,15 +153,6 @@ RESERVED_MEMBER_NAMES = frozenset(
         "model_rebuild",
         "model_parametrized_name",
         "model_validate_strings",
-        "ctx",
-        "params",
-        "body",
-        "request",
-        # Names the annotations of generated classes use: a field called `uuid`
-        # would shadow the module when pydantic or `get_type_hints` evaluates
-        # `uuid.UUID` in the class namespace.
-        "uuid",
-        "datetime",
         "dataclasses",
         "typing",
         "str",
@@ -169,11 +163,19 @@ RESERVED_MEMBER_NAMES = frozenset(
         "list",
         "dict",
         "object",
-        "type",
         "tuple",
         "m",
     }
 )
+
+# Parameter names besides: what the generated methods take themselves.
+RESERVED_MEMBER_NAMES = RESERVED_FIELD_NAMES | {
+    "options",
+    "ctx",
+    "params",
+    "body",
+    "request",
+}
 
 # The longest name given to an inline schema (a spec's own names are kept).
 TYPE_NAME_LIMIT = 40
@@ -285,10 +287,16 @@ def constant(text: str, *, fallback: str = "VALUE") -> str:
 
 
 @functools.cache  # pure; build asks for the same names again and again
-def member(text: str, *, fallback: str = "value") -> str:
-    """A snake_case attribute or parameter name that our classes do not use."""
+def member(
+    text: str,
+    *,
+    fallback: str = "value",
+    reserved: frozenset[str] = RESERVED_MEMBER_NAMES,
+) -> str:
+    """A snake_case parameter name that our methods do not use, or with
+    `reserved=RESERVED_FIELD_NAMES` an attribute name our models do not use."""
     name = snake(text, fallback=fallback)
-    if name in RESERVED_MEMBER_NAMES or name.startswith("model_"):
+    if name in reserved or name.startswith("model_"):
         name += "_"
     return name
 

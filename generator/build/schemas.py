@@ -421,7 +421,7 @@ class _SchemaBuilder:
                     f"{name}Value",
                 )
             description = description or _text(part.value.get("description"))
-        members = naming.Namespace(naming.RESERVED_MEMBER_NAMES)
+        members = naming.Namespace(naming.RESERVED_FIELD_NAMES)
         seen: dict[str, str] = {}
         fields = []
         # Sorted: the order of keys in a mapping carries no meaning.
@@ -438,7 +438,9 @@ class _SchemaBuilder:
                     wire=key,
                     name=self.ctx.distinct(
                         members,
-                        naming.member(key, fallback="field"),
+                        naming.member(
+                            key, fallback="field", reserved=naming.RESERVED_FIELD_NAMES
+                        ),
                         key,
                         seen,
                         "property",

@@ -104,13 +104,13 @@ def test_features_against_the_server(server: tuple[str, str]) -> None:
         first = page.results[0]
         assert len(page.results) == 5 and page.next and "offset=5" in page.next
         record = client.persons_retrieve(project_id="1", id=first.id)
-        assert record.uuid_ == first.uuid_
+        assert record.uuid == first.uuid
         raw = client.raw(client.persons_retrieve, project_id="1", id=first.id)
-        assert raw.status_code == 200 and raw.parsed.uuid_ == first.uuid_
+        assert raw.status_code == 200 and raw.parsed.uuid == first.uuid
         text = client.csv(client.persons_list, project_id="1", search=first.name)
         header, *rows = text.splitlines()
         assert "properties.email" in header.split(",") and rows
-        assert any(first.uuid_ in row for row in rows)
+        assert any(first.uuid in row for row in rows)
         with pytest.raises(NotFoundError) as missing:
             client.persons_retrieve(
                 project_id="1", id="00000000-0000-0000-0000-000000000000"

@@ -40,7 +40,7 @@ def test_unknown_fields_are_kept_and_sent_back() -> None:
         "new_field": {"nested": [1, 2]},
         "another": None,
     }
-    assert item["new_field"] == {"nested": [1, 2]} and item["uuid"] == item.uuid_
+    assert item["new_field"] == {"nested": [1, 2]} and item["uuid"] == item.uuid
     assert item.to_dict()["new_field"] == {"nested": [1, 2]}
     assert "another" in item.to_dict()
     assert PersonListItem.from_dict(item.to_dict()) == item
@@ -48,9 +48,9 @@ def test_unknown_fields_are_kept_and_sent_back() -> None:
 
 def test_unknown_enum_values_are_accepted() -> None:
     item = PersonListItem.from_dict(person(1, type="group"))
-    assert isinstance(item.type_, PersonListItemType)
-    assert item.type_.value == "group" and item.type_.name == "UNKNOWN_group"
-    assert item.type_ == "group" and str(item.type_) == "group"
+    assert isinstance(item.type, PersonListItemType)
+    assert item.type.value == "group" and item.type.name == "UNKNOWN_group"
+    assert item.type == "group" and str(item.type) == "group"
     assert item.to_dict()["type"] == "group"
     assert PersonListItemType("person") is PersonListItemType.PERSON
 
@@ -143,7 +143,7 @@ def test_subclasses_with_their_own_init_still_go_through_it() -> None:
             seen.append(self.name)
 
     item = Checked.from_dict(person(1))
-    assert seen == [item.name] and item.tags == [] and item.type_ == "person"
+    assert seen == [item.name] and item.tags == [] and item.type == "person"
     assert Checked.from_dict(person(2, tags=["a"])).tags == ["a"]
     with pytest.raises(DecodeError, match="Checked"):
         Checked.from_dict({"name": "x"})
@@ -164,7 +164,7 @@ def test_error_model() -> None:
             "extra": {"a": 1},
         }
     )
-    assert (error.type_, error.attr, error.additional_properties) == (
+    assert (error.type, error.attr, error.additional_properties) == (
         "validation_error",
         None,
         {"extra": {"a": 1}},
@@ -199,7 +199,7 @@ def test_properties_filter_is_json(make_client: MakeClient) -> None:
             key="email",
             value="@posthog.com",
             operator=PropertyFilterOperator.ICONTAINS,
-            type_=PropertyFilterType.PERSON,
+            type=PropertyFilterType.PERSON,
         ),
         PropertyFilter(
             key="plan", value=["pro", "team"], operator=PropertyFilterOperator.IN

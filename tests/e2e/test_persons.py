@@ -221,9 +221,7 @@ def test_list_newest_first_with_pagination_links(live: Live, api: Api) -> None:
         assert [p.properties["n"] for p in everyone] == [4, 3, 2, 1, 0]
     item = page.results[0]
     assert (
-        item.type_ == "person"
-        and item.id == item.uuid_
-        and item.matched_recordings == []
+        item.type == "person" and item.id == item.uuid and item.matched_recordings == []
     )
 
 
@@ -246,7 +244,7 @@ def test_list_filters(live: Live, api: Api) -> None:
                 key=key,
                 value=value,
                 operator=PropertyFilterOperator(op),
-                type_=PropertyFilterType.PERSON,
+                type=PropertyFilterType.PERSON,
             )
         ]
 
@@ -336,7 +334,7 @@ def test_retrieve_by_id_or_uuid(live: Live, api: Api) -> None:
     by_id = api("persons_retrieve", id=str(pid))
     by_uuid = api("persons_retrieve", id=puuid)
     assert by_id == by_uuid
-    assert by_id.id == pid and by_id.uuid_ == puuid and by_id.name == "Ann"
+    assert by_id.id == pid and by_id.uuid == puuid and by_id.name == "Ann"
     assert by_id.distinct_ids == ["ann", "0190e4b5-0000-7000-8000-000000000001"]
     with pytest.raises(BadRequestError) as bad:
         api("persons_retrieve", id="ann")
@@ -598,10 +596,10 @@ def test_cohorts(live: Live, api: Api, client: Client) -> None:
     listed = api(
         "persons_list",
         properties=[
-            PropertyFilter(key="id", value=cohort, type_=PropertyFilterType.COHORT)
+            PropertyFilter(key="id", value=cohort, type=PropertyFilterType.COHORT)
         ],
     )
-    assert [p.uuid_ for p in listed.results] == [puuid]
+    assert [p.uuid for p in listed.results] == [puuid]
     with pytest.raises(NotFoundError):
         api("persons_cohorts_retrieve", person_id="123456789")
 
@@ -723,7 +721,7 @@ def test_split(live: Live, api: Api) -> None:
         "x3",
     ]
     moved = api("persons_list", distinct_id="x1").results[0]
-    assert moved.uuid_ == str(
+    assert moved.uuid == str(
         uuid.uuid5(uuid.UUID("932979b4-65c3-4424-8467-0b66ec27bc22"), f"{api.team}:x1")
     )
     assert (
