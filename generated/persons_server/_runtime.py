@@ -244,9 +244,14 @@ _PYDANTIC_CODES = {
 }
 
 
-def validation_problem(error: ValidationError, prefix: tuple[str, ...] = ()) -> Problem:
+def validation_problem(
+    error: ValidationError, prefix: tuple[str, ...] = (), data: Any = None
+) -> Problem:
+    """A 400 for the first error; `data`, what was validated, tells the
+    fields of its location from the tags pydantic adds for union members
+    (`id: int | UUID` fails at `("id", "int")`, and `attr` is `id`)."""
     first = error.errors(include_url=False, include_input=False)[0]
-    loc = prefix + tuple(str(part) for part in first["loc"])
+    loc = prefix + tuple(str(part) for part in _input_location(first, data))
     attr = "__".join(loc) or None
     detail = first["msg"] if not attr else f"{attr}: {first['msg']}"
     return Problem(
@@ -256,6 +261,23 @@ def validation_problem(error: ValidationError, prefix: tuple[str, ...] = ()) -> 
         detail,
         attr,
     )
+
+
+def _input_location(error: Any, data: Any) -> tuple[Any, ...]:
+    """An error's location without the union members' tags: the parts that
+    are keys or indexes of `data`, and a missing field's name."""
+    if data is None:
+        return tuple(error["loc"])
+    kept = []
+    for i, part in enumerate(error["loc"]):
+        if isinstance(data, Mapping) and part in data:
+            data = data[part]
+        elif isinstance(data, list) and isinstance(part, int) and part < len(data):
+            data = data[part]
+        elif not (i == len(error["loc"]) - 1 and error["type"] == "missing"):
+            continue  # a union member's tag: nothing of the input is there
+        kept.append(part)
+    return tuple(kept)
 
 
 def _parse_error(detail: str, attr: str | None = None) -> Problem:
@@ -968,7 +990,7 @@ def _endpoint(
             try:
                 params = route.params_model.model_validate(raw_params)
             except ValidationError as error:
-                raise validation_problem(error) from None
+                raise validation_problem(error, data=raw_params) from None
             if wants_body:
                 raw_body = await _read_body(route, request)
                 body = None
@@ -976,7 +998,7 @@ def _endpoint(
                     try:
                         body = adapter(route.body_type).validate_python(raw_body)
                     except ValidationError as error:
-                        raise validation_problem(error) from None
+                        raise validation_problem(error, data=raw_body) from None
                 reply = await method(ctx, params, body)
             else:
                 reply = await method(ctx, params)

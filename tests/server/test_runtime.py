@@ -89,6 +89,20 @@ def test_json_null_body_is_validated_not_passed_on(http: Http) -> None:
     assert response.json()["type"] == "validation_error"
 
 
+def test_a_union_error_names_the_field_not_the_option(http: Http) -> None:
+    """pydantic locates a failed union at each option's tag (`value.str`);
+    `attr` names the field, as the request wrote it."""
+    import json
+
+    # `value` is str | float | bool | list[...] | None: an object is none of them.
+    properties = json.dumps([{"key": "email", "value": {}}])
+    response = http.get(
+        "/api/projects/1/persons/", params={"properties": properties}, headers=AUTH
+    )
+    assert response.status_code == 400
+    assert response.json()["attr"] == "properties__0__value"
+
+
 def test_errors_stay_json_when_csv_is_asked_for(http: Http) -> None:
     response = http.get("/api/projects/999/persons/?format=csv", headers=AUTH)
     assert response.status_code == 404
