@@ -196,7 +196,7 @@ class PersonsHandler:
     async def _with_person(
         self,
         ctx: Context,
-        key: str,
+        key: int | uuid.UUID,
         fn: Callable[[sqlite3.Connection, Person], R],
         *,
         write: bool = False,
@@ -331,7 +331,7 @@ class PersonsHandler:
     # --- property changes -------------------------------------------------
 
     async def _set(
-        self, ctx: Context, key: str, values: dict[str, Any]
+        self, ctx: Context, key: int | uuid.UUID, values: dict[str, Any]
     ) -> (
         Accepted[None]
         | BadRequest[ErrorResponse]

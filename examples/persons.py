@@ -133,8 +133,13 @@ def load(tx: sqlite3.Connection, rows: Sequence[sqlite3.Row]) -> list[Person]:
     ]
 
 
-def by_key(tx: sqlite3.Connection, team_id: int, key: str) -> Person | None | str:
-    """A person by numeric ID or UUID; a string (the error) when `key` is neither."""
+def by_key(
+    tx: sqlite3.Connection, team_id: int, key: int | uuid.UUID | str
+) -> Person | None | str:
+    """A person by numeric ID or UUID (or either as text); a string (the error)
+    when `key` is neither."""
+    if isinstance(key, uuid.UUID):
+        return by_uuid(tx, team_id, key)
     try:
         pk = int(key)
     except ValueError:
@@ -147,7 +152,7 @@ def by_key(tx: sqlite3.Connection, team_id: int, key: str) -> Person | None | st
         ).fetchall()
         return next(iter(load(tx, rows)), None)
     try:
-        person_uuid = uuid.UUID(key)
+        person_uuid = uuid.UUID(str(key))
     except ValueError:
         return (
             "The ID provided does not look like a personID. If you are using a"

@@ -28,9 +28,9 @@ ScalarKind = Literal[
     "none",
 ]
 
-# The modules annotations use are imported under private names (`import uuid
-# as _uuid`), which no spec name becomes, so a field may be called `uuid` or
-# `datetime`.
+# One schema is one Python type, in the client as in the server. The modules
+# are imported under private names (`import uuid as _uuid`), which no spec
+# name becomes, so a field may be called `uuid` or `datetime`.
 _SCALARS: dict[str, str] = {
     "str": "str",
     "int": "int",
@@ -44,8 +44,6 @@ _SCALARS: dict[str, str] = {
     "uuid": "_uuid.UUID",
     "none": "None",
 }
-# The client keeps UUIDs as text: any string the server sends is accepted.
-_CLIENT_SCALARS = {**_SCALARS, "uuid": "str"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,7 +102,7 @@ class Scalar:
 
     @property
     def client(self) -> str:
-        return _CLIENT_SCALARS[self.kind]
+        return _SCALARS[self.kind]
 
 
 @dataclass(frozen=True, slots=True)

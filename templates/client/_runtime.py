@@ -17,6 +17,7 @@ import random
 import time
 import types
 import typing
+import uuid
 import warnings
 from collections.abc import (
     AsyncIterator,
@@ -450,6 +451,8 @@ def _make_decoder(tp: Any) -> Callable[[Any], Any]:
             return lambda value: (
                 datetime.date.fromisoformat(value) if isinstance(value, str) else value
             )
+        if tp is datetime.time or tp is uuid.UUID:
+            return _parse_text(tp)
         if tp is float:
             return _decode_float
         if tp is bytes:
@@ -534,6 +537,22 @@ def _parse_datetime(value: Any) -> Any:
         return value  # keep what the server sent rather than fail the call
 
 
+def _parse_text(tp: Any) -> Callable[[Any], Any]:
+    """A decoder of text into `tp` (`uuid.UUID`, `datetime.time`), as
+    `_parse_datetime`: what does not parse is kept as the server sent it."""
+    parse = tp.fromisoformat if tp is datetime.time else tp
+
+    def decode(value: Any) -> Any:
+        if not isinstance(value, str):
+            return value
+        try:
+            return parse(value)
+        except ValueError:
+            return value
+
+    return decode
+
+
 def _union_decoder(options: list[Any]) -> Callable[[Any], Any]:
     decoders = [(option, _decoder(option)) for option in options]
     tags = _discriminators(options)
@@ -602,8 +621,10 @@ def to_json(value: Any) -> Any:
         return value.to_dict()
     if isinstance(value, enum.Enum):
         return value.value
-    if isinstance(value, datetime.datetime | datetime.date):
+    if isinstance(value, datetime.datetime | datetime.date | datetime.time):
         return value.isoformat()
+    if isinstance(value, uuid.UUID):
+        return str(value)
     if isinstance(value, bytes):
         import base64
 

@@ -110,7 +110,7 @@ def test_features_against_the_server(server: tuple[str, str]) -> None:
         text = client.csv(client.persons_list, project_id="1", search=first.name)
         header, *rows = text.splitlines()
         assert "properties.email" in header.split(",") and rows
-        assert any(first.uuid in row for row in rows)
+        assert any(str(first.uuid) in row for row in rows)
         with pytest.raises(NotFoundError) as missing:
             client.persons_retrieve(
                 project_id="1", id="00000000-0000-0000-0000-000000000000"

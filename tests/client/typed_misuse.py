@@ -14,6 +14,7 @@ def misuse(client: Client) -> int:
     client.persons_list(project_id="1", properties=[{"key": "e"}])  # E: not a filter
     client.persons_retrieve(project_id="1")  # E: missing id
     PropertyFilter(key="email", operator="icontains")  # E: not the enum
-    client.paginate(client.persons_retrieve, project_id="1", id="2")  # E: not a page
+    client.paginate(client.persons_retrieve, project_id="1", id=2)  # E: not a page
     client.with_options(timeout="slow")  # E: wrong type
-    return client.persons_retrieve(project_id="1", id="2").name  # E: str
+    client.persons_retrieve(project_id="1", id="2")  # E: an int or a UUID, not text
+    return client.persons_retrieve(project_id="1", id=2).name  # E: str

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime
+import uuid
 from typing import assert_type
 
 import httpx
@@ -53,15 +54,22 @@ def sync_usage(transport: httpx.BaseTransport) -> None:
         ):
             assert_type(person, PersonListItem)
             assert_type(person.last_seen_at, datetime.datetime | None | Unset)
-        raw = client.raw(client.persons_retrieve, project_id="1", id="2")
+            assert_type(person.id, uuid.UUID)
+            # A person's id, numeric or UUID, is passed as the model holds it.
+            record = client.persons_retrieve(project_id="1", id=person.id)
+            client.persons_retrieve(project_id="1", id=record.id)
+            client.persons_retrieve(project_id="1", id=record.uuid)
+        raw = client.raw(client.persons_retrieve, project_id="1", id=2)
         assert_type(raw, ApiResponse[PersonRecord])
         assert_type(raw.parsed, PersonRecord)
+        assert_type(raw.parsed.id, int)
+        assert_type(raw.parsed.uuid, uuid.UUID)
         assert_type(raw.status_code, int)
         text = client.csv(client.persons_list, project_id="1", properties=only)
         assert_type(text, str)
         try:
             client.persons_destroy(
-                project_id="1", id="2", options=RequestOptions(timeout=2.0)
+                project_id="1", id=2, options=RequestOptions(timeout=2.0)
             )
         except RateLimitError as error:
             assert_type(error.retry_after, float | None)

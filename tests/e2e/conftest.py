@@ -95,7 +95,7 @@ def add_person(
     distinct_ids: list[str] | None = None,
     properties: dict[str, Any] | None = None,
     **extra: Any,
-) -> tuple[int, str]:
+) -> tuple[int, uuid.UUID]:
     """Import one person; returns its numeric id and UUID."""
     person_uuid = str(uuid.uuid4())
     line = {
@@ -111,4 +111,4 @@ def add_person(
         .execute("SELECT id FROM persons WHERE uuid = ?", (person_uuid,))
         .fetchone()
     )
-    return int(row["id"]), person_uuid
+    return int(row["id"]), uuid.UUID(person_uuid)

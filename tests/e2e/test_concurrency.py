@@ -40,7 +40,7 @@ def test_parallel_bulk_deletes_and_reads_never_fail(live: Live) -> None:
                 ids = [f"p{j}" for j in range(i % 60, min(60, i % 60 + 10))]
                 response = http.post(base + "bulk_delete/", json={"distinct_ids": ids})
             elif kind == 1:
-                uuids = [people[(i + j) % 60][1] for j in range(5)]
+                uuids = [str(people[(i + j) % 60][1]) for j in range(5)]
                 response = http.post(base + "bulk_delete/", json={"ids": uuids})
             elif kind == 2:
                 response = http.get(base, params={"limit": 20})

@@ -331,14 +331,21 @@ def test_retrieve_by_id_or_uuid(live: Live, api: Api) -> None:
         ["0190e4b5-0000-7000-8000-000000000001", "ann"],
         {"name": "Ann"},
     )
-    by_id = api("persons_retrieve", id=str(pid))
+    by_id = api("persons_retrieve", id=pid)
     by_uuid = api("persons_retrieve", id=puuid)
     assert by_id == by_uuid
     assert by_id.id == pid and by_id.uuid == puuid and by_id.name == "Ann"
+    # The model's fields are what the method takes, as they are.
+    assert api("persons_retrieve", id=by_id.id) == api(
+        "persons_retrieve", id=by_id.uuid
+    )
+    listed = api("persons_list", distinct_id="ann").results[0]
+    assert api("persons_retrieve", id=listed.id) == by_id
+    assert api("persons_retrieve", id=str(pid)) == by_id  # text still travels as is
     assert by_id.distinct_ids == ["ann", "0190e4b5-0000-7000-8000-000000000001"]
     with pytest.raises(BadRequestError) as bad:
-        api("persons_retrieve", id="ann")
-    assert "does not look like a personID" in bad.value.body.detail
+        api("persons_retrieve", id="ann")  # the spec: an integer or a UUID
+    assert (bad.value.body.type, bad.value.body.attr) == ("validation_error", "id")
     with pytest.raises(NotFoundError):
         api("persons_retrieve", id="987654321")
     with pytest.raises(NotFoundError):
@@ -556,9 +563,9 @@ def test_batch_lookups(live: Live, api: Api) -> None:
     assert api("persons_batch_by_distinct_ids_create").results == {}
     by_uuid = api(
         "persons_batch_by_uuids_create",
-        body=PersonBatchByUuidsRequest(uuids=[puuid.upper(), str(uuid.uuid4())]),
+        body=PersonBatchByUuidsRequest(uuids=[str(puuid).upper(), str(uuid.uuid4())]),
     )
-    assert list(by_uuid.results) == [puuid]
+    assert list(by_uuid.results) == [str(puuid)]
     with pytest.raises(BadRequestError):
         api(
             "persons_batch_by_uuids_create", body=PersonBatchByUuidsRequest(uuids=["x"])
@@ -651,7 +658,7 @@ def test_properties_at_time(live: Live, api: Api) -> None:
         timestamp="2025-01-01T00:00:00Z",
     )
     meta = full.point_in_time_metadata
-    assert meta.query_mode == "person_id" and meta.person_id_used == puuid
+    assert meta.query_mode == "person_id" and meta.person_id_used == str(puuid)
     assert meta.distinct_ids_queried == ["ann"] and meta.distinct_ids_count == 1
     for kwargs, message in [
         (
@@ -721,8 +728,8 @@ def test_split(live: Live, api: Api) -> None:
         "x3",
     ]
     moved = api("persons_list", distinct_id="x1").results[0]
-    assert moved.uuid == str(
-        uuid.uuid5(uuid.UUID("932979b4-65c3-4424-8467-0b66ec27bc22"), f"{api.team}:x1")
+    assert moved.uuid == uuid.uuid5(
+        uuid.UUID("932979b4-65c3-4424-8467-0b66ec27bc22"), f"{api.team}:x1"
     )
     assert (
         api("persons_activity_retrieve", id=str(pid)).results[0].activity
