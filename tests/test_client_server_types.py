@@ -69,9 +69,7 @@ def client_fields(cls: type) -> dict[str, Any]:
 
 def server_fields(cls: Any) -> dict[str, Any]:
     hints = typing.get_type_hints(cls, include_extras=True)
-    return {
-        info.alias or name: hints[name] for name, info in cls.model_fields.items()
-    }
+    return {info.alias or name: hints[name] for name, info in cls.model_fields.items()}
 
 
 def test_both_sides_define_the_same_models(sides: tuple[Any, Any]) -> None:

@@ -1,4 +1,7 @@
-"""Names that collide once sanitised get deterministic suffixes, a warning, and still travel under their wire names."""
+"""Names that collide once sanitised get deterministic suffixes, a warning, and
+still travel under their wire names. Names the spec keeps (`uuid`, `type`)
+work on both sides, and inline schemas are named after their owner.
+"""
 
 from __future__ import annotations
 
@@ -176,4 +179,173 @@ def test_operation_names_do_not_shadow_the_app_modules_own(tmp_path: Path) -> No
             "rt": "/rt",
             "create_app": "/create_app",
             "zzz": "/zzz",
+        }
+
+
+# --- names the spec keeps, inline schemas named after their owner -------------
+
+KEPT = {
+    "openapi": "3.1.0",
+    "info": {"title": "Kept", "version": "1"},
+    "paths": {
+        "/things/{id}": {
+            "get": {
+                "operationId": "get_thing",
+                "parameters": [
+                    {
+                        "name": "id",
+                        "in": "path",
+                        "required": True,
+                        "schema": {"oneOf": [{"type": "integer"}, {"$ref": "#/components/schemas/Id"}]},
+                    },
+                    {"name": "kind", "in": "query", "schema": {"type": "string", "enum": ["a", "b"]}},
+                ],
+                "responses": {
+                    "200": {
+                        "description": "ok",
+                        "content": {
+                            "application/json": {"schema": {"$ref": "#/components/schemas/Thing"}}
+                        },
+                    }
+                },
+            }
+        },
+        "/others": {
+            "get": {
+                "operationId": "list_others",
+                "parameters": [
+                    {"name": "kind", "in": "query", "schema": {"type": "string", "enum": ["a", "b"]}}
+                ],
+                "responses": {
+                    "200": {
+                        "description": "ok",
+                        "content": {
+                            "application/json": {"schema": {"$ref": "#/components/schemas/Dog"}}
+                        },
+                    }
+                },
+            }
+        },
+    },
+    "components": {
+        "schemas": {
+            "Id": {"type": "string", "format": "uuid"},
+            "Thing": {
+                "type": "object",
+                "required": ["uuid", "type", "id"],
+                "properties": {
+                    "uuid": {"type": "string", "format": "uuid"},
+                    "type": {"type": "string"},
+                    "id": {"type": "integer"},
+                    "format": {"type": "string"},
+                    "datetime": {"type": "string", "format": "date-time"},
+                    "date": {"type": "string", "format": "date"},
+                    "time": {"type": "string", "format": "time"},
+                    "body": {"type": "string"},
+                    "options": {"type": "string"},
+                    "str": {"type": "string"},
+                    "address": {
+                        "type": "object",
+                        "properties": {"geo": {"type": "object", "properties": {"lat": {"type": "number"}}}},
+                    },
+                    "owner": {"$ref": "#/components/schemas/Owner"},
+                },
+            },
+            "Owner": {"type": ["object", "null"], "properties": {"name": {"type": "string"}}},
+            "Pet": {
+                "type": "object",
+                "properties": {"status": {"type": "string", "enum": ["sold", "kept"]}},
+            },
+            "Dog": {"allOf": [{"$ref": "#/components/schemas/Pet"}, {"properties": {"bark": {"type": "boolean"}}}]},
+        }
+    },
+}  # fmt: skip
+
+
+def test_inline_schemas_are_named_after_their_owner(tmp_path: Path) -> None:
+    from generator.build import Options, build
+    from generator.load import load
+
+    (tmp_path / "spec.json").write_text(json.dumps(KEPT), encoding="utf-8")
+    spec, _ = load(str(tmp_path / "spec.json"))
+    assert spec is not None
+    api, _ = build(spec, Options())
+    assert api is not None
+    names = {m.name for m in api.models} | {e.name for e in api.enums}
+    names |= {a.name for a in api.aliases}
+    assert names == {
+        "Dog",
+        "GetThingKind",  # each operation's own, though the two are alike
+        "Id",
+        "ListOthersKind",
+        "Owner",  # nullable: references read `Owner | None`, no `Owner_2`
+        "Pet",
+        "PetStatus",  # Dog merges Pet: still Pet's
+        "Thing",
+        "ThingAddress",
+        "ThingAddressGeo",
+    }
+    thing = next(m for m in api.models if m.name == "Thing")
+    fields = {f.wire: f.name for f in thing.fields}
+    assert fields == {**{w: w for w in fields}, "str": "str_"}
+    assert next(f for f in thing.fields if f.wire == "owner").type.client == (
+        "Owner | None"
+    )
+
+
+def test_kept_names_work_on_both_sides(tmp_path: Path) -> None:
+    import datetime
+    import uuid
+
+    folder = tmp_path / "kept"
+    folder.mkdir()
+    (folder / "spec.json").write_text(json.dumps(KEPT), encoding="utf-8")
+    status, _, err = run_generator(
+        "generate", "--spec", "spec.json", "--out", "out", "--no-cache",
+        "--client-package", "kept_client", "--server-package", "kept_server",
+        cwd=folder,
+    )  # fmt: skip
+    assert status == 0, err
+    wire = {
+        "uuid": "8c5b9f5e-9d3c-4c7e-8a43-2f1d3c9a1b00",
+        "type": "t",
+        "id": 7,
+        "format": "f",
+        "datetime": "2024-01-02T03:04:05+00:00",
+        "date": "2024-01-02",
+        "time": "03:04:05",
+        "body": "b",
+        "options": "o",
+        "str": "s",
+        "owner": None,
+    }
+    seen: list[httpx.Request] = []
+
+    def handle(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return httpx.Response(200, json=wire)
+
+    with imported(folder / "out", "kept_client", "kept_server"):
+        client = importlib.import_module("kept_client.client")
+        server = importlib.import_module("kept_server.models")
+        with client.Client(
+            base_url="http://x", transport=httpx.MockTransport(handle)
+        ) as c:
+            thing = c.get_thing(id=uuid.UUID(wire["uuid"]))
+            c.get_thing(id=7)
+        assert [r.url.path for r in seen] == [f"/things/{wire['uuid']}", "/things/7"]
+        parsed = server.Thing.model_validate(wire)
+        for side in (thing, parsed):
+            assert side.uuid == uuid.UUID(wire["uuid"])
+            assert (side.type, side.id, side.format) == ("t", 7, "f")
+            assert side.datetime == datetime.datetime(
+                2024, 1, 2, 3, 4, 5, tzinfo=datetime.UTC
+            )
+            assert side.date == datetime.date(2024, 1, 2)
+            assert side.time == datetime.time(3, 4, 5)
+            assert (side.body, side.options, side.str_) == ("b", "o", "s")
+        assert thing.to_dict() == wire
+        assert parsed.model_dump(mode="json", by_alias=True, exclude_unset=True) == {
+            **wire,
+            "datetime": "2024-01-02T03:04:05Z",
         }
