@@ -491,8 +491,8 @@ def shared_hint(located: _Located, resolved: _Located, suffix: str = "") -> str 
         return None
     if not resolved.parts or resolved.parts[0] == "paths":
         return None
-    key = naming.pascal(str(resolved.parts[-1]))
-    return key if key.endswith(suffix) else key + suffix
+    key = str(resolved.parts[-1])
+    return key if key.lower().endswith(suffix.lower()) else f"{key}_{suffix}"
 
 
 def _types(schema: dict[str, Any]) -> list[str]:

@@ -206,7 +206,8 @@ KEPT = {
                         "content": {
                             "application/json": {"schema": {"$ref": "#/components/schemas/Thing"}}
                         },
-                    }
+                    },
+                    "404": {"$ref": "#/components/responses/NotFound"},
                 },
             }
         },
@@ -222,12 +223,23 @@ KEPT = {
                         "content": {
                             "application/json": {"schema": {"$ref": "#/components/schemas/Dog"}}
                         },
-                    }
+                    },
+                    "404": {"$ref": "#/components/responses/NotFound"},
                 },
             }
         },
     },
     "components": {
+        "responses": {
+            "NotFound": {
+                "description": "none",
+                "content": {
+                    "application/json": {
+                        "schema": {"type": "object", "properties": {"detail": {"type": "string"}}}
+                    }
+                },
+            }
+        },
         "schemas": {
             "Id": {"type": "string", "format": "uuid"},
             "Thing": {
@@ -278,6 +290,7 @@ def test_inline_schemas_are_named_after_their_owner(tmp_path: Path) -> None:
         "GetThingKind",  # each operation's own, though the two are alike
         "Id",
         "ListOthersKind",
+        "NotFoundResponse",  # the shared response's, not the first user's
         "Owner",  # nullable: references read `Owner | None`, no `Owner_2`
         "Pet",
         "PetStatus",  # Dog merges Pet: still Pet's
