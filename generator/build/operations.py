@@ -146,14 +146,14 @@ class _OperationBuilder:
                 )
                 if kind == "json":
                     if hint is None:
-                        own = isinstance(schema_at.value, dict) and (
-                            "$ref" not in schema_at.value
+                        first = (
+                            unnamed_success
+                            and str(status).startswith("2")
+                            and isinstance(schema_at.value, dict)
+                            and "$ref" not in schema_at.value
                         )
-                        success = str(status).startswith("2") and unnamed_success
-                        unnamed_success = unnamed_success and not (own and success)
-                        hint = f"{op_name}_response" + (
-                            "" if own and success else f"_{status}"
-                        )
+                        unnamed_success = unnamed_success and not first
+                        hint = f"{op_name}_response" + ("" if first else f"_{status}")
                     media_type_ir = self.schemas.type_of(schema_at, naming.pascal(hint))
                 else:
                     media_type_ir = ir.Scalar("bytes" if kind == "binary" else "str")
