@@ -8,6 +8,7 @@ Templates never see the raw spec.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Literal, TypeAlias
@@ -44,6 +45,16 @@ _SCALARS: dict[str, str] = {
     "uuid": "_uuid.UUID",
     "none": "None",
 }
+
+
+_PRIVATE_MODULE = re.compile(r"(?<![\w.])_(dt|uuid)\.")
+
+
+def documented(annotation: str) -> str:
+    """An annotation as documentation spells it: `uuid.UUID`, not `_uuid.UUID`."""
+    return _PRIVATE_MODULE.sub(
+        lambda m: "datetime." if m[1] == "dt" else "uuid.", annotation
+    )
 
 
 @dataclass(frozen=True, slots=True)

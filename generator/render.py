@@ -24,6 +24,7 @@ FILTERS = {
     "docstring": escape.docstring,
     "comment": escape.comment,
     "markdown": escape.markdown,
+    "documented": ir.documented,
 }
 
 CLIENT_FILES = (

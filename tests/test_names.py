@@ -211,3 +211,12 @@ def test_type_name_shortens_long_hints(hint: str, name: str) -> None:
     assert naming.type_name(hint) == name
     assert len(name) <= naming.TYPE_NAME_LIMIT and name.isidentifier()
     assert not keyword.iskeyword(name)
+
+
+def test_documentation_spells_the_modules_not_our_aliases() -> None:
+    """Code imports `uuid as _uuid`; a README says `uuid.UUID`."""
+    readmes = [GENERATED / "persons_client" / "README.md"]
+    readmes += [p for case in cases() for p in (case / "expected").glob("*/README.md")]
+    text = "\n".join(p.read_text(encoding="utf-8") for p in readmes)
+    assert "_uuid." not in text and "_dt." not in text
+    assert "id=...,  # int | uuid.UUID" in text
