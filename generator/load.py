@@ -8,6 +8,7 @@ clean spec is never.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import gc
 import hashlib
@@ -85,6 +86,23 @@ _SCALARS: dict[str, Any] = {
 }
 
 
+@contextlib.contextmanager
+def _composed(text: str) -> Iterator[tuple[Any, yaml.Node | None]]:
+    """A loader on `text` and the node tree of its one document."""
+    # The node tree is a great many objects, none of them garbage yet: the
+    # cyclic collector would walk them over and over (on a large spec it took
+    # more time than parsing).
+    collecting = gc.isenabled()
+    gc.disable()
+    loader = _Loader(text)
+    try:
+        yield loader, loader.get_single_node()
+    finally:
+        loader.dispose()
+        if collecting:
+            gc.enable()
+
+
 def _construct(text: str, duplicates: list[tuple[str, int, int]]) -> tuple[Any, bool]:
     """The data of a one-document YAML text, as `get_single_data` gives it, and
     whether it is known to be a tree no deeper than `MAX_DEPTH` (no aliases).
@@ -94,24 +112,13 @@ def _construct(text: str, duplicates: list[tuple[str, int, int]]) -> tuple[Any, 
     directly from the composed nodes. Anything else (merge keys, other tags,
     recursive aliases, deep nesting) goes to PyYAML's constructor, unchanged.
     """
-    # The node tree is a great many objects, none of them garbage yet: the
-    # cyclic collector would walk them over and over (on a large spec it took
-    # more time than parsing).
-    collecting = gc.isenabled()
-    gc.disable()
-    loader = _Loader(text)
-    try:
-        node = loader.get_single_node()
+    with _composed(text) as (loader, node):
         if node is None:
             return None, True
         try:
             return _construct_plain(loader, node, duplicates)
         except _Unusual:
             pass
-    finally:
-        loader.dispose()
-        if collecting:
-            gc.enable()
     duplicates.clear()
     loader = _Loader(text)
     loader.duplicate_keys = duplicates
@@ -527,8 +534,8 @@ def _load_file(
 # YAML its value cannot reach outside them. So when the text around `paths`
 # is unchanged, the data of each unchanged path item is the old data, and
 # each changed one is parsed alone, as the only entry of a `paths:` mapping;
-# anything unusual (another shape, a parse that is not one plain entry, a
-# repeated key) falls back to parsing the whole file. Tests hold the two to
+# anything unusual (another shape, a parse that is not one plain entry whose
+# key starts the item, a repeated key) falls back to parsing the whole file. Tests hold the two to
 # the same result on random edits.
 
 _MEMO_KEY = "key"  # beside the files' absolute paths, which cannot be it
@@ -612,21 +619,42 @@ def _reuse(text: str, entry: dict[str, Any]) -> Any | None:
 
 
 def _parse_item(item: str) -> tuple[str, Any] | None:
-    """(key, value) of one path item's text, parsed alone."""
+    """(key, value) of one path item's text, parsed alone; None unless it
+    parses as the whole file would read it (see `_one_entry`)."""
     if _nesting_bound(item) > _SAFE_TO_COMPOSE:
         return None  # the whole parse measures it, and says where
     duplicates: list[tuple[str, int, int]] = []
     try:
-        data, tree = _construct("paths:\n" + item, duplicates)
-    except (yaml.YAMLError, RecursionError):
+        with _composed("paths:\n" + item) as (loader, root):
+            if not _one_entry(root):
+                return None
+            data, tree = _construct_plain(loader, root, duplicates)
+    except (yaml.YAMLError, RecursionError, _Unusual):
         return None
-    if not tree or duplicates or not isinstance(data, dict) or list(data) != ["paths"]:
+    if not tree or duplicates:
         return None
-    paths = data["paths"]
-    if not isinstance(paths, dict) or len(paths) != 1:
-        return None
-    ((key, value),) = paths.items()
+    ((key, value),) = data["paths"].items()
     return key, value
+
+
+def _one_entry(root: yaml.Node | None) -> bool:
+    """Whether `root`, composed from `paths:` and one path item's text, maps
+    `paths` to one entry whose key starts the item's first line at column 3.
+
+    In the whole file the item continues the `paths` mapping, where each
+    entry starts with its key; alone, it starts a new mapping, where a line
+    that merely looks like a key (an anchor or a tag over a mapping below it,
+    a `? ` explicit key) is read otherwise: as the value of `paths` itself, or
+    a key that the next item's `:` completes. From the key on, the two parses
+    read the same tokens in the same state, so only that start must agree.
+    """
+    if not isinstance(root, yaml.MappingNode) or len(root.value) != 1:
+        return False
+    paths = root.value[0][1]
+    if not isinstance(paths, yaml.MappingNode) or len(paths.value) != 1:
+        return False
+    mark = paths.value[0][0].start_mark
+    return (mark.line, mark.column) == (1, 2)
 
 
 def _load_json(
