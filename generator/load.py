@@ -46,8 +46,12 @@ def _json_key(key: object) -> str:
 
 
 def _construct_mapping(
-    loader: yaml.SafeLoader, node: yaml.MappingNode
+    loader: yaml.SafeLoader, node: yaml.Node
 ) -> dict[str, Any]:
+    if not isinstance(node, yaml.MappingNode):  # `!!map` on a scalar or a list
+        raise yaml.constructor.ConstructorError(
+            None, None, f"expected a mapping node, but found {node.id}", node.start_mark
+        )
     explicit = len(node.value)
     loader.flatten_mapping(node)
     # `flatten_mapping` puts merged (`<<`) entries first; only the node's own
