@@ -1,8 +1,8 @@
 """The command line: the only place that prints, exits, and reads configuration.
 
-    python -m generator generate [--spec PATH] [--out DIR]
-    python -m generator check    [--spec PATH] [--out DIR]
-    python -m generator validate [--spec PATH]
+    python -m generator generate [--spec PATH] [--out DIR] [--ref-root DIR]
+    python -m generator check    [--spec PATH] [--out DIR] [--ref-root DIR]
+    python -m generator validate [--spec PATH] [--ref-root DIR]
 
 Exit status: 0 success, 1 spec errors or drift, 2 usage errors.
 """
@@ -19,6 +19,7 @@ from typing import Any
 
 from . import diagnostics as diag
 from .cache import Cache, cache_path, fingerprint, record, unchanged
+from .files import MAX_SPEC_BYTES, Unreadable, read_regular
 
 # The stages are imported only past the unchanged-run check: an up-to-date
 # `make generate` should cost little more than starting Python.
@@ -26,9 +27,9 @@ from .cache import Cache, cache_path, fingerprint, record, unchanged
 
 def _config() -> dict[str, Any]:
     try:
-        with open("pyproject.toml", "rb") as handle:
-            section = tomllib.load(handle).get("tool", {}).get("generator", {})
-    except (OSError, tomllib.TOMLDecodeError):
+        text = read_regular("pyproject.toml", 1 << 20).decode("utf-8")
+        section = tomllib.loads(text).get("tool", {}).get("generator", {})
+    except (Unreadable, UnicodeDecodeError, tomllib.TOMLDecodeError):
         return {}
     return section if isinstance(section, dict) else {}
 
@@ -52,6 +53,17 @@ def _parser() -> argparse.ArgumentParser:
         )
         command.add_argument(
             "--strict", action="store_true", help="treat warnings as errors"
+        )
+        command.add_argument(
+            "--ref-root",
+            help="a folder whose files $refs may name, besides the spec's own "
+            "(default: [tool.generator] ref_root, for the configured spec)",
+        )
+        command.add_argument(
+            "--max-spec-bytes",
+            type=int,
+            help="the most the spec's files may hold together "
+            f"(default: [tool.generator] max_spec_bytes, or {MAX_SPEC_BYTES})",
         )
         if name == "validate":
             continue
@@ -89,10 +101,23 @@ def main(argv: Sequence[str] | None = None) -> int:
     default_spec = args.spec is None or os.path.normpath(args.spec) == os.path.normpath(
         str(config.get("spec", ""))
     )
+    # A configured ref_root widens what the project's own spec may reach: a
+    # spec given with --spec, maybe someone else's, gets only its own folder.
+    ref_root = args.ref_root or (config.get("ref_root") if default_spec else None)
+    max_spec_bytes = (
+        args.max_spec_bytes
+        if args.max_spec_bytes is not None
+        else config.get("max_spec_bytes", MAX_SPEC_BYTES)
+    )
+    problem = _limits_problem(ref_root, max_spec_bytes)
+    if problem:
+        print(f"error: {problem}", file=sys.stderr)
+        return 2
+    limits = {"ref_root": ref_root, "max_spec_bytes": max_spec_bytes}
     if args.command == "validate":
         from .pipeline import Options, check_spec
 
-        result = check_spec(Options(spec=spec, strict=args.strict))
+        result = check_spec(Options(spec=spec, strict=args.strict, **limits))
         _report(result.diagnostics)
         if diag.has_errors(result.diagnostics, strict=args.strict):
             return 1
@@ -108,11 +133,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         "only": args.only,
         "api_key_env": str(config.get("api_key_env", "")) if default_spec else "",
         "strict": args.strict,
+        **limits,
     }
     path = None if args.no_cache else cache_path(args.cache_dir, out)
     cache = Cache.load(path) if path else None
     key = fingerprint(sorted(settings.items())) if cache is not None else ""
-    if cache is not None and unchanged(cache, key, out):
+    if cache is not None and unchanged(cache, key, out, max_spec_bytes):
         count = len(cache.run["files"])
         print(
             f"{_summary(args.command, count, 0)} in {_elapsed(started)} (nothing changed)",
@@ -162,6 +188,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         file=sys.stderr,
     )
     return 0
+
+
+def _limits_problem(ref_root: object, max_spec_bytes: object) -> str | None:
+    """What is wrong with the `--ref-root` and `--max-spec-bytes` given, if anything."""
+    if ref_root is not None and not (
+        isinstance(ref_root, str) and os.path.isdir(ref_root)
+    ):
+        return f"the reference root {ref_root} is not a folder (--ref-root, ref_root)"
+    if (
+        not isinstance(max_spec_bytes, int)
+        or isinstance(max_spec_bytes, bool)
+        or max_spec_bytes <= 0
+    ):
+        return f"the spec size limit must be a positive number of bytes, not {max_spec_bytes!r} (--max-spec-bytes, max_spec_bytes)"
+    return None
 
 
 def _report(problems: list[diag.Diagnostic]) -> None:
