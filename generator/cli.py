@@ -4,7 +4,8 @@
     python -m generator check    [--spec PATH] [--out DIR] [--ref-root DIR]
     python -m generator validate [--spec PATH] [--ref-root DIR]
 
-Exit status: 0 success, 1 spec errors or drift, 2 usage errors.
+Exit status: 0 success, 1 spec errors or drift, 2 usage errors and an
+output folder that cannot be used.
 """
 
 from __future__ import annotations
@@ -123,7 +124,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 1
         print(f"{spec}: valid ({_elapsed(started)})", file=sys.stderr)
         return 0
-    out = args.out or config.get("out") or "generated"
+    out = str(args.out or config.get("out") or "generated")
+    if os.path.lexists(out) and not os.path.isdir(out):
+        print(f"error: the output folder {out} is a file", file=sys.stderr)
+        return 2
     settings = {
         "spec": spec,
         "client_package": args.client_package
@@ -147,7 +151,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
 
     from .pipeline import Options, run
-    from .write import diff, foreign_files, write
+    from .write import OutputError, diff, foreign_files, locked, write
 
     templates = os.path.join(os.path.dirname(path), "templates") if path else None
     if templates:
@@ -164,25 +168,36 @@ def main(argv: Sequence[str] | None = None) -> int:
     _report(result.diagnostics)
     if result.files is None:
         return 1
-    foreign = foreign_files(out, result.files)
-    if foreign:
-        _report(foreign)
-        return 1
-    if args.command == "check":
-        text = diff(out, result.files)
-        if text:
-            sys.stdout.write(text)
-            print(
-                f"{out} differs from what {spec} gives; run `make generate`",
-                file=sys.stderr,
-            )
-            return 1
-        changed = 0
-    else:
-        changed = write(out, result.files).changed
-    if cache is not None and path is not None:
-        record(cache, key, result.spec_files, result.files)
-        cache.save(path)
+
+    def waiting() -> None:
+        print(f"waiting for another run on {out} to finish...", file=sys.stderr)
+
+    try:
+        # Another run into the same folder finishes first (and `check` waits
+        # for a write to end before reading).
+        with locked(out, shared=args.command == "check", waiting=waiting):
+            foreign = foreign_files(out, result.files)
+            if foreign:
+                _report(foreign)
+                return 1
+            if args.command == "check":
+                text = diff(out, result.files)
+                if text:
+                    sys.stdout.write(text)
+                    print(
+                        f"{out} differs from what {spec} gives; run `make generate`",
+                        file=sys.stderr,
+                    )
+                    return 1
+                changed = 0
+            else:
+                changed = write(out, result.files).changed
+            if cache is not None and path is not None:
+                record(cache, key, result.spec_files, result.files)
+                cache.save(path)
+    except OutputError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
     print(
         f"{_summary(args.command, len(result.files), changed)} in {_elapsed(started)}",
         file=sys.stderr,
