@@ -4,6 +4,8 @@
     python -m generator check    [--spec PATH] [--out DIR] [--ref-root DIR]
     python -m generator validate [--spec PATH] [--ref-root DIR]
 
+    --max-spec-bytes N caps the spec's files together (see README, Security).
+
 Exit status: 0 success, 1 spec errors or drift, 2 usage errors and an
 output folder that cannot be used.
 """
@@ -216,7 +218,10 @@ def _limits_problem(ref_root: object, max_spec_bytes: object) -> str | None:
         or isinstance(max_spec_bytes, bool)
         or max_spec_bytes <= 0
     ):
-        return f"the spec size limit must be a positive number of bytes, not {max_spec_bytes!r} (--max-spec-bytes, max_spec_bytes)"
+        return (
+            "the spec size limit must be a positive number of bytes, "
+            f"not {max_spec_bytes!r} (--max-spec-bytes, max_spec_bytes)"
+        )
     return None
 
 

@@ -32,10 +32,8 @@ class NotRegular(Unreadable):
 class TooLarge(Unreadable):
     """Larger than the bound the caller gave."""
 
-    def __init__(self, size: int, limit: int) -> None:
+    def __init__(self, limit: int) -> None:
         super().__init__(f"it holds more than {limit:,} bytes")
-        self.size = size
-        self.limit = limit
 
 
 def read_regular(path: str, limit: int | None = None) -> bytes:
@@ -60,7 +58,7 @@ def read_regular(path: str, limit: int | None = None) -> bytes:
         except OSError as error:
             raise Unreadable(error.strerror or str(error)) from None
     if limit is not None and len(data) > limit:  # it grew meanwhile
-        raise TooLarge(len(data), limit)
+        raise TooLarge(limit)
     return data
 
 
@@ -68,7 +66,7 @@ def _check(found: os.stat_result, limit: int | None) -> None:
     if not stat.S_ISREG(found.st_mode):
         raise NotRegular(f"it is {kind(found.st_mode)}, not a regular file")
     if limit is not None and found.st_size > limit:
-        raise TooLarge(found.st_size, limit)
+        raise TooLarge(limit)
 
 
 def kind(mode: int) -> str:

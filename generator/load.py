@@ -416,7 +416,7 @@ def load(
                 )
                 continue
             target = _join(source.path, file_part)
-            refused = reach.refusal(file_part, target)
+            refused = reach.refusal(file_part, target, spec.files)
             if refused is not None:
                 diagnostics.append(
                     source.diagnostic(
@@ -454,10 +454,15 @@ class _Reach:
         )
         self.limit = self.left = limits.max_bytes
 
-    def refusal(self, file_part: str, target: str) -> str | None:
-        """Why a reference to `file_part`, found at `target`, is not followed."""
+    def refusal(
+        self, file_part: str, target: str, loaded: dict[str, SourceFile]
+    ) -> str | None:
+        """Why a reference to `file_part`, found at `target`, is not followed;
+        None for a file reached before (and so vetted), or under a folder."""
         if os.path.isabs(file_part):
             return "is an absolute path; name files relative to the referring file"
+        if target in loaded:
+            return None
         real = os.path.realpath(target)
         if any(_within(real, folder) for folder in self.folders):
             return None
@@ -616,8 +621,8 @@ def _unreadable(
 # is unchanged, the data of each unchanged path item is the old data, and
 # each changed one is parsed alone, as the only entry of a `paths:` mapping;
 # anything unusual (another shape, a parse that is not one plain entry whose
-# key starts the item, a repeated key) falls back to parsing the whole file. Tests hold the two to
-# the same result on random edits.
+# key starts the item, a repeated key) falls back to parsing the whole file.
+# Tests hold the two to the same result on random edits.
 
 _MEMO_KEY = "key"  # beside the files' absolute paths, which cannot be it
 
