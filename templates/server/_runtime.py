@@ -1003,7 +1003,8 @@ def docs_page(spec: Mapping[str, Any]) -> str:
         f'<h1>{title} <small>{escape(str(info.get("version", "")))}</small></h1>',
         _text(info.get("summary"), "p"),
         _text(info.get("description")),
-        '<p class="muted">The same, for programs: <a href="openapi.json">openapi.json</a></p>',
+        '<p class="muted">The same, for programs:',
+        '<a href="openapi.json">openapi.json</a></p>',
         "<nav><h2>Operations</h2><ul>",
     ]
     for i, (path, method, operation) in enumerate(operations):
@@ -1060,7 +1061,7 @@ def _docs_operation(
                 row(
                     f"<code>{escape(str(parameter.get('name', '')))}</code>",
                     escape(str(parameter.get("in", ""))),
-                    _type_html(spec, anchors, parameter.get("schema", {})),
+                    _type_html(anchors, parameter.get("schema", {})),
                     "yes" if parameter.get("required") else "",
                     _text(parameter.get("description"), "span"),
                 )
@@ -1071,16 +1072,14 @@ def _docs_operation(
         required = " (required)" if body.get("required") else ""
         out.append(f"<h4>Request body{required}</h4><table>")
         for media, content in body["content"].items():
-            schema = _type_html(
-                spec, anchors, _resolved(spec, content).get("schema", {})
-            )
+            schema = _type_html(anchors, _resolved(spec, content).get("schema", {}))
             out.append(row(f"<code>{escape(str(media))}</code>", schema))
         out.append("</table>" + _text(body.get("description")))
     out.append("<h4>Responses</h4><table>")
     for status, response in operation.get("responses", {}).items():
         response = _resolved(spec, response)
         types = [
-            _type_html(spec, anchors, _resolved(spec, content).get("schema", {}))
+            _type_html(anchors, _resolved(spec, content).get("schema", {}))
             for content in response.get("content", {}).values()
         ]
         out.append(
@@ -1107,7 +1106,7 @@ def _docs_operation(
     return out
 
 
-def _type_html(spec: Mapping[str, Any], anchors: Mapping[str, str], schema: Any) -> str:
+def _type_html(anchors: Mapping[str, str], schema: Any) -> str:
     """A schema in a few words, a referenced schema as a link to it."""
     from html import escape
 
@@ -1120,7 +1119,7 @@ def _type_html(spec: Mapping[str, Any], anchors: Mapping[str, str], schema: Any)
         return f'<a href="#{anchor}">{name}</a>' if anchor else name
     for key, joiner in (("oneOf", " | "), ("anyOf", " | "), ("allOf", " & ")):
         if isinstance(schema.get(key), list):
-            return joiner.join(_type_html(spec, anchors, s) for s in schema[key])
+            return joiner.join(_type_html(anchors, s) for s in schema[key])
     if isinstance(schema.get("enum"), list):
         return "one of " + ", ".join(escape(json.dumps(v)) for v in schema["enum"])
     if "const" in schema:
@@ -1130,9 +1129,7 @@ def _type_html(spec: Mapping[str, Any], anchors: Mapping[str, str], schema: Any)
     words = []
     for kind in kinds:
         if kind == "array":
-            words.append(
-                "array of " + _type_html(spec, anchors, schema.get("items", {}))
-            )
+            words.append("array of " + _type_html(anchors, schema.get("items", {})))
         else:
             words.append(escape(str(kind)))
     text = " | ".join(words)
@@ -1178,7 +1175,9 @@ def _docs_headers() -> dict[str, str]:
     digest = hashlib.sha256(_DOCS_STYLE.encode()).digest()
     style = "'sha256-" + base64.b64encode(digest).decode() + "'"
     return {
-        "Content-Security-Policy": f"default-src 'none'; style-src {style}; img-src data:",
+        "Content-Security-Policy": (
+            f"default-src 'none'; style-src {style}; img-src data:"
+        ),
         "X-Content-Type-Options": "nosniff",
     }
 
@@ -1248,7 +1247,7 @@ class Limits:
 
 
 def not_implemented(route: Route) -> Problem:
-    """501: the handler raised `NotImplementedError` (as `UnimplementedHandler` does)."""
+    """501: the handler raised `NotImplementedError`, as an unimplemented one does."""
     return Problem(
         501,
         "server_error",
