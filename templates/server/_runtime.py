@@ -722,7 +722,8 @@ def _collect(
             if spec.location == "path":
                 raw = request.path_params.get(spec.wire)
             elif spec.location == "header":
-                raw = request.headers.get(spec.wire)
+                # A name no header can have (not ASCII) is never sent.
+                raw = request.headers.get(spec.wire) if spec.wire.isascii() else None
             else:
                 raw = request.cookies.get(spec.wire)
             # Headers, cookies and path segments carry arrays and objects the

@@ -12,7 +12,7 @@ from typing import Any
 import httpx
 import pytest
 from persons_server import ROUTES, Context, Problem, create_app
-from persons_server._runtime import server_statuses
+from persons_server._runtime import ParamsModel, server_statuses
 
 from examples.app import build
 from examples.handler import PersonsHandler
@@ -370,3 +370,17 @@ def test_fields_may_be_named_as_pydantic_methods() -> None:
 
     assert Params.model_validate({"json": "3", "schema": "s"}).json == 3
     assert Body.model_validate({"copy": [1]}).copy == [1]
+
+
+def test_a_header_parameter_no_request_can_carry_is_absent() -> None:
+    # A spec may name a header in any script; HTTP header names are ASCII,
+    # so such a parameter is simply never sent (not a 500).
+    from persons_server._runtime import ParamSpec, Route, _collect
+    from starlette.requests import Request
+
+    class Params(ParamsModel):
+        pass
+
+    route = Route("op", "GET", "/", "op", Params, (ParamSpec("殯x", "header"),))
+    scope = {"type": "http", "headers": [(b"x", b"1")], "query_string": b""}
+    assert _collect(route, Request(scope)) == {}
