@@ -12,7 +12,6 @@ import datetime
 import io
 import time
 import uuid
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
@@ -39,51 +38,7 @@ from persons_client.models import (
 
 from examples.handler import run_deletion_job
 
-from .conftest import FULL_KEY, Live, add_person, new_team
-
-SCOPES = ["project", "environment"]
-# Deprecated in the project scope too; every environment operation is deprecated.
-DEPRECATED = {"persons_delete_events_create", "persons_delete_recordings_create"}
-
-
-class Api:
-    """Calls an operation in one URL scope: `api("persons_list", limit=1)`."""
-
-    def __init__(self, client: Client, scope: str, team: int) -> None:
-        self.client, self.scope, self.team = client, scope, team
-
-    def _method(self, op: str) -> tuple[Any, dict[str, str]]:
-        if self.scope == "project":
-            return getattr(self.client, op), {"project_id": str(self.team)}
-        return getattr(self.client, f"environments_{op}"), {
-            "environment_id": str(self.team)
-        }
-
-    def __call__(self, op: str, **kwargs: Any) -> Any:
-        method, where = self._method(op)
-        if self.scope == "project" and op not in DEPRECATED:
-            return method(**where, **kwargs)
-        with pytest.deprecated_call():
-            return method(**where, **kwargs)
-
-    def raw(self, op: str, **kwargs: Any) -> Any:
-        method, where = self._method(op)
-        if self.scope == "project" and op not in DEPRECATED:
-            return self.client.raw(method, **where, **kwargs)
-        with pytest.deprecated_call():
-            return self.client.raw(method, **where, **kwargs)
-
-
-@pytest.fixture
-def client(live: Live) -> Iterator[Client]:
-    with Client(base_url=live.base_url, api_key=FULL_KEY, max_retries=0) as c:
-        yield c
-
-
-@pytest.fixture(params=SCOPES)
-def api(request: pytest.FixtureRequest, live: Live, client: Client) -> Api:
-    return Api(client, request.param, new_team(live.service))
-
+from .conftest import FULL_KEY, SCOPES, Api, Live, add_person, new_team
 
 # --- every operation, both scopes ---------------------------------------------
 
@@ -278,6 +233,84 @@ def test_list_filters(live: Live, api: Api) -> None:
     assert names(properties=prop("plan", "not_in", ["free"])) == ["ann", "bob"]
     both = prop("plan", "is_set") + prop("age", "gt", 0)
     assert names(properties=both) == ["ann"]
+
+
+def test_list_date_operators(live: Live, api: Api) -> None:
+    for name, day in [
+        ("jan", "2024-01-10"),
+        ("feb", "2024-02-10"),
+        ("mar", "2024-03-10"),
+    ]:
+        add_person(live.service, api.team, [name], {"signup": f"{day}T12:00:00Z"})
+    add_person(live.service, api.team, ["never"], {})
+
+    def names(op: str, value: str) -> list[str]:
+        found = api(
+            "persons_list",
+            properties=[
+                PropertyFilter(
+                    key="signup",
+                    value=value,
+                    operator=PropertyFilterOperator(op),
+                    type_=PropertyFilterType.PERSON,
+                )
+            ],
+        )
+        return sorted(p.distinct_ids[0] for p in found.results)
+
+    assert names("is_date_after", "2024-02-01") == ["feb", "mar"]
+    assert names("is_date_before", "2024-02-01") == ["jan"]
+    assert names("is_date_after", "2024-03-10T13:00:00Z") == []
+    assert names("is_date_before", "2024-01-10T11:00:00Z") == []
+    assert names("is_date_exact", "2024-02-10") == ["feb"]
+
+
+def test_filtered_pages_keep_their_filters(live: Live, api: Api) -> None:
+    """`next` keeps `search`, `properties` and `distinct_id`: page two of a
+    filtered list holds only matches, never everybody."""
+    for n in range(3):
+        add_person(
+            live.service,
+            api.team,
+            [f"m{n}"],
+            {"email": f"m{n}@match.io", "plan": "pro"},
+        )
+        add_person(
+            live.service,
+            api.team,
+            [f"o{n}"],
+            {"email": f"o{n}@other.io", "plan": "free"},
+        )
+    pro = [
+        PropertyFilter(
+            key="plan",
+            value="pro",
+            operator=PropertyFilterOperator.EXACT,
+            type_=PropertyFilterType.PERSON,
+        )
+    ]
+    auth = {"Authorization": f"Bearer {FULL_KEY}"}
+    for filters, wanted in [
+        ({"search": "MATCH.io"}, {"m0", "m1", "m2"}),
+        ({"properties": pro}, {"m0", "m1", "m2"}),
+        ({"distinct_id": "o1"}, {"o1"}),
+    ]:
+        limit = 2 if len(wanted) > 1 else 1
+        first = api("persons_list", limit=limit, **filters)
+        assert first.next is not None, filters
+        sent = httpx.URL(first.next).params
+        for name in filters:
+            assert name in sent, (name, first.next)
+        second = httpx.get(first.next, headers=auth).json()
+        pages = [p.distinct_ids[0] for p in first.results] + [
+            p["distinct_ids"][0] for p in second["results"]
+        ]
+        assert sorted(pages) == sorted(wanted), filters
+    if api.scope == "project":
+        every = api.client.paginate(
+            api.client.persons_list, project_id=str(api.team), search="match", limit=1
+        )
+        assert sorted(p.distinct_ids[0] for p in every) == ["m0", "m1", "m2"]
 
 
 def test_list_csv(live: Live, api: Api) -> None:
