@@ -117,5 +117,6 @@ def test_schemathesis_finds_nothing(served: tuple[str, Path], tmp_path: Path) ->
         command, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=900
     )
     assert run.returncode == 0, run.stdout[-20000:] + run.stderr[-5000:]
+    print(run.stdout[run.stdout.rfind("API Operations:") :])  # shown by `make fuzz`
     tested = int(run.stdout.split("Tested: ")[1].split()[0])
     assert tested == (64 if ALL_SCOPES else 32), run.stdout[-3000:]
