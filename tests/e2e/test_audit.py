@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import sqlite3
 import uuid
 from pathlib import Path
@@ -17,6 +18,9 @@ from typing import Any
 
 import httpx
 import pytest
+import yaml
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
 from persons_client import BadRequestError, Client, NotFoundError
 from persons_client.models import (
     PersonBatchByDistinctIdsRequest,
@@ -703,3 +707,39 @@ def test_openapi_lists_every_operation_in_both_scopes(live: Live) -> None:
     for op in ("persons_delete_recordings_create", "persons_emails_list"):
         assert {op, f"environments_{op}"} <= ids
     assert json.dumps(spec).count("ServiceUnavailable") > 0
+
+
+# --- the timestamp pattern admits only what the server reads -------------------
+
+_SPEC = yaml.safe_load((Path(__file__).parents[2] / "spec/persons.yaml").read_text())
+TIMESTAMP = next(
+    p["schema"]["pattern"]
+    for p in _SPEC["paths"]["/api/projects/{project_id}/persons/properties_at_time/"][
+        "get"
+    ]["parameters"]
+    if p["name"] == "timestamp"
+)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
+@given(when=st.from_regex(TIMESTAMP, fullmatch=True))
+@example(when="0001-01-01T00:00+01:00")  # before year 1 in UTC
+@example(when="9999-12-31T23:59-01:00")  # after year 9999 in UTC
+@example(when="2000-02-29 12:00Z")
+def test_every_timestamp_the_pattern_admits_is_read(live: Live, when: str) -> None:
+    """A request the spec's pattern allows is never refused for its timestamp,
+    at the calendar's edges (year 1 and 9999, offsets past them, 29 February)
+    included."""
+    response = httpx.get(
+        f"{live.base_url}/api/projects/1/persons/properties_at_time/",
+        params={"distinct_id": "nobody-has-this-id", "timestamp": when},
+        headers=AUTH,
+    )
+    assert response.status_code == 404, (when, response.text)
+
+
+def test_the_timestamp_pattern_holds_real_dates_only() -> None:
+    for edge in ("0001-01-01T00:00+01:00", "9999-12-31T23:59-01:00", "2000-02-29"):
+        assert re.fullmatch(TIMESTAMP, edge), edge
+    for wrong in ("2023-02-29", "1900-02-29", "0000-01-01", "2024-04-31", "2024-1-01"):
+        assert re.fullmatch(TIMESTAMP, wrong) is None, wrong
