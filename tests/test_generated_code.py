@@ -91,7 +91,7 @@ def test_every_operation_of_both_scopes_is_in_client_and_server(
         for method, op in item.items()
         if method in ("get", "put", "post", "patch", "delete")
     }
-    assert len(operations) == 60
+    assert len(operations) == 64
     assert {(r.method, r.path, r.operation_id) for r in ROUTES} == operations
     for _, _, operation_id in operations:
         assert callable(getattr(Client, operation_id)), operation_id
