@@ -8,6 +8,7 @@ format stage can format (and cache) each block on its own.
 from __future__ import annotations
 
 import functools
+import json
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -40,7 +41,7 @@ SERVER_FILES = (
     "models.py",
     "interface.py",
     "app.py",
-    "_openapi.py",
+    "openapi.json",
     "py.typed",
 )
 
@@ -244,8 +245,14 @@ def closing(body: str, indent: int) -> str:
 
 
 def header(api: ir.Api, comment: str) -> str:
-    source = escape.comment(api.spec_name)
-    return f"{comment} {HEADER_MARK} from {source} (sha256 {api.spec_sha256[:16]}{HEADER_END}"
+    """The first line of every file: ours, from which spec, not to be edited.
+    It names the spec's file but not its hash (which `__init__` and the client
+    README hold), so that it changes only with the file's own content."""
+    return f"{comment} {HEADER_MARK} from {_source(api)}{HEADER_END}"
+
+
+def _source(api: ir.Api) -> str:
+    return escape.comment(api.spec_name)
 
 
 def render(api: ir.Api, options: RenderOptions) -> list[Rendered]:
@@ -265,8 +272,8 @@ def render(api: ir.Api, options: RenderOptions) -> list[Rendered]:
             static = TEMPLATES / side / name
             if name == "py.typed":
                 files.append(Rendered(path, head + "\n", python=False))
-            elif name == "_openapi.py":
-                files.append(Rendered(path, _openapi_module(api, head), python=False))
+            elif name == "openapi.json":
+                files.append(Rendered(path, openapi_json(api), python=False))
             elif static.exists():
                 # Runtime modules are plain, black-clean Python, copied with a header.
                 runtime = static.read_text(encoding="utf-8")
@@ -277,9 +284,21 @@ def render(api: ir.Api, options: RenderOptions) -> list[Rendered]:
     return files
 
 
-def _openapi_module(api: ir.Api, head: str) -> str:
-    # The spec as data: one string literal, produced by the escaper, already black-clean.
-    return f'{head}\n"""The OpenAPI document this server was generated from, as JSON."""\n\nSPEC_JSON = {escape.py_string(api.spec_json)}\n'
+# The key that marks `openapi.json` as ours: JSON has no comments, and an `x-`
+# key is an extension any OpenAPI reader ignores.
+GENERATED_KEY = "x-generated"
+
+
+def openapi_json(api: ir.Api) -> str:
+    """The spec the server serves, as indented JSON with stable (sorted) keys, so
+    that an edit shows in a diff as the lines it changed. Its first key says
+    the file is generated, as a header line would; ASCII-only, so that no
+    invisible or bidirectional character hides in a review."""
+    document = json.loads(api.spec_json)
+    marked = {GENERATED_KEY: f"{HEADER_MARK} from {api.spec_name}{HEADER_END}"}
+    if isinstance(document, dict):
+        marked.update((k, v) for k, v in document.items() if k != GENERATED_KEY)
+    return json.dumps(marked, indent=2, ensure_ascii=True) + "\n"
 
 
 def _context(api: ir.Api, options: RenderOptions) -> dict[str, object]:
