@@ -77,7 +77,6 @@ def environment(bytecode_dir: str | None = None) -> jinja2.Environment:
         lstrip_blocks=True,
     )
     env.filters.update(FILTERS)
-    env.filters["closing"] = closing
     env.globals["CUT"] = CUT
     env.globals["call"] = call
     env.globals["bracket"] = bracket
@@ -232,16 +231,6 @@ def _union(pad: str, head: str, members: Sequence[str], tail: str) -> str:
         return f"{pad}{head}(\n{inner}{value}\n{pad}){tail}"
     rest = "".join(f"{inner}| {m}\n" for m in members[1:])
     return f"{pad}{head}(\n{inner}{members[0]}\n{rest}{pad}){tail}"
-
-
-def closing(body: str, indent: int) -> str:
-    """A class or def docstring's indented `body`, followed by what goes before
-    its closing quotes: black moves them to a line of their own when the last
-    line of a multi-line docstring would overflow with them."""
-    last = body.rpartition("\n")[2]
-    if "\n" in body and len(last) + 3 > LINE_LENGTH:
-        return f"{body}\n{' ' * indent}"
-    return body
 
 
 def header(api: ir.Api, comment: str) -> str:
