@@ -45,7 +45,7 @@ def fill(words: list[str], first: int, rest: int) -> list[str]:
 def words(text: str, width: int) -> list[str]:
     """The words of Markdown `text`: code spans whole, unless one is longer
     than `width` columns, which then breaks at its spaces."""
-    found = []
+    found: list[str] = []
     for word in _MARKDOWN_WORD.findall(text):
         found.extend(word.split() if len(word) > width else [word])
     return found
@@ -134,7 +134,9 @@ def summary_first(text: str, width: int) -> str:
     return text
 
 
-def markdown_paragraph(text: str, width: int) -> str:
-    """One Markdown paragraph (escaped, see `escape.markdown`) filled to
-    `width` columns, never breaking inside a code span."""
-    return "\n".join(fill(words(text, width), width, width))
+def markdown_paragraph(text: str, width: int, hang: int = 0) -> str:
+    """One Markdown paragraph (escaped, see `escape.markdown`) filled to `width`
+    columns, its lines after the first indented by `hang` (a list item's), never
+    breaking inside a code span."""
+    lines = fill(words(text, width - hang), width, width - hang) or [""]
+    return "\n".join([lines[0], *(" " * hang + line for line in lines[1:])])

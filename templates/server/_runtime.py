@@ -982,6 +982,12 @@ def _endpoint(
             return _reply_response(route, request, reply)
         except Problem as problem:
             return problem_response(problem)
+        except NotImplementedError as error:
+            # An operation the handler does not implement (`UnimplementedHandler`).
+            detail = str(error) or f"{route.handler} is not implemented"
+            return problem_response(
+                Problem(501, "server_error", "not_implemented", detail)
+            )
 
     return endpoint
 
