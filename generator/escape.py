@@ -90,6 +90,13 @@ def docstring(text: str, indent: int = 0, width: int = 88) -> str:
     puts one. The closing quotes go on a line of their own where black would
     put them: after a last line they would make too long.
     """
+    if (  # what all below gives a short, plain line, at once
+        len(text) + indent + 6 <= width
+        and text.isprintable()
+        and not any(s in text for s in ("\\", '"', "  "))
+        and text == text.strip()
+    ):
+        return text
     text = text.replace("\r\n", "\n")
     if all(line.isprintable() for line in text.split("\n")):  # DEL is not printable
         body = text.replace("\\", "\\\\")  # what the loop below gives, at once

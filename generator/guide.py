@@ -22,19 +22,36 @@ from .layout import Bracket, call
 DEPTH = 4
 
 
+@dataclass(frozen=True)
+class _Named:
+    """The spec's models, enums and aliases by name."""
+
+    models: dict[str, ir.Model]
+    enums: dict[str, ir.Enum]
+    aliases: dict[str, ir.Alias]
+
+    @classmethod
+    def of(cls, api: ir.Api) -> _Named:
+        return cls(
+            {m.name: m for m in api.models},
+            {e.name: e for e in api.enums},
+            {a.name: a for a in api.aliases},
+        )
+
+
 @dataclass
 class _Values:
     """Placeholder values, as code, for one side ("client" or "server")."""
 
-    api: ir.Api
+    named: _Named
     side: str
     imports: set[str] = field(default_factory=set)  # standard modules the code needs
     names: set[str] = field(default_factory=set)  # generated names it uses
 
     def __post_init__(self) -> None:
-        self.models = {m.name: m for m in self.api.models}
-        self.enums = {e.name: e for e in self.api.enums}
-        self.aliases = {a.name: a for a in self.api.aliases}
+        self.models = self.named.models
+        self.enums = self.named.enums
+        self.aliases = self.named.aliases
 
     def of(self, t: ir.Type, depth: int = 0) -> str | Bracket | None:
         """Code for a value of type `t`, or None when there is none we can write."""
@@ -161,18 +178,17 @@ def _current(api: ir.Api) -> list[ir.Operation]:
     return [op for op in api.operations if not op.deprecated] or list(api.operations)
 
 
-def _model_body(api: ir.Api, op: ir.Operation) -> bool:
+def _model_body(models: dict[str, ir.Model], op: ir.Operation) -> bool:
     return (
         op.body is not None
         and op.body.kind == "json"
         and isinstance(op.body.type, ir.NamedType)
-        and any(m.name == op.body.type.name for m in api.models)
+        and op.body.type.name in models
     )
 
 
-def _paginated(api: ir.Api, op: ir.Operation) -> bool:
+def _paginated(models: dict[str, ir.Model], op: ir.Operation) -> bool:
     """`op` returns a page `client.paginate` follows: `results` and `next`."""
-    models = {m.name: m for m in api.models}
     for r in op.success:
         t = r.body_type
         if isinstance(t, ir.NamedType) and t.name in models:
@@ -186,7 +202,7 @@ def client_example(api: ir.Api, api_key_env: str, top: set[str]) -> str:
     """A first program: build a request body, page through a list, handle an
     error; each part where the spec has an operation to show it with. `top`
     holds the model names the package itself exports."""
-    values = _Values(api, "client")
+    values = _Values(_Named.of(api), "client")
     current = _current(api)
     options = []
     if api.security_schemes:
@@ -195,7 +211,7 @@ def client_example(api: ir.Api, api_key_env: str, top: set[str]) -> str:
         options.append('base_url="http://localhost:8000"')
     comment = f"  # or set {api_key_env}" if api.security_schemes else ""
     body: list[str] = []
-    with_body = [op for op in current if _model_body(api, op)]
+    with_body = [op for op in current if _model_body(values.models, op)]
     for op in sorted(with_body, key=_body_rank):
         arguments = _arguments(values, op)
         assert op.body is not None
@@ -209,7 +225,7 @@ def client_example(api: ir.Api, api_key_env: str, top: set[str]) -> str:
             ]
             break
     pages: list[str] = []
-    for op in (op for op in current if _paginated(api, op)):
+    for op in (op for op in current if _paginated(values.models, op)):
         arguments = _arguments(values, op)
         if arguments is not None:
             pages = [
@@ -306,17 +322,21 @@ def server_example(api: ir.Api, common_errors: tuple[str, ...]) -> str:
     """A first handler: `UnimplementedHandler` with one operation implemented,
     and the app serving it; the operation one whose types it can spell."""
     package = api.server_package
-    # The simplest of the best ranked: the shortest code.
-    found = []
-    for handler in api.handlers:
-        values = _Values(api, "server")
+    named = _Named.of(api)
+    # Of the best ranked handlers the example can show, the shortest code.
+    found: list[tuple[int, list[str], _Values]] = []
+    ranked = sorted(api.handlers, key=_handler_rank)
+    for index, handler in enumerate(ranked):
+        if found and _handler_rank(handler) != _handler_rank(ranked[index - 1]):
+            break
+        values = _Values(named, "server")
         lines = _handler_class(values, handler, common_errors)
         if lines is not None:
-            found.append((_handler_rank(handler), len("".join(lines)), lines, values))
+            found.append((len("".join(lines)), lines, values))
     if found:
-        *_, lines, values = min(found, key=lambda c: c[:2])
+        _, lines, values = min(found, key=lambda c: c[0])
     else:
-        lines, values = None, _Values(api, "server")
+        lines, values = None, _Values(named, "server")
     head = [f"import {module}" for module in sorted(values.imports)]
     head += [""] if head else []
     head.append(_import(package, ["Context", "UnimplementedHandler", "create_app"]))
