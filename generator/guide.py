@@ -13,7 +13,7 @@ import keyword as keyword_module
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from . import ir
+from . import ir, layout
 from .cache import LINE_LENGTH
 from .escape import docstring, py_literal
 from .layout import Bracket, call
@@ -155,14 +155,16 @@ def _keyword(name: str, value: str | Bracket) -> str | Bracket:
 
 
 def _arguments(values: _Values, op: ir.Operation) -> list[str | Bracket] | None:
-    """Keyword arguments for `op`'s required parameters, or None."""
+    """Keyword arguments for `op`'s required parameters and body, or None."""
     items: list[str | Bracket] = []
-    for p in op.params:
-        if p.required:
-            value = values.of(p.type)
-            if value is None:
-                return None
-            items.append(_keyword(p.name, value))
+    required = [(p.name, p.type) for p in op.params if p.required]
+    if op.body is not None and op.body.required:
+        required.append(("body", op.body.type))
+    for name, t in required:
+        value = values.of(t)
+        if value is None:
+            return None
+        items.append(_keyword(name, value))
     return items
 
 
@@ -213,15 +215,15 @@ def client_example(api: ir.Api, api_key_env: str, top: set[str]) -> str:
     body: list[str] = []
     with_body = [op for op in current if _model_body(values.models, op)]
     for op in sorted(with_body, key=_body_rank):
-        arguments = _arguments(values, op)
         assert op.body is not None
-        value = values.of(op.body.type)
-        if arguments is not None and value is not None:
+        arguments = _arguments(values, op)
+        if arguments is not None and not op.body.required:
+            value = values.of(op.body.type)
+            arguments = None if value is None else [*arguments, _keyword("body", value)]
+        if arguments is not None:
             body = [
                 "    # A request body is a model, built with keyword arguments.",
-                call(
-                    4, f"client.{op.name}(", [*arguments, _keyword("body", value)], ")"
-                ),
+                call(4, f"client.{op.name}(", arguments, ")"),
             ]
             break
     pages: list[str] = []
@@ -407,6 +409,16 @@ def _handler_class(
         "class MyHandler(UnimplementedHandler):",
         f'    """{docstring(doc, 4)}"""',
         "",
-        call(4, f"async def {handler.name}(", params, returns),
+        (
+            call(4, f"async def {handler.name}(", params, returns)
+            if len(returns) + 4 <= LINE_LENGTH
+            else "\n".join(
+                [
+                    f"    async def {handler.name}(",
+                    *(f"        {p}," for p in params),
+                    layout.returns(4, members),
+                ]
+            )
+        ),
         call(8, f"return {ir.reply_class(success.status)}(", [reply], ")"),
     ]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -102,3 +103,39 @@ def test_every_operation_of_both_scopes_is_in_client_and_server(
     assert {(r.method, r.path, r.operation_id) for r in ROUTES} == operations
     for _, _, operation_id in operations:
         assert callable(getattr(Client, operation_id)), operation_id
+
+
+def test_the_generated_packages_import_from_the_virtualenv(tmp_path: Path) -> None:
+    """No sys.path insert: the project's own install maps them to generated/."""
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    code = "import persons_client, persons_server; print(persons_server.__file__)"
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert Path(result.stdout.strip()) == GENERATED / "persons_server" / "__init__.py"
+
+
+def test_models_import_from_the_client_package_on_first_use(tmp_path: Path) -> None:
+    """`from persons_client import PersonRecord` works; a bare import of the
+    package loads neither the models nor the client (nor httpx)."""
+    code = (
+        "import sys, persons_client\n"
+        "print(sorted(m for m in sys.modules if m.startswith(('persons_client.', 'httpx'))))\n"
+        "from persons_client import PersonRecord, PersonsListFormat\n"
+        "assert PersonRecord.__module__ == 'persons_client.models'\n"
+        "assert set(persons_client.models.__all__) <= set(persons_client.__all__)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "['persons_client._runtime']"

@@ -11,17 +11,20 @@ bound that a drifting template would break.
 from __future__ import annotations
 
 import difflib
+import json
 import re
 import textwrap
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from generator import build
 from generator.format import _format_block, _header, _split
 from generator.load import load
 from generator.pipeline import Options, run
-from generator.render import RenderOptions, render
+from generator.render import RenderOptions, indented_json, render
 from tests.conftest import GENERATED, SPEC, shared_spec
 from tests.golden.regenerate import cases
 
@@ -180,3 +183,15 @@ def test_a_summary_edit_changes_only_the_lines_it_must(tmp_path: Path) -> None:
         "persons_server/interface.py",  # the handler's docstring
         "persons_server/openapi.json",  # the spec
     }
+
+
+JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(),
+    lambda inner: st.lists(inner) | st.dictionaries(st.text(), inner),
+    max_leaves=20,
+)
+
+
+@given(JSON)
+def test_openapi_json_is_indented_as_the_standard_library_would(value: object) -> None:
+    assert indented_json(value) == json.dumps(value, indent=2)
