@@ -20,6 +20,8 @@ from .layout import Bracket, call
 
 # How deep a placeholder value may nest models: deeper, an operation is not shown.
 DEPTH = 4
+# How many handlers the server example chooses from (the shortest code wins).
+CANDIDATES = 8
 
 
 @dataclass(frozen=True)
@@ -325,15 +327,19 @@ def server_example(api: ir.Api, common_errors: tuple[str, ...]) -> str:
     and the app serving it; the operation one whose types it can spell."""
     package = api.server_package
     named = _Named.of(api)
-    # Of the best ranked handlers the example can show, the shortest code.
+    # Of the first few best ranked handlers the example can show, the shortest code.
     found: list[tuple[int, list[str], _Values]] = []
-    ranked = sorted(api.handlers, key=_handler_rank)
-    for index, handler in enumerate(ranked):
-        if found and _handler_rank(handler) != _handler_rank(ranked[index - 1]):
+    ranked = sorted(
+        (_handler_rank(h), index, h) for index, h in enumerate(api.handlers)
+    )
+    chosen = None  # the rank of the first handler found
+    for rank, _, handler in ranked:
+        if found and (rank != chosen or len(found) == CANDIDATES):
             break
         values = _Values(named, "server")
         lines = _handler_class(values, handler, common_errors)
         if lines is not None:
+            chosen = chosen or rank
             found.append((len("".join(lines)), lines, values))
     if found:
         _, lines, values = min(found, key=lambda c: c[0])

@@ -256,8 +256,8 @@ def _context(api: ir.Api, options: RenderOptions) -> dict[str, object]:
             guide.client_example(api, options.api_key_env, set(top)) if client else ""
         ),
         "server_example": guide.server_example(api, common_errors) if server else "",
-        "groups": _groups(api.operations),
-        "twins": _twins(api.operations),
+        "groups": _groups(api.operations) if client else [],
+        "twins": _twins(api.operations) if client else {},
         "reply_classes": reply_classes,
         "handler_of": handler_of,
         "endpoint_security": shared[0][0] if shared else (),
