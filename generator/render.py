@@ -12,9 +12,9 @@ import json
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
+from json.encoder import encode_basestring_ascii as encode_string
 
 import jinja2
-from json.encoder import encode_basestring_ascii as encode_string
 
 from . import escape, guide, ir, wrap
 from .cache import LINE_LENGTH
