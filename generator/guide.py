@@ -347,9 +347,12 @@ def server_example(api: ir.Api, common_errors: tuple[str, ...]) -> str:
         lines, values = None, _Values(named, "server")
     head = [f"import {module}" for module in sorted(values.imports)]
     head += [""] if head else []
-    head.append(_import(package, ["Context", "UnimplementedHandler", "create_app"]))
-    interface = sorted(values.names - {m.name for m in api.models} - set(values.enums))
-    models = sorted(values.names - set(interface))
+    runtime = ["UnimplementedHandler", "create_app"]
+    head.append(_import(package, ["Context", *runtime] if lines else runtime))
+    # Reply classes, parameter models and `CommonErrors` live in the interface.
+    in_models = {*named.models, *named.enums, *named.aliases}
+    interface = sorted(values.names - in_models)
+    models = sorted(values.names & in_models)
     if interface:
         head.append(_import(f"{package}.interface", interface))
     if models:

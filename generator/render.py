@@ -129,11 +129,7 @@ def header(api: ir.Api, comment: str) -> str:
     """The first line of every file: ours, from which spec, not to be edited.
     It names the spec's file but not its hash (which `__init__` and the client
     README hold), so that it changes only with the file's own content."""
-    return f"{comment} {HEADER_MARK} from {_source(api)}{HEADER_END}"
-
-
-def _source(api: ir.Api) -> str:
-    return escape.comment(api.spec_name)
+    return f"{comment} {HEADER_MARK} from {escape.comment(api.spec_name)}{HEADER_END}"
 
 
 def render(api: ir.Api, options: RenderOptions) -> list[Rendered]:
