@@ -163,8 +163,7 @@ def format_files(
     a pool of their own.
     """
     result: dict[str, str] = {}
-    # The header names the spec's hash, so it changes with every edit; it stays
-    # out of the blocks, which then survive edits in the cache.
+    # The header carries the file's stamp; it stays out of the blocks.
     heads: dict[str, str] = {}
     split: dict[str, list[tuple[int, str]]] = {}
     for f in files:
@@ -230,7 +229,7 @@ def _stamped(head: str, unformatted: str, formatted: str) -> str:
     if not head.endswith(HEADER_END + "\n"):
         return head
     stamp = _stamp(unformatted, formatted)
-    return f"{head[: -len(HEADER_END) - 1]}, stamp {stamp}{HEADER_END}\n"
+    return f"{head[: -len(HEADER_END) - 1]} (stamp {stamp}){HEADER_END}\n"
 
 
 def _holds(head: str, unformatted: str, on_disk: str) -> bool:

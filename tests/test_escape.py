@@ -15,6 +15,7 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from generator.escape import comment, docstring, markdown, py_string
+from generator.wrap import words
 
 TRICKY = st.sampled_from(
     [
@@ -28,12 +29,6 @@ TEXT = st.lists(TRICKY | st.text(max_size=8), max_size=12).map("".join) | st.tex
 MODE = black.Mode(target_versions={black.TargetVersion.PY311})
 
 
-def squashed(text: str) -> str:
-    """Text as a docstring may differ from it: line endings, blanks at line ends."""
-    lines = text.replace("\r\n", "\n").split("\n")
-    return "\n".join(line.rstrip() for line in lines).strip()
-
-
 @settings(max_examples=300)
 @given(TEXT)
 @example('He said """hi""" and left\\')
@@ -45,23 +40,57 @@ def test_a_docstring_ends_nowhere_but_where_it_should(text: str) -> None:
     doc, assigned = module.body  # nothing else in the module
     assert isinstance(doc, ast.Expr) and isinstance(doc.value, ast.Constant)
     assert ast.unparse(assigned) == "DONE = 1"
-    # ...and holds the text: every character, escaped or not, means itself.
-    assert squashed(doc.value.value) == squashed(text)
+    # ...and holds the text: every character, escaped or not, means itself;
+    # only where it breaks into lines may change (a docstring is wrapped).
+    assert doc.value.value.split() == text.replace("\r\n", "\n").split()
 
 
 @pytest.mark.parametrize(
     ("text", "shown"),
     [
-        ('say "hi"', 'say \\"hi\\"'),
+        ('say "hi"', 'say "hi" '),  # a quote never meets the closing ones
+        ('He said """hi"""', 'He said \\"\\"\\"hi\\"\\"\\" '),
         ("C:\\temp", "C:\\\\temp"),
         ("a\x00b", "a\\x00b"),
-        ("  two\r\nlines  \n\n", "two\nlines"),
+        ("  two\r\nlines  \n\n", "two lines"),
         ("tab\there", "tab\\there"),
         ("\u2028", "\\u2028"),
     ],
 )
 def test_docstring_examples(text: str, shown: str) -> None:
     assert docstring(text) == shown
+
+
+WORDS = st.sampled_from(["word", "`a code span`", "sentence.", " ", "Capital", "- "])
+
+
+@given(st.lists(WORDS | st.just('"')).map("".join), st.sampled_from([0, 4, 8]))
+def test_a_docstring_paragraph_fits_in_88_columns(text: str, indent: int) -> None:
+    lines = f'{" " * indent}"""{docstring(text, indent)}"""'.split("\n")
+    for line in lines:
+        # A line too long is one word (or a code span) with its indentation
+        # and quotes: there was nowhere to break it.
+        assert len(line) <= 88 or len(words(line.strip(' "'), 88)) == 1, lines
+
+
+def test_a_long_first_paragraph_starts_with_its_first_sentence() -> None:
+    text = "The person. " + "More words about it, e.g. Details here. " * 4
+    assert docstring(text, 4).startswith("The person.\n\n    More words")
+    short = "One line. Two."
+    assert docstring(short, 4) == short
+
+
+@settings(deadline=None)
+@given(
+    st.lists(TRICKY | WORDS | st.sampled_from(['"', "\n- item ", "\n\n"])).map("".join)
+    | st.text(),
+    st.sampled_from([4, 8]),
+)
+def test_black_leaves_a_docstring_as_it_is(text: str, indent: int) -> None:
+    """The templates give black nothing to change (see test_layout)."""
+    method = "    def f(self) -> None:\n" if indent == 8 else ""
+    source = f'class A:\n{method}{" " * indent}"""{docstring(text, indent)}"""\n'
+    assert black.format_str(source, mode=black.Mode()) == source
 
 
 @settings(max_examples=300)
