@@ -7,7 +7,7 @@ PORT ?= 8000
 PERSONS_DB ?= persons.db
 SERVE_ARGS ?=
 
-.PHONY: generate check lint types drift test golden serve bench clean
+.PHONY: generate check lint types drift test golden serve fuzz bench clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || { echo "Python 3.11+ is required (PYTHON=$(PYTHON))"; exit 1; }
@@ -40,6 +40,12 @@ golden: $(STAMP)
 
 serve: $(STAMP)
 	$(BIN)/python -m examples.serve --host 127.0.0.1 --port $(PORT) --db $(PERSONS_DB) $(SERVE_ARGS)
+
+# schemathesis, every check, against `python -m examples.serve`: both scopes and
+# more examples than `make test` runs (FUZZ_EXAMPLES per operation).
+FUZZ_EXAMPLES ?= 25
+fuzz: $(STAMP)
+	PERSONS_FUZZ_SCOPES=all PERSONS_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/python -m pytest -s tests/e2e/test_schemathesis.py
 
 bench: $(STAMP)
 	$(BIN)/python bench/run.py

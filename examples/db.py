@@ -115,28 +115,72 @@ def parse_timestamp(text: str) -> datetime.datetime:
     return datetime.datetime.fromisoformat(text)
 
 
-class Database:
-    """One SQLite file in WAL mode; a connection per worker thread."""
+class DatabaseUnavailable(Exception):
+    """The database file cannot be served: its path and what is wrong, in one line."""
 
-    def __init__(self, path: str | Path) -> None:
+    def __init__(self, path: str, problem: sqlite3.Error) -> None:
+        super().__init__(f"cannot open the database {path}: {_reason(path, problem)}")
+
+
+def _reason(path: str, problem: sqlite3.Error) -> str:
+    name = getattr(problem, "sqlite_errorname", "")
+    where = Path(path)
+    if name.startswith("SQLITE_READONLY"):
+        return "it is read-only"
+    if name == "SQLITE_NOTADB":
+        return "the file is not an SQLite database"
+    if name.startswith("SQLITE_CANTOPEN"):
+        if where.is_dir():
+            return "it is a folder"
+        if not where.parent.is_dir():
+            return f"the folder {where.parent} does not exist"
+        return "the file cannot be opened or created there (check permissions)"
+    return str(problem)
+
+
+def is_busy(error: sqlite3.Error) -> bool:
+    """A lock another connection held for longer than the busy timeout: transient."""
+    return getattr(error, "sqlite_errorname", "") in ("SQLITE_BUSY", "SQLITE_LOCKED")
+
+
+class Database:
+    """One SQLite file in WAL mode; a connection per worker thread.
+
+    A connection waits up to `busy_timeout` seconds for another one's lock
+    before the request fails as busy (see `is_busy`).
+    """
+
+    def __init__(self, path: str | Path, *, busy_timeout: float = 30.0) -> None:
         self.path = str(path)
+        self.busy_timeout = busy_timeout
         if self.path == ":memory:" or self.path.startswith("file::memory:"):
             raise ValueError("an in-memory database cannot be shared by threads")
         self._local = threading.local()
         self._connections: list[sqlite3.Connection] = []
         self._lock = threading.Lock()
-        connection = self.connection()
-        connection.execute("PRAGMA journal_mode=WAL")
-        connection.executescript(SCHEMA)
-        connection.execute(
-            "INSERT OR IGNORE INTO teams (id, name) VALUES (1, 'Default')"
-        )
+        try:
+            connection = self.connection()
+            connection.execute("PRAGMA journal_mode=WAL")
+            connection.executescript(SCHEMA)
+            with self.transaction(write=True) as tx:
+                tx.execute(
+                    "INSERT OR IGNORE INTO teams (id, name) VALUES (1, 'Default')"
+                )
+                # Always a write, so that a read-only database fails here and
+                # not on the first request that changes something.
+                tx.execute("UPDATE teams SET name = name WHERE id = 1")
+        except sqlite3.Error as problem:
+            self.close()
+            raise DatabaseUnavailable(self.path, problem) from None
 
     def connection(self) -> sqlite3.Connection:
         found: sqlite3.Connection | None = getattr(self._local, "connection", None)
         if found is None:
             found = sqlite3.connect(
-                self.path, timeout=30, isolation_level=None, check_same_thread=False
+                self.path,
+                timeout=self.busy_timeout,
+                isolation_level=None,
+                check_same_thread=False,
             )
             found.row_factory = sqlite3.Row
             found.execute("PRAGMA foreign_keys=ON")

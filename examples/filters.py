@@ -1,9 +1,11 @@
-"""The list's `properties` filter: person property filters evaluated in Python.
+"""The list's `properties` filter and `search`, evaluated in Python.
 
-Registered as the SQLite function `person_matches(properties_json, filters_json)`
-so that filtering, ordering and paging all stay in one SQL query. Comparison
-follows PostHog's HogQL property filters loosely: values compare as text,
-`gt`/`lt` numerically, a missing property matches only the negative operators.
+Registered as the SQLite functions `person_matches(properties_json,
+filters_json)` and `contains(text, needle)` so that filtering, ordering and
+paging all stay in one SQL query. Comparison follows PostHog's HogQL property
+filters loosely: values compare as text, `icontains` and the `starts_with` /
+`ends_with` family case-insensitively (HogQL's ILIKE), `gt`/`lt` numerically,
+a missing property matches only the negative operators.
 """
 
 from __future__ import annotations
@@ -51,6 +53,11 @@ def _date(value: Any) -> datetime.datetime | None:
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=datetime.UTC)
 
 
+def contains(text: Any, needle: str) -> int:
+    """SQLite function: 1 when `needle` is a case-insensitive substring of `text`."""
+    return int(text is not None and needle.lower() in _text(text).lower())
+
+
 def _values(value: Any) -> list[Any]:
     return list(value) if isinstance(value, list) else [value]
 
@@ -72,6 +79,17 @@ def compile_filter(f: PropertyFilter) -> Check:
         if op == "icontains":
             return lambda p: present(p) and needle in _text(p[key]).lower()
         return lambda p: not present(p) or needle not in _text(p[key]).lower()
+    if op in ("starts_with", "not_starts_with", "ends_with", "not_ends_with"):
+        affix = _text(value).lower() if value is not None else ""
+        at_start = op.endswith("starts_with")
+
+        def has_affix(p: dict[str, Any]) -> bool:
+            text = _text(p[key]).lower()
+            return text.startswith(affix) if at_start else text.endswith(affix)
+
+        if op.startswith("not_"):
+            return lambda p: not present(p) or not has_affix(p)
+        return lambda p: present(p) and has_affix(p)
     if op in ("regex", "not_regex"):
         try:
             pattern = re.compile(_text(value) if value is not None else "")

@@ -14,7 +14,7 @@ import json
 import sqlite3
 import uuid
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any, TypeAlias, TypeVar
 
 from persons_server import Context
 from persons_server.interface import (
@@ -32,8 +32,10 @@ from persons_server.interface import (
     PersonsCohortsRetrieveParams,
     PersonsDeleteEventsCreateParams,
     PersonsDeletePropertyCreateParams,
+    PersonsDeleteRecordingsCreateParams,
     PersonsDeletionStatusListParams,
     PersonsDestroyParams,
+    PersonsEmailsListParams,
     PersonsFunnelCorrelationCreateParams,
     PersonsFunnelCorrelationRetrieveParams,
     PersonsFunnelCreateParams,
@@ -54,6 +56,7 @@ from persons_server.interface import (
     PersonsUpdateParams,
     PersonsUpdatePropertyCreateParams,
     PersonsValuesRetrieveParams,
+    ServiceUnavailable,
     UnsupportedMediaType,
 )
 from persons_server.models import (
@@ -67,6 +70,7 @@ from persons_server.models import (
     ErrorResponse,
     LegacyErrorMessage,
     LegacyInsightFilter,
+    MessageAsset,
     PaginatedAsyncDeletionStatusList,
     PaginatedPersonList,
     PersonBatchByDistinctIdsRequest,
@@ -94,24 +98,30 @@ from persons_server.models import (
 )
 
 from . import filters, persons
-from .db import Database, now, parse_timestamp, timestamp
+from .db import Database, is_busy, now, parse_timestamp, timestamp
 from .keys import ApiKey
 from .persons import Person
 
 R = TypeVar("R")
 
-# PostHog's limits: list pages are capped by the HogQL paginator, CSV exports by
-# CSV_EXPORT_LIMIT; batch lookups read 200 ids; values show the top 10.
+# PostHog's limits: list pages are capped by the HogQL paginator, which also
+# caps CSV exports (PostHog asks for CSV_EXPORT_LIMIT rows, the paginator gives
+# at most MAX_LIST_LIMIT); batch lookups read 200 ids; values show the top 20.
 MAX_LIST_LIMIT = 50_000
-CSV_EXPORT_LIMIT = 10_000
+CSV_EXPORT_LIMIT = 300_000
 BATCH_LIMIT = 200
-VALUES_LIMIT = 10
+VALUES_LIMIT = 20
 MAX_OFFSET = 2**62
+# How long a client should wait when the database was busy past its timeout.
+BUSY_RETRY_AFTER = 1
 
 # Error replies, in PostHog's words.
 NOT_FOUND = "Not found."
 PROJECT_NOT_FOUND = "Project not found."
 NO_API_KEYS = "This action does not support Personal API Key access"
+
+# Every operation may answer 503 when the database stays locked (`_run`).
+Busy: TypeAlias = ServiceUnavailable[ErrorResponse]
 
 
 def error(type_: str, code: str, detail: str, attr: str | None = None) -> ErrorResponse:
@@ -130,8 +140,19 @@ def forbidden(detail: str) -> Forbidden[ErrorResponse]:
     return Forbidden(error("authentication_error", "permission_denied", detail))
 
 
+def busy() -> Busy:
+    return ServiceUnavailable(
+        error(
+            "server_error",
+            "service_unavailable",
+            "The database is busy; try again shortly.",
+        ),
+        headers={"Retry-After": str(BUSY_RETRY_AFTER)},
+    )
+
+
 def _user(ctx: Context) -> dict[str, Any]:
-    """Who made a change, as the activity log shows it."""
+    """Who made a change, as the activity log shows it: the key stands for its owner."""
     principal = ctx.principal
     label = principal.label if isinstance(principal, ApiKey) else "API"
     return {"first_name": label, "email": None}
@@ -174,8 +195,12 @@ class PersonsHandler:
         fn: Callable[[sqlite3.Connection, int], R],
         *,
         write: bool = False,
-    ) -> R | NotFound[ErrorResponse] | Forbidden[ErrorResponse]:
-        """`fn(tx, team_id)` in one transaction, once the team is known to exist."""
+    ) -> R | NotFound[ErrorResponse] | Forbidden[ErrorResponse] | Busy:
+        """`fn(tx, team_id)` in one transaction, once the team is known to exist.
+
+        A lock held elsewhere past the busy timeout answers 503 with
+        `Retry-After`, as PostHog answers transient database errors.
+        """
         team = self._team(ctx)
         if not isinstance(team, int):
             return team
@@ -191,7 +216,12 @@ class PersonsHandler:
                 return not_found(PROJECT_NOT_FOUND)
             return fn(tx, team_id)
 
-        return await self.db.run(body, write=write)
+        try:
+            return await self.db.run(body, write=write)
+        except sqlite3.OperationalError as problem:
+            if is_busy(problem):
+                return busy()
+            raise
 
     async def _with_person(
         self,
@@ -205,13 +235,12 @@ class PersonsHandler:
         | BadRequest[ErrorResponse]
         | NotFound[ErrorResponse]
         | Forbidden[ErrorResponse]
+        | Busy
     ):
-        def body(
-            tx: sqlite3.Connection, team_id: int
-        ) -> R | BadRequest[ErrorResponse] | NotFound[ErrorResponse]:
+        # An id that is neither a number nor a UUID never gets here: the spec's
+        # pattern answers it with 400 (PostHog checks it in code).
+        def body(tx: sqlite3.Connection, team_id: int) -> R | NotFound[ErrorResponse]:
             found = persons.by_key(tx, team_id, key)
-            if isinstance(found, str):
-                return invalid(found)
             if found is None:
                 return not_found()
             return fn(tx, found)
@@ -227,6 +256,7 @@ class PersonsHandler:
         | BadRequest[ErrorResponse]
         | Forbidden[ErrorResponse]
         | NotFound[ErrorResponse]
+        | Busy
     ):
         props = params.properties or []
         try:
@@ -239,36 +269,38 @@ class PersonsHandler:
             and "format" not in query
         )
         if csv:
-            limit, offset = CSV_EXPORT_LIMIT, 0
+            limit, offset = min(CSV_EXPORT_LIMIT, MAX_LIST_LIMIT), 0
         else:
             limit = params.limit if params.limit > 0 else 100
             limit = min(limit, MAX_LIST_LIMIT)
             offset = min(params.offset, MAX_OFFSET)
         include_total = "include_total" in query
+        search = (params.search or "").strip()
 
         def body(tx: sqlite3.Connection, team_id: int) -> Ok[PaginatedPersonList]:
             where = ["p.team_id = ?"]
             args: list[Any] = [team_id]
-            if params.distinct_id is not None:
+            # PostHog filters on these only when they are non-empty.
+            if params.distinct_id:
                 where.append(
                     "p.id IN (SELECT person_id FROM distinct_ids"
                     " WHERE team_id = ? AND distinct_id = ?)"
                 )
                 args += [team_id, params.distinct_id]
-            if params.email is not None:
+            if params.email:
                 where.append("json_extract(p.properties, '$.email') = ?")
                 args.append(params.email)
-            if params.search:
+            if search:
+                # A case-insensitive substring of the email, the name, the UUID
+                # or any distinct id (PostHog's actor search).
                 where.append(
-                    "(instr(lower(coalesce(json_extract(p.properties, '$.email'), '')),"
-                    " lower(?)) > 0"
-                    " OR instr(lower(coalesce(json_extract(p.properties, '$.name'), '')),"
-                    " lower(?)) > 0"
-                    " OR p.uuid = lower(?)"
-                    " OR p.id IN (SELECT person_id FROM distinct_ids"
-                    " WHERE team_id = ? AND distinct_id = ?))"
+                    "(contains(json_extract(p.properties, '$.email'), ?)"
+                    " OR contains(json_extract(p.properties, '$.name'), ?)"
+                    " OR contains(p.uuid, ?)"
+                    " OR EXISTS (SELECT 1 FROM distinct_ids d"
+                    " WHERE d.person_id = p.id AND contains(d.distinct_id, ?)))"
                 )
-                args += [params.search] * 3 + [team_id, params.search]
+                args += [search] * 4
             for f in props:
                 if f.type == "cohort":
                     cohort = f.value if f.value is not None else f.key
@@ -285,6 +317,7 @@ class PersonsHandler:
             tx.create_function(
                 "person_matches", 2, filters.person_matches, deterministic=True
             )
+            tx.create_function("contains", 2, filters.contains, deterministic=True)
             clause = " AND ".join(where)
             rows = tx.execute(
                 f"SELECT p.* FROM persons p WHERE {clause}"
@@ -325,6 +358,7 @@ class PersonsHandler:
         | BadRequest[ErrorResponse]
         | Forbidden[ErrorResponse]
         | NotFound[ErrorResponse]
+        | Busy
     ):
         return await self._with_person(ctx, params.id, lambda tx, p: Ok(p.record()))
 
@@ -337,6 +371,7 @@ class PersonsHandler:
         | BadRequest[ErrorResponse]
         | Forbidden[ErrorResponse]
         | NotFound[ErrorResponse]
+        | Busy
     ):
         user = _user(ctx)
 
@@ -354,6 +389,7 @@ class PersonsHandler:
         | Forbidden[ErrorResponse]
         | NotFound[ErrorResponse]
         | UnsupportedMediaType[ErrorResponse]
+        | Busy
     ):
         return await self._set(ctx, params.id, body.properties)
 
@@ -367,6 +403,7 @@ class PersonsHandler:
         | BadRequest[ErrorResponse]
         | Forbidden[ErrorResponse]
         | NotFound[ErrorResponse]
+        | Busy
     ):
         return await self._set(ctx, params.id, body.properties)
 
@@ -380,6 +417,7 @@ class PersonsHandler:
         | BadRequest[ErrorResponse]
         | Forbidden[ErrorResponse]
         | NotFound[ErrorResponse]
+        | Busy
     ):
         return await self._set(ctx, params.id, {body.key: body.value})
 
@@ -393,11 +431,14 @@ class PersonsHandler:
         | BadRequest[ErrorResponse | PersonDeletePropertyFailure]
         | Forbidden[ErrorResponse]
         | NotFound[ErrorResponse]
+        | Busy
     ):
         user = _user(ctx)
 
+        keys = [body.unset] if isinstance(body.unset, str) else body.unset
+
         def run(tx: sqlite3.Connection, person: Person) -> Created[SuccessResponse]:
-            persons.unset_property(tx, person, body.unset, user)
+            persons.unset_properties(tx, person, keys, user)
             return Created(SuccessResponse(success=True))
 
         return await self._with_person(ctx, params.id, run, write=True)
@@ -411,6 +452,7 @@ class PersonsHandler:
         | BadRequest[ErrorResponse]
         | Forbidden[ErrorResponse]
         | NotFound[ErrorResponse]
+        | Busy
     ):
         # The flags are presence-based: `?delete_events=false` still deletes events.
         query = ctx.request.query_params
@@ -433,6 +475,7 @@ class PersonsHandler:
         | BadRequest[ErrorResponse]
         | Forbidden[ErrorResponse]
         | NotFound[ErrorResponse]
+        | Busy
     ):
         user = _user(ctx)
 
@@ -441,6 +484,19 @@ class PersonsHandler:
             return Accepted(None)
 
         return await self._with_person(ctx, params.id, body, write=True)
+
+    async def persons_delete_recordings_create(
+        self, ctx: Context, params: PersonsDeleteRecordingsCreateParams
+    ) -> (
+        Accepted[None]
+        | BadRequest[ErrorResponse]
+        | Forbidden[ErrorResponse]
+        | NotFound[ErrorResponse]
+        | Busy
+    ):
+        # This database holds no recordings: queueing their deletion is a no-op,
+        # but the person must exist, as in PostHog.
+        return await self._with_person(ctx, params.id, lambda tx, p: Accepted(None))
 
     async def persons_bulk_delete_create(
         self,
@@ -452,20 +508,29 @@ class PersonsHandler:
         | BadRequest[ErrorResponse]
         | Forbidden[ErrorResponse]
         | NotFound[ErrorResponse]
+        | Busy
     ):
         ids, distinct_ids = body.ids or [], body.distinct_ids or []
         if ids and distinct_ids:
             return invalid("You must provide either distinct_ids or ids, not both")
         if not ids and not distinct_ids:
             return invalid("You need to specify either distinct_ids or ids")
+        # PostHog reads the flags with bool(): the string "false" is true.
+        delete_events = bool(body.delete_events)
+        delete_recordings = bool(body.delete_recordings)
+        keep_person = bool(body.keep_person)
         user = _user(ctx)
 
         def run(
             tx: sqlite3.Connection, team_id: int
         ) -> Accepted[PersonBulkDeleteResponse]:
             found: dict[int, Person] = {}
-            for person_uuid in ids:
-                person = persons.by_uuid(tx, team_id, person_uuid)
+            for key in ids:
+                # An id that is not a UUID matches no person.
+                parsed = persons.parse_key(key)
+                if not isinstance(parsed, uuid.UUID):
+                    continue
+                person = persons.by_uuid(tx, team_id, parsed)
                 if person is not None:
                     found[person.id] = person
             for distinct_id in distinct_ids:
@@ -477,16 +542,15 @@ class PersonsHandler:
                     tx,
                     person,
                     user,
-                    keep_person=body.keep_person,
-                    delete_events=body.delete_events,
+                    keep_person=keep_person,
+                    delete_events=delete_events,
                 )
             return Accepted(
                 PersonBulkDeleteResponse(
                     persons_found=len(found),
-                    persons_deleted=0 if body.keep_person else len(found),
-                    events_queued_for_deletion=body.delete_events and bool(found),
-                    recordings_queued_for_deletion=body.delete_recordings
-                    and bool(found),
+                    persons_deleted=0 if keep_person else len(found),
+                    events_queued_for_deletion=delete_events and bool(found),
+                    recordings_queued_for_deletion=delete_recordings and bool(found),
                     deletion_errors=[],
                 )
             )
@@ -500,6 +564,7 @@ class PersonsHandler:
         | BadRequest[ErrorResponse]
         | Forbidden[ErrorResponse]
         | NotFound[ErrorResponse]
+        | Busy
     ):
         limit = min(params.limit if params.limit > 0 else 100, MAX_LIST_LIMIT)
         offset = min(params.offset, MAX_OFFSET)
@@ -572,37 +637,35 @@ class PersonsHandler:
         | BadRequest[ErrorResponse]
         | Forbidden[ErrorResponse]
         | NotFound[ErrorResponse]
+        | Busy
     ):
         main = body.main_distinct_id if body else None
         to_split = body.distinct_ids_to_split if body else None
-        if to_split is not None:
-            if not to_split:
-                return invalid("must not be empty", "distinct_ids_to_split")
-            if main is not None:
-                return invalid(
-                    "main_distinct_id cannot be combined with distinct_ids_to_split",
-                    "distinct_ids_to_split",
-                )
+        # An empty `distinct_ids_to_split` never gets here: the spec's minItems.
+        if to_split is not None and main is not None:
+            return invalid(
+                "main_distinct_id cannot be combined with distinct_ids_to_split"
+            )
         user = _user(ctx)
 
         def run(
             tx: sqlite3.Connection, person: Person
         ) -> Created[SuccessResponse] | BadRequest[ErrorResponse]:
             if to_split is not None:
-                missing = [d for d in to_split if d not in person.distinct_ids]
-                if missing:
+                unknown = sorted(set(to_split) - set(person.distinct_ids))
+                if unknown:
                     return invalid(
-                        f"not on this person: {missing}", "distinct_ids_to_split"
+                        f"not on this person: {unknown}", "distinct_ids_to_split"
                     )
                 moving = list(dict.fromkeys(to_split))
             else:
-                keep = (
-                    main if main is not None else next(iter(person.distinct_ids), None)
-                )
-                if keep is not None and keep not in person.distinct_ids:
-                    return invalid(f"not on this person: {[keep]}", "main_distinct_id")
-                moving = [d for d in person.distinct_ids if d != keep]
-            persons.split(tx, person, moving, user)
+                # By default the person's oldest distinct id stays. PostHog does
+                # not check that main_distinct_id is the person's: if it is
+                # not, every distinct id moves.
+                by_age = persons.distinct_ids_by_age(tx, person)
+                keep = main if main is not None else next(iter(by_age), None)
+                moving = [d for d in by_age if d != keep]
+            persons.split(tx, person, moving, to_split, user)
             return Created(SuccessResponse(success=True))
 
         return await self._with_person(ctx, params.id, run, write=True)
@@ -617,18 +680,17 @@ class PersonsHandler:
         | BadRequest[ErrorResponse]
         | Forbidden[ErrorResponse]
         | NotFound[ErrorResponse]
+        | Busy
     ):
         distinct_id = body.distinct_id
 
-        def run(
-            tx: sqlite3.Connection, team_id: int
-        ) -> Accepted[None] | NotFound[ErrorResponse]:
+        def run(tx: sqlite3.Connection, team_id: int) -> Accepted[None]:
             row = tx.execute(
                 "SELECT person_id FROM distinct_ids WHERE team_id = ? AND distinct_id = ?",
                 (team_id, distinct_id),
             ).fetchone()
             if row is None:
-                return not_found(f"Distinct id {distinct_id} not found")
+                return Accepted(None)  # nobody uses it: nothing to reset
             if row["person_id"] is None:
                 # Freed: the next person to use this distinct id is a new one.
                 tx.execute(
@@ -652,7 +714,12 @@ class PersonsHandler:
         ctx: Context,
         params: PersonsBatchByDistinctIdsCreateParams,
         body: PersonBatchByDistinctIdsRequest | None,
-    ) -> Ok[PersonBatchResponse] | Forbidden[ErrorResponse] | NotFound[ErrorResponse]:
+    ) -> (
+        Ok[PersonBatchResponse]
+        | Forbidden[ErrorResponse]
+        | NotFound[ErrorResponse]
+        | Busy
+    ):
         wanted = list(
             dict.fromkeys((body.distinct_ids or [])[:BATCH_LIMIT] if body else [])
         )
@@ -672,7 +739,12 @@ class PersonsHandler:
         ctx: Context,
         params: PersonsBatchByUuidsCreateParams,
         body: PersonBatchByUuidsRequest | None,
-    ) -> Ok[PersonBatchResponse] | Forbidden[ErrorResponse] | NotFound[ErrorResponse]:
+    ) -> (
+        Ok[PersonBatchResponse]
+        | Forbidden[ErrorResponse]
+        | NotFound[ErrorResponse]
+        | Busy
+    ):
         wanted = list(dict.fromkeys((body.uuids or [])[:BATCH_LIMIT] if body else []))
 
         def run(tx: sqlite3.Connection, team_id: int) -> Ok[PersonBatchResponse]:
@@ -691,7 +763,10 @@ class PersonsHandler:
         Ok[PersonPropertyValuesResponse]
         | Forbidden[ErrorResponse]
         | NotFound[ErrorResponse]
+        | Busy
     ):
+        # This server keeps no cache: every `refresh` mode calculates at once,
+        # so `refreshing` is always false.
         key, needle = params.key, (params.value or "").lower()
         headers = {"Cache-Control": "max-age=10"}
 
@@ -708,7 +783,10 @@ class PersonsHandler:
                     if props.get(key) is None:
                         continue
                     value = props[key]
-                    if needle and needle not in filters._text(value).lower():
+                    # PostHog never counts '' (and '' contains no non-empty needle).
+                    if value == "" or (
+                        needle and needle not in filters._text(value).lower()
+                    ):
                         continue
                     text = json.dumps(value, sort_keys=True)
                     counts[text] += 1
@@ -731,12 +809,13 @@ class PersonsHandler:
         | BadRequest[LegacyErrorMessage | ErrorResponse]
         | Forbidden[ErrorResponse]
         | NotFound[ErrorResponse]
+        | Busy
     ):
         def run(
             tx: sqlite3.Connection, team_id: int
         ) -> Ok[PersonCohortsResponse] | NotFound[ErrorResponse]:
             person = persons.by_key(tx, team_id, params.person_id)
-            if not isinstance(person, Person):
+            if person is None:
                 return not_found()
             rows = tx.execute(
                 "SELECT c.id, c.name, (SELECT COUNT(*) FROM cohort_people m"
@@ -797,11 +876,18 @@ class PersonsHandler:
                     created_at=parse_timestamp(row["created_at"]),
                 )
             )
+        # PostHog's links always carry `limit` as well as `page`.
         return Ok(
             ActivityLogPage(
                 results=results,
-                next=_page_url(ctx, page=page + 1) if page * limit < total else None,
-                previous=_page_url(ctx, page=page - 1) if page > 1 else None,
+                next=(
+                    _page_url(ctx, page=page + 1, limit=limit)
+                    if page * limit < total
+                    else None
+                ),
+                previous=(
+                    _page_url(ctx, page=page - 1, limit=limit) if page > 1 else None
+                ),
                 total_count=total,
             )
         )
@@ -813,6 +899,7 @@ class PersonsHandler:
         | BadRequest[ErrorResponse]
         | Forbidden[ErrorResponse]
         | NotFound[ErrorResponse]
+        | Busy
     ):
         return await self._with_person(
             ctx,
@@ -824,13 +911,33 @@ class PersonsHandler:
 
     async def persons_all_activity_retrieve(
         self, ctx: Context, params: PersonsAllActivityRetrieveParams
-    ) -> Ok[ActivityLogPage] | Forbidden[ErrorResponse] | NotFound[ErrorResponse]:
+    ) -> (
+        Ok[ActivityLogPage] | Forbidden[ErrorResponse] | NotFound[ErrorResponse] | Busy
+    ):
         return await self._run(
             ctx,
             lambda tx, team_id: self._activity(
                 ctx, tx, team_id, None, params.limit, params.page
             ),
         )
+
+    # --- emails ------------------------------------------------------------
+
+    async def persons_emails_list(
+        self, ctx: Context, params: PersonsEmailsListParams
+    ) -> (
+        Ok[list[MessageAsset]]
+        | BadRequest[ErrorResponse]
+        | Forbidden[ErrorResponse]
+        | NotFound[ErrorResponse]
+        | Busy
+    ):
+        # PostHog finds the person first, then answers 404 while the
+        # workflow-email feature is off; this server has no workflows.
+        def run(tx: sqlite3.Connection, person: Person) -> NotFound[ErrorResponse]:
+            return not_found()
+
+        return await self._with_person(ctx, params.id, run)
 
     # --- properties at a point in time ------------------------------------
 
@@ -841,8 +948,10 @@ class PersonsHandler:
         | BadRequest[PropertiesAtTimeError | ErrorResponse]
         | Forbidden[ErrorResponse]
         | NotFound[PropertiesAtTimeError | ErrorResponse]
+        | Busy
     ):
-        distinct_id, person_id = params.distinct_id, params.person_id
+        # PostHog tests the two for truth: an empty value is not given.
+        distinct_id, person_id = params.distinct_id or None, params.person_id
         if distinct_id is not None and person_id is not None:
             return BadRequest(
                 PropertiesAtTimeError(
@@ -867,6 +976,8 @@ class PersonsHandler:
             ctx.request.query_params.get("include_set_once", "").lower() == "true"
         )
 
+        until = _stored_time(when)
+
         def run(
             tx: sqlite3.Connection, team_id: int
         ) -> Ok[PersonPropertiesAtTimeResponse] | NotFound[PropertiesAtTimeError]:
@@ -881,11 +992,12 @@ class PersonsHandler:
                 return NotFound(
                     PropertiesAtTimeError(error=f"Person with {label} not found")
                 )
+            # PostHog replays `$set` and `$set_once` only: `$unset` is not undone.
             state: dict[str, Any] = {}
             for row in tx.execute(
                 "SELECT operation, payload FROM property_events"
                 " WHERE person_id = ? AND timestamp <= ? ORDER BY timestamp, id",
-                (person.id, timestamp(when)),
+                (person.id, until),
             ):
                 payload = json.loads(row["payload"])
                 if row["operation"] == "$set":
@@ -893,9 +1005,6 @@ class PersonsHandler:
                 elif row["operation"] == "$set_once" and set_once:
                     for key, value in payload.items():
                         state.setdefault(key, value)
-                elif row["operation"] == "$unset":
-                    for key in payload:
-                        state.pop(key, None)
             return Ok(
                 PersonPropertiesAtTimeResponse(
                     id=person.id,
@@ -992,14 +1101,22 @@ def _point_in_time(text: str) -> datetime.datetime | None:
     """PostHog's parsing: `Z` is UTC, an explicit offset is kept, naive is UTC."""
     try:
         if text.endswith("Z"):
-            parsed = datetime.datetime.fromisoformat(text[:-1])
-            return (
-                parsed.replace(tzinfo=datetime.UTC) if parsed.tzinfo is None else None
+            return datetime.datetime.fromisoformat(text[:-1]).replace(
+                tzinfo=datetime.UTC
             )
         parsed = datetime.datetime.fromisoformat(text)
     except ValueError:
         return None
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=datetime.UTC)
+
+
+def _stored_time(when: datetime.datetime) -> str:
+    """`when` as stored times compare, also where UTC falls outside datetime's range."""
+    try:
+        return timestamp(when)
+    except OverflowError:  # year 1 or 9999 moved past the edge by its offset
+        edge = datetime.datetime.min if when.year == 1 else datetime.datetime.max
+        return timestamp(edge.replace(tzinfo=datetime.UTC))
 
 
 def run_deletion_job(db: Database) -> int:

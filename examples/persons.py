@@ -24,7 +24,7 @@ from persons_server.models import (
 
 from .db import now, parse_timestamp, timestamp
 
-# Namespace of the UUIDs of persons created by a split (PostHog: uuidFromDistinctId).
+# PostHog's namespace for the UUIDs it derives from distinct ids (uuidFromDistinctId).
 SPLIT_NAMESPACE = uuid.UUID("932979b4-65c3-4424-8467-0b66ec27bc22")
 DISPLAY_NAME_PROPERTIES = ("email", "name", "username")
 MAX_SQLITE_INT = 2**63 - 1
@@ -43,12 +43,14 @@ class Person:
 
     @property
     def name(self) -> str:
+        """PostHog's display name: a display property, else the first distinct id
+        (identified ones sort first, so an anonymous one only when none is), else
+        the numeric id."""
         for key in DISPLAY_NAME_PROPERTIES:
             value = self.properties.get(key)
-            if value not in (None, ""):
+            if value:
                 return str(value)
-        identified = [d for d in self.distinct_ids if not is_anonymous_id(d)]
-        return identified[0] if identified else str(self.id)
+        return self.distinct_ids[0] if self.distinct_ids else str(self.id)
 
     def record(self) -> PersonRecord:
         return PersonRecord(
@@ -133,32 +135,32 @@ def load(tx: sqlite3.Connection, rows: Sequence[sqlite3.Row]) -> list[Person]:
     ]
 
 
-def by_key(
-    tx: sqlite3.Connection, team_id: int, key: int | uuid.UUID | str
-) -> Person | None | str:
-    """A person by numeric ID or UUID (or either as text); a string (the error)
-    when `key` is neither."""
-    if isinstance(key, uuid.UUID):
-        return by_uuid(tx, team_id, key)
+def parse_key(key: str) -> int | uuid.UUID | None:
+    """A person key as PostHog reads it: a UUID, else an integer, else None."""
     try:
-        pk = int(key)
+        return uuid.UUID(key)
     except ValueError:
         pass
-    else:
-        if not 0 <= pk <= MAX_SQLITE_INT:
-            return None
-        rows = tx.execute(
-            "SELECT * FROM persons WHERE team_id = ? AND id = ?", (team_id, pk)
-        ).fetchall()
-        return next(iter(load(tx, rows)), None)
     try:
-        person_uuid = uuid.UUID(str(key))
+        return int(key)
     except ValueError:
-        return (
-            "The ID provided does not look like a personID. If you are using a"
-            " distinctId, please use /persons?distinct_id={id} instead."
-        )
-    return by_uuid(tx, team_id, person_uuid)
+        return None
+
+
+def by_key(
+    tx: sqlite3.Connection, team_id: int, key: int | uuid.UUID | str
+) -> Person | None:
+    """A person by numeric ID or UUID (or either as text); None when unknown or
+    `key` is neither."""
+    parsed = parse_key(key) if isinstance(key, str) else key
+    if isinstance(parsed, uuid.UUID):
+        return by_uuid(tx, team_id, parsed)
+    if parsed is None or not 0 <= parsed <= MAX_SQLITE_INT:
+        return None
+    rows = tx.execute(
+        "SELECT * FROM persons WHERE team_id = ? AND id = ?", (team_id, parsed)
+    ).fetchall()
+    return next(iter(load(tx, rows)), None)
 
 
 def by_uuid(
@@ -191,15 +193,16 @@ def log_activity(
     activity: str,
     user: dict[str, Any],
     changes: list[dict[str, Any]] | None = None,
+    *,
+    name: str | None = None,
 ) -> None:
+    """An activity log entry, with PostHog's detail: its changes and a name."""
     detail = {
-        "id": str(person.id),
         "changes": changes,
-        "merge": None,
         "trigger": None,
-        "name": person.name,
-        "short_id": None,
         "type": None,
+        "name": name,
+        "short_id": None,
     }
     tx.execute(
         "INSERT INTO activity_log"
@@ -238,41 +241,43 @@ def _save_properties(tx: sqlite3.Connection, person: Person) -> None:
     )
 
 
+def _change(action: str, field: str | None = None, after: Any = None) -> dict[str, Any]:
+    """One change of an activity entry, as PostHog records it (no values before)."""
+    return {
+        "type": "Person",
+        "action": action,
+        "field": field,
+        "before": None,
+        "after": after,
+    }
+
+
 def set_properties(
     tx: sqlite3.Connection, person: Person, values: dict[str, Any], user: dict[str, Any]
 ) -> None:
     """`$set`: listed keys are set or overwritten, the others are left alone."""
-    changes = [
-        {
-            "type": "Person",
-            "action": "changed" if key in person.properties else "created",
-            "field": key,
-            "before": person.properties.get(key),
-            "after": value,
-        }
-        for key, value in values.items()
-        if key not in person.properties or person.properties[key] != value
-    ]
     person.properties.update(values)
     _save_properties(tx, person)
     record_event(tx, person.id, "$set", values)
-    log_activity(tx, person, "updated", user, changes)
+    log_activity(tx, person, "updated", user, [_change("changed", "properties")])
 
 
-def unset_property(
-    tx: sqlite3.Connection, person: Person, key: str, user: dict[str, Any]
+def unset_properties(
+    tx: sqlite3.Connection, person: Person, keys: list[str], user: dict[str, Any]
 ) -> None:
-    before = person.properties.pop(key, None)
+    """`$unset`: the keys are removed."""
+    for key in keys:
+        person.properties.pop(key, None)
     _save_properties(tx, person)
-    record_event(tx, person.id, "$unset", [key])
-    change = {
-        "type": "Person",
-        "action": "deleted",
-        "field": key,
-        "before": before,
-        "after": None,
-    }
-    log_activity(tx, person, "delete_property", user, [change])
+    record_event(tx, person.id, "$unset", keys)
+    log_activity(
+        tx,
+        person,
+        "delete_property",
+        user,
+        [_change("changed")],
+        name=str(person.uuid),
+    )
 
 
 def delete(
@@ -291,7 +296,7 @@ def delete(
             (person.team_id, str(person.uuid), timestamp(now())),
         )
     if not keep_person:
-        log_activity(tx, person, "deleted", user)
+        log_activity(tx, person, "deleted", user, name=str(person.uuid))
         tx.execute("DELETE FROM persons WHERE id = ?", (person.id,))
 
 
@@ -350,35 +355,61 @@ def attach(
         position += 1
 
 
-def split_uuid(team_id: int, distinct_id: str) -> uuid.UUID:
-    return uuid.uuid5(SPLIT_NAMESPACE, f"{team_id}:{distinct_id}")
+def distinct_ids_by_age(tx: sqlite3.Connection, person: Person) -> list[str]:
+    """The person's distinct ids, oldest first (PostHog's `Person.distinct_ids`)."""
+    return [
+        str(row["distinct_id"])
+        for row in tx.execute(
+            "SELECT distinct_id FROM distinct_ids WHERE person_id = ? ORDER BY position",
+            (person.id,),
+        )
+    ]
+
+
+def split_uuid(team_id: int, distinct_id: str, source: uuid.UUID) -> uuid.UUID:
+    """PostHog's `splitTargetUuid`: the UUID derived from (team, distinct id), or,
+    when that is the UUID of the person split from, its `:split` variant."""
+    derived = uuid.uuid5(SPLIT_NAMESPACE, f"{team_id}:{distinct_id}")
+    if derived == source:
+        return uuid.uuid5(SPLIT_NAMESPACE, f"{team_id}:{distinct_id}:split")
+    return derived
 
 
 def split(
-    tx: sqlite3.Connection, person: Person, moving: list[str], user: dict[str, Any]
+    tx: sqlite3.Connection,
+    person: Person,
+    moving: list[str],
+    requested: list[str] | None,
+    user: dict[str, Any],
 ) -> None:
-    """Move each of `moving` off `person` onto a new person of its own."""
+    """Move each of `moving` off `person` onto the person of its split UUID.
+
+    That person is created unless it exists already (a person ingestion once
+    made for the distinct id), in which case the distinct id joins it.
+    """
     for distinct_id in moving:
-        new_uuid = split_uuid(person.team_id, distinct_id)
-        taken = tx.execute(
-            "SELECT 1 FROM persons WHERE uuid = ?", (str(new_uuid),)
-        ).fetchone()
+        target = split_uuid(person.team_id, distinct_id, person.uuid)
         tx.execute(
             "DELETE FROM distinct_ids WHERE team_id = ? AND distinct_id = ?",
             (person.team_id, distinct_id),
         )
-        create(
-            tx,
-            person.team_id,
-            [distinct_id],
-            {},
-            person_uuid=uuid.uuid4() if taken else new_uuid,
-        )
-    change = {
-        "type": "Person",
-        "action": "split",
-        "field": "distinct_ids",
-        "before": person.distinct_ids,
-        "after": [d for d in person.distinct_ids if d not in moving],
-    }
-    log_activity(tx, person, "split_person", user, [change])
+        existing = tx.execute(
+            "SELECT id, team_id FROM persons WHERE uuid = ?", (str(target),)
+        ).fetchone()
+        if existing is not None and existing["team_id"] == person.team_id:
+            attach(tx, person.team_id, int(existing["id"]), [distinct_id])
+        else:
+            # Taken in another project (only an import can do that): any new UUID.
+            fresh = target if existing is None else uuid.uuid4()
+            create(tx, person.team_id, [distinct_id], {}, person_uuid=fresh)
+    after: dict[str, Any] = {"distinct_ids": person.distinct_ids}
+    if requested is not None:
+        after["distinct_ids_to_split"] = list(requested)
+    log_activity(
+        tx,
+        person,
+        "split_person",
+        user,
+        [_change("split", after=after)],
+        name=str(person.uuid),
+    )

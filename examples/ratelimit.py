@@ -48,7 +48,12 @@ class Rate:
 
 # PostHog's delete actions (`PersonViewSet.get_throttles`), by handler name.
 DELETE_HANDLERS = frozenset(
-    {"persons_destroy", "persons_bulk_delete_create", "persons_delete_events_create"}
+    {
+        "persons_destroy",
+        "persons_bulk_delete_create",
+        "persons_delete_events_create",
+        "persons_delete_recordings_create",
+    }
 )
 
 

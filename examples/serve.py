@@ -11,6 +11,7 @@ import uvicorn
 
 from . import data
 from .app import build
+from .db import DatabaseUnavailable
 from .keys import parse_key_spec
 from .ratelimit import Rate, RateLimits
 
@@ -92,7 +93,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         other=args.rate_limit,
         delete=args.delete_rate_limit,
     )
-    service = build(args.db, rate_limits=limits)
+    try:
+        service = build(args.db, rate_limits=limits)
+    except DatabaseUnavailable as problem:
+        print(f"error: {problem}", file=sys.stderr)
+        return 1
     try:
         for path in args.import_file:
             count = data.import_file(service.db, path)

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .files import Unreadable, read_regular
 from .markers import TEMPLATES
 
 LINE_LENGTH = 88
@@ -137,8 +138,9 @@ def _code() -> str:
     return digest.hexdigest()
 
 
-def unchanged(cache: Cache, key: str, out: str) -> bool:
-    """The last run had these inputs, and its output is still on disk byte for byte."""
+def unchanged(cache: Cache, key: str, out: str, limit: int) -> bool:
+    """The last run had these inputs, and its output is still on disk byte for
+    byte; the spec's files are read as `load` reads them, `limit` bytes at most."""
     from .write import read_tree
 
     run = cache.run
@@ -146,10 +148,9 @@ def unchanged(cache: Cache, key: str, out: str) -> bool:
         return False
     for path, digest in run.get("spec_files", {}).items():
         try:
-            with open(path, "rb") as handle:
-                if hashlib.sha256(handle.read()).hexdigest() != digest:
-                    return False
-        except OSError:
+            if hashlib.sha256(read_regular(path, limit)).hexdigest() != digest:
+                return False
+        except Unreadable:
             return False
     expected: dict[str, str] = run.get("files", {})
     on_disk: dict[str, bytes] = {}

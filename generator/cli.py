@@ -1,10 +1,13 @@
 """The command line: the only place that prints, exits, and reads configuration.
 
-    python -m generator generate [--spec PATH] [--out DIR]
-    python -m generator check    [--spec PATH] [--out DIR]
-    python -m generator validate [--spec PATH]
+    python -m generator generate [--spec PATH] [--out DIR] [--ref-root DIR]
+    python -m generator check    [--spec PATH] [--out DIR] [--ref-root DIR]
+    python -m generator validate [--spec PATH] [--ref-root DIR]
 
-Exit status: 0 success, 1 spec errors or drift, 2 usage errors.
+    --max-spec-bytes N caps the spec's files together (see README, Security).
+
+Exit status: 0 success, 1 spec errors or drift, 2 usage errors and an
+output folder that cannot be used.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from typing import Any
 
 from . import diagnostics as diag
 from .cache import Cache, cache_path, fingerprint, record, unchanged
+from .files import MAX_SPEC_BYTES, Unreadable, read_regular
 
 # The stages are imported only past the unchanged-run check: an up-to-date
 # `make generate` should cost little more than starting Python.
@@ -26,9 +30,9 @@ from .cache import Cache, cache_path, fingerprint, record, unchanged
 
 def _config() -> dict[str, Any]:
     try:
-        with open("pyproject.toml", "rb") as handle:
-            section = tomllib.load(handle).get("tool", {}).get("generator", {})
-    except (OSError, tomllib.TOMLDecodeError):
+        text = read_regular("pyproject.toml", 1 << 20).decode("utf-8")
+        section = tomllib.loads(text).get("tool", {}).get("generator", {})
+    except (Unreadable, UnicodeDecodeError, tomllib.TOMLDecodeError):
         return {}
     return section if isinstance(section, dict) else {}
 
@@ -52,6 +56,17 @@ def _parser() -> argparse.ArgumentParser:
         )
         command.add_argument(
             "--strict", action="store_true", help="treat warnings as errors"
+        )
+        command.add_argument(
+            "--ref-root",
+            help="a folder whose files $refs may name, besides the spec's own "
+            "(default: [tool.generator] ref_root, for the configured spec)",
+        )
+        command.add_argument(
+            "--max-spec-bytes",
+            type=int,
+            help="the most the spec's files may hold together "
+            f"(default: [tool.generator] max_spec_bytes, or {MAX_SPEC_BYTES})",
         )
         if name == "validate":
             continue
@@ -89,16 +104,32 @@ def main(argv: Sequence[str] | None = None) -> int:
     default_spec = args.spec is None or os.path.normpath(args.spec) == os.path.normpath(
         str(config.get("spec", ""))
     )
+    # A configured ref_root widens what the project's own spec may reach: a
+    # spec given with --spec, maybe someone else's, gets only its own folder.
+    ref_root = args.ref_root or (config.get("ref_root") if default_spec else None)
+    max_spec_bytes = (
+        args.max_spec_bytes
+        if args.max_spec_bytes is not None
+        else config.get("max_spec_bytes", MAX_SPEC_BYTES)
+    )
+    problem = _limits_problem(ref_root, max_spec_bytes)
+    if problem:
+        print(f"error: {problem}", file=sys.stderr)
+        return 2
+    limits = {"ref_root": ref_root, "max_spec_bytes": max_spec_bytes}
     if args.command == "validate":
         from .pipeline import Options, check_spec
 
-        result = check_spec(Options(spec=spec, strict=args.strict))
+        result = check_spec(Options(spec=spec, strict=args.strict, **limits))
         _report(result.diagnostics)
         if diag.has_errors(result.diagnostics, strict=args.strict):
             return 1
         print(f"{spec}: valid ({_elapsed(started)})", file=sys.stderr)
         return 0
-    out = args.out or config.get("out") or "generated"
+    out = str(args.out or config.get("out") or "generated")
+    if os.path.lexists(out) and not os.path.isdir(out):
+        print(f"error: the output folder {out} is a file", file=sys.stderr)
+        return 2
     settings = {
         "spec": spec,
         "client_package": args.client_package
@@ -108,11 +139,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         "only": args.only,
         "api_key_env": str(config.get("api_key_env", "")) if default_spec else "",
         "strict": args.strict,
+        **limits,
     }
     path = None if args.no_cache else cache_path(args.cache_dir, out)
     cache = Cache.load(path) if path else None
     key = fingerprint(sorted(settings.items())) if cache is not None else ""
-    if cache is not None and unchanged(cache, key, out):
+    if cache is not None and unchanged(cache, key, out, max_spec_bytes):
         count = len(cache.run["files"])
         print(
             f"{_summary(args.command, count, 0)} in {_elapsed(started)} (nothing changed)",
@@ -121,7 +153,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
 
     from .pipeline import Options, run
-    from .write import diff, foreign_files, write
+    from .write import OutputError, diff, foreign_files, locked, write
 
     templates = os.path.join(os.path.dirname(path), "templates") if path else None
     if templates:
@@ -138,30 +170,59 @@ def main(argv: Sequence[str] | None = None) -> int:
     _report(result.diagnostics)
     if result.files is None:
         return 1
-    foreign = foreign_files(out, result.files)
-    if foreign:
-        _report(foreign)
-        return 1
-    if args.command == "check":
-        text = diff(out, result.files)
-        if text:
-            sys.stdout.write(text)
-            print(
-                f"{out} differs from what {spec} gives; run `make generate`",
-                file=sys.stderr,
-            )
-            return 1
-        changed = 0
-    else:
-        changed = write(out, result.files).changed
-    if cache is not None and path is not None:
-        record(cache, key, result.spec_files, result.files)
-        cache.save(path)
+
+    def waiting() -> None:
+        print(f"waiting for another run on {out} to finish...", file=sys.stderr)
+
+    try:
+        # Another run into the same folder finishes first (and `check` waits
+        # for a write to end before reading).
+        with locked(out, shared=args.command == "check", waiting=waiting):
+            foreign = foreign_files(out, result.files)
+            if foreign:
+                _report(foreign)
+                return 1
+            if args.command == "check":
+                text = diff(out, result.files)
+                if text:
+                    sys.stdout.write(text)
+                    print(
+                        f"{out} differs from what {spec} gives; run `make generate`",
+                        file=sys.stderr,
+                    )
+                    return 1
+                changed = 0
+            else:
+                changed = write(out, result.files).changed
+            if cache is not None and path is not None:
+                record(cache, key, result.spec_files, result.files)
+                cache.save(path)
+    except OutputError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
     print(
         f"{_summary(args.command, len(result.files), changed)} in {_elapsed(started)}",
         file=sys.stderr,
     )
     return 0
+
+
+def _limits_problem(ref_root: object, max_spec_bytes: object) -> str | None:
+    """What is wrong with the `--ref-root` and `--max-spec-bytes` given, if anything."""
+    if ref_root is not None and not (
+        isinstance(ref_root, str) and os.path.isdir(ref_root)
+    ):
+        return f"the reference root {ref_root} is not a folder (--ref-root, ref_root)"
+    if (
+        not isinstance(max_spec_bytes, int)
+        or isinstance(max_spec_bytes, bool)
+        or max_spec_bytes <= 0
+    ):
+        return (
+            "the spec size limit must be a positive number of bytes, "
+            f"not {max_spec_bytes!r} (--max-spec-bytes, max_spec_bytes)"
+        )
+    return None
 
 
 def _report(problems: list[diag.Diagnostic]) -> None:

@@ -8,7 +8,10 @@ line. The templates use them as filters; nothing is escaped by hand.
 from __future__ import annotations
 
 import math
+import re
 from typing import Any
+
+from . import wrap
 
 
 def py_literal(value: Any) -> str:
@@ -75,13 +78,25 @@ def _escape_char(ch: str) -> str:
     return f"\\U{code:08x}"
 
 
-def docstring(text: str) -> str:
-    """The body of a triple-double-quoted docstring.
+def docstring(text: str, indent: int = 0, width: int = 88) -> str:
+    """The body of a triple-double-quoted docstring whose quotes open at column
+    `indent`, laid out as a person would write it: wrapped at `width` columns
+    (see `wrap.layout`), its lines after the first indented, the first
+    sentence of a long first paragraph on a line of its own.
 
-    Backslashes and non-printable characters are escaped, runs of quotes are
-    broken up, and lines are stripped of trailing blanks so that black has
-    nothing to change.
+    Backslashes and non-printable characters are escaped, and quotes where
+    they could end the string: every quote of a run of three or more. A quote
+    at either end gets a space between it and the triple quotes, as black
+    puts one. The closing quotes go on a line of their own where black would
+    put them: after a last line they would make too long.
     """
+    if (  # what all below gives a short, plain line, at once
+        len(text) + indent + 6 <= width
+        and text.isprintable()
+        and not any(s in text for s in ("\\", '"', "  "))
+        and text == text.strip()
+    ):
+        return text
     text = text.replace("\r\n", "\n")
     if all(line.isprintable() for line in text.split("\n")):  # DEL is not printable
         body = text.replace("\\", "\\\\")  # what the loop below gives, at once
@@ -95,9 +110,32 @@ def docstring(text: str) -> str:
             else:
                 out.append(_escape_char(ch))
         body = "".join(out)
-    body = body.replace('"', '\\"')
-    lines = [line.rstrip() for line in body.strip().split("\n")]
-    return "\n".join(lines)
+    body = _QUOTE_RUN.sub(lambda run: '\\"' * len(run.group()), body.strip())
+    if not body:
+        return ""
+    # Black pads a docstring that starts or ends with a quote with a space.
+    lead = " " if body.startswith('"') else ""
+    trail = " " if body.endswith('"') else ""
+    first, rest = width - indent - 3 - len(lead), width - indent
+    lines = wrap.layout(wrap.summary_first(body, first), first, rest)
+    if len(lines) == 1 and len(lines[0] + trail) + 3 > first:
+        # Black leaves a one-line docstring too long for its closing quotes: fold it.
+        lines = wrap.layout(body, first - len(trail) - 3, rest)
+    # Black dedents the lines after the first by their common indentation.
+    common = min((len(x) - len(x.lstrip(" ")) for x in lines[1:] if x), default=0)
+    lines[1:] = [x[common:] for x in lines[1:]]
+    if len(lines) > 1 and len(lines[-1] + trail) > rest and " " in lines[-1]:
+        lines[-1:] = lines[-1].rsplit(" ", 1)  # room for the padding
+    lines[0] = lead + lines[0]
+    lines[-1] += trail
+    pad = " " * indent
+    result = "\n".join([lines[0], *(pad + line if line else "" for line in lines[1:])])
+    if len(lines) > 1 and len(lines[-1]) + 3 > rest:
+        result += "\n" + pad
+    return result
+
+
+_QUOTE_RUN = re.compile('"{3,}')
 
 
 def comment(text: str) -> str:

@@ -101,7 +101,7 @@ class BlackPool:
             result: list[str] = self._pool.submit(_format_all, items).result()
             return result
         if self._workers < self._jobs:
-            self._pool.shutdown(wait=False)
+            self._pool.shutdown()
             self._workers = self._jobs
             self._pool = self._start(self._jobs)
         # Largest first, so that no big block starts last and leaves one
@@ -117,7 +117,11 @@ class BlackPool:
         return ordered
 
     def close(self) -> None:
-        self._pool.shutdown(wait=False, cancel_futures=True)
+        # Waiting for the workers to exit: a pool left to wind down on its own
+        # races the interpreter's exit, which then prints `Exception ignored
+        # ... Bad file descriptor` (CPython 3.11's _python_exit wakes a pipe
+        # the pool's thread may be closing).
+        self._pool.shutdown(wait=True, cancel_futures=True)
 
 
 _DEFINITION = ("def ", "async def ", "class ", "@")
@@ -159,8 +163,7 @@ def format_files(
     a pool of their own.
     """
     result: dict[str, str] = {}
-    # The header names the spec's hash, so it changes with every edit; it stays
-    # out of the blocks, which then survive edits in the cache.
+    # The header carries the file's stamp; it stays out of the blocks.
     heads: dict[str, str] = {}
     split: dict[str, list[tuple[int, str]]] = {}
     for f in files:
@@ -226,7 +229,7 @@ def _stamped(head: str, unformatted: str, formatted: str) -> str:
     if not head.endswith(HEADER_END + "\n"):
         return head
     stamp = _stamp(unformatted, formatted)
-    return f"{head[: -len(HEADER_END) - 1]}, stamp {stamp}{HEADER_END}\n"
+    return f"{head[: -len(HEADER_END) - 1]} (stamp {stamp}){HEADER_END}\n"
 
 
 def _holds(head: str, unformatted: str, on_disk: str) -> bool:

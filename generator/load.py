@@ -8,6 +8,7 @@ clean spec is never.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import gc
 import hashlib
@@ -20,6 +21,7 @@ from typing import Any
 import yaml
 
 from .diagnostics import Diagnostic, parts_of, pointer_of
+from .files import MAX_SPEC_BYTES, NotRegular, TooLarge, Unreadable, read_regular
 
 # The C loader is several times faster on large specs.
 _BaseLoader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -44,9 +46,14 @@ def _json_key(key: object) -> str:
     return str(key)
 
 
-def _construct_mapping(
-    loader: yaml.SafeLoader, node: yaml.MappingNode
-) -> dict[str, Any]:
+def _construct_mapping(loader: yaml.SafeLoader, node: yaml.Node) -> dict[str, Any]:
+    if not isinstance(node, yaml.MappingNode):  # `!!map` on a scalar or a list
+        raise yaml.constructor.ConstructorError(
+            None,
+            None,
+            f"expected a mapping node, but found {getattr(node, 'id', 'node')}",
+            node.start_mark,
+        )
     explicit = len(node.value)
     loader.flatten_mapping(node)
     # `flatten_mapping` puts merged (`<<`) entries first; only the node's own
@@ -85,6 +92,23 @@ _SCALARS: dict[str, Any] = {
 }
 
 
+@contextlib.contextmanager
+def _composed(text: str) -> Iterator[tuple[Any, yaml.Node | None]]:
+    """A loader on `text` and the node tree of its one document."""
+    # The node tree is a great many objects, none of them garbage yet: the
+    # cyclic collector would walk them over and over (on a large spec it took
+    # more time than parsing).
+    collecting = gc.isenabled()
+    gc.disable()
+    loader = _Loader(text)
+    try:
+        yield loader, loader.get_single_node()
+    finally:
+        loader.dispose()
+        if collecting:
+            gc.enable()
+
+
 def _construct(text: str, duplicates: list[tuple[str, int, int]]) -> tuple[Any, bool]:
     """The data of a one-document YAML text, as `get_single_data` gives it, and
     whether it is known to be a tree no deeper than `MAX_DEPTH` (no aliases).
@@ -94,24 +118,13 @@ def _construct(text: str, duplicates: list[tuple[str, int, int]]) -> tuple[Any, 
     directly from the composed nodes. Anything else (merge keys, other tags,
     recursive aliases, deep nesting) goes to PyYAML's constructor, unchanged.
     """
-    # The node tree is a great many objects, none of them garbage yet: the
-    # cyclic collector would walk them over and over (on a large spec it took
-    # more time than parsing).
-    collecting = gc.isenabled()
-    gc.disable()
-    loader = _Loader(text)
-    try:
-        node = loader.get_single_node()
+    with _composed(text) as (loader, node):
         if node is None:
             return None, True
         try:
             return _construct_plain(loader, node, duplicates)
         except _Unusual:
             pass
-    finally:
-        loader.dispose()
-        if collecting:
-            gc.enable()
     duplicates.clear()
     loader = _Loader(text)
     loader.duplicate_keys = duplicates
@@ -342,10 +355,19 @@ def iter_refs(
             )
 
 
+@dataclass(frozen=True)
+class Limits:
+    """What a load may read: files under the spec's own folder or one of
+    `ref_roots`, `max_bytes` of them in all."""
+
+    ref_roots: tuple[str, ...] = ()
+    max_bytes: int = MAX_SPEC_BYTES
+
+
 def load(
-    path: str, memo: dict[str, Any] | None = None
+    path: str, memo: dict[str, Any] | None = None, limits: Limits = Limits()
 ) -> tuple[Spec | None, list[Diagnostic]]:
-    """Load `path` and the local files its references reach.
+    """Load `path` and the local files its references reach, within `limits`.
 
     With a `memo` (what the last load kept, by file; see `_reuse`), the parts
     of a YAML file that did not change are not parsed again; the memo is
@@ -360,7 +382,8 @@ def load(
         if memo.get(_MEMO_KEY) != key:
             memo.clear()
             memo[_MEMO_KEY] = key
-    root = _load_file(path, path, diagnostics, None, memo)
+    reach = _Reach(path, limits)
+    root = _load_file(path, path, diagnostics, None, memo, reach)
     if root is None:
         return None, diagnostics
     if not isinstance(root.data, dict):
@@ -393,13 +416,21 @@ def load(
                 )
                 continue
             target = _join(source.path, file_part)
+            refused = reach.refusal(file_part, target, spec.files)
+            if refused is not None:
+                diagnostics.append(
+                    source.diagnostic(
+                        "ref-outside-root", f"reference {ref!r} {refused}", parts
+                    )
+                )
+                continue
             if target in spec.files:
                 continue
             display = os.path.normpath(
                 os.path.join(os.path.dirname(source.display), file_part)
             )
             loaded = _load_file(
-                target, display, diagnostics, (source, parts, ref), memo
+                target, display, diagnostics, (source, parts, ref), memo, reach
             )
             if loaded is not None:
                 spec.files[target] = loaded
@@ -407,31 +438,70 @@ def load(
     return spec, diagnostics
 
 
+class _Reach:
+    """Where one load's references may lead, and how much it has left to read.
+
+    A reference names a file under the spec's folder (or a `ref_roots`
+    folder), its links resolved, or nothing: it is refused before anything
+    is opened, so no diagnostic can quote a file from elsewhere.
+    """
+
+    def __init__(self, spec_path: str, limits: Limits) -> None:
+        spec_folder = os.path.dirname(os.path.abspath(spec_path))
+        self.folders = [os.path.realpath(f) for f in (spec_folder, *limits.ref_roots)]
+        self.where = "the spec's folder" + "".join(
+            f" and {_shown(folder)}" for folder in self.folders[1:]
+        )
+        self.limit = self.left = limits.max_bytes
+
+    def refusal(
+        self, file_part: str, target: str, loaded: dict[str, SourceFile]
+    ) -> str | None:
+        """Why a reference to `file_part`, found at `target`, is not followed;
+        None for a file reached before (and so vetted), or under a folder."""
+        if os.path.isabs(file_part):
+            return "is an absolute path; name files relative to the referring file"
+        if target in loaded:
+            return None
+        real = os.path.realpath(target)
+        if any(_within(real, folder) for folder in self.folders):
+            return None
+        return (
+            f"leads outside {self.where}; references may only name files "
+            "under it (--ref-root adds a folder)"
+        )
+
+    def read(self, path: str) -> bytes:
+        """The file's bytes, counted against what the load may read in all."""
+        data = read_regular(os.path.realpath(path), self.left)
+        self.left -= len(data)
+        return data
+
+
+def _within(path: str, folder: str) -> bool:
+    return os.path.commonpath([path, folder]) == folder
+
+
+def _shown(folder: str) -> str:
+    """A folder as a message names it: relative to here when it is below."""
+    relative = os.path.relpath(folder)
+    return folder if relative.startswith("..") else relative
+
+
 def _load_file(
     path: str,
     display: str,
     diagnostics: list[Diagnostic],
     referrer: tuple[SourceFile, tuple[str | int, ...], str] | None,
-    memo: dict[str, Any] | None = None,
+    memo: dict[str, Any] | None,
+    reach: _Reach,
 ) -> SourceFile | None:
     absolute = os.path.abspath(path)
     kept = memo.pop(absolute, None) if memo is not None else None
     try:
-        with open(absolute, "rb") as handle:
-            raw = handle.read()
-    except OSError as error:
-        reason = error.strerror or str(error)
-        if referrer is not None:
-            source, parts, ref = referrer
-            diagnostics.append(
-                source.diagnostic(
-                    "ref-file-unreadable", f"cannot read {ref!r}: {reason}", parts
-                )
-            )
-        else:
-            diagnostics.append(
-                _at(display, "spec-unreadable", f"cannot read the spec: {reason}")
-            )
+        raw = reach.read(absolute)
+    except Unreadable as error:
+        diagnostics.append(_unreadable(error, display, referrer, reach.limit))
         return None
     try:
         text = raw.decode("utf-8")
@@ -517,6 +587,29 @@ def _load_file(
     return source if tree else _checked(source, diagnostics)
 
 
+def _unreadable(
+    error: Unreadable,
+    display: str,
+    referrer: tuple[SourceFile, tuple[str | int, ...], str] | None,
+    limit: int,
+) -> Diagnostic:
+    if isinstance(error, TooLarge):
+        over = f"more than {limit:,} bytes, the limit (--max-spec-bytes raises it)"
+        if referrer is None:
+            return _at(display, "spec-too-large", f"the spec holds {over}")
+        source, parts, ref = referrer
+        return source.diagnostic(
+            "spec-too-large",
+            f"with {ref!r}, the spec's files together hold {over}",
+            parts,
+        )
+    if referrer is None:
+        return _at(display, "spec-unreadable", f"cannot read the spec: {error}")
+    source, parts, ref = referrer
+    code = "ref-not-a-file" if isinstance(error, NotRegular) else "ref-file-unreadable"
+    return source.diagnostic(code, f"cannot read {ref!r}: {error}", parts)
+
+
 # --- re-loading an edited file ---------------------------------------------
 #
 # An edit to a large spec mostly touches one path item. The memo keeps, per
@@ -527,9 +620,9 @@ def _load_file(
 # YAML its value cannot reach outside them. So when the text around `paths`
 # is unchanged, the data of each unchanged path item is the old data, and
 # each changed one is parsed alone, as the only entry of a `paths:` mapping;
-# anything unusual (another shape, a parse that is not one plain entry, a
-# repeated key) falls back to parsing the whole file. Tests hold the two to
-# the same result on random edits.
+# anything unusual (another shape, a parse that is not one plain entry whose
+# key starts the item, a repeated key) falls back to parsing the whole file.
+# Tests hold the two to the same result on random edits.
 
 _MEMO_KEY = "key"  # beside the files' absolute paths, which cannot be it
 
@@ -612,21 +705,42 @@ def _reuse(text: str, entry: dict[str, Any]) -> Any | None:
 
 
 def _parse_item(item: str) -> tuple[str, Any] | None:
-    """(key, value) of one path item's text, parsed alone."""
+    """(key, value) of one path item's text, parsed alone; None unless it
+    parses as the whole file would read it (see `_one_entry`)."""
     if _nesting_bound(item) > _SAFE_TO_COMPOSE:
         return None  # the whole parse measures it, and says where
     duplicates: list[tuple[str, int, int]] = []
     try:
-        data, tree = _construct("paths:\n" + item, duplicates)
-    except (yaml.YAMLError, RecursionError):
+        with _composed("paths:\n" + item) as (loader, root):
+            if root is None or not _one_entry(root):
+                return None
+            data, tree = _construct_plain(loader, root, duplicates)
+    except (yaml.YAMLError, RecursionError, _Unusual):
         return None
-    if not tree or duplicates or not isinstance(data, dict) or list(data) != ["paths"]:
+    if not tree or duplicates:
         return None
-    paths = data["paths"]
-    if not isinstance(paths, dict) or len(paths) != 1:
-        return None
-    ((key, value),) = paths.items()
+    ((key, value),) = data["paths"].items()
     return key, value
+
+
+def _one_entry(root: yaml.Node) -> bool:
+    """Whether `root`, composed from `paths:` and one path item's text, maps
+    `paths` to one entry whose key starts the item's first line at column 3.
+
+    In the whole file the item continues the `paths` mapping, where each
+    entry starts with its key; alone, it starts a new mapping, where a line
+    that merely looks like a key (an anchor or a tag over a mapping below it,
+    a `? ` explicit key) is read otherwise: as the value of `paths` itself, or
+    a key that the next item's `:` completes. From the key on, the two parses
+    read the same tokens in the same state, so only that start must agree.
+    """
+    if not isinstance(root, yaml.MappingNode) or len(root.value) != 1:
+        return False
+    paths = root.value[0][1]
+    if not isinstance(paths, yaml.MappingNode) or len(paths.value) != 1:
+        return False
+    mark = paths.value[0][0].start_mark
+    return (mark.line, mark.column) == (1, 2)
 
 
 def _load_json(
@@ -844,4 +958,4 @@ def _path_to(data: Any, target: Any) -> tuple[str | int, ...]:
     return ()
 
 
-__all__ = ["Spec", "SourceFile", "load", "iter_refs", "pointer_of"]
+__all__ = ["Limits", "Spec", "SourceFile", "load", "iter_refs", "pointer_of"]

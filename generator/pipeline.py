@@ -15,7 +15,8 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from . import diagnostics as diag
 from .cache import Cache, ValidationMemo
-from .load import Spec, load
+from .files import MAX_SPEC_BYTES, Unreadable, read_regular
+from .load import Limits, Spec, load
 from .validate import validate
 
 if TYPE_CHECKING:
@@ -37,6 +38,13 @@ class Options:
     bytecode_dir: str | None = None  # compiled templates, when caching
     # An output folder whose files, where their stamps hold, need no black (check).
     stamped_out: str | None = None
+    ref_root: str | None = None  # a folder $refs may reach besides the spec's
+    max_spec_bytes: int = MAX_SPEC_BYTES
+
+    @property
+    def limits(self) -> Limits:
+        roots = () if self.ref_root is None else (self.ref_root,)
+        return Limits(roots, self.max_spec_bytes)
 
 
 @dataclass
@@ -48,7 +56,7 @@ class Result:
 
 def check_spec(options: Options) -> Result:
     """Load and validate only: what `python -m generator validate` reports."""
-    spec, problems = load(options.spec)
+    spec, problems = load(options.spec, limits=options.limits)
     if spec is None or diag.has_errors(problems):
         return Result(None, _sorted(problems))
     return Result(None, _sorted(problems + validate(spec)), _hashes(spec))
@@ -80,8 +88,10 @@ def _run(options: Options, cache: Cache | None, pool: BlackPool | None) -> Resul
         # most of the child's work. Started now, it overlaps our imports and
         # load; the child loads the spec itself, which on a small spec costs
         # less than waiting for ours.
-        early = _Background(_load_and_validate, (options.spec, memo))
-    spec, problems = load(options.spec, cache.specs if cache is not None else None)
+        early = _Background(_load_and_validate, (options.spec, options.limits, memo))
+    spec, problems = load(
+        options.spec, cache.specs if cache is not None else None, options.limits
+    )
     if spec is None or diag.has_errors(problems):
         if early is not None:
             early.wait()
@@ -174,9 +184,8 @@ def _reader(folder: str) -> Callable[[str], str | None]:
 
     def read(path: str) -> str | None:
         try:
-            with open(os.path.join(folder, path), encoding="utf-8") as handle:
-                return handle.read()
-        except (OSError, UnicodeDecodeError):
+            return read_regular(os.path.join(folder, path)).decode("utf-8")
+        except (Unreadable, UnicodeDecodeError):
             return None
 
     return read
@@ -205,9 +214,11 @@ def _validate(job: tuple[Spec, ValidationMemo | None]) -> _Validated:
     return validate(spec, memo), memo, None
 
 
-def _load_and_validate(job: tuple[str, ValidationMemo | None]) -> _Validated:
-    path, memo = job
-    spec, problems = load(path)
+def _load_and_validate(
+    job: tuple[str, Limits, ValidationMemo | None],
+) -> _Validated:
+    path, limits, memo = job
+    spec, problems = load(path, limits=limits)
     if spec is None or diag.has_errors(problems):
         return [], memo, {}  # the parent reports what its own load finds
     return validate(spec, memo), memo, _hashes(spec)

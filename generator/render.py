@@ -8,14 +8,17 @@ format stage can format (and cache) each block on its own.
 from __future__ import annotations
 
 import functools
+import json
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
+from json.encoder import encode_basestring_ascii as encode_string
 
 import jinja2
 
-from . import escape, ir
+from . import escape, guide, ir, wrap
 from .cache import LINE_LENGTH
+from .layout import annotated, assignment, bracket, call, returns, security, union
 from .markers import CUT, HEADER_END, HEADER_MARK, TEMPLATES
 
 FILTERS = {
@@ -26,6 +29,40 @@ FILTERS = {
     "markdown": escape.markdown,
     "documented": ir.documented,
 }
+
+
+def paragraph(text: str, hang: int = 0) -> str:
+    """A Markdown paragraph (or list item, continued `hang` columns in) filled
+    to the line length; its spec text has passed `markdown` already."""
+    return wrap.markdown_paragraph(text, LINE_LENGTH, hang) + "\n"
+
+
+# What the client package exports besides its clients and models.
+CLIENT_RUNTIME_NAMES = (
+    "UNSET",
+    "ApiConnectionError",
+    "ApiError",
+    "ApiResponse",
+    "ApiStatusError",
+    "ApiTimeoutError",
+    "AuthenticationError",
+    "BadRequestError",
+    "ConflictError",
+    "ErrorBody",
+    "NotFoundError",
+    "PermissionDeniedError",
+    "RateLimitError",
+    "RequestOptions",
+    "ResponseDecodeError",
+    "ResponseTooLargeError",
+    "RetryPolicy",
+    "ServerError",
+    "UnprocessableEntityError",
+    "Unset",
+)
+CLIENT_NAMES = frozenset(
+    {*CLIENT_RUNTIME_NAMES, "Client", "AsyncClient", "SPEC_SHA256"}
+)
 
 CLIENT_FILES = (
     "__init__.py",
@@ -41,7 +78,8 @@ SERVER_FILES = (
     "models.py",
     "interface.py",
     "app.py",
-    "_openapi.py",
+    "openapi.json",
+    "README.md",
     "py.typed",
 )
 
@@ -77,7 +115,7 @@ def environment(bytecode_dir: str | None = None) -> jinja2.Environment:
         lstrip_blocks=True,
     )
     env.filters.update(FILTERS)
-    env.filters["closing"] = closing
+    env.filters["paragraph"] = paragraph
     env.globals["CUT"] = CUT
     env.globals["call"] = call
     env.globals["bracket"] = bracket
@@ -89,164 +127,11 @@ def environment(bytecode_dir: str | None = None) -> jinja2.Environment:
     return env
 
 
-@dataclass(frozen=True)
-class Bracket:
-    """`head`, `items` and `tail` of a bracketed expression (a call, a list, a
-    dict) that `call` may split further when it does not fit on its line."""
-
-    head: str
-    items: tuple[str | Bracket, ...]
-    tail: str
-    collection: bool = True
-
-    def __str__(self) -> str:
-        return f"{self.head}{', '.join(map(str, self.items))}{self.tail}"
-
-
-def bracket(head: str, items: Sequence[str | Bracket], tail: str) -> Bracket:
-    return Bracket(head, tuple(items), tail)
-
-
-def call(
-    indent: int,
-    head: str,
-    items: Sequence[str | Bracket],
-    tail: str,
-    collection: bool = False,
-) -> str:
-    """`head` (ending in an opening bracket), `items`, `tail` (starting with the
-    closing bracket) at `indent`, laid out as black lays out a bracket: on one
-    line if it fits; else, for a call's arguments or a single item, the items
-    on one line of their own; else one per line with a trailing comma. An item
-    that is itself a `Bracket` is split the same way when its line is too long
-    (a single one without a trailing comma, as black does). Emitting black's
-    own shape spares black its line splitting (and its second pass) on large
-    specs; black still formats the result, so a misjudged shape costs time,
-    never output.
-    """
-    pad = " " * indent
-    flat = [str(item) for item in items]
-    line = f"{pad}{head}{', '.join(flat)}{tail}"
-    if len(line) <= LINE_LENGTH:
-        return line
-    inner = indent + 4
-    hugged = " " * inner + ", ".join(flat)
-    if len(items) == 1:
-        (item,) = items
-        if isinstance(item, Bracket) and len(hugged) > LINE_LENGTH:
-            hugged = call(inner, item.head, item.items, item.tail, item.collection)
-        return f"{pad}{head}\n{hugged}\n{pad}{tail}"
-    if not collection and len(hugged) <= LINE_LENGTH:
-        return f"{pad}{head}\n{hugged}\n{pad}{tail}"
-    lines = [
-        (
-            call(inner, item.head, item.items, item.tail + ",", item.collection)
-            if isinstance(item, Bracket)
-            else f"{' ' * inner}{item},"
-        )
-        for item in items
-    ]
-    return "".join([f"{pad}{head}\n", *(f"{line}\n" for line in lines), pad + tail])
-
-
-def security(requirements: Sequence[ir.Requirement], head: str = "") -> Bracket:
-    """A list of security requirements, `[{scheme: [scopes]}]`, as a `Bracket`."""
-    return Bracket(
-        f"{head}[",
-        tuple(
-            Bracket(
-                "{",
-                tuple(
-                    Bracket(
-                        f"{escape.py_string(scheme)}: [",
-                        tuple(map(escape.py_string, scopes)),
-                        "]",
-                    )
-                    for scheme, scopes in requirement.schemes
-                ),
-                "}",
-            )
-            for requirement in requirements
-        ),
-        "]",
-    )
-
-
-def assignment(indent: int, target: str, value: str) -> str:
-    """`target = value`, an atom, as black lays it out: in parentheses on a line
-    of its own when that makes it fit, else as it is."""
-    pad = " " * indent
-    line = f"{pad}{target} = {value}"
-    inner = f"{pad}    {value}"
-    if len(line) <= LINE_LENGTH or len(inner) > LINE_LENGTH:
-        return line
-    return f"{pad}{target} = (\n{inner}\n{pad})"
-
-
-def union(indent: int, target: str, members: Sequence[str]) -> str:
-    """`target = A | B | ...` as black lays it out (see `_union`)."""
-    return _union(" " * indent, f"{target} = ", members, "")
-
-
-def annotated(
-    indent: int, name: str, annotation: str, default: str | None, tail: str = ""
-) -> str:
-    """`name: annotation = default` (then `tail`) as black lays it out when it
-    is too long: the default in parentheses if that makes it fit, else a
-    bracket-free annotation in parentheses; anything else is left to black."""
-    pad = " " * indent
-    value = ("" if default is None else f" = {default}") + tail
-    line = f"{pad}{name}: {annotation}{value}"
-    if len(line) <= LINE_LENGTH:
-        return line
-    inner = pad + "    "
-    if (
-        default is not None
-        and len(f"{pad}{name}: {annotation} = (") <= LINE_LENGTH
-        and len(inner + default) <= LINE_LENGTH
-    ):
-        return f"{pad}{name}: {annotation} = (\n{inner}{default}\n{pad}){tail}"
-    if (
-        not any(c in annotation for c in "[(")
-        and len(inner + annotation) <= LINE_LENGTH
-    ):
-        return f"{pad}{name}: (\n{inner}{annotation}\n{pad}){value}"
-    return line
-
-
-def returns(indent: int, members: Sequence[str]) -> str:
-    """The `) -> A | B:` line closing a def's exploded parameters, as black
-    lays it out (see `_union`)."""
-    return _union(" " * indent, ") -> ", members, ":")
-
-
-def _union(pad: str, head: str, members: Sequence[str], tail: str) -> str:
-    """`head`, a union of `members`, `tail`: whole, else the union in
-    parentheses on a line of its own, else one member per line."""
-    value = " | ".join(members)
-    line = f"{pad}{head}{value}{tail}"
-    if len(line) <= LINE_LENGTH or len(members) < 2:
-        return line
-    inner = pad + "    "
-    if len(inner + value) <= LINE_LENGTH:
-        return f"{pad}{head}(\n{inner}{value}\n{pad}){tail}"
-    rest = "".join(f"{inner}| {m}\n" for m in members[1:])
-    return f"{pad}{head}(\n{inner}{members[0]}\n{rest}{pad}){tail}"
-
-
-def closing(body: str, indent: int) -> str:
-    """A class or def docstring's indented `body`, followed by what goes before
-    its closing quotes: black moves them to a line of their own when the last
-    line of a multi-line docstring would overflow with them."""
-    last = body.rpartition("\n")[2]
-    if "\n" in body and len(last) + 3 > LINE_LENGTH:
-        return f"{body}\n{' ' * indent}"
-    return body
-
-
 def header(api: ir.Api, comment: str) -> str:
-    source = escape.comment(api.spec_name)
-    return f"{comment} {HEADER_MARK} from {source} (sha256 {api.spec_sha256[:16]}{HEADER_END}"
+    """The first line of every file: ours, from which spec, not to be edited.
+    It names the spec's file but not its hash (which `__init__` and the client
+    README hold), so that it changes only with the file's own content."""
+    return f"{comment} {HEADER_MARK} from {escape.comment(api.spec_name)}{HEADER_END}"
 
 
 def render(api: ir.Api, options: RenderOptions) -> list[Rendered]:
@@ -266,8 +151,8 @@ def render(api: ir.Api, options: RenderOptions) -> list[Rendered]:
             static = TEMPLATES / side / name
             if name == "py.typed":
                 files.append(Rendered(path, head + "\n", python=False))
-            elif name == "_openapi.py":
-                files.append(Rendered(path, _openapi_module(api, head), python=False))
+            elif name == "openapi.json":
+                files.append(Rendered(path, openapi_json(api), python=False))
             elif static.exists():
                 # Runtime modules are plain, black-clean Python, copied with a header.
                 runtime = static.read_text(encoding="utf-8")
@@ -278,9 +163,49 @@ def render(api: ir.Api, options: RenderOptions) -> list[Rendered]:
     return files
 
 
-def _openapi_module(api: ir.Api, head: str) -> str:
-    # The spec as data: one string literal, produced by the escaper, already black-clean.
-    return f'{head}\n"""The OpenAPI document this server was generated from, as JSON."""\n\nSPEC_JSON = {escape.py_string(api.spec_json)}\n'
+# The key that marks `openapi.json` as ours: JSON has no comments, and an `x-`
+# key is an extension any OpenAPI reader ignores.
+GENERATED_KEY = "x-generated"
+
+
+def openapi_json(api: ir.Api) -> str:
+    """The spec the server serves, as indented JSON with stable (sorted) keys, so
+    that an edit shows in a diff as the lines it changed. Its first key says
+    the file is generated, as a header line would; ASCII-only, so that no
+    invisible or bidirectional character hides in a review."""
+    document = json.loads(api.spec_json)
+    marked = {GENERATED_KEY: f"{HEADER_MARK} from {api.spec_name}{HEADER_END}"}
+    if isinstance(document, dict):
+        marked.update((k, v) for k, v in document.items() if k != GENERATED_KEY)
+    return indented_json(marked) + "\n"
+
+
+def indented_json(value: object) -> str:
+    """`json.dumps(value, indent=2)` in half its time on large specs (the
+    standard library indents in Python too, with a generator per container)."""
+    out: list[str] = []
+    add = out.append
+    scalar = json.JSONEncoder(separators=(",", ":")).encode
+
+    def write(value: object, pad: str) -> None:
+        inner = pad + "  "
+        if isinstance(value, str):
+            add(encode_string(value))
+        elif isinstance(value, dict) and value:
+            for index, (key, item) in enumerate(value.items()):
+                add(f"{',' if index else '{'}\n{inner}{encode_string(key)}: ")
+                write(item, inner)
+            add(f"\n{pad}}}")
+        elif isinstance(value, list) and value:
+            for index, item in enumerate(value):
+                add(f"{',' if index else '['}\n{inner}")
+                write(item, inner)
+            add(f"\n{pad}]")
+        else:
+            add(scalar(value))
+
+    write(value, "")
+    return "".join(out)
 
 
 def _context(api: ir.Api, options: RenderOptions) -> dict[str, object]:
@@ -306,21 +231,96 @@ def _context(api: ir.Api, options: RenderOptions) -> dict[str, object]:
         h.error_replies for h in api.handlers if len(h.error_replies) > 1
     ).most_common(1)
     common_errors = errors[0][0] if errors and errors[0][1] > 1 else ()
-    names = (
+    names = sorted(
         [e.name for e in api.enums]
         + [m.name for m in api.models]
         + [a.name for a in api.aliases]
     )
+    # Models are importable from the client package itself, unless their name
+    # is one of its own (then only from `.models`).
+    top = [n for n in names if n not in CLIENT_NAMES]
+    client = options.only in (None, "client")
+    server = options.only in (None, "server")
     return {
         "api": api,
         "header": header(api, "#"),
         "header_md": header(api, "<!--") + " -->",
-        "client_model_names": sorted(names),
-        "server_model_names": sorted(names),
+        "client_model_names": names,
+        "server_model_names": names,
+        "client_runtime_names": CLIENT_RUNTIME_NAMES,
+        "client_top_models": top,
+        "client_exports": sorted([*CLIENT_NAMES, *top]),
+        "client_example": (
+            guide.client_example(api, options.api_key_env, set(top)) if client else ""
+        ),
+        "server_example": guide.server_example(api, common_errors) if server else "",
+        "groups": _groups(api.operations) if client else [],
+        "twins": _twins(api.operations) if client else {},
         "reply_classes": reply_classes,
         "handler_of": handler_of,
         "endpoint_security": shared[0][0] if shared else (),
         "common_errors": common_errors,
         "auth": auth,
         "api_key_env": options.api_key_env,
+    }
+
+
+@dataclass(frozen=True)
+class Group:
+    """Operations of one resource, for the README: current ones first."""
+
+    title: str
+    operations: tuple[ir.Operation, ...]
+
+
+def _groups(operations: Sequence[ir.Operation]) -> list[Group]:
+    """Operations by their first tag, or untagged by the first path segment
+    they do not all share; groups holding a current operation first."""
+    common = _common_segments([op for op in operations if not op.tags])
+    by_title: dict[str, list[ir.Operation]] = {}
+    for op in operations:
+        by_title.setdefault(
+            op.tags[0] if op.tags else _resource(op, common), []
+        ).append(op)
+    groups = [
+        Group(title, tuple(sorted(ops, key=lambda op: op.deprecated)))
+        for title, ops in by_title.items()
+    ]
+    return sorted(groups, key=lambda g: all(op.deprecated for op in g.operations))
+
+
+def _segments(op: ir.Operation) -> list[str]:
+    """The path's segments, without its URL scope's prefix."""
+    path = op.path.removeprefix(op.scope.prefix) if op.scope else op.path
+    return [s for s in path.split("/") if s]
+
+
+def _common_segments(operations: Sequence[ir.Operation]) -> int:
+    paths = [_segments(op) for op in operations]
+    if len(paths) < 2:
+        return 0
+    count = 0
+    for parts in zip(*paths, strict=False):
+        if len(set(parts)) > 1:
+            break
+        count += 1
+    return count
+
+
+def _resource(op: ir.Operation, common: int) -> str:
+    literal = [s for s in _segments(op)[common:] if not s.startswith("{")]
+    return literal[0] if literal else "/" + "/".join(_segments(op)[:common])
+
+
+def _twins(operations: Sequence[ir.Operation]) -> dict[str, ir.Operation]:
+    """The operations another scope's operation stands for (`x-path-scopes`),
+    by name: the README shows the first once and the others by reference."""
+    by_name = {op.name: op for op in operations}
+    return {
+        op.name: by_name[op.handler]
+        for op in operations
+        if op.handler != op.name
+        and op.handler in by_name
+        and op.scope is not None
+        and by_name[op.handler].scope is not None
     }

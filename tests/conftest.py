@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 ROOT = Path(__file__).resolve().parent.parent
 SPEC = ROOT / "spec" / "persons.yaml"
@@ -21,6 +22,16 @@ SHARED_SPECS = Path(
 ).resolve()
 
 
+CI = os.environ.get("CI", "").lower() == "true"
+
+# Property tests in CI draw the same examples every run (each test's seed is a
+# hash of the test itself), so a failure there fails again on a rerun, and on a
+# laptop under `CI=true`; it is printed with a blob for `@reproduce_failure`. Locally they draw afresh each run, and
+# hypothesis' example database replays what failed last.
+settings.register_profile("ci", derandomize=True, database=None, print_blob=True)
+settings.load_profile("ci" if CI else "default")
+
+
 def shared_spec(name: str, *, module: bool = False) -> Path:
     """`SHARED_SPECS / name`, or skip the test (fail under `CI=true`) without it;
     `module` when called at a test module's import, to skip the whole module."""
@@ -31,7 +42,7 @@ def shared_spec(name: str, *, module: bool = False) -> Path:
         f"{path} is not here: this test reads the shared spec corpus; "
         f"set {SHARED_SPECS_ENV}=/path/to/specs to run it"
     )
-    if os.environ.get("CI", "").lower() == "true":
+    if CI:
         pytest.fail(f"CI=true and {reason}", pytrace=False)
     pytest.skip(reason, allow_module_level=module)
 

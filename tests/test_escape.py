@@ -1,56 +1,138 @@
-"""The shortcuts of `py_string` and `docstring` for plain text give what their
-character loops give, and a string literal always evaluates back to the text."""
+"""The escapers keep their promise (generator/escape.py): spec text placed in
+generated code is inert there, means what it said, and is what black would write.
+
+Checked by parsing the code they produce, never against a second copy of them.
+"""
 
 from __future__ import annotations
 
 import ast
+import re
 
-from hypothesis import given
+import black
+import pytest
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from generator.escape import _escape_char, docstring, py_string
-
-
-def _by_character(text: str) -> str:
-    quote = '"' if text.count('"') <= text.count("'") else "'"
-    out = [quote]
-    for ch in text:
-        if ch == "\\":
-            out.append("\\\\")
-        elif ch == quote:
-            out.append("\\" + quote)
-        elif ch.isprintable():
-            out.append(ch)
-        else:
-            out.append(_escape_char(ch))
-    return "".join(out) + quote
-
+from generator.escape import comment, docstring, markdown, py_string
+from generator.wrap import words
 
 TRICKY = st.sampled_from(
-    ["a", " ", '"', "'", "\\", "\n", "\r", "\t", "\x7f", "\x00", "é", "\u2028", "😀"]
+    [
+        '"""', "'''", '"', "'", "\\", "\\\\", '\\"', "\n", "\r\n", "\r", "\t", " ",
+        "\x00", "\x7f", "\x0b", "\x0c", "\u2028", "\u2029", "\x85", "\ufeff", "é",
+        "😀", "\ud800", "{", "}", "\\N{BULLET}", "\\x41", "\\u0041", "# ", "):",
+        "\n    import os\n", '"""; import os; """', "a", "1",
+    ]
+)  # fmt: skip
+TEXT = st.lists(TRICKY | st.text(max_size=8), max_size=12).map("".join) | st.text()
+MODE = black.Mode(target_versions={black.TargetVersion.PY311})
+
+
+@settings(max_examples=300)
+@given(TEXT)
+@example('He said """hi""" and left\\')
+@example('"ends with a quote"')
+@example("\\")
+@example('x"""\nimport os\n"""')
+def test_a_docstring_ends_nowhere_but_where_it_should(text: str) -> None:
+    module = ast.parse(f'"""{docstring(text)}"""\nDONE = 1\n')
+    doc, assigned = module.body  # nothing else in the module
+    assert isinstance(doc, ast.Expr) and isinstance(doc.value, ast.Constant)
+    assert ast.unparse(assigned) == "DONE = 1"
+    # ...and holds the text: every character, escaped or not, means itself;
+    # only where it breaks into lines may change (a docstring is wrapped).
+    assert doc.value.value.split() == text.replace("\r\n", "\n").split()
+
+
+@pytest.mark.parametrize(
+    ("text", "shown"),
+    [
+        ('say "hi"', 'say "hi" '),  # a quote never meets the closing ones
+        ('He said """hi"""', 'He said \\"\\"\\"hi\\"\\"\\" '),
+        ("C:\\temp", "C:\\\\temp"),
+        ("a\x00b", "a\\x00b"),
+        ("  two\r\nlines  \n\n", "two lines"),
+        ("tab\there", "tab\\there"),
+        ("\u2028", "\\u2028"),
+    ],
 )
+def test_docstring_examples(text: str, shown: str) -> None:
+    assert docstring(text) == shown
 
 
-@given(st.lists(TRICKY).map("".join) | st.text())
-def test_py_string(text: str) -> None:
+WORDS = st.sampled_from(["word", "`a code span`", "sentence.", " ", "Capital", "- "])
+
+
+@given(st.lists(WORDS | st.just('"')).map("".join), st.sampled_from([0, 4, 8]))
+def test_a_docstring_paragraph_fits_in_88_columns(text: str, indent: int) -> None:
+    lines = f'{" " * indent}"""{docstring(text, indent)}"""'.split("\n")
+    for line in lines:
+        # A line too long is one word (or a code span) with its indentation
+        # and quotes: there was nowhere to break it.
+        assert len(line) <= 88 or len(words(line.strip(' "'), 88)) == 1, lines
+
+
+def test_a_long_first_paragraph_starts_with_its_first_sentence() -> None:
+    text = "The person. " + "More words about it, e.g. Details here. " * 4
+    assert docstring(text, 4).startswith("The person.\n\n    More words")
+    short = "One line. Two."
+    assert docstring(short, 4) == short
+
+
+@settings(deadline=None)
+@given(
+    st.lists(TRICKY | WORDS | st.sampled_from(['"', "\n- item ", "\n\n"])).map("".join)
+    | st.text(),
+    st.sampled_from([4, 8]),
+)
+def test_black_leaves_a_docstring_as_it_is(text: str, indent: int) -> None:
+    """The templates give black nothing to change (see test_layout)."""
+    method = "    def f(self) -> None:\n" if indent == 8 else ""
+    source = f'class A:\n{method}{" " * indent}"""{docstring(text, indent)}"""\n'
+    assert black.format_str(source, mode=black.Mode()) == source
+
+
+@settings(max_examples=300)
+@given(TEXT)
+@example("'\"'")
+@example("\\")
+def test_a_string_literal_is_one_string_that_evaluates_to_the_text(text: str) -> None:
     literal = py_string(text)
-    assert literal == _by_character(text)
-    assert ast.literal_eval(literal) == text
+    (statement,) = ast.parse(f"x = {literal}\n").body
+    assert isinstance(statement, ast.Assign)
+    assert isinstance(statement.value, ast.Constant)
+    assert statement.value.value == text
+    assert "\n" not in literal and "\r" not in literal  # one line of code
 
 
-def _docstring_by_character(text: str) -> str:
-    out = []
-    for ch in text.replace("\r\n", "\n"):
-        if ch == "\\":
-            out.append("\\\\")
-        elif ch == "\n" or (ch.isprintable() and ch != "\x7f"):
-            out.append(ch)
-        else:
-            out.append(_escape_char(ch))
-    body = "".join(out).replace('"', '\\"')
-    return "\n".join(line.rstrip() for line in body.strip().split("\n"))
+@settings(max_examples=100, deadline=None)
+@given(TEXT)
+def test_black_has_nothing_to_change_in_a_string_literal(text: str) -> None:
+    source = f"x = {py_string(text)}\n"
+    assert black.format_str(source, mode=MODE) == source
 
 
-@given(st.lists(TRICKY).map("".join) | st.text())
-def test_docstring(text: str) -> None:
-    assert docstring(text) == _docstring_by_character(text)
+@settings(max_examples=300)
+@given(TEXT)
+@example("line one\nimport os")
+@example("a\u2028import os")
+@example("a\rimport os")
+def test_a_comment_stays_a_comment(text: str) -> None:
+    shown = comment(text)
+    module = ast.parse(f"x = 1  # {shown}\ny = 2\n")
+    assert ast.dump(module) == ast.dump(ast.parse("x = 1\ny = 2\n"))
+    assert shown == " ".join(shown.split())  # one line, no blanks at the ends
+    assert re.sub(r"\s+", "", shown) == re.sub(
+        r"\s+", "", "".join(c for c in text if c.isprintable())
+    )
+
+
+@settings(max_examples=300)
+@given(TEXT)
+@example("<script>alert(1)</script>")
+@example("```\ncode")
+def test_markdown_text_is_one_line_without_markup(text: str) -> None:
+    shown = markdown(text)
+    assert "\n" not in shown and "\r" not in shown
+    assert not set(shown) & set("<>`")

@@ -10,15 +10,23 @@ bound that a drifting template would break.
 
 from __future__ import annotations
 
+import difflib
+import json
+import re
+import textwrap
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from generator import build
 from generator.format import _format_block, _header, _split
 from generator.load import load
-from generator.render import RenderOptions, render
-from tests.conftest import SPEC, shared_spec
+from generator.pipeline import Options, run
+from generator.render import RenderOptions, indented_json, render
+from tests.conftest import GENERATED, SPEC, shared_spec
+from tests.golden.regenerate import cases
 
 
 @pytest.mark.parametrize(
@@ -55,3 +63,135 @@ def test_a_field_docstring_follows_its_field() -> None:
                     f"{name}:{number + 1}: a blank line parts this docstring "
                     "from its field"
                 )
+
+
+# A token nothing can break: a string literal (not a docstring's text), a code
+# span, or a word (a URL).
+_TOKEN = re.compile(r'(?<!["\w])[rbfRBF]{0,2}"(?!"")(?:[^"\\]|\\.)*"(?!")|`[^`]*`|\S+')
+MAX_COLUMNS = 120
+
+
+def too_long(text: str) -> list[str]:
+    """The lines of `text` over 120 columns, but for a line that is a token too
+    long to break beside at most 40 columns of code or text, or a key and its
+    value (in JSON, both strings, which nothing can break either)."""
+    found = []
+    for line in text.split("\n"):
+        if len(line) > MAX_COLUMNS:
+            stripped = line.strip()
+            tokens = sorted(map(len, _TOKEN.findall(stripped)), reverse=True)
+            if len(stripped) - tokens[0] > 40 and len(stripped) - sum(tokens[:2]) > 5:
+                found.append(line)
+    return found
+
+
+def test_too_long_finds_a_long_line_but_not_a_long_token() -> None:
+    words = " ".join(["word"] * 40)
+    assert too_long(f'    """{words}"""') == [f'    """{words}"""']
+    assert too_long(f'    "description": "{words}",') == []
+    assert too_long(f'    "{"k" * 60}": "{"v" * 60}",') == []
+    assert too_long(f'    "{"k" * 60}": "{"v" * 60}", "more": 1') != []
+    assert too_long("    https://example.com/" + "a" * 200) == []
+
+
+def _generated_files(root: Path) -> dict[str, str]:
+    return {
+        str(p.relative_to(root)): p.read_text(encoding="utf-8")
+        for p in sorted(root.rglob("*"))
+        if p.is_file() and "__pycache__" not in p.parts
+    }
+
+
+@pytest.mark.parametrize(
+    "root",
+    [GENERATED, *(case / "expected" for case in cases())],
+    ids=lambda p: p.parent.name if p.name == "expected" else "persons",
+)
+def test_no_generated_line_is_over_120_columns(root: Path) -> None:
+    files = _generated_files(root)
+    assert files
+    long = {path: lines for path, text in files.items() if (lines := too_long(text))}
+    assert not long, long
+
+
+def test_no_line_is_over_120_columns_on_a_large_spec() -> None:
+    """authentik (1,113 operations): rendered, and black run on each block that
+    has a long line, as the format stage would (black makes no line longer
+    than it was, unless it fits in 88 columns)."""
+    loaded, problems = load(str(shared_spec("authentik.yml")))
+    assert loaded is not None, problems
+    api, problems = build.build(loaded, build.Options("", ""))
+    assert api is not None, problems
+    long = {}
+    for file in render(api, RenderOptions(api_key_env="API_KEY")):
+        body = file.text[len(_header(file.text)) :]
+        blocks = _split(body) if file.python else [(0, body)]
+        for indent, block in blocks:
+            if file.python and too_long(textwrap.indent(block, " " * indent)):
+                block = _format_block((indent, block))
+            if lines := too_long(textwrap.indent(block, " " * indent)):
+                long.setdefault(file.path, []).extend(lines)
+    assert not long, {path: lines[:3] for path, lines in long.items()}
+
+
+def test_a_summary_edit_changes_only_the_lines_it_must(tmp_path: Path) -> None:
+    """Edit one operation's summary: every line that changes in the output
+    holds the summary or the spec's hash (kept in the packages' `__init__` and
+    the client README), or is the stamp of a file whose body changed too."""
+    text = SPEC.read_text(encoding="utf-8")
+    old, new = "Retrieve a person", "Retrieve one person"
+    assert text.count(f"summary: {old}\n") == 1
+    edited = tmp_path / SPEC.name
+    edited.write_text(text.replace(f"summary: {old}\n", f"summary: {new}\n"), "utf-8")
+    outputs = []
+    for spec in (SPEC, edited):
+        options = Options(
+            spec=str(spec),
+            client_package="persons_client",
+            server_package="persons_server",
+            api_key_env="POSTHOG_PERSONAL_API_KEY",
+        )
+        result = run(options, None)
+        assert result.files is not None, result.diagnostics
+        outputs.append(result.files)
+    before, after = outputs
+    assert sorted(before) == sorted(after)
+    hashes = [spec.sha256 for p in (SPEC, edited) if (spec := load(str(p))[0])]
+    changed = {}
+    for path in before:
+        old_lines, new_lines = before[path].splitlines(), after[path].splitlines()
+        matcher = difflib.SequenceMatcher(None, old_lines, new_lines, autojunk=False)
+        hunks = [
+            (old_lines[i1:i2], new_lines[j1:j2])
+            for tag, i1, i2, j1, j2 in matcher.get_opcodes()
+            if tag != "equal" and (i1, i2, j1, j2) != (0, 1, 0, 1)  # the stamp
+        ]
+        if before[path] != after[path]:
+            changed[path] = hunks
+    for path, hunks in changed.items():
+        assert hunks, f"{path}: only its stamp changed"
+        for removed, added in hunks:
+            # A wrapped paragraph may break the summary over two lines.
+            text = " ".join(" ".join([*removed, *added]).split())
+            assert any(s in text for s in (old, new, *hashes)), f"{path}: {text}"
+    assert set(changed) == {
+        "persons_client/README.md",  # the summary, and the hash
+        "persons_client/__init__.py",  # the hash
+        "persons_client/client.py",  # two methods' docstrings (both scopes)
+        "persons_server/README.md",  # the handler's summary
+        "persons_server/__init__.py",  # the hash
+        "persons_server/interface.py",  # the handler's docstring
+        "persons_server/openapi.json",  # the spec
+    }
+
+
+JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(),
+    lambda inner: st.lists(inner) | st.dictionaries(st.text(), inner),
+    max_leaves=20,
+)
+
+
+@given(JSON)
+def test_openapi_json_is_indented_as_the_standard_library_would(value: object) -> None:
+    assert indented_json(value) == json.dumps(value, indent=2)

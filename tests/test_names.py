@@ -219,4 +219,4 @@ def test_documentation_spells_the_modules_not_our_aliases() -> None:
     readmes += [p for case in cases() for p in (case / "expected").glob("*/README.md")]
     text = "\n".join(p.read_text(encoding="utf-8") for p in readmes)
     assert "_uuid." not in text and "_dt." not in text
-    assert "id=...,  # int | uuid.UUID" in text
+    assert "x_request_id=...,  # uuid.UUID" in text  # golden `parameters`

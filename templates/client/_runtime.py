@@ -952,6 +952,19 @@ class ApiTimeoutError(ApiConnectionError):
     """The request, or the deadline across its retries, timed out."""
 
 
+class ResponseTooLargeError(ApiError):
+    """The response body was larger than the client's `max_response_bytes`.
+
+    The body is not kept: `response` has the status and headers only.
+    """
+
+    def __init__(self, message: str, *, response: httpx.Response) -> None:
+        super().__init__(message)
+        self.response = response
+        self.request = response.request
+        self.status_code = response.status_code
+
+
 class ResponseDecodeError(ApiError, DecodeError):
     """The server answered, but not in the shape the spec documents."""
 
@@ -1201,6 +1214,105 @@ _RAW: contextvars.ContextVar[list[Any] | None] = contextvars.ContextVar(
 _FOLLOW = Operation("follow", "GET", "")
 
 
+# --- exchanges ------------------------------------------------------------
+
+# The most a response body may hold (decoded) unless the client says otherwise.
+MAX_RESPONSE_BYTES = 64 * 1024 * 1024
+# Redirects followed within one attempt (only to the origin that answered).
+MAX_REDIRECTS = 5
+
+
+class _Body:
+    """A response body collected within a size limit and a call's deadline.
+
+    Decoded bytes are counted, so that a compressed body cannot expand past
+    the limit; the deadline is checked as each chunk comes.
+    """
+
+    __slots__ = ("chunks", "deadline_at", "limit", "op", "response", "size")
+
+    def __init__(
+        self,
+        op: Operation,
+        response: httpx.Response,
+        limit: int,
+        deadline_at: float | None,
+    ) -> None:
+        self.op = op
+        self.response = response
+        self.limit = limit
+        self.deadline_at = deadline_at
+        self.chunks: list[bytes] = []
+        self.size = 0
+        declared = response.headers.get("content-length", "").strip()
+        # Refused before reading, when the server says so (the first 20 digits
+        # tell: Python refuses to convert very long digit strings).
+        if declared.isascii() and declared.isdigit() and int(declared[:20]) > limit:
+            raise self._too_large()
+
+    def add(self, chunk: bytes) -> None:
+        self.size += len(chunk)
+        if self.size > self.limit:
+            raise self._too_large()
+        if self.deadline_at is not None and time.monotonic() > self.deadline_at:
+            raise ApiTimeoutError(
+                f"{self.op.name}: the deadline passed while the response was read",
+                request=self.response.request,
+            )
+        self.chunks.append(chunk)
+
+    def _too_large(self) -> ResponseTooLargeError:
+        return ResponseTooLargeError(
+            f"{self.op.name}: the response is larger than {self.limit} bytes"
+            " (max_response_bytes)",
+            response=self.response,
+        )
+
+    def done(self) -> None:
+        # What `response.read()` would have kept, had it been read whole.
+        self.response._content = b"".join(self.chunks)
+
+
+def _redirect(response: httpx.Response, hops: int) -> httpx.Request | None:
+    """The request a redirect asks for, if it is to be followed: only to the
+    origin (scheme, host and port) that answered, so that no body, key or
+    header of ours ever reaches another host. Any other redirect is the answer."""
+    target = response.next_request
+    if target is None or hops >= MAX_REDIRECTS:
+        return None
+    here, there = response.request.url, target.url
+    if (here.scheme, here.host, here.port) != (there.scheme, there.host, there.port):
+        return None
+    return target
+
+
+def _checked_key(api_key: str, location: str, source: str) -> str:
+    """`api_key`, if it can travel where API keys go (a header, a cookie, the query).
+
+    Otherwise a ValueError raised here, outside any handler, so that no
+    chained exception carries the key either; the message says what is wrong
+    and where, but holds no character of the key.
+    """
+    forbidden = '",;\\' if location == "cookie" else ""
+    bad = next(
+        (i for i, c in enumerate(api_key) if not "!" <= c <= "~" or c in forbidden),
+        None,
+    )
+    if bad is None:
+        return api_key
+    char = api_key[bad]
+    if not char.isascii():
+        what = "a non-ASCII character"
+    elif char.isspace() or not char.isprintable():
+        what = "whitespace or a control character"
+    else:
+        what = "a character a cookie cannot carry"
+    raise ValueError(
+        f"the API key ({source}) cannot be sent: character {bad + 1} of"
+        f" {len(api_key)} is {what}; an API key is printable ASCII without spaces"
+    )
+
+
 # --- clients --------------------------------------------------------------
 
 
@@ -1228,20 +1340,26 @@ class _BaseClient:
         timeout: float,
         max_retries: int,
         deadline: float | None,
+        max_response_bytes: int,
         headers: Mapping[str, str] | None,
         retry: RetryPolicy | None,
     ) -> None:
-        key = (
-            api_key
-            if api_key is not None
-            else os.environ.get(self._api_key_env) if self._api_key_env else None
-        )
-        self._api_key = _Secret(key) if key else None
+        source = "api_key"
+        if api_key is None and self._api_key_env:
+            api_key = os.environ.get(self._api_key_env)
+            source = f"the {self._api_key_env} environment variable"
+        self._api_key = self._secret(api_key, source)
         self.base_url = (base_url or self._default_base_url).rstrip("/")
         self.timeout = timeout
         self.deadline = deadline
+        self.max_response_bytes = max_response_bytes
         self.retry = retry or RetryPolicy(max_retries=max_retries)
         self.headers = dict(headers or {})
+
+    def _secret(self, key: str | None, source: str) -> _Secret[str] | None:
+        if not key:
+            return None
+        return _Secret(_checked_key(key, self._auth[0], source))
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(base_url={self.base_url!r})"
@@ -1254,6 +1372,7 @@ class _BaseClient:
         timeout: float | Unset = UNSET,
         max_retries: int | Unset = UNSET,
         deadline: float | None | Unset = UNSET,
+        max_response_bytes: int | Unset = UNSET,
         headers: Mapping[str, str] | Unset = UNSET,
         retry: RetryPolicy | Unset = UNSET,
     ) -> Self:
@@ -1269,7 +1388,7 @@ class _BaseClient:
         if not isinstance(base_url, Unset):
             clone.base_url = base_url.rstrip("/")
         if not isinstance(api_key, Unset):
-            clone._api_key = _Secret(api_key) if api_key else None
+            clone._api_key = self._secret(api_key, "api_key")
         if not isinstance(timeout, Unset):
             clone.timeout = timeout
         if not isinstance(retry, Unset):
@@ -1278,6 +1397,8 @@ class _BaseClient:
             clone.retry = dataclasses.replace(clone.retry, max_retries=max_retries)
         if not isinstance(deadline, Unset):
             clone.deadline = deadline
+        if not isinstance(max_response_bytes, Unset):
+            clone.max_response_bytes = max_response_bytes
         if not isinstance(headers, Unset):
             clone.headers = {**self.headers, **headers}
         return clone
@@ -1518,6 +1639,7 @@ class SyncClient(_BaseClient):
         timeout: float = 30.0,
         max_retries: int = 2,
         deadline: float | None = None,
+        max_response_bytes: int = MAX_RESPONSE_BYTES,
         headers: Mapping[str, str] | None = None,
         retry: RetryPolicy | None = None,
         http_client: httpx.Client | None = None,
@@ -1526,10 +1648,13 @@ class SyncClient(_BaseClient):
     ) -> None:
         """Configure the client; nothing is sent until the first call.
 
-        `api_key` defaults to the environment variable the package documents.
-        `timeout` is per attempt, `deadline` across all attempts of one call
-        (seconds). Pass `http_client` to share your own `httpx.Client` (it is
-        not closed by `close()`), or `transport` to replace the network.
+        `api_key` defaults to the environment variable the package documents;
+        a key that cannot be sent (whitespace, non-ASCII) is refused here.
+        `timeout` bounds each network wait, `deadline` the whole call: every
+        attempt, and the reading of each response (seconds). A response body
+        larger than `max_response_bytes` raises `ResponseTooLargeError`. Pass
+        `http_client` to share your own `httpx.Client` (it is not closed by
+        `close()`), or `transport` to replace the network.
         """
         super().__init__(
             base_url=base_url,
@@ -1537,6 +1662,7 @@ class SyncClient(_BaseClient):
             timeout=timeout,
             max_retries=max_retries,
             deadline=deadline,
+            max_response_bytes=max_response_bytes,
             headers=headers,
             retry=retry,
         )
@@ -1548,7 +1674,7 @@ class SyncClient(_BaseClient):
         self._preset_timeout = timeout if self._owns_http else _ABSENT
         self._http: httpx.Client = http_client or httpx.Client(
             transport=transport,
-            follow_redirects=True,
+            follow_redirects=False,
             headers=self._preset.reveal() if self._preset else None,
             timeout=timeout,
         )
@@ -1583,13 +1709,7 @@ class SyncClient(_BaseClient):
                 call = _with_timeout(
                     request, _remaining(deadline_at, timeout), self._preset_timeout
                 )
-                if unwanted:
-                    out = self._http.build_request(**call)
-                    for name in unwanted:
-                        out.headers.pop(name, None)
-                    response = self._http.send(out)
-                else:
-                    response = self._http.request(**call)
+                response = self._exchange(op, call, unwanted, deadline_at)
             except httpx.TransportError as error:
                 sent = not isinstance(error, httpx.ConnectError | httpx.ConnectTimeout)
                 failure = _transport_failure(
@@ -1607,6 +1727,35 @@ class SyncClient(_BaseClient):
                 response.close()
             self._sleep(delay)
             attempt += 1
+
+    def _exchange(
+        self,
+        op: Operation,
+        call: dict[str, Any],
+        unwanted: list[str],
+        deadline_at: float | None,
+    ) -> httpx.Response:
+        """One attempt: the request, redirects within its origin, and the body,
+        read within the size limit; the deadline is checked as it comes."""
+        out = self._http.build_request(**call)
+        for name in unwanted:
+            out.headers.pop(name, None)
+        hops = 0
+        while True:
+            response = self._http.send(out, stream=True, follow_redirects=False)
+            following = _redirect(response, hops)
+            if following is None:
+                break
+            response.close()
+            out, hops = following, hops + 1
+        try:
+            body = _Body(op, response, self.max_response_bytes, deadline_at)
+            for chunk in response.iter_bytes():
+                body.add(chunk)
+            body.done()
+        finally:
+            response.close()
+        return response
 
     def _call(
         self,
@@ -1671,6 +1820,7 @@ class AsyncClientBase(_BaseClient):
         timeout: float = 30.0,
         max_retries: int = 2,
         deadline: float | None = None,
+        max_response_bytes: int = MAX_RESPONSE_BYTES,
         headers: Mapping[str, str] | None = None,
         retry: RetryPolicy | None = None,
         http_client: httpx.AsyncClient | None = None,
@@ -1679,10 +1829,13 @@ class AsyncClientBase(_BaseClient):
     ) -> None:
         """Configure the client; nothing is sent until the first call.
 
-        `api_key` defaults to the environment variable the package documents.
-        `timeout` is per attempt, `deadline` across all attempts of one call
-        (seconds). Pass `http_client` to share your own `httpx.AsyncClient` (it
-        is not closed by `aclose()`), or `transport` to replace the network.
+        `api_key` defaults to the environment variable the package documents;
+        a key that cannot be sent (whitespace, non-ASCII) is refused here.
+        `timeout` bounds each network wait, `deadline` the whole call: every
+        attempt, and the reading of each response (seconds). A response body
+        larger than `max_response_bytes` raises `ResponseTooLargeError`. Pass
+        `http_client` to share your own `httpx.AsyncClient` (it is not closed by
+        `aclose()`), or `transport` to replace the network.
         """
         super().__init__(
             base_url=base_url,
@@ -1690,6 +1843,7 @@ class AsyncClientBase(_BaseClient):
             timeout=timeout,
             max_retries=max_retries,
             deadline=deadline,
+            max_response_bytes=max_response_bytes,
             headers=headers,
             retry=retry,
         )
@@ -1703,7 +1857,7 @@ class AsyncClientBase(_BaseClient):
         self._preset_timeout = timeout if self._owns_http else _ABSENT
         self._http: httpx.AsyncClient = http_client or httpx.AsyncClient(
             transport=transport,
-            follow_redirects=True,
+            follow_redirects=False,
             headers=self._preset.reveal() if self._preset else None,
             timeout=timeout,
         )
@@ -1738,13 +1892,10 @@ class AsyncClientBase(_BaseClient):
                 call = _with_timeout(
                     request, _remaining(deadline_at, timeout), self._preset_timeout
                 )
-                if unwanted:
-                    out = self._http.build_request(**call)
-                    for name in unwanted:
-                        out.headers.pop(name, None)
-                    response = await self._http.send(out)
+                if deadline_at is None:
+                    response = await self._exchange(op, call, unwanted)
                 else:
-                    response = await self._http.request(**call)
+                    response = await self._exchange_by(op, call, unwanted, deadline_at)
             except httpx.TransportError as error:
                 sent = not isinstance(error, httpx.ConnectError | httpx.ConnectTimeout)
                 failure = _transport_failure(
@@ -1762,6 +1913,48 @@ class AsyncClientBase(_BaseClient):
                 await response.aclose()
             await self._sleep(delay)
             attempt += 1
+
+    async def _exchange_by(
+        self,
+        op: Operation,
+        call: dict[str, Any],
+        unwanted: list[str],
+        deadline_at: float,
+    ) -> httpx.Response:
+        """`_exchange`, cancelled when the deadline passes, wherever it is."""
+        import asyncio
+
+        try:
+            async with asyncio.timeout(deadline_at - time.monotonic()):
+                return await self._exchange(op, call, unwanted)
+        except TimeoutError:
+            raise ApiTimeoutError(
+                f"{op.name}: the deadline for this call passed"
+            ) from None
+
+    async def _exchange(
+        self, op: Operation, call: dict[str, Any], unwanted: list[str]
+    ) -> httpx.Response:
+        """`SyncClient._exchange`, awaited."""
+        out = self._http.build_request(**call)
+        for name in unwanted:
+            out.headers.pop(name, None)
+        hops = 0
+        while True:
+            response = await self._http.send(out, stream=True, follow_redirects=False)
+            following = _redirect(response, hops)
+            if following is None:
+                break
+            await response.aclose()
+            out, hops = following, hops + 1
+        try:
+            body = _Body(op, response, self.max_response_bytes, None)
+            async for chunk in response.aiter_bytes():
+                body.add(chunk)
+            body.done()
+        finally:
+            await response.aclose()
+        return response
 
     async def _call(
         self,

@@ -20,6 +20,7 @@ import re
 import types
 import typing
 import urllib.parse
+import warnings
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Annotated, Any, ClassVar, Generic, Protocol, TypeAlias, TypeVar
 
@@ -32,10 +33,12 @@ from pydantic import (
     ValidationError,
     model_validator,
 )
+from pydantic._internal._model_construction import ModelMetaclass
 from starlette import routing
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
+from starlette.types import Message, Receive
 from starlette.types import Scope as AsgiScope
 
 logger = logging.getLogger(__name__)
@@ -56,7 +59,24 @@ def _not_null(value: Any) -> Any:
 Omittable: TypeAlias = Annotated[_T | None, AfterValidator(_not_null)]
 
 
-class ApiModel(BaseModel):
+class _SpecNames(ModelMetaclass):
+    """Lets a spec name a field as pydantic names a method (`json`, `copy`,
+    `schema`...). The field wins on the instance, as pydantic intends; the
+    warning pydantic gives for it is an error where warnings are (test suites)
+    and would stop the module from importing."""
+
+    def __new__(
+        mcs, name: str, bases: tuple[type, ...], namespace: dict[str, Any], **kw: Any
+    ) -> type:
+        with warnings.catch_warnings():
+            warnings.filterwarnings(
+                "ignore", r"Field name .* shadows an attribute in parent", UserWarning
+            )
+            made: type = super().__new__(mcs, name, bases, namespace, **kw)
+        return made
+
+
+class ApiModel(BaseModel, metaclass=_SpecNames):
     """Base of generated models: wire names as aliases, Python regexes, extra fields kept."""
 
     model_config = ConfigDict(
@@ -67,7 +87,7 @@ class ApiModel(BaseModel):
     )
 
 
-class ParamsModel(BaseModel):
+class ParamsModel(BaseModel, metaclass=_SpecNames):
     """Base of the per-operation parameter models."""
 
     model_config = ConfigDict(
@@ -285,11 +305,22 @@ def _parse_error(detail: str, attr: str | None = None) -> Problem:
     )
 
 
-def _loads(raw: str | bytes, attr: str | None = None) -> Any:
-    """Parse JSON text; lone surrogates (legal JSON, not UTF-8) count as malformed.
+# What the server accepts unless `create_app` says otherwise: nginx's default
+# body size, and the nesting depth .NET's JSON reader allows.
+MAX_BODY_BYTES = 1024 * 1024
+MAX_JSON_DEPTH = 64
+# Replies nest a stored value a few levels deeper than the request held it,
+# and pydantic serializes at most about 250 levels: this leaves room for both.
+_DEEPEST_ALLOWED = 128
 
-    I-JSON (RFC 7493) forbids them, and no UTF-8 store or wire can carry them, so
-    accepting one would only move the failure to a 500 further down.
+
+def _loads(raw: str | bytes, attr: str | None = None, max_depth: int = 0) -> Any:
+    """Parse JSON text nesting at most `max_depth` arrays and objects (0: any).
+
+    Lone surrogates (legal JSON, not UTF-8) count as malformed: I-JSON (RFC
+    7493) forbids them, and no UTF-8 store or wire can carry them, so accepting
+    one would only move the failure to a 500 further down. So does deeper
+    nesting: a value accepted now must be servable in every later reply.
     """
     try:
         value = json.loads(raw)
@@ -298,7 +329,61 @@ def _loads(raw: str | bytes, attr: str | None = None) -> Any:
         raise _parse_error("lone surrogate in string", attr) from None
     except (ValueError, RecursionError) as error:
         raise _parse_error(str(error), attr) from None
+    if max_depth and not _nests_within(value, max_depth):
+        raise _parse_error(f"nested deeper than {max_depth} levels", attr)
     return value
+
+
+def _nests_within(value: Any, limit: int) -> bool:
+    """Whether JSON data nests at most `limit` arrays and objects (`[[]]` is 2)."""
+    pending = [(value, 1)] if isinstance(value, dict | list) else []
+    while pending:
+        item, depth = pending.pop()
+        if depth > limit:
+            return False
+        children = item.values() if isinstance(item, dict) else item
+        pending.extend(
+            (child, depth + 1) for child in children if isinstance(child, dict | list)
+        )
+    return True
+
+
+def body_too_large(limit: int) -> Problem:
+    return Problem(
+        413,
+        "invalid_request",
+        "request_too_large",
+        f"The request body is larger than the {limit} bytes this server accepts.",
+    )
+
+
+def _limited(receive: Receive, declared: str | None, limit: int) -> Receive:
+    """`receive` refusing, with 413, a body declared or found larger than `limit`.
+
+    A `Content-Length` over the limit is refused before anything is read; a
+    body sent in chunks is counted as it comes.
+    """
+    received = 0
+
+    async def limited() -> Message:
+        nonlocal received
+        if declared is not None and _exceeds(declared, limit):
+            raise body_too_large(limit)
+        message = await receive()
+        received += len(message.get("body", b""))
+        if received > limit:
+            raise body_too_large(limit)
+        return message
+
+    return limited
+
+
+def _exceeds(length: str, limit: int) -> bool:
+    # By length first: Python refuses to convert very long digit strings.
+    digits = length.strip().lstrip("0")
+    if not (digits.isascii() and digits.isdigit()):
+        return False
+    return len(digits) > len(str(limit)) or int(digits) > limit
 
 
 _ADAPTERS: dict[Any, TypeAdapter[Any]] = {}
@@ -616,12 +701,16 @@ def _spread(
 
 
 def _collect(
-    route: Route, request: Request, reserved: frozenset[str] = frozenset()
+    route: Route,
+    request: Request,
+    reserved: frozenset[str] = frozenset(),
+    max_depth: int = MAX_JSON_DEPTH,
 ) -> dict[str, Any]:
     """Raw parameter values by wire name, decoded from their serialisation style.
 
     `reserved` names query parameters that are not the operation's own (API
-    keys), which a free-form exploded object must not take.
+    keys), which a free-form exploded object must not take. JSON values nest
+    at most `max_depth` levels.
     """
     values: dict[str, Any] = {}
     query = request.query_params
@@ -655,7 +744,8 @@ def _collect(
             if spec.location == "path":
                 raw = request.path_params.get(spec.wire)
             elif spec.location == "header":
-                raw = request.headers.get(spec.wire)
+                # A name no header can have (not ASCII) is never sent.
+                raw = request.headers.get(spec.wire) if spec.wire.isascii() else None
             else:
                 raw = request.cookies.get(spec.wire)
             # Headers, cookies and path segments carry arrays and objects the
@@ -670,7 +760,7 @@ def _collect(
         if raw is None:
             continue
         if spec.json:
-            raw = _loads(raw, spec.wire)
+            raw = _loads(raw, spec.wire, max_depth)
         values[spec.wire] = raw
     return values
 
@@ -679,7 +769,7 @@ def _collect(
 ABSENT: Any = object()
 
 
-async def _read_body(route: Route, request: Request) -> Any:
+async def _read_body(route: Route, request: Request, max_depth: int) -> Any:
     raw = await request.body()
     if not raw:
         if route.body_required:
@@ -697,7 +787,7 @@ async def _read_body(route: Route, request: Request) -> Any:
                 "unsupported_media_type",
                 f'Unsupported media type "{shown}" in request.',
             )
-        return _loads(raw)
+        return _loads(raw, max_depth=max_depth)
     if route.body in ("form", "multipart"):
         expected = (
             "application/x-www-form-urlencoded"
@@ -905,6 +995,235 @@ def _reply_response(route: Route, request: Request, reply: Any) -> Response:
     )
 
 
+# --- the API page -----------------------------------------------------------
+
+_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
+
+_DOCS_STYLE = """
+body { font: 15px/1.5 system-ui, sans-serif; margin: 0 auto; max-width: 70em;
+  padding: 0 1.5em 4em; color: #1d1d1f; }
+h1 small, .muted { color: #6e6e73; font-weight: normal; }
+nav ul { list-style: none; padding: 0; columns: 2; }
+section { border-top: 1px solid #d2d2d7; padding-top: .5em; }
+.text { white-space: pre-line; }
+.method { display: inline-block; min-width: 4.5em; font: bold 13px monospace;
+  text-transform: uppercase; }
+.deprecated { text-decoration: line-through; }
+table { border-collapse: collapse; margin: .5em 0; }
+th, td { border: 1px solid #d2d2d7; padding: .2em .6em; text-align: left;
+  vertical-align: top; }
+pre { background: #f5f5f7; padding: .8em; overflow-x: auto; }
+"""
+
+
+def docs_page(spec: Mapping[str, Any]) -> str:
+    """The spec as one HTML page people can read: no script, nothing fetched.
+
+    Every text of the spec is escaped; the page's Content-Security-Policy
+    (`_docs_headers`) allows nothing but its own style, so that even a
+    mistake here could not run code or load anything.
+    """
+    from html import escape
+
+    schemas = _at(spec, "components", "schemas")
+    anchors = {
+        f"#/components/schemas/{name}": f"schema-{i}" for i, name in enumerate(schemas)
+    }
+    operations = [
+        (path, method, operation)
+        for path, item in _at(spec, "paths").items()
+        for method, operation in _resolved(spec, item).items()
+        if method in _METHODS and isinstance(operation, Mapping)
+    ]
+    info = _at(spec, "info")
+    title = escape(str(info.get("title", "API")))
+    out = [
+        '<!doctype html>\n<html lang="en"><head><meta charset="utf-8">',
+        '<meta name="viewport" content="width=device-width, initial-scale=1">',
+        f'<title>{title}</title><link rel="icon" href="data:,">',
+        f"<style>{_DOCS_STYLE}</style></head><body>",
+        f'<h1>{title} <small>{escape(str(info.get("version", "")))}</small></h1>',
+        _text(info.get("summary"), "p"),
+        _text(info.get("description")),
+        '<p class="muted">The same, for programs:',
+        '<a href="openapi.json">openapi.json</a></p>',
+        "<nav><h2>Operations</h2><ul>",
+    ]
+    for i, (path, method, operation) in enumerate(operations):
+        crossed = ' class="deprecated"' if operation.get("deprecated") else ""
+        out.append(
+            f'<li><a href="#op-{i}"{crossed}><span class="method">{method}</span>'
+            f" {escape(path)}</a></li>"
+        )
+    out.append("</ul></nav><main>")
+    for i, (path, method, operation) in enumerate(operations):
+        out += _docs_operation(spec, anchors, f"op-{i}", path, method, operation)
+    if schemas:
+        out.append("<h2>Schemas</h2>")
+    for name, schema in schemas.items():
+        shown = json.dumps(schema, indent=2, ensure_ascii=False, sort_keys=True)
+        out.append(
+            f'<section id="{anchors[f"#/components/schemas/{name}"]}">'
+            f"<h3>{escape(str(name))}</h3><pre>{escape(shown)}</pre></section>"
+        )
+    out.append("</main></body></html>\n")
+    return "\n".join(part for part in out if part)
+
+
+def _docs_operation(
+    spec: Mapping[str, Any],
+    anchors: Mapping[str, str],
+    anchor: str,
+    path: str,
+    method: str,
+    operation: Mapping[str, Any],
+) -> list[str]:
+    from html import escape
+
+    def row(*cells: str) -> str:
+        return "<tr>" + "".join(f"<td>{cell}</td>" for cell in cells) + "</tr>"
+
+    heading = escape(str(operation.get("operationId", "")))
+    if operation.get("deprecated"):
+        heading += " (deprecated)"
+    out = [
+        f'<section id="{anchor}"><h3><span class="method">{method}</span>'
+        f' <code>{escape(path)}</code> <span class="muted">{heading}</span></h3>',
+        _text(operation.get("summary"), "p"),
+        _text(operation.get("description")),
+    ]
+    parameters = [_resolved(spec, p) for p in operation.get("parameters", ())]
+    if parameters:
+        out.append(
+            "<h4>Parameters</h4><table><tr><th>Name</th><th>In</th><th>Type</th>"
+            "<th>Required</th><th>Description</th></tr>"
+        )
+        for parameter in parameters:
+            out.append(
+                row(
+                    f"<code>{escape(str(parameter.get('name', '')))}</code>",
+                    escape(str(parameter.get("in", ""))),
+                    _type_html(anchors, parameter.get("schema", {})),
+                    "yes" if parameter.get("required") else "",
+                    _text(parameter.get("description"), "span"),
+                )
+            )
+        out.append("</table>")
+    body = _resolved(spec, operation.get("requestBody", {}))
+    if body.get("content"):
+        required = " (required)" if body.get("required") else ""
+        out.append(f"<h4>Request body{required}</h4><table>")
+        for media, content in body["content"].items():
+            schema = _type_html(anchors, _resolved(spec, content).get("schema", {}))
+            out.append(row(f"<code>{escape(str(media))}</code>", schema))
+        out.append("</table>" + _text(body.get("description")))
+    out.append("<h4>Responses</h4><table>")
+    for status, response in operation.get("responses", {}).items():
+        response = _resolved(spec, response)
+        types = [
+            _type_html(anchors, _resolved(spec, content).get("schema", {}))
+            for content in response.get("content", {}).values()
+        ]
+        out.append(
+            row(
+                f"<code>{escape(str(status))}</code>",
+                _text(response.get("description"), "span"),
+                " or ".join(dict.fromkeys(types)),
+            )
+        )
+    out.append("</table>")
+    security = operation.get("security", spec.get("security", ()))
+    if security:
+        options = [
+            " and ".join(
+                escape(str(name))
+                + (f" ({escape(', '.join(map(str, scopes)))})" if scopes else "")
+                for name, scopes in requirement.items()
+            )
+            or "none"
+            for requirement in security
+        ]
+        out.append(f"<p>Authentication: {' or '.join(options)}</p>")
+    out.append("</section>")
+    return out
+
+
+def _type_html(anchors: Mapping[str, str], schema: Any) -> str:
+    """A schema in a few words, a referenced schema as a link to it."""
+    from html import escape
+
+    if not isinstance(schema, Mapping):
+        return escape(json.dumps(schema))
+    ref = schema.get("$ref")
+    if isinstance(ref, str):
+        name = escape(ref.rpartition("/")[2])
+        anchor = anchors.get(ref)
+        return f'<a href="#{anchor}">{name}</a>' if anchor else name
+    for key, joiner in (("oneOf", " | "), ("anyOf", " | "), ("allOf", " & ")):
+        if isinstance(schema.get(key), list):
+            return joiner.join(_type_html(anchors, s) for s in schema[key])
+    if isinstance(schema.get("enum"), list):
+        return "one of " + ", ".join(escape(json.dumps(v)) for v in schema["enum"])
+    if "const" in schema:
+        return escape(json.dumps(schema["const"]))
+    kinds = schema.get("type", "any")
+    kinds = kinds if isinstance(kinds, list) else [kinds]
+    words = []
+    for kind in kinds:
+        if kind == "array":
+            words.append("array of " + _type_html(anchors, schema.get("items", {})))
+        else:
+            words.append(escape(str(kind)))
+    text = " | ".join(words)
+    if "format" in schema:
+        text += f" ({escape(str(schema['format']))})"
+    return text + (" | null" if schema.get("nullable") is True else "")
+
+
+def _text(value: Any, tag: str = "div") -> str:
+    from html import escape
+
+    if not isinstance(value, str) or not value:
+        return ""
+    css = ' class="text"' if tag == "div" else ""
+    return f"<{tag}{css}>{escape(value)}</{tag}>"
+
+
+def _at(spec: Mapping[str, Any], *keys: str) -> Mapping[str, Any]:
+    node: Any = spec
+    for key in keys:
+        node = node.get(key) if isinstance(node, Mapping) else None
+    return node if isinstance(node, Mapping) else {}
+
+
+def _resolved(spec: Mapping[str, Any], node: Any) -> Mapping[str, Any]:
+    """`node`, or what its local `$ref` points to (through a few references)."""
+    for _ in range(8):
+        ref = node.get("$ref") if isinstance(node, Mapping) else None
+        if not isinstance(ref, str) or not ref.startswith("#/"):
+            break
+        keys = [
+            part.replace("~1", "/").replace("~0", "~") for part in ref[2:].split("/")
+        ]
+        node = _at(spec, *keys[:-1]).get(keys[-1])
+    return node if isinstance(node, Mapping) else {}
+
+
+def _docs_headers() -> dict[str, str]:
+    """A policy allowing the page its inline style and nothing else."""
+    import base64
+    import hashlib
+
+    digest = hashlib.sha256(_DOCS_STYLE.encode()).digest()
+    style = "'sha256-" + base64.b64encode(digest).decode() + "'"
+    return {
+        "Content-Security-Policy": (
+            f"default-src 'none'; style-src {style}; img-src data:"
+        ),
+        "X-Content-Type-Options": "nosniff",
+    }
+
+
 # --- the application ------------------------------------------------------
 
 
@@ -952,6 +1271,33 @@ def server_statuses(route: Route, *, rate_limited: bool = False) -> set[int]:
     return statuses
 
 
+@dataclasses.dataclass(frozen=True, slots=True)
+class Limits:
+    """What a request may hold: body size in bytes, JSON nesting depth."""
+
+    max_body_bytes: int = MAX_BODY_BYTES
+    max_json_depth: int = MAX_JSON_DEPTH
+
+    def __post_init__(self) -> None:
+        if self.max_body_bytes < 0:
+            raise ValueError("max_body_bytes must not be negative")
+        if not 1 <= self.max_json_depth <= _DEEPEST_ALLOWED:
+            raise ValueError(
+                f"max_json_depth must be between 1 and {_DEEPEST_ALLOWED}: replies"
+                " must be able to nest what a request held"
+            )
+
+
+def not_implemented(route: Route) -> Problem:
+    """501: the handler raised `NotImplementedError`, as an unimplemented one does."""
+    return Problem(
+        501,
+        "server_error",
+        "not_implemented",
+        f"{route.operation_id} is not implemented by this server.",
+    )
+
+
 def _endpoint(
     route: Route,
     handler: Any,
@@ -959,6 +1305,7 @@ def _endpoint(
     authenticate: Authenticator,
     rate_limit: RateLimiter | None,
     problem_response: Callable[[Problem], Response],
+    limits: Limits,
 ) -> Callable[[Request], Awaitable[Response]]:
     method = getattr(handler, route.handler)
     wants_body = route.body is not None
@@ -970,6 +1317,13 @@ def _endpoint(
     )
 
     async def endpoint(request: Request) -> Response:
+        if wants_body:
+            receive = _limited(
+                request.receive,
+                request.headers.get("content-length"),
+                limits.max_body_bytes,
+            )
+            request = Request(request.scope, receive)
         try:
             principal = await _authenticate(route, request, schemes, authenticate)
             scope = None
@@ -985,13 +1339,13 @@ def _endpoint(
                 wait = await wait if inspect.isawaitable(wait) else wait
                 if wait is not None:
                     raise throttled(wait)
-            raw_params = _collect(route, request, credentials)
+            raw_params = _collect(route, request, credentials, limits.max_json_depth)
             try:
                 params = route.params_model.model_validate(raw_params)
             except ValidationError as error:
                 raise validation_problem(error, data=raw_params) from None
             if wants_body:
-                raw_body = await _read_body(route, request)
+                raw_body = await _read_body(route, request, limits.max_json_depth)
                 body = None
                 if raw_body is not ABSENT:
                     try:
@@ -1004,6 +1358,20 @@ def _endpoint(
             return _reply_response(route, request, reply)
         except Problem as problem:
             return problem_response(problem)
+        except NotImplementedError:
+            return problem_response(not_implemented(route))
+        except HTTPException:
+            raise  # answered in the error shape by the app's handler
+        except Exception:
+            # Logged here, once: an error left to Starlette is logged by it,
+            # and again by the server it re-raises it to.
+            logger.exception(
+                "unhandled error in %s %s (%s)",
+                request.method,
+                request.url.path,
+                route.handler,
+            )
+            return problem_response(server_error())
 
     return endpoint
 
@@ -1118,12 +1486,15 @@ def build_app(
     spec_json: str,
     error_body: ErrorBodyFactory = error_body,
     rate_limit: RateLimiter | None = None,
+    limits: Limits = Limits(),
 ) -> FastAPI:
     """A FastAPI app serving `routes` with `handler`; FastAPI's own schema is off.
 
     A trailing slash is optional, as on PostHog (Django's `/?` routes): a route
-    documented as `/x/` also answers `/x`, without a redirect.
+    documented as `/x/` also answers `/x`, without a redirect. The spec is
+    served at `/openapi.json`, and as a page people can read at `/docs`.
     """
+    _check_handler(handler, routes)
     by_name = {scheme.name: scheme for scheme in schemes}
 
     def problem_response(problem: Problem) -> Response:
@@ -1143,7 +1514,7 @@ def build_app(
     by_path: dict[str, dict[str, Callable[[Request], Awaitable[Response]]]] = {}
     for route in routes:
         by_path.setdefault(route.path, {})[route.method] = _endpoint(
-            route, handler, by_name, authenticate, rate_limit, problem_response
+            route, handler, by_name, authenticate, rate_limit, problem_response, limits
         )
     for path, methods in by_path.items():
         endpoint = _dispatch(methods)
@@ -1157,6 +1528,16 @@ def build_app(
         return Response(spec_json, media_type="application/json")
 
     app.router.add_route("/openapi.json", openapi, methods=["GET"])
+
+    @functools.cache
+    def page() -> Response:
+        html = docs_page(json.loads(spec_json))
+        return Response(html, media_type="text/html", headers=_docs_headers())
+
+    async def docs(request: Request) -> Response:
+        return page()
+
+    app.router.add_route("/docs", docs, methods=["GET"])
 
     async def http_error(request: Request, error: Exception) -> Response:
         assert isinstance(error, HTTPException)
@@ -1176,14 +1557,37 @@ def build_app(
             )
         return problem_response(problem)
 
-    async def server_error(request: Request, error: Exception) -> Response:
+    async def unhandled(request: Request, error: Exception) -> Response:
         logger.exception(
             "unhandled error in %s %s", request.method, request.url.path, exc_info=error
         )
-        return problem_response(
-            Problem(500, "server_error", "error", "A server error occurred.")
-        )
+        return problem_response(server_error())
 
     app.add_exception_handler(HTTPException, http_error)
-    app.add_exception_handler(Exception, server_error)
+    app.add_exception_handler(Exception, unhandled)
     return app
+
+
+def server_error() -> Problem:
+    return Problem(500, "server_error", "error", "A server error occurred.")
+
+
+def _check_handler(handler: Any, routes: Sequence[Route]) -> None:
+    """Refuse, at start-up and all at once, a handler lacking interface methods.
+
+    Type checkers catch this against the `Handler` protocol; this is for code
+    they do not check, which would otherwise fail on the first request.
+    """
+    missing = sorted(
+        {
+            route.handler
+            for route in routes
+            if not callable(getattr(handler, route.handler, None))
+        }
+    )
+    if missing:
+        raise TypeError(
+            f"{type(handler).__name__} lacks {len(missing)} method(s) of the handler"
+            f" interface: {', '.join(missing)}. Define each; one that raises"
+            " NotImplementedError answers 501."
+        )

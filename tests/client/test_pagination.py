@@ -17,7 +17,7 @@ from persons_client.models import (
     PropertyFilterOperator,
 )
 
-from .conftest import FakeServer, error_body, json_response, person
+from .conftest import KEY, FakeServer, error_body, json_response, person
 
 MakeClient = Callable[..., Client]
 
@@ -151,6 +151,26 @@ def test_next_links_never_leave_the_base_url(make_client: MakeClient) -> None:
     urls = [str(r.url) for r in server.requests]
     assert urls[1] == "http://testserver/api/projects/1/persons/?offset=1&limit=1"
     assert urls[2] == "http://testserver/api/projects/1/persons/?offset=2&limit=1"
+
+
+def test_next_links_never_downgrade_the_scheme(make_client: MakeClient) -> None:
+    # Same host, plain http: following it would send the key in clear.
+    server = FakeServer(0)
+    server.script = [
+        page([person(0)], next="http://testserver/api/projects/1/persons/?offset=1"),
+        page(
+            [person(1)], next="http://testserver:443/api/projects/1/persons/?offset=2"
+        ),
+        page([person(2)], next=None),
+    ]
+    client = make_client(server, base_url="https://testserver")
+    assert len(list(client.paginate(client.persons_list, project_id="1"))) == 3
+    urls = [str(r.url) for r in server.requests]
+    assert urls[1:] == [
+        "https://testserver/api/projects/1/persons/?offset=1",
+        "https://testserver/api/projects/1/persons/?offset=2",
+    ]
+    assert all(r.headers["authorization"] == f"Bearer {KEY}" for r in server.requests)
 
 
 def test_retries_and_errors_while_paging(

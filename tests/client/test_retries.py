@@ -28,7 +28,7 @@ from persons_client import (
     ServerError,
     UnprocessableEntityError,
 )
-from persons_client.models import PersonBulkDeleteRequest
+from persons_client.models import PersonBulkDeleteRequest, PersonUpdateRequest
 
 from .conftest import FakeServer, error_body, json_response
 
@@ -190,6 +190,57 @@ def test_non_idempotent_methods_are_not_retried_by_default(
     client = make_client(handler, retry=RetryPolicy(retry_non_idempotent=True))
     client.persons_bulk_delete_create(project_id="1", body=body)
     assert len(handler.seen) == 2  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("method", ["persons_partial_update", "persons_update"])
+def test_only_idempotent_methods_are_retried_after_a_5xx(
+    make_client: MakeClient, method: str
+) -> None:
+    # The README: 5xx are retried "for idempotent methods only". PATCH is not
+    # one (RFC 9110): a PATCH answered 503 may have been applied, and is sent
+    # once; PUT is, and is retried.
+    handler = sequence(json_response(503, {}), json_response(202, {}))
+    call = getattr(make_client(handler), method)
+    body = PersonUpdateRequest(properties={"plan": "pro"})
+    if method == "persons_partial_update":
+        with pytest.raises(ServerError):
+            call(project_id="1", id="7", body=body)
+        assert [r.method for r in handler.seen] == ["PATCH"]  # type: ignore[attr-defined]
+    else:
+        call(project_id="1", id="7", body=body)
+        assert [r.method for r in handler.seen] == ["PUT", "PUT"]  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("header", ["-5", "-0.5", "-1e9"])
+def test_a_negative_retry_after_means_now(
+    make_client: MakeClient, sleeps: list[float], header: str
+) -> None:
+    handler = sequence(json_response(503, {}, **{"Retry-After": header}))
+    page = make_client(handler).persons_list(project_id="1")
+    assert page.results == []
+    assert sleeps == [0.0]
+
+
+def test_a_negative_retry_after_with_the_real_sleep(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # `time.sleep(-5)` raises ValueError: the client must never ask for it.
+    slept: list[float] = []
+    real_sleep = time.sleep
+
+    def sleep(seconds: float) -> None:
+        slept.append(seconds)
+        real_sleep(seconds)
+
+    monkeypatch.setattr(time, "sleep", sleep)
+    handler = sequence(json_response(429, {}, **{"Retry-After": "-5"}))
+    client = Client(
+        base_url="http://testserver",
+        api_key="k",
+        transport=httpx.MockTransport(handler),
+    )
+    assert client.persons_list(project_id="1").results == []
+    assert slept == [0.0]
 
 
 def test_unsent_requests_are_retried_for_any_method(make_client: MakeClient) -> None:

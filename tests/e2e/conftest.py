@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 import uvicorn
+from persons_client import Client
 
 from examples import data
 from examples.app import Service, build
@@ -65,8 +66,14 @@ class LiveServer:
         self.sock.close()
 
 
-def start_service(path: Path, rate_limits: RateLimits | None = None) -> Service:
-    service = build(path, rate_limits=rate_limits or RateLimits(enabled=False))
+def start_service(
+    path: Path, rate_limits: RateLimits | None = None, *, busy_timeout: float = 30.0
+) -> Service:
+    service = build(
+        path,
+        rate_limits=rate_limits or RateLimits(enabled=False),
+        busy_timeout=busy_timeout,
+    )
     for key, scopes in KEYS.items():
         service.keys.add(key, scopes, label=key)
     return service
@@ -97,7 +104,7 @@ def add_person(
     **extra: Any,
 ) -> tuple[int, uuid.UUID]:
     """Import one person; returns its numeric id and UUID."""
-    person_uuid = str(uuid.uuid4())
+    person_uuid = str(extra.pop("uuid", None) or uuid.uuid4())
     line = {
         "team_id": team,
         "uuid": person_uuid,
@@ -112,3 +119,49 @@ def add_person(
         .fetchone()
     )
     return int(row["id"]), uuid.UUID(person_uuid)
+
+
+# --- the client, in one URL scope or the other -------------------------------
+
+SCOPES = ["project", "environment"]
+# Deprecated in the project scope too; every environment operation is deprecated.
+DEPRECATED = {"persons_delete_events_create", "persons_delete_recordings_create"}
+
+
+class Api:
+    """Calls an operation in one URL scope: `api("persons_list", limit=1)`."""
+
+    def __init__(self, client: Client, scope: str, team: int) -> None:
+        self.client, self.scope, self.team = client, scope, team
+
+    def _method(self, op: str) -> tuple[Any, dict[str, str]]:
+        if self.scope == "project":
+            return getattr(self.client, op), {"project_id": str(self.team)}
+        return getattr(self.client, f"environments_{op}"), {
+            "environment_id": str(self.team)
+        }
+
+    def __call__(self, op: str, **kwargs: Any) -> Any:
+        method, where = self._method(op)
+        if self.scope == "project" and op not in DEPRECATED:
+            return method(**where, **kwargs)
+        with pytest.deprecated_call():
+            return method(**where, **kwargs)
+
+    def raw(self, op: str, **kwargs: Any) -> Any:
+        method, where = self._method(op)
+        if self.scope == "project" and op not in DEPRECATED:
+            return self.client.raw(method, **where, **kwargs)
+        with pytest.deprecated_call():
+            return self.client.raw(method, **where, **kwargs)
+
+
+@pytest.fixture
+def client(live: Live) -> Iterator[Client]:
+    with Client(base_url=live.base_url, api_key=FULL_KEY, max_retries=0) as c:
+        yield c
+
+
+@pytest.fixture(params=SCOPES)
+def api(request: pytest.FixtureRequest, live: Live, client: Client) -> Api:
+    return Api(client, request.param, new_team(live.service))

@@ -34,12 +34,14 @@ def test_throttled_with_retry_after(limited: str) -> None:
             "detail": f"Request was throttled. Expected available in {throttled.headers['retry-after']} seconds.",
             "attr": None,
         }
-        # Deletes have their own budget.
+        # Deletes have their own budget, shared by every delete action.
         deletes = [
-            http.post(limited + "bulk_delete/", json={"ids": []}).status_code
-            for _ in range(3)
+            http.post(limited + "bulk_delete/", json={"ids": []}).status_code,
+            http.post(limited + "999999/delete_recordings/").status_code,
+            http.post(limited + "999999/delete_events/").status_code,
+            http.delete(limited + "999999/").status_code,
         ]
-        assert deletes == [400, 400, 429]
+        assert deletes == [400, 404, 429, 429]
     # Another key is not affected; an unauthenticated request is a 401, not a 429.
     other = httpx.get(limited, headers={"Authorization": "Bearer phx_test_read"})
     assert other.status_code == 200

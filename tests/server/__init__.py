@@ -1,3 +1,1 @@
-"""Generated-server tests; importing `examples` puts the generated packages on the path."""
-
-import examples  # noqa: F401
+"""Generated-server tests."""

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
+import logging
+import re
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
 from persons_server import ROUTES, Context, Problem, create_app
-from persons_server._runtime import server_statuses
+from persons_server._runtime import ParamsModel, server_statuses
 
 from examples.app import build
 from examples.handler import PersonsHandler
@@ -160,3 +163,238 @@ def test_hooks_may_be_async_and_may_raise_problems(tmp_path: Path) -> None:
         "persons_values_retrieve/persons_values_retrieve",
     ]
     service.db.close()
+
+
+# --- bodies: media type, size and depth ---------------------------------------
+
+JSON = {**AUTH, "Content-Type": "application/json"}
+
+
+def test_a_json_body_without_content_type_is_415(http: Http) -> None:
+    # The README: 415 for non-JSON bodies; no type at all is not JSON either.
+    response = http.patch(
+        "/api/projects/1/persons/1/", content=b'{"properties": {}}', headers=AUTH
+    )
+    assert response.status_code == 415
+    assert response.json() == {
+        "type": "invalid_request",
+        "code": "unsupported_media_type",
+        "detail": 'Unsupported media type "none" in request.',
+        "attr": None,
+    }
+
+
+def nested(depth: int) -> bytes:
+    """A PATCH body nesting exactly `depth` objects and arrays."""
+    return b'{"properties": {"k": ' + b"[" * (depth - 2) + b"]" * (depth - 2) + b"}}"
+
+
+@pytest.fixture
+def small(tmp_path: Path) -> Iterator[Http]:
+    """The reference handler under limits small enough to reach in a test."""
+    service = build(tmp_path / "small.db", rate_limits=RateLimits(enabled=False))
+    service.keys.add("phx_rt", ["*"])
+    app = create_app(
+        PersonsHandler(service.db),
+        authenticate=service.keys.authenticate,
+        max_body_bytes=200,
+        max_json_depth=5,
+    )
+    yield Http(app)
+    service.db.close()
+
+
+def test_body_size_and_depth_limits_are_settable(small: Http) -> None:
+    # Accepted bodies reach the handler (404: no such person); others do not.
+    url = "/api/projects/1/persons/1/"
+    exact = b'{"properties": {"k": "' + b"x" * 175 + b'"}}'
+    assert len(exact) == 200
+    assert small.patch(url, content=exact, headers=JSON).status_code == 404
+    over = small.patch(url, content=exact + b" ", headers=JSON)
+    assert over.status_code == 413
+    assert over.json()["code"] == "request_too_large"
+    assert set(over.json()) == {"type", "code", "detail", "attr"}
+    assert small.patch(url, content=nested(5), headers=JSON).status_code == 404
+    deep = small.patch(url, content=nested(6), headers=JSON)
+    assert deep.status_code == 400
+    assert deep.json()["detail"] == "JSON parse error - nested deeper than 5 levels"
+
+
+def test_a_chunked_body_is_counted_as_it_comes(small: Http) -> None:
+    async def pieces() -> AsyncIterator[bytes]:
+        yield b'{"properties": {"k": "'
+        for _ in range(10):
+            yield b"x" * 20
+        yield b'"}}'
+
+    response = small.patch("/api/projects/1/persons/1/", content=pieces(), headers=JSON)
+    assert response.status_code == 413
+
+
+@pytest.mark.parametrize("length", ["201", "9" * 5000, "0" * 30 + "201"])
+def test_a_declared_length_over_the_limit_is_refused_unread(
+    small: Http, length: str
+) -> None:
+    response = small.patch(
+        "/api/projects/1/persons/1/",
+        content=b"{}",
+        headers={**JSON, "Content-Length": length},
+    )
+    assert response.status_code == 413
+
+
+def test_json_parameters_nest_within_the_limit(small: Http) -> None:
+    def filters(depth: int) -> str:
+        return "[" * depth + "]" * depth
+
+    ok = small.get(f"/api/projects/1/persons/?properties={filters(5)}", headers=AUTH)
+    assert ok.status_code != 400 or ok.json()["code"] != "parse_error"
+    deep = small.get(f"/api/projects/1/persons/?properties={filters(6)}", headers=AUTH)
+    assert deep.status_code == 400
+    assert (deep.json()["code"], deep.json()["attr"]) == ("parse_error", "properties")
+
+
+@pytest.mark.parametrize(
+    "limits",
+    [{"max_json_depth": 0}, {"max_json_depth": 129}, {"max_body_bytes": -1}],
+)
+def test_limits_that_could_not_be_served_are_refused(
+    tmp_path: Path, limits: dict[str, int]
+) -> None:
+    service = build(tmp_path / "l.db")
+    with pytest.raises(ValueError):
+        create_app(
+            PersonsHandler(service.db), authenticate=service.keys.authenticate, **limits
+        )
+    service.db.close()
+
+
+# --- handlers: missing methods, unimplemented operations, errors ---------------
+
+
+class Tiny:
+    """A handler written without the interface at hand: three methods."""
+
+    async def persons_list(self, ctx: Context, params: object) -> object:
+        raise NotImplementedError
+
+    async def persons_retrieve(self, ctx: Context, params: object) -> object:
+        raise NotImplementedError
+
+    persons_values_retrieve = None  # not callable: as good as missing
+
+
+def test_a_handler_lacking_methods_is_refused_naming_them_all() -> None:
+    with pytest.raises(TypeError) as caught:
+        create_app(Tiny(), authenticate=lambda scheme, key: None)  # type: ignore[arg-type]
+    message = str(caught.value)
+    wanted = {route.handler for route in ROUTES} - {"persons_list", "persons_retrieve"}
+    named = set(re.findall(r"\bpersons_\w+", message))
+    assert named == wanted
+    assert message.startswith(f"Tiny lacks {len(wanted)} method(s)")
+
+
+class Failing(PersonsHandler):
+    async def persons_retrieve(self, ctx: Context, params: Any) -> Any:
+        raise NotImplementedError
+
+    async def persons_list(self, ctx: Context, params: Any) -> Any:
+        raise RuntimeError("a bug in the handler")
+
+
+@pytest.fixture
+def failing(tmp_path: Path) -> Iterator[Http]:
+    service = build(tmp_path / "f.db")
+    service.keys.add("phx_rt", ["*"])
+    yield Http(create_app(Failing(service.db), authenticate=service.keys.authenticate))
+    service.db.close()
+
+
+def test_an_unimplemented_operation_is_501_without_a_traceback(
+    failing: Http, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    for path in ("/api/projects/1/persons/7/", "/api/environments/1/persons/7/"):
+        response = failing.get(path, headers=AUTH)
+        assert response.status_code == 501
+        operation = (
+            "persons_retrieve"
+            if "projects" in path
+            else "environments_persons_retrieve"
+        )
+        assert response.json() == {
+            "type": "server_error",
+            "code": "not_implemented",
+            "detail": f"{operation} is not implemented by this server.",
+            "attr": None,
+        }
+    assert not [r for r in caplog.records if r.exc_info or r.levelno >= logging.ERROR]
+
+
+def test_an_unhandled_error_is_500_and_logged_once(
+    failing: Http, caplog: pytest.LogCaptureFixture
+) -> None:
+    # ASGITransport raises what the app re-raises, as uvicorn logs it: a
+    # second traceback. The answer is the only trace besides our one record.
+    response = failing.get("/api/projects/1/persons/", headers=AUTH)
+    assert response.status_code == 500
+    assert response.json() == {
+        "type": "server_error",
+        "code": "error",
+        "detail": "A server error occurred.",
+        "attr": None,
+    }
+    logged = [r for r in caplog.records if r.exc_info]
+    assert len(logged) == 1 and "persons_list" in logged[0].getMessage()
+
+
+# --- the runtimes are spec-independent ------------------------------------------
+
+
+def test_every_package_carries_the_runtimes_verbatim() -> None:
+    """Why the feature goldens leave `_runtime.py` out, and why the behaviour
+    tests of the persons packages cover every generated package's runtime:
+    each is the template itself, after its header line, whatever the spec."""
+    from generator.pipeline import Options, run
+
+    root = Path(__file__).resolve().parents[2]
+    result = run(Options(spec="tests/golden/security/spec.yaml", jobs=1), None)
+    assert result.files is not None
+    runtimes = {p: t for p, t in result.files.items() if p.endswith("/_runtime.py")}
+    assert len(runtimes) == 2
+    for path, text in runtimes.items():
+        side = "client" if path.split("/")[0].endswith("_client") else "server"
+        template = (root / "templates" / side / "_runtime.py").read_text()
+        header, _, body = text.partition("\n")
+        assert header.startswith("# Generated by") and body == template
+
+
+def test_fields_may_be_named_as_pydantic_methods() -> None:
+    # A spec parameter or property named `json`, `copy` or `schema` is a field;
+    # pydantic's warning about it would be an error here (and in any test
+    # suite that turns warnings into errors), stopping the import.
+    from persons_server._runtime import ApiModel, ParamsModel
+
+    class Params(ParamsModel):
+        json: int | None = None
+        schema: str | None = None
+
+    class Body(ApiModel):
+        copy: list[int] = []
+
+    assert Params.model_validate({"json": "3", "schema": "s"}).json == 3
+    assert Body.model_validate({"copy": [1]}).copy == [1]
+
+
+def test_a_header_parameter_no_request_can_carry_is_absent() -> None:
+    # A spec may name a header in any script; HTTP header names are ASCII,
+    # so such a parameter is simply never sent (not a 500).
+    from persons_server._runtime import ParamSpec, Route, _collect
+    from starlette.requests import Request
+
+    class Params(ParamsModel):
+        pass
+
+    route = Route("op", "GET", "/", "op", Params, (ParamSpec("殯x", "header"),))
+    scope = {"type": "http", "headers": [(b"x", b"1")], "query_string": b""}
+    assert _collect(route, Request(scope)) == {}

@@ -1,0 +1,159 @@
+"""Black's layout, emitted by the templates: calls, lists, annotations, unions.
+
+Black formats a second time any text it changed, so the templates lay code out
+as black would (see README, "What makes it fast"); black still formats the
+result, so a misjudged shape costs time, never output.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from . import escape, ir
+from .cache import LINE_LENGTH
+
+
+@dataclass(frozen=True)
+class Bracket:
+    """`head`, `items` and `tail` of a bracketed expression (a call, a list, a
+    dict) that `call` may split further when it does not fit on its line."""
+
+    head: str
+    items: tuple[str | Bracket, ...]
+    tail: str
+    collection: bool = True
+
+    def __str__(self) -> str:
+        return f"{self.head}{', '.join(map(str, self.items))}{self.tail}"
+
+
+def bracket(head: str, items: Sequence[str | Bracket], tail: str) -> Bracket:
+    return Bracket(head, tuple(items), tail)
+
+
+def call(
+    indent: int,
+    head: str,
+    items: Sequence[str | Bracket],
+    tail: str,
+    collection: bool = False,
+) -> str:
+    """`head` (ending in an opening bracket), `items`, `tail` (starting with the
+    closing bracket) at `indent`, laid out as black lays out a bracket: on one
+    line if it fits; else, for a call's arguments or a single item, the items
+    on one line of their own; else one per line with a trailing comma. An item
+    that is itself a `Bracket` is split the same way when its line is too long
+    (a single one without a trailing comma, as black does). Emitting black's
+    own shape spares black its line splitting (and its second pass) on large
+    specs; black still formats the result, so a misjudged shape costs time,
+    never output.
+    """
+    pad = " " * indent
+    flat = [str(item) for item in items]
+    line = f"{pad}{head}{', '.join(flat)}{tail}"
+    if len(line) <= LINE_LENGTH:
+        return line
+    inner = indent + 4
+    hugged = " " * inner + ", ".join(flat)
+    if len(items) == 1:
+        (item,) = items
+        if isinstance(item, Bracket) and len(hugged) > LINE_LENGTH:
+            hugged = call(inner, item.head, item.items, item.tail, item.collection)
+        return f"{pad}{head}\n{hugged}\n{pad}{tail}"
+    if not collection and len(hugged) <= LINE_LENGTH:
+        return f"{pad}{head}\n{hugged}\n{pad}{tail}"
+    lines = [
+        (
+            call(inner, item.head, item.items, item.tail + ",", item.collection)
+            if isinstance(item, Bracket)
+            else f"{' ' * inner}{item},"
+        )
+        for item in items
+    ]
+    return "".join([f"{pad}{head}\n", *(f"{line}\n" for line in lines), pad + tail])
+
+
+def security(requirements: Sequence[ir.Requirement], head: str = "") -> Bracket:
+    """A list of security requirements, `[{scheme: [scopes]}]`, as a `Bracket`."""
+    return Bracket(
+        f"{head}[",
+        tuple(
+            Bracket(
+                "{",
+                tuple(
+                    Bracket(
+                        f"{escape.py_string(scheme)}: [",
+                        tuple(map(escape.py_string, scopes)),
+                        "]",
+                    )
+                    for scheme, scopes in requirement.schemes
+                ),
+                "}",
+            )
+            for requirement in requirements
+        ),
+        "]",
+    )
+
+
+def assignment(indent: int, target: str, value: str) -> str:
+    """`target = value`, an atom, as black lays it out: in parentheses on a line
+    of its own when that makes it fit, else as it is."""
+    pad = " " * indent
+    line = f"{pad}{target} = {value}"
+    inner = f"{pad}    {value}"
+    if len(line) <= LINE_LENGTH or len(inner) > LINE_LENGTH:
+        return line
+    return f"{pad}{target} = (\n{inner}\n{pad})"
+
+
+def union(indent: int, target: str, members: Sequence[str]) -> str:
+    """`target = A | B | ...` as black lays it out (see `_union`)."""
+    return _union(" " * indent, f"{target} = ", members, "")
+
+
+def annotated(
+    indent: int, name: str, annotation: str, default: str | None, tail: str = ""
+) -> str:
+    """`name: annotation = default` (then `tail`) as black lays it out when it
+    is too long: the default in parentheses if that makes it fit, else a
+    bracket-free annotation in parentheses; anything else is left to black."""
+    pad = " " * indent
+    value = ("" if default is None else f" = {default}") + tail
+    line = f"{pad}{name}: {annotation}{value}"
+    if len(line) <= LINE_LENGTH:
+        return line
+    inner = pad + "    "
+    if (
+        default is not None
+        and len(f"{pad}{name}: {annotation} = (") <= LINE_LENGTH
+        and len(inner + default) <= LINE_LENGTH
+    ):
+        return f"{pad}{name}: {annotation} = (\n{inner}{default}\n{pad}){tail}"
+    if (
+        not any(c in annotation for c in "[(")
+        and len(inner + annotation) <= LINE_LENGTH
+    ):
+        return f"{pad}{name}: (\n{inner}{annotation}\n{pad}){value}"
+    return line
+
+
+def returns(indent: int, members: Sequence[str]) -> str:
+    """The `) -> A | B:` line closing a def's exploded parameters, as black
+    lays it out (see `_union`)."""
+    return _union(" " * indent, ") -> ", members, ":")
+
+
+def _union(pad: str, head: str, members: Sequence[str], tail: str) -> str:
+    """`head`, a union of `members`, `tail`: whole, else the union in
+    parentheses on a line of its own, else one member per line."""
+    value = " | ".join(members)
+    line = f"{pad}{head}{value}{tail}"
+    if len(line) <= LINE_LENGTH or len(members) < 2:
+        return line
+    inner = pad + "    "
+    if len(inner + value) <= LINE_LENGTH:
+        return f"{pad}{head}(\n{inner}{value}\n{pad}){tail}"
+    rest = "".join(f"{inner}| {m}\n" for m in members[1:])
+    return f"{pad}{head}(\n{inner}{members[0]}\n{rest}{pad}){tail}"
