@@ -140,7 +140,7 @@ async def _calls(transport: httpx.ASGITransport) -> None:
             assert response.json() == {
                 "type": "server_error",
                 "code": "not_implemented",
-                "detail": f"{name} is not implemented",
+                "detail": f"{name} is not implemented by this server.",
                 "attr": None,
             }
         # Authentication and validation come first, as for any handler.
