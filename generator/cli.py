@@ -51,7 +51,10 @@ def _parser() -> argparse.ArgumentParser:
             "--spec", help="the OpenAPI document (default: [tool.generator] spec)"
         )
         command.add_argument(
-            "--strict", action="store_true", help="treat warnings as errors"
+            "--strict",
+            action=argparse.BooleanOptionalAction,
+            help="treat warnings as errors (default: [tool.generator] strict, "
+            "for the configured spec)",
         )
         if name == "validate":
             continue
@@ -89,12 +92,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     default_spec = args.spec is None or os.path.normpath(args.spec) == os.path.normpath(
         str(config.get("spec", ""))
     )
+    strict = (
+        args.strict
+        if args.strict is not None
+        else default_spec and config.get("strict") is True
+    )
     if args.command == "validate":
         from .pipeline import Options, check_spec
 
-        result = check_spec(Options(spec=spec, strict=args.strict))
+        result = check_spec(Options(spec=spec, strict=strict))
         _report(result.diagnostics)
-        if diag.has_errors(result.diagnostics, strict=args.strict):
+        if diag.has_errors(result.diagnostics, strict=strict):
             return 1
         print(f"{spec}: valid ({_elapsed(started)})", file=sys.stderr)
         return 0
@@ -107,7 +115,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         or (config.get("server_package", "") if default_spec else ""),
         "only": args.only,
         "api_key_env": str(config.get("api_key_env", "")) if default_spec else "",
-        "strict": args.strict,
+        "strict": strict,
     }
     path = None if args.no_cache else cache_path(args.cache_dir, out)
     cache = Cache.load(path) if path else None
