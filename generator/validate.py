@@ -228,7 +228,11 @@ def _check_schema(spec: Spec) -> list[Diagnostic]:
         diagnostics += [
             d for found in _semantic(spec, plain) for d in _judged(spec, found, v31)
         ]
-    return list(dict.fromkeys(diagnostics))
+    # One warning for each node left out, however many ways it is wrong.
+    first = {}
+    for d in diagnostics:
+        first.setdefault((d.file, d.pointer, d.code) if d.drops else d, d)
+    return list(first.values())
 
 
 def _spliced(spec: Spec) -> Any:
@@ -342,9 +346,11 @@ _MISSING = object()
 
 
 def _at_path(value: Any, path: Iterable[Any]) -> Any:
+    """The node at `path` in `value`, or _MISSING. (The structural pass, in
+    Rust, gives a key that looks like a number, such as a status, as one.)"""
     for part in path:
-        if isinstance(value, dict) and part in value:
-            value = value[part]
+        if isinstance(value, dict) and str(part) in value:
+            value = value[str(part)]
         elif isinstance(value, list) and isinstance(part, int) and part < len(value):
             value = value[part]
         else:
@@ -465,17 +471,14 @@ def _judged(spec: Spec, found: _Found, v31: bool) -> list[Diagnostic]:
                 "warning",
             )
         ]
-    if found.kind == "schema":
+    if found.kind == "schema" and _harmless(found.inner, found.error):
         before, keyword = _keyword_in(found.inner)
         if keyword is not None:
             at = _physical(spec, found.node + before + (keyword,), found.through)
-            if (
-                keyword in ("required", "enum")
-                and found.error.validator == "uniqueItems"
-            ):
+            if keyword in _LISTS:
                 if isinstance(at.value, list):
-                    return _repeats(at.source, at.parts, at.value, drop=False)
-            elif keyword in _IGNORABLE:
+                    return _repeats(at.source, at.parts, at.value)
+            else:
                 message = (
                     _bound_message(keyword, at.value, v31)
                     if keyword.startswith("exclusiveM")
@@ -579,6 +582,19 @@ _ONE_SCHEMA = frozenset(
         "contentSchema",
     }
 )
+
+
+# Lists in a schema whose repeats are harmless.
+_LISTS = frozenset({"required", "enum"})
+
+
+def _harmless(inner: Parts, error: Any) -> bool:
+    """Whether a meta-schema error at `inner` in a schema is one that
+    generation does not depend on (see `_judged`)."""
+    keyword = _keyword_in(inner)[1]
+    if keyword in _LISTS:
+        return getattr(error, "validator", None) == "uniqueItems"
+    return keyword in _IGNORABLE
 
 
 def _keyword_in(inner: Parts) -> tuple[Parts, str | None]:
@@ -1096,15 +1112,38 @@ def _locating(plain: Any) -> Any:
 
         return Tagged
 
-    validators = {k: tagged(v) for k, v in plain.keyword_validators.items()}
-
-    class DefaultValidator(validators["default"]):  # type: ignore[misc, valid-type]
+    class DefaultValidator(plain.keyword_validators["default"]):  # type: ignore[misc, valid-type]
         def __call__(self, schema: Any, value: Any) -> Iterator[Any]:
             for error in super().__call__(schema, value):
                 setattr(error, _KIND, "default")
                 yield error
 
-    class SchemaValidator(validators["schema"]):  # type: ignore[misc, valid-type]
+    class SchemaValidator(plain.keyword_validators["schema"]):  # type: ignore[misc, valid-type]
+        def __call__(
+            self,
+            schema: Any,
+            require_properties: bool = True,
+            meta_checked: bool = False,
+        ) -> Iterator[Any]:
+            """The validator's, which does not walk a schema that fails its
+            meta-schema: here, when every failure is harmless (a keyword that
+            generation leaves out), the walk goes on, so that what is below
+            is checked before it is generated."""
+            value = schema.read_value()
+            if (
+                not meta_checked
+                and isinstance(value, Mapping | bool)
+                and id(value) not in self.meta_checked_schema_ids
+            ):
+                self.meta_checked_schema_ids.append(id(value))
+                error = self._validate_schema_meta(schema, value)
+                if error is not None:
+                    yield error
+                    every = getattr(error, _ALL, [error])
+                    if not all(_harmless(tuple(e.path), e) for e in every):
+                        return
+            yield from super().__call__(schema, require_properties, True)
+
         def _validate_schema_meta(self, schema: Any, value: Any) -> Any:
             error = super()._validate_schema_meta(schema, value)
             if error is not None:
@@ -1127,12 +1166,14 @@ def _locating(plain: Any) -> Any:
                 errors.append(error)
             return errors
 
+    validators = {
+        **plain.keyword_validators,
+        "default": DefaultValidator,
+        "schema": SchemaValidator,
+    }
+
     class SpecValidator(plain):  # type: ignore[misc, valid-type]
-        keyword_validators = {
-            **validators,
-            "default": DefaultValidator,
-            "schema": SchemaValidator,
-        }
+        keyword_validators = {k: tagged(v) for k, v in validators.items()}
 
     return SpecValidator
 
@@ -1691,8 +1732,6 @@ def _check_one_schema(
                 parts + ("enum",),
             )
         )
-    elif isinstance(enum, list):
-        problems += _repeats(root, parts + ("enum",), enum, drop=True)
     for bound in ("exclusiveMinimum", "exclusiveMaximum"):
         if bound in schema and _bound_problem(schema[bound], v31):
             problems.append(
@@ -1728,8 +1767,6 @@ def _check_one_schema(
                 parts + ("required",),
             )
         )
-    elif isinstance(required, list):
-        problems += _repeats(root, parts + ("required",), required, drop=True)
     return problems
 
 
@@ -1784,10 +1821,9 @@ def _bound_message(keyword: str, value: Any, v31: bool) -> str:
     return f"`{keyword}: {shown}` {why}; it is ignored"
 
 
-def _repeats(
-    source: SourceFile, parts: Parts, values: list[Any], *, drop: bool
-) -> list[Diagnostic]:
-    """A warning on each value of the list at `parts` that repeats an earlier one."""
+def _repeats(source: SourceFile, parts: Parts, values: list[Any]) -> list[Diagnostic]:
+    """A warning on each value of the list at `parts` that repeats an earlier
+    one: harmless (the generated code takes each once), so nothing is dropped."""
     keyword = str(parts[-1])
     problems = []
     seen: set[str] = set()
@@ -1796,13 +1832,14 @@ def _repeats(
         if key not in seen:
             seen.add(key)
             continue
-        problem = source.diagnostic(
-            "schema-keyword-invalid",
-            f"`{keyword}` lists {_shown(value)} more than once; the repeat is ignored",
-            parts + (i,),
-            "warning",
+        problems.append(
+            source.diagnostic(
+                "schema-keyword-invalid",
+                f"`{keyword}` lists {_shown(value)} more than once; the repeat is ignored",
+                parts + (i,),
+                "warning",
+            )
         )
-        problems.append(_dropping(problem) if drop else problem)
     return problems
 
 
