@@ -281,7 +281,7 @@ def _structural(error: Any, document: Any, meta: Any) -> list[_Found]:
     own node."""
     path = tuple(error.absolute_path)
     message = _best_message(error)
-    if _NONE_OF.match(message):
+    if _NONE_OF.match(str(error.message).split("\n\n")[0]):
         schema_path = list(error.schema_path)
         leaves = _meant(error, document, meta)
         if leaves:
@@ -513,15 +513,28 @@ def _judged(spec: Spec, found: _Found, v31: bool) -> list[Diagnostic]:
                 )
             )
         ]
+    if found.kind == "structure" and _NO_DESCRIPTION.match(found.message):
+        # Only documentation goes missing (of a response, most often).
+        return [
+            where.source.diagnostic(
+                "unused-invalid",
+                f"{found.message}; nothing generated depends on it",
+                where.parts,
+                "warning",
+            )
+        ]
     unexpected = _UNEXPECTED.search(found.message)
-    if unexpected and isinstance(where.value, dict) and unexpected[1] in where.value:
-        where = _At(where.source, where.parts + (unexpected[1],), None)
+    key = unexpected and (unexpected[1] or unexpected[2])
+    if key and isinstance(where.value, dict) and key in where.value:
+        where = _At(where.source, where.parts + (key,), None)
     return [where.source.diagnostic("oas-invalid", found.message, where.parts)]
 
 
+_NO_DESCRIPTION = re.compile(r"""^['"]description['"] is a required property$""")
 # The first key an "Additional properties are not allowed" error names.
 _UNEXPECTED = re.compile(
     r"""\(['"]([^'"]+)['"](?:, ['"][^'"]+['"])* (?:was|were) unexpected\)"""
+    r"""|^['"]([^'"]+)['"](?:, ['"][^'"]+['"])* do(?:es)? not match any of the regexes"""
 )
 
 
@@ -1244,12 +1257,20 @@ def _best_message(error: Any) -> str:
         error = deepest
     text = str(getattr(error, "message", error))
     # The first paragraph says what is wrong; the rest dumps schema and instance.
-    return _one_line(text.split("\n\n")[0])
+    text = _one_line(text.split("\n\n")[0], limit=100_000)
+    # A message starts with the value it is about, which may be a whole object.
+    said = max(text.rfind(verb) for verb in _VERBS)
+    if said > 80:
+        text = text[:60] + "... " + text[said + 1 :]
+    return _one_line(text)
 
 
-def _one_line(value: object) -> str:
+_VERBS = (" is not ", " is a ", " is too ", " has ", " does not ", " should not ")
+
+
+def _one_line(value: object, limit: int = 300) -> str:
     text = " ".join(str(value).split())
-    return text if len(text) <= 300 else text[:297] + "..."
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def check_references(spec: Spec) -> list[Diagnostic]:
