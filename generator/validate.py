@@ -11,6 +11,7 @@ import abc
 import contextlib
 import dataclasses
 import hashlib
+import itertools
 import json
 import os
 import re
@@ -41,9 +42,12 @@ def validate(spec: Spec, memo: ValidationMemo | None = None) -> list[Diagnostic]
     diagnostics = check_version(spec.root)
     if diagnostics:
         return diagnostics
+    # What is not generated at all (an operation we cannot represent, webhooks)
+    # is not checked any further.
+    skipped = check_operations(spec) + check_features(spec)
+    spec = without(spec, skipped)
     references = check_references(spec)
-    ours = references + check_operations(spec) + check_schemas(spec)
-    ours += check_features(spec)
+    ours = references + skipped + check_schemas(spec)
     # A broken reference makes the schema validator fail in confusing ways
     # (recursion errors, "does not exist within {...whole document...}"): our
     # own diagnostic says it better, so the validator does not run.
@@ -327,16 +331,27 @@ def _leaves(error: Any) -> list[Any]:
     alternatives: dict[Any, list[Any]] = {}
     for inner in error.context:
         alternatives.setdefault(inner.relative_schema_path[0], []).append(inner)
-    meant = [
-        errors
-        for errors in alternatives.values()
-        if not any(
-            e.validator == "required"
-            and not e.relative_path
-            and "$ref" in (e.validator_value or ())
-            for e in errors
-        )
-    ]
+    forms = error.validator_value if isinstance(error.validator_value, list) else []
+    if isinstance(error.instance, dict) and "$ref" in error.instance:
+        # A `$ref` means a Reference, whatever else it means to be.
+        meant = [
+            errors
+            for i, errors in alternatives.items()
+            if isinstance(i, int)
+            and i < len(forms)
+            and str(forms[i].get("$ref", "")).lower().endswith("/reference")
+        ]
+    else:
+        meant = [
+            errors
+            for errors in alternatives.values()
+            if not any(
+                e.validator == "required"
+                and not e.relative_path
+                and "$ref" in (e.validator_value or ())
+                for e in errors
+            )
+        ]
     if len(meant) != 1:
         return [error]  # which one is meant is not clear: this is as deep as it goes
     return [leaf for inner in meant[0] for leaf in _leaves(inner)]
@@ -361,7 +376,8 @@ def _at_path(value: Any, path: Iterable[Any]) -> Any:
 def _semantic(spec: Spec, plain: Any) -> list[_Found]:
     """The semantic pass, piece by piece (tags, each path item, each component
     schema) in the validator's own order, so that a crash on one piece is one
-    located problem and the rest is still checked."""
+    located problem and the rest is still checked; then what the validator
+    leaves out: request bodies, and the other components that hold schemas."""
     files = _validator_files(spec)
     validator = _locating(_with_sets(plain, files))(
         files[spec.root.path], base_uri="file://" + spec.root.path
@@ -369,7 +385,7 @@ def _semantic(spec: Spec, plain: Any) -> list[_Found]:
     registry = validator.keyword_validators_registry
     top = validator.schema_path
     data = spec.root.data
-    pieces: list[tuple[Parts, Callable[[], Iterator[Any]]]] = []
+    pieces: list[_Piece] = []
     if "tags" in data:
         pieces.append((("tags",), lambda: registry["tags"](top / "tags")))
     if isinstance(data.get("paths"), dict):
@@ -386,6 +402,7 @@ def _semantic(spec: Spec, plain: Any) -> list[_Found]:
                     lambda schema=schema: registry["schema"](schema),
                 )
             )
+    pieces += _more_pieces(registry, top, data, components=True)
     found: list[_Found] = []
     for where, piece in pieces:
         try:
@@ -395,6 +412,54 @@ def _semantic(spec: Spec, plain: Any) -> list[_Found]:
             at = getattr(crash, _AT, where)
             found.append(_Found("crash", at, (), _crash_message(crash), crash))
     return found
+
+
+_Piece = tuple[Parts, Callable[[], Iterator[Any]]]
+
+
+def _more_pieces(
+    registry: Any, top: Any, data: dict[str, Any], *, components: bool
+) -> list[_Piece]:
+    """What the validator's semantic pass leaves out, in pieces: the schemas
+    of request bodies, and (with `components`) of the components other than
+    `schemas` that hold them, where a default is checked as anywhere else."""
+    pieces: list[_Piece] = []
+    if isinstance(data.get("paths"), dict):
+        for url, item in (top / "paths").items():
+            pieces.append(
+                (
+                    ("paths", url),
+                    lambda item=item: _bodies(
+                        registry,
+                        [
+                            item / method / "requestBody"
+                            for method in METHODS
+                            if method in item and "requestBody" in item / method
+                        ],
+                    ),
+                )
+            )
+    held = data.get("components") if components else None
+    for kind in ("responses", "requestBodies", "parameters"):
+        if not isinstance(held, dict) or not isinstance(held.get(kind), dict):
+            continue
+        for name, node in (top / "components" / kind).items():
+            check = {
+                "responses": lambda name=name, node=node: registry["response"](
+                    name, node
+                ),
+                "requestBodies": lambda node=node: _bodies(registry, [node]),
+                "parameters": lambda node=node: registry["parameter"](node),
+            }[kind]
+            pieces.append((("components", kind, name), check))
+    return pieces
+
+
+def _bodies(registry: Any, bodies: list[Any]) -> Iterator[Any]:
+    """What the validator finds in the schemas of request bodies."""
+    for body in bodies:
+        if "content" in body:
+            yield from registry["content"](body / "content")
 
 
 def _crash_message(crash: BaseException) -> str:
@@ -910,10 +975,22 @@ def _strict_clean(spec: Spec, only: list[str] | None) -> bool:
         return False
     validator = StrictSpecValidator(document, base_uri="file://" + root.path)
     whole = validator.root_validator
-    errors = (
-        whole(validator.schema_path)
-        if only is None
-        else whole.paths_validator(validator.schema_path / "paths")
+    top = validator.schema_path
+    errors = itertools.chain(
+        (
+            whole(top)
+            if only is None
+            else whole.paths_validator(validator.schema_path / "paths")
+        ),
+        *(
+            piece()
+            for _, piece in _more_pieces(
+                validator.keyword_validators_registry,
+                top,
+                document,
+                components=only is None,
+            )
+        ),
     )
     return all(_dropped(error) for error in errors)
 
@@ -1875,21 +1952,23 @@ def check_features(spec: Spec) -> list[Diagnostic]:
     diagnostics = []
     if isinstance(root.data.get("webhooks"), dict) and root.data["webhooks"]:
         diagnostics.append(
-            root.diagnostic(
-                "feature-unsupported",
-                "webhooks are not generated; they are ignored",
-                ("webhooks",),
-                "warning",
+            _dropping(
+                root.diagnostic(
+                    "feature-unsupported",
+                    "webhooks are not generated; they are ignored",
+                    ("webhooks",),
+                )
             )
         )
     for op in _operations(spec):
         if op.at.value.get("callbacks"):
             diagnostics.append(
-                op.at.source.diagnostic(
-                    "feature-unsupported",
-                    f"{op.where}: callbacks are not generated; they are ignored",
-                    op.at.parts + ("callbacks",),
-                    "warning",
+                _dropping(
+                    op.at.source.diagnostic(
+                        "feature-unsupported",
+                        f"{op.where}: callbacks are not generated; they are ignored",
+                        op.at.parts + ("callbacks",),
+                    )
                 )
             )
     return diagnostics
