@@ -3,6 +3,7 @@ generation (an error, or a warning whose node is left out), and where it is."""
 
 from __future__ import annotations
 
+import ast
 import dataclasses
 import re
 from collections.abc import Iterable
@@ -267,8 +268,6 @@ def _undefined_required(spec: Spec, found: _Found) -> list[Diagnostic]:
     """`required` names that no property defines, in a schema with `allOf`:
     JSON Schema allows it, openapi-spec-validator does not, and the
     generated model has no field to require."""
-    import ast
-
     at = _physical(spec, found.node + ("required",), True)
     listed = at.value if isinstance(at.value, list) else []
     try:
@@ -336,7 +335,7 @@ def _what(path: Parts) -> str:
         "additionalProperties": "schema",
         "not": "schema",
         "parameters": "list of parameters",
-        "responses": "list of responses",
+        "responses": "responses",
     }
     by_parent = {
         "parameters": "parameter",
