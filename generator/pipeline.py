@@ -112,7 +112,11 @@ def _run(options: Options, cache: Cache | None, pool: BlackPool | None) -> Resul
         if valid is None and validation is not None:
             valid = _collect(validation, spec, memo, cache)
     assert valid is not None
-    if built_on is spec and _drops(valid) and not diag.has_errors(valid):
+    if (
+        built_on is spec
+        and _drops(valid)
+        and not diag.has_errors(valid, strict=options.strict)
+    ):
         # Built meanwhile on the spec as written: again, on what validation
         # leaves of it (the format cache keeps the second pass short).
         files, built_problems = _generate(without(spec, valid), options, blocks, pool)
