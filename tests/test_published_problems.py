@@ -347,6 +347,11 @@ SCIM = """\
               - value: 2819c223
                 $ref: https://example.com/v2/Users/2819c223
           properties:
+            manager:
+              type: object
+              properties:
+                $ref: {type: string}
+              default: {$ref: "https://example.com/v2/Users/1"}
             members:
               type: array
               default: [{$ref: "#/nowhere"}]

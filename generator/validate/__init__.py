@@ -14,7 +14,7 @@ from ..diagnostics import Diagnostic
 from ..load import Spec
 from .common import without
 from .memo import check_schema_memo
-from .oas import _quick_subscriptable_checks, check_schema
+from .oas import _data_is_data, _quick_subscriptable_checks, check_schema
 from .ours import (
     check_features,
     check_operations,
@@ -48,7 +48,7 @@ def validate(spec: Spec, memo: ValidationMemo | None = None) -> list[Diagnostic]
         schema = []
     else:
         seen = without(spec, ours)
-        with _quick_subscriptable_checks():
+        with _quick_subscriptable_checks(), _data_is_data():
             schema = (
                 check_schema(seen) if memo is None else check_schema_memo(seen, memo)
             )

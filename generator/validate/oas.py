@@ -17,7 +17,7 @@ from functools import partial
 from typing import Any, TypeVar
 
 from ..diagnostics import Diagnostic, pointer_of
-from ..load import SourceFile, Spec
+from ..load import SourceFile, Spec, iter_refs
 from .common import METHODS, Parts, _At, _follow, _one_line, _pruned, _trie
 from .judge import (
     _MISSING,
@@ -459,38 +459,75 @@ def _with_sets(plain: Any, files: dict[str, Any]) -> Any:
 
 
 def _validator_files(spec: Spec) -> dict[str, Any]:
-    """The data of each file as the validator is to read it: with `properties`
-    that is one `$ref` (see `ref-properties`) made a `$ref` per property. As
-    written, the validator would crash on it (referencing takes each value of
-    `properties` for a schema), and somewhere else than where it is."""
+    """The data of each file as the validator is to read it.
+
+    `properties` that is one `$ref` (see `ref-properties`) is made a `$ref` per
+    property: as written, the validator would crash on it (referencing takes
+    each value of `properties` for a schema), and somewhere else than where it
+    is. A mapping in data that holds a `$ref` key (a default) is a `_Data`,
+    which `_data_is_data` keeps the validator from following."""
     files = {}
     for source in spec.files.values():
-        found: list[tuple[tuple[str, ...], _At]] = []
+        references = {
+            parts[:-1]
+            for parts, _ in iter_refs(source.data, document=source is spec.root)
+        }
+        changes: list[tuple[Parts, Callable[[Any], Any]]] = []
         stack: list[tuple[Parts, Any]] = [((), source.data)]
         while stack:
             parts, node = stack.pop()
             if isinstance(node, dict):
+                if isinstance(node.get("$ref"), str) and parts not in references:
+                    changes.append((parts, _Data))
                 props = node.get("properties")
                 if isinstance(props, dict) and isinstance(props.get("$ref"), str):
                     here = _At(source, parts + ("properties",), props)
                     target = _follow(spec, here)
                     if target is not None and isinstance(target.value, dict):
-                        found.append((tuple(str(p) for p in here.parts), target))
+                        changes.append((here.parts, partial(_one_ref_each, target)))
                 stack.extend((parts + (k,), v) for k, v in node.items())
             elif isinstance(node, list):
                 stack.extend((parts + (i,), v) for i, v in enumerate(node))
         data = source.data
-        for parts, target in found:
-            data = _replaced(
-                data,
-                parts,
-                {
-                    key: {"$ref": _uri(target.source, target.parts + (key,))}
-                    for key in target.value
-                },
-            )
+        # The deepest first: a change rebuilds the containers above it.
+        for parts, change in sorted(changes, key=lambda c: -len(c[0])):
+            data = _replaced(data, parts, change)
         files[source.path] = data
     return files
+
+
+class _Data(dict[str, Any]):
+    """A mapping in data (a default) that holds a `$ref` key: a value."""
+
+
+@contextlib.contextmanager
+def _data_is_data() -> Iterator[None]:
+    """jsonschema-path takes any mapping with a `$ref` string for a reference,
+    and follows it when the validator reads a default; meanwhile, not a
+    `_Data` one."""
+    from jsonschema_path import nodes
+
+    plain = getattr(nodes, "is_ref", None)
+    if plain is None:  # not the jsonschema-path this was written against
+        yield
+        return
+
+    def is_ref(item: Any) -> bool:
+        return bool(plain(item)) and not isinstance(item, _Data)
+
+    setattr(nodes, "is_ref", is_ref)  # noqa: B010
+    try:
+        yield
+    finally:
+        setattr(nodes, "is_ref", plain)  # noqa: B010
+
+
+def _one_ref_each(target: _At, _: Any) -> dict[str, Any]:
+    """A `properties` that was one `$ref` to `target`: a `$ref` per property."""
+    return {
+        key: {"$ref": _uri(target.source, target.parts + (key,))}
+        for key in target.value
+    }
 
 
 def _uri(source: SourceFile, parts: Parts) -> str:
@@ -499,15 +536,15 @@ def _uri(source: SourceFile, parts: Parts) -> str:
     return f"file://{quote(source.path)}#{quote(pointer_of(parts))}"
 
 
-def _replaced(data: Any, parts: tuple[str, ...], value: Any) -> Any:
-    """`data` with the node at `parts` replaced by `value`, copied on write."""
+def _replaced(data: Any, parts: Parts, change: Callable[[Any], Any]) -> Any:
+    """`data` with the node at `parts` changed by `change`, copied on write."""
     if not parts:
-        return value
+        return change(data)
     head, rest = parts[0], parts[1:]
     if isinstance(data, dict):
-        return {**data, head: _replaced(data[head], rest, value)}
+        return {**data, head: _replaced(data[head], rest, change)}
     copy = list(data)
-    copy[int(head)] = _replaced(copy[int(head)], rest, value)
+    copy[int(head)] = _replaced(copy[int(head)], rest, change)
     return copy
 
 
