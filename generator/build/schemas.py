@@ -379,11 +379,18 @@ class _SchemaBuilder:
         additional: ir.Type | None = ir.ANY
         description = _text(located.value.get("description"))
         for part in self.all_of_parts(located, set()):
-            props = part.value.get("properties")
-            if isinstance(props, dict):
-                for key, value in props.items():
+            # `properties` as one `$ref` is not JSON Schema; validate warns, we follow.
+            props = self.ctx.deref(
+                _Located(
+                    part.source,
+                    part.parts + ("properties",),
+                    part.value.get("properties"),
+                )
+            )
+            if isinstance(props.value, dict):
+                for key, value in props.value.items():
                     properties[key] = (
-                        _Located(part.source, part.parts + ("properties", key), value),
+                        _Located(props.source, props.parts + (key,), value),
                         False,
                     )
             req = part.value.get("required")
