@@ -1392,6 +1392,8 @@ def _one_core_section(bench: Bench) -> list[str]:
                     _s(r.cpu(spec.key, tool + PINNED)),
                 ]
             )
+    if not rows:
+        return lines + ["None of persons, authentik and the growth specs ran."]
     lines += _table(
         ["spec", "run", "all cores s", "one core s", "one ÷ all", "one core CPU s"],
         rows,
@@ -1437,7 +1439,7 @@ def _stage_section(bench: Bench) -> list[str]:
             [
                 spec,
                 STAGE_SCENARIOS[name][1]
-                + (f" ({files:.0f} files)" if files is not None else ""),
+                + (f" ({files:.0f} file{'s' if files != 1 else ''})" if files else ""),
                 _s(wall, 3),
                 _s(r.stage(spec, name, "cpu_s"), 3),
                 per_op,
