@@ -44,6 +44,7 @@ class Run:
     peak_kib: int  # the largest resident set of one process (ru_maxrss)
     cpu_s: float = 0.0  # user + system, the whole tree
     tree_kib: int = 0  # peak sum of PSS over the tree; 0 when not sampled
+    orphans: int = 0  # descendants orphaned before they exited, reaped here
     error: str | None = None  # first useful line of the failure, None if it succeeded
 
     @property
@@ -188,11 +189,13 @@ def measure(
             cpu = usage.ru_utime + usage.ru_stime
             peak = int(usage.ru_maxrss)
             # Orphans re-parented here: reaped, and their CPU counted.
+            orphans = 0
             while True:
                 try:
                     _, _, orphan = os.wait4(-1, 0)
                 except ChildProcessError:
                     break
+                orphans += 1
                 cpu += orphan.ru_utime + orphan.ru_stime
                 peak = max(peak, int(orphan.ru_maxrss))
         finally:
@@ -202,17 +205,14 @@ def measure(
         proc.returncode = os.waitstatus_to_exitcode(status)
         tree_kib = sampler.peak_kib if sampler is not None else 0
         cost = sampler.cpu_s if sampler is not None else 0.0
+        error = None
         if timed_out.is_set():
-            return (
-                Run(wall, peak, cpu, tree_kib, f"timed out after {timeout:g} s"),
-                cost,
-            )
-        if proc.returncode != 0:
+            error = f"timed out after {timeout:g} s"
+        elif proc.returncode != 0:
             err.seek(0)
             out.seek(0)
             text = err.read().decode(errors="replace") or out.read().decode(
                 errors="replace"
             )
             error = f"exit {proc.returncode}: {error_line(text)}"
-            return Run(wall, peak, cpu, tree_kib, error), cost
-        return Run(wall, peak, cpu, tree_kib), cost
+        return Run(wall, peak, cpu, tree_kib, orphans, error), cost

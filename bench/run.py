@@ -1,12 +1,14 @@
 """Benchmarks our generator against peer generators and writes bench/RESULTS.md.
 
-Every measurement is one whole process (interpreter start-up included): wall
-time from spawn to exit, and peak RSS from the child's rusage (`os.wait4`; on
-Linux the largest resident set of the process or any descendant it waited for).
-Tools alternate within each repetition so that drift in machine load spreads
-over all of them; medians are reported. Standard library only.
+Every measurement is one whole process tree (interpreter start-up included),
+measured by measure.py: wall time from spawn to exit, CPU seconds of the whole
+tree, the largest resident set of one process and the peak summed PSS of the
+tree. Tools alternate within each repetition so that drift in machine load
+spreads over all of them; medians are reported. Standard library only: the
+helpers that need the project's packages (published.py, stage.py, runtime.py)
+run as subprocesses with the project's .venv.
 
-    python3 bench/run.py [--reps N] [--quick]
+    python3 bench/run.py [--reps N] [--quick] [--spec KEY ...]
 """
 
 from __future__ import annotations
@@ -1165,7 +1167,8 @@ def render(bench: Bench, runtime: dict[str, object], elapsed: float) -> str:
         f"- repetitions: {bench.reps}{quick_note}; times are medians of whole-process wall "
         "time; CPU is user + system seconds of the whole process tree (`os.wait4`'s "
         "rusage, which counts every descendant waited for, plus any orphan, which this "
-        f"process reaps as a child subreaper{'' if bench.subreaper else ': unavailable here'}), "
+        f"process reaps as a child subreaper{'' if bench.subreaper else ': unavailable here'}"
+        f"; {_orphans(r)}), "
         "median; *peak MiB* is the largest resident set of any one process (Linux's "
         "`ru_maxrss`, which starts from the launching process's own peak: "
         f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB here); "
@@ -1312,6 +1315,13 @@ def render(bench: Bench, runtime: dict[str, object], elapsed: float) -> str:
         [[f.name, f.measured, f.target, f.verdict] for f in floors(bench, runtime)],
     )
     return "\n".join(lines) + "\n"
+
+
+def _orphans(r: Results) -> str:
+    found = sorted(
+        {tool for (_, tool), runs in r.runs.items() if any(run.orphans for run in runs)}
+    )
+    return f"orphans were reaped from {', '.join(found)}" if found else "none left any"
 
 
 def _one_core_note(bench: Bench) -> str:
