@@ -236,7 +236,11 @@ def problems(document: Any) -> list[tuple[str, Parts, str]]:
             description = node.get("description")
             if isinstance(description, dict) and "$ref" in description:
                 found.append(("description-ref", parts, "description"))
-            stack.extend((parts + (k,), v) for k, v in node.items())
+            stack.extend(
+                (parts + (k,), v)
+                for k, v in node.items()
+                if k not in _DATA and not str(k).startswith("x-")
+            )
         elif isinstance(node, list):
             stack.extend((parts + (i,), v) for i, v in enumerate(node))
     accepts = _default_checker(document, v31)
