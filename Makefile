@@ -7,7 +7,7 @@ PORT ?= 8000
 PERSONS_DB ?= persons.db
 SERVE_ARGS ?=
 
-.PHONY: generate check lint types drift test golden serve fuzz bench clean
+.PHONY: generate check lint types drift test corpus golden serve fuzz bench clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || { echo "Python 3.11+ is required (PYTHON=$(PYTHON))"; exit 1; }
@@ -34,6 +34,10 @@ drift: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
+
+# Other people's specs, all of them (tests/test_corpus.py; needs ../shared/specs).
+corpus: $(STAMP)
+	GENERATOR_CORPUS=all $(BIN)/python -m pytest tests/test_corpus.py
 
 golden: $(STAMP)
 	$(BIN)/python -m tests.golden.regenerate

@@ -1,18 +1,19 @@
 """Benchmarks our generator against peer generators and writes bench/RESULTS.md.
 
-Every measurement is one whole process (interpreter start-up included): wall
-time from spawn to exit, and peak RSS from the child's rusage (`os.wait4`; on
-Linux the largest resident set of the process or any descendant it waited for).
-Tools alternate within each repetition so that drift in machine load spreads
-over all of them; medians are reported. Standard library only.
+Every measurement is one whole process tree (interpreter start-up included),
+measured by measure.py: wall time from spawn to exit, CPU seconds of the whole
+tree, the largest resident set of one process and the peak summed PSS of the
+tree. Tools alternate within each repetition so that drift in machine load
+spreads over all of them; medians are reported. Standard library only: the
+helpers that need the project's packages (published.py, stage.py, runtime.py)
+run as subprocesses with the project's .venv.
 
-    python3 bench/run.py [--reps N] [--quick]
+    python3 bench/run.py [--reps N] [--quick] [--spec KEY ...]
 """
 
 from __future__ import annotations
 
 import argparse
-import contextlib
 import dataclasses
 import datetime as dt
 import json
@@ -21,22 +22,33 @@ import platform
 import resource
 import shlex
 import shutil
-import signal
 import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from measure import TREE_INTERVAL, Run, become_subreaper, error_line, measure
 
 REPO = Path(__file__).resolve().parent.parent
 BENCH = REPO / "bench"
 PEERS_VENV = BENCH / ".peers-venv"
 OUR_PYTHON = REPO / ".venv" / "bin" / "python"
 SHARED_SPECS = REPO.parent / "shared" / "specs"
+PUBLISHED = SHARED_SPECS / "published"
+#: Other people's specs as published (see PUBLISHED / "SOURCES.md"): key, path.
+PUBLISHED_SPECS = (
+    ("openai", "openai.yaml"),
+    ("kubernetes", "k8s_api__v1_openapi.json"),
+    ("digitalocean", "digitalocean/specification/DigitalOcean-public.v2.yaml"),
+)
+#: The one core that the one-core runs are pinned to (`taskset -c 0`).
+ONE_CORE = frozenset({0})
+#: Specs measured again on one core, for the last round's wall-time floors.
+ONE_CORE_SPECS = ("persons", "authentik", "synth-1000", "synth-5000")
 
 #: Peer generators, pinned. datamodel-code-generator is the newest release that
 #: fastapi-code-generator 0.8.1 accepts (it requires >=0.61,<0.66), so all three
@@ -63,90 +75,6 @@ NOT_INSTALLABLE = (
 
 
 # --------------------------------------------------------------------------- #
-# Measuring one process
-# --------------------------------------------------------------------------- #
-
-
-@dataclass(frozen=True, slots=True)
-class Run:
-    """One measured process: wall seconds, peak RSS in KiB, and its outcome."""
-
-    wall_s: float
-    peak_kib: int
-    error: str | None = None  # first useful line of the failure, None if it succeeded
-
-    @property
-    def ok(self) -> bool:
-        return self.error is None
-
-
-def _error_line(text: str) -> str:
-    """The line that best says why a process failed: a traceback's last line,
-    else the first line that is not a warning."""
-    lines = [line.strip() for line in text.splitlines() if line.strip()]
-    if not lines:
-        return "no output"
-    if any(line.startswith("Traceback (most recent call last)") for line in lines):
-        return lines[-1][:200]
-    for line in lines:
-        if "Warning" not in line and not line.startswith("warn"):
-            return line[:200]
-    return lines[0][:200]
-
-
-def measure(
-    argv: Sequence[str],
-    *,
-    cwd: Path,
-    path_prefix: Path,
-    timeout: float,
-    env_overrides: Mapping[str, str] | None = None,
-) -> Run:
-    """Run `argv` to completion and return its wall time and peak RSS."""
-    env = dict(os.environ)
-    env.pop("PYTHONPATH", None)
-    env["PATH"] = f"{path_prefix}{os.pathsep}{env.get('PATH', '')}"
-    env.update(env_overrides or {})
-    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
-        start = time.perf_counter()
-        proc = subprocess.Popen(
-            argv,
-            cwd=cwd,
-            env=env,
-            stdin=subprocess.DEVNULL,
-            stdout=out,
-            stderr=err,
-            start_new_session=True,
-        )
-        timed_out = threading.Event()
-
-        def kill() -> None:
-            timed_out.set()
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(proc.pid, signal.SIGKILL)
-
-        timer = threading.Timer(timeout, kill)
-        timer.start()
-        try:
-            _, status, usage = os.wait4(proc.pid, 0)
-        finally:
-            timer.cancel()
-        wall = time.perf_counter() - start
-        proc.returncode = os.waitstatus_to_exitcode(status)
-        peak = int(usage.ru_maxrss)
-        if timed_out.is_set():
-            return Run(wall, peak, f"timed out after {timeout:g} s")
-        if proc.returncode != 0:
-            err.seek(0)
-            out.seek(0)
-            text = err.read().decode(errors="replace") or out.read().decode(
-                errors="replace"
-            )
-            return Run(wall, peak, f"exit {proc.returncode}: {_error_line(text)}")
-        return Run(wall, peak)
-
-
-# --------------------------------------------------------------------------- #
 # Inputs
 # --------------------------------------------------------------------------- #
 
@@ -157,24 +85,47 @@ class Spec:
     path: Path
     operations: int
     large: bool  # skipped for peers under --quick
+    published: bool = False  # one of ../shared/specs/published
+    note: str = ""  # for a published spec: which copy is measured
 
 
-def _helper(*args: str) -> str:
+@dataclass(slots=True)
+class Derived:
+    """Inputs made from the published specs for the stage measurements."""
+
+    validate_31: Path | None = None  # OpenAI, 3.1, as JSON
+    validate_30: Path | None = None  # the same document in 3.0 form, as JSON
+    downgrade: str = ""  # what the 3.0 form changed
+    load_split: Path | None = None  # DigitalOcean's entry, split over files
+    load_bundled: Path | None = None  # the same spec bundled into one file
+    notes: list[str] = field(default_factory=list)  # why something is missing
+
+
+def _helper(*args: str, python: Path | None = None) -> str:
     """Run one of bench/'s helper scripts in a child process; its stdout.
 
     Children inherit this process's peak RSS as a floor for their own (Linux
     records the parent's high-water mark at exec), so the large documents are
-    built and read by short-lived helpers, never in this process.
+    built and read by short-lived helpers, never in this process. `python`
+    is the project's for the helpers that need its packages.
     """
     result = subprocess.run(
-        [sys.executable, *args], capture_output=True, text=True, check=False, cwd=BENCH
+        [str(python or sys.executable), *args],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=BENCH,
     )
     if result.returncode != 0:
-        raise RuntimeError(f"{' '.join(args)}: {_error_line(result.stderr)}")
+        raise RuntimeError(f"{' '.join(args)}: {error_line(result.stderr)}")
     return result.stdout
 
 
-def collect_specs(scratch: Path) -> list[Spec]:
+def _wanted(key: str, only: Sequence[str]) -> bool:
+    return not only or key in only
+
+
+def collect_specs(scratch: Path, only: Sequence[str] = ()) -> list[Spec]:
     candidates: list[tuple[str, Path, bool]] = []
     persons = REPO / "spec" / "persons.yaml"
     if persons.is_file():
@@ -193,22 +144,146 @@ def collect_specs(scratch: Path) -> list[Spec]:
     synth_dir = scratch / "synth"
     synth_dir.mkdir()
     for size in SYNTH_SIZES:
+        if not _wanted(f"synth-{size}", only):
+            continue
         path = synth_dir / f"synth-{size}.yaml"
         _helper("synth.py", str(size), str(path))
         candidates.append((f"synth-{size}", path, size >= 5000))
     specs: list[Spec] = []
     for key, path, large in candidates:
-        try:
-            operations = int(_helper("specs.py", "count", str(path)))
-        except (RuntimeError, ValueError) as error:
-            print(
-                f"warning: cannot count operations in {path} ({error}), skipped",
-                file=sys.stderr,
-            )
+        if not _wanted(key, only):
             continue
+        operations = count_operations(path)
         if operations:
             specs.append(Spec(key, path, operations, large))
     return specs
+
+
+def count_operations(path: Path) -> int:
+    try:
+        return int(_helper("specs.py", "count", str(path)))
+    except (RuntimeError, ValueError) as error:
+        print(
+            f"warning: cannot count operations in {path} ({error}), skipped",
+            file=sys.stderr,
+        )
+        return 0
+
+
+def published_specs(
+    scratch: Path,
+    mode: str,
+    our_command: Sequence[str] | None,
+    only: Sequence[str] = (),
+) -> tuple[list[Spec], Derived]:
+    """The published specs present, each as published if our generator
+    accepts it (`mode` "auto") or always ("as-published"), else as a fix-up
+    copy in `scratch` (bench/published.py); and the inputs derived from them."""
+    specs: list[Spec] = []
+    derived = Derived()
+    wanted = [(k, n) for k, n in PUBLISHED_SPECS if _wanted(k, only)]
+    if not wanted:
+        return specs, derived
+    if not OUR_PYTHON.exists():
+        derived.notes.append(
+            f"published specs: {OUR_PYTHON.relative_to(REPO)} is missing, and "
+            "bench/published.py needs it; skipped"
+        )
+        return specs, derived
+    for key, name in wanted:
+        source = PUBLISHED / name
+        if not source.is_file():
+            derived.notes.append(f"{key}: {source} not found, skipped")
+            print(f"warning: {source} not found, skipped", file=sys.stderr)
+            continue
+        path, note = source, "as published"
+        if mode == "fixed" or (
+            mode == "auto" and not _accepted(our_command, source, scratch)
+        ):
+            print(f"making a fix-up copy of {name} ...", file=sys.stderr)
+            try:
+                summary = json.loads(
+                    _helper(
+                        "published.py",
+                        "fixup",
+                        str(source),
+                        str(scratch / "published" / key),
+                        python=OUR_PYTHON,
+                    )
+                )
+            except (RuntimeError, ValueError) as error:
+                derived.notes.append(f"{key}: no fix-up copy ({error}); skipped")
+                continue
+            path = Path(summary["entry"])
+            removed = ", ".join(f"{rule} {n}" for rule, n in summary["removed"].items())
+            note = (
+                f"fix-up copy (bench/published.py fixup, {summary['files']} "
+                f"file{'s' if summary['files'] != 1 else ''}): "
+                f"{removed or 'nothing to fix'}"
+            )
+        operations = count_operations(path)
+        if operations:
+            specs.append(Spec(key, path, operations, True, True, note))
+    _derive(scratch, specs, derived)
+    return specs, derived
+
+
+def _accepted(our_command: Sequence[str] | None, spec: Path, scratch: Path) -> bool:
+    """Whether our generator validates the spec as it is (warnings allowed)."""
+    if our_command is None:
+        return False
+    print(f"does our generator accept {spec.name} as published? ...", file=sys.stderr)
+    try:
+        result = subprocess.run(
+            [*our_command, "validate", "--spec", str(spec)],
+            capture_output=True,
+            cwd=scratch,
+            timeout=600,
+            check=False,
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+    return result.returncode == 0
+
+
+def _derive(scratch: Path, specs: list[Spec], derived: Derived) -> None:
+    """OpenAI in 3.1 and in 3.0 form; DigitalOcean bundled into one file."""
+    by_key = {spec.key: spec for spec in specs}
+    openai = by_key.get("openai")
+    if openai is not None:
+        forms = scratch / "published" / "forms"
+        try:
+            summary = json.loads(
+                _helper(
+                    "published.py",
+                    "downgrade",
+                    str(openai.path),
+                    str(forms / "openai-3.1.json"),
+                    str(forms / "openai-3.0.json"),
+                    python=OUR_PYTHON,
+                )
+            )
+            derived.validate_31 = Path(summary["3.1"])
+            derived.validate_30 = Path(summary["3.0"])
+            derived.downgrade = ", ".join(
+                f"{change} {n}" for change, n in summary["changes"].items()
+            )
+        except (RuntimeError, ValueError) as error:
+            derived.notes.append(f"openai: no 3.0 form ({error})")
+    digitalocean = by_key.get("digitalocean")
+    if digitalocean is not None:
+        bundled = scratch / "published" / "digitalocean-bundled.yaml"
+        try:
+            _helper(
+                "published.py",
+                "bundle",
+                str(digitalocean.path),
+                str(bundled),
+                python=OUR_PYTHON,
+            )
+            derived.load_split, derived.load_bundled = digitalocean.path, bundled
+        except RuntimeError as error:
+            derived.notes.append(f"digitalocean: no bundle ({error})")
 
 
 # --------------------------------------------------------------------------- #
@@ -287,7 +362,7 @@ def our_generator_status(command: Sequence[str]) -> tuple[bool, str]:
     except subprocess.TimeoutExpired:
         return False, f"`{shlex.join(command)} --help` timed out"
     if result.returncode != 0:
-        return False, _error_line(result.stderr or result.stdout)
+        return False, error_line(result.stderr or result.stdout)
     # Bytecode, as pip compiles it when it installs a package (the peers'
     # was, at their install): our editable install is run from source, and
     # with PYTHONDONTWRITEBYTECODE set Python would compile it on every run.
@@ -365,6 +440,16 @@ OUR_SCENARIOS = {
 }
 
 
+#: Stage measurements (bench/stage.py, in process): name -> (command, what).
+STAGE_SCENARIOS = {
+    "validate-3.1": ("validate", "validate stage, the 3.1 document"),
+    "validate-3.0": ("validate", "validate stage, the same document in 3.0 form"),
+    "load-split": ("load", "load stage, split over files"),
+    "load-bundled": ("load", "load stage, the same spec bundled into one file"),
+}
+PINNED = "@1"  # suffix of a tool or scenario run on one core
+
+
 @dataclass(slots=True)
 class Results:
     runs: dict[tuple[str, str], list[Run]] = field(
@@ -372,6 +457,10 @@ class Results:
     )  # (spec, tool) -> runs
     py_bytes: dict[tuple[str, str], int] = field(default_factory=dict)
     skipped: dict[tuple[str, str], str] = field(default_factory=dict)
+    # (spec, tool) -> operations the tool generated (openapi-python-client)
+    generated_ops: dict[tuple[str, str], int] = field(default_factory=dict)
+    # (spec, stage scenario) -> what bench/stage.py reported, per repetition
+    stages: dict[tuple[str, str], list[dict[str, float]]] = field(default_factory=dict)
 
     def add(self, spec: str, tool: str, run: Run) -> None:
         self.runs.setdefault((spec, tool), []).append(run)
@@ -383,9 +472,24 @@ class Results:
         good = self.ok_runs(spec, tool)
         return statistics.median(run.wall_s for run in good) if good else None
 
+    def cpu(self, spec: str, tool: str) -> float | None:
+        """Median CPU seconds (user + system) of the whole tree."""
+        good = self.ok_runs(spec, tool)
+        return statistics.median(run.cpu_s for run in good) if good else None
+
     def peak_mib(self, spec: str, tool: str) -> float | None:
         good = self.ok_runs(spec, tool)
         return max(run.peak_kib for run in good) / 1024 if good else None
+
+    def tree_mib(self, spec: str, tool: str) -> float | None:
+        """The largest peak of the whole tree's summed PSS."""
+        good = [run for run in self.ok_runs(spec, tool) if run.tree_kib]
+        return max(run.tree_kib for run in good) / 1024 if good else None
+
+    def stage(self, spec: str, name: str, key: str) -> float | None:
+        """Median of one figure (wall_s, cpu_s, ...) of a stage measurement."""
+        values = [m[key] for m in self.stages.get((spec, name), []) if key in m]
+        return statistics.median(values) if values else None
 
     def status(self, spec: str, tool: str) -> str:
         """'ok', 'failed: <why>', 'k/n failed: <why>' or 'n/a: <why>'."""
@@ -403,6 +507,16 @@ class Results:
         return f"{len(failures)}/{len(runs)} failed: {first}"
 
 
+def generated_operations(out: Path) -> int:
+    """Endpoints openapi-python-client wrote: one module each under
+    `<package>/api/<tag>/`."""
+    return sum(
+        1
+        for path in out.glob("*/api/*/*.py")
+        if path.name != "__init__.py" and path.is_file()
+    )
+
+
 @dataclass(slots=True)
 class Bench:
     specs: list[Spec]
@@ -414,12 +528,22 @@ class Bench:
     our_command: list[str]
     ours_ok: bool
     ours_why: str
+    one_core: bool = True
+    subreaper: bool = False  # orphaned descendants come back to this process
+    derived: Derived = field(default_factory=Derived)
     results: Results = field(default_factory=Results)
     loads: list[float] = field(default_factory=list)  # 1-minute load before each job
+    sampling_cpu_s: float = 0.0  # what sampling the trees' memory cost this process
+    measured_s: float = 0.0  # wall time of all measured processes
     _counter: int = 0
 
-    def record(self, spec: str, tool: str, rep: int, run: Run) -> Run:
+    def record(
+        self, spec: str, tool: str, rep: int, measured: tuple[Run, float]
+    ) -> Run:
         """Keep a run (its error without our scratch paths) and show progress."""
+        run, cost = measured
+        self.sampling_cpu_s += cost
+        self.measured_s += run.wall_s
         if run.error is not None:
             run = dataclasses.replace(
                 run, error=run.error.replace(str(self.scratch), "$TMP")
@@ -428,7 +552,8 @@ class Bench:
         outcome = "ok" if run.ok else f"FAILED ({run.error})"
         print(
             f"  [{rep + 1}] {spec:<18} {tool:<26} {run.wall_s:7.2f} s "
-            f"{run.peak_kib / 1024:7.1f} MiB  {outcome}",
+            f"{run.cpu_s:7.2f} cpu-s {run.peak_kib / 1024:6.1f} MiB "
+            f"{run.tree_kib / 1024:6.1f} MiB tree  {outcome}",
             file=sys.stderr,
         )
         return run
@@ -439,18 +564,30 @@ class Bench:
 
     # -- peers ----------------------------------------------------------------
 
-    def peer_job(self, spec: Spec, tool: str) -> Callable[[int], None]:
+    def peer_job(
+        self, spec: Spec, tool: str, cpus: frozenset[int] | None = None
+    ) -> Callable[[int], None]:
+        name = tool + (PINNED if cpus else "")
+
         def job(rep: int) -> None:
             out = self.fresh_dir(f"{spec.key}-{tool}")
             out.parent.mkdir(parents=True, exist_ok=True)
             workdir = out.parent
             argv = peer_argv(tool, spec.path, out)
-            run = measure(
-                argv, cwd=workdir, path_prefix=PEERS_VENV / "bin", timeout=self.timeout
+            measured = measure(
+                argv,
+                cwd=workdir,
+                path_prefix=PEERS_VENV / "bin",
+                timeout=self.timeout,
+                cpus=cpus,
             )
-            run = self.record(spec.key, tool, rep, run)
-            if run.ok:
+            run = self.record(spec.key, name, rep, measured)
+            if run.ok and not cpus:
                 self.results.py_bytes[spec.key, tool] = python_bytes(out)
+                if tool == "openapi-python-client":
+                    self.results.generated_ops[spec.key, tool] = generated_operations(
+                        out
+                    )
             shutil.rmtree(out, ignore_errors=True)
 
         return job
@@ -468,7 +605,9 @@ class Bench:
             *extra,
         ]
 
-    def _ours(self, argv: list[str]) -> Run:
+    def _ours(
+        self, argv: list[str], cpus: frozenset[int] | None = None, tree: bool = True
+    ) -> tuple[Run, float]:
         # Run outside the repository, with the cache in the scratch folder: the
         # benchmark neither leaves files behind nor reuses a cache of an
         # earlier run.
@@ -479,35 +618,41 @@ class Bench:
             path_prefix=Path(self.our_command[0]).parent,
             timeout=max(self.timeout, 600.0),
             env_overrides={"GENERATOR_CACHE_DIR": cache, "XDG_CACHE_HOME": cache},
+            cpus=cpus,
+            tree=tree,
         )
 
-    def our_cold_job(self, spec: Spec, scenario: str) -> Callable[[int], None]:
+    def our_cold_job(
+        self, spec: Spec, scenario: str, cpus: frozenset[int] | None = None
+    ) -> Callable[[int], None]:
         extra = {
             "cold": (),
             "cold-client": ("--only", "client"),
             "cold-server": ("--only", "server"),
         }[scenario]
+        name = f"{OURS}:{scenario}" + (PINNED if cpus else "")
 
         def job(rep: int) -> None:
             out = self.fresh_dir(f"{spec.key}-{scenario}")
             out.parent.mkdir(parents=True, exist_ok=True)
-            run = self._ours(
-                self.our_argv("generate", spec.path, out, "--no-cache", *extra)
+            measured = self._ours(
+                self.our_argv("generate", spec.path, out, "--no-cache", *extra), cpus
             )
-            run = self.record(spec.key, f"{OURS}:{scenario}", rep, run)
-            if run.ok:
-                self.results.py_bytes[spec.key, f"{OURS}:{scenario}"] = python_bytes(
-                    out
-                )
+            run = self.record(spec.key, name, rep, measured)
+            if run.ok and not cpus:
+                self.results.py_bytes[spec.key, name] = python_bytes(out)
             shutil.rmtree(out, ignore_errors=True)
 
         return job
 
-    def our_incremental_job(self, spec: Spec) -> Callable[[int], None]:
+    def our_incremental_job(
+        self, spec: Spec, cpus: frozenset[int] | None = None
+    ) -> Callable[[int], None]:
         """Regenerate unchanged, check, then a one-operation edit, on one tree
         whose cache stays warm across repetitions. The spec is copied (with its
         folder, for relative `$ref`s) so that it can be edited in place."""
-        work = self.scratch / "work" / spec.key
+        suffix = PINNED if cpus else ""
+        work = self.scratch / "work" / f"{spec.key}{'-1cpu' if cpus else ''}"
 
         def big_siblings(folder: str, names: list[str]) -> list[str]:
             # Skip other large specs that share the folder; keep small companions.
@@ -538,7 +683,7 @@ class Bench:
                     str(edited),
                 )
             except RuntimeError as error:
-                self.results.skipped[spec.key, f"{OURS}:edit"] = (
+                self.results.skipped[spec.key, f"{OURS}:edit{suffix}"] = (
                     f"cannot edit the spec: {error}"
                 )
                 break
@@ -551,7 +696,7 @@ class Bench:
             # measuring, so that nothing that changed since (the generator's
             # own code, say, whose changes invalidate its cache) is counted.
             shutil.copyfile(original, spec_copy)
-            settle = self._ours(generate)
+            settle, _ = self._ours(generate, tree=False)
             scenarios = [
                 ("regen", generate),
                 ("check", self.our_argv("check", spec_copy, out)),
@@ -560,13 +705,34 @@ class Bench:
             if rep < len(edits):
                 scenarios.append(("edit", generate))
             for name, argv in scenarios:
+                tool = f"{OURS}:{name}{suffix}"
                 if not settle.ok:
                     error = f"the untimed generate before it failed: {settle.error}"
-                    self.record(spec.key, f"{OURS}:{name}", rep, Run(0.0, 0, error))
+                    self.record(spec.key, tool, rep, (Run(0.0, 0, error=error), 0.0))
                     continue
                 if name == "edit":
                     shutil.copyfile(edits[rep], spec_copy)
-                self.record(spec.key, f"{OURS}:{name}", rep, self._ours(argv))
+                self.record(spec.key, tool, rep, self._ours(argv, cpus))
+
+        return job
+
+    def stage_job(self, spec: Spec, name: str, path: Path) -> Callable[[int], None]:
+        """One stage of ours alone, in a fresh process (bench/stage.py)."""
+        command, _ = STAGE_SCENARIOS[name]
+
+        def job(rep: int) -> None:
+            try:
+                output = _helper("stage.py", command, str(path), python=OUR_PYTHON)
+                figures = json.loads(output.splitlines()[-1])
+            except (RuntimeError, ValueError, IndexError) as error:
+                self.results.skipped[spec.key, name] = f"failed: {error}"
+                return
+            self.results.stages.setdefault((spec.key, name), []).append(figures)
+            print(
+                f"  [{rep + 1}] {spec.key:<18} {name:<26} {figures['wall_s']:7.2f} s "
+                f"{figures['cpu_s']:7.2f} cpu-s (in process)",
+                file=sys.stderr,
+            )
 
         return job
 
@@ -574,29 +740,50 @@ class Bench:
 
     def jobs_for(self, spec: Spec) -> list[Callable[[int], None]]:
         """Peer and our jobs interleaved: peer, ours, peer, ours, ..."""
+        pinned = self.one_core and spec.key in ONE_CORE_SPECS
         peers: list[Callable[[int], None]] = []
         for tool in PEERS:
             if tool not in self.peers:
                 self.results.skipped[spec.key, tool] = "not installed"
-            elif self.quick and spec.large:
+            elif self.quick and spec.large and not spec.published:
                 self.results.skipped[spec.key, tool] = "skipped under --quick"
+            elif spec.published and tool != "openapi-python-client":
+                self.results.skipped[spec.key, tool] = (
+                    "published specs: openapi-python-client only"
+                )
             else:
                 peers.append(self.peer_job(spec, tool))
+                if pinned and tool == "openapi-python-client":
+                    peers.append(self.peer_job(spec, tool, ONE_CORE))
         ours: list[Callable[[int], None]] = []
         if self.ours_ok:
-            ours = [
-                self.our_cold_job(spec, name)
-                for name in ("cold", "cold-client", "cold-server")
-            ]
-            if spec.key == f"synth-{SYNTH_SIZES[-1]}":
-                # The largest spec is there for growth only: regenerating and
-                # checking it would add many minutes to each repetition.
+            cold = (
+                ("cold", "cold-client")
+                if spec.published
+                else (
+                    "cold",
+                    "cold-client",
+                    "cold-server",
+                )
+            )
+            ours = [self.our_cold_job(spec, name) for name in cold]
+            if spec.published:
+                self.results.skipped[spec.key, f"{OURS}:cold-server"] = (
+                    "published specs: cold and cold-client only"
+                )
+            if pinned:
+                ours.append(self.our_cold_job(spec, "cold", ONE_CORE))
+            if spec.key == f"synth-{SYNTH_SIZES[-1]}" or spec.published:
+                # The largest spec is there for growth only, and the published
+                # ones for cold runs: regenerating and checking them would add
+                # many minutes to each repetition.
                 for name in ("regen", "check", "check-cold", "edit"):
-                    self.results.skipped[spec.key, f"{OURS}:{name}"] = (
-                        "growth spec: cold runs only"
-                    )
+                    self.results.skipped[spec.key, f"{OURS}:{name}"] = "cold runs only"
             else:
                 ours.append(self.our_incremental_job(spec))
+                if pinned and not spec.key.startswith("synth-"):
+                    ours.append(self.our_incremental_job(spec, ONE_CORE))
+            ours += self.stage_jobs(spec)
         else:
             for name in OUR_SCENARIOS:
                 self.results.skipped[spec.key, f"{OURS}:{name}"] = (
@@ -606,6 +793,27 @@ class Bench:
         for index in range(max(len(peers), len(ours))):
             jobs.extend(peers[index : index + 1])
             jobs.extend(ours[index : index + 1])
+        return jobs
+
+    def stage_jobs(self, spec: Spec) -> list[Callable[[int], None]]:
+        """The two halves of each stage comparison, one after the other."""
+        d = self.derived
+        pairs = {
+            "openai": (
+                ("validate-3.1", d.validate_31),
+                ("validate-3.0", d.validate_30),
+            ),
+            "digitalocean": (
+                ("load-split", d.load_split),
+                ("load-bundled", d.load_bundled),
+            ),
+        }.get(spec.key, ())
+        jobs = []
+        for name, path in pairs:
+            if path is None:
+                self.results.skipped[spec.key, name] = "input not made (see notes)"
+            else:
+                jobs.append(self.stage_job(spec, name, path))
         return jobs
 
     def run(self) -> None:
@@ -639,7 +847,7 @@ def run_runtime(quick: bool) -> dict[str, object]:
     if result.returncode != 0:
         return {
             "available": False,
-            "reason": _error_line(result.stderr or result.stdout),
+            "reason": error_line(result.stderr or result.stdout),
         }
     data: dict[str, object] = json.loads(result.stdout)
     return data
@@ -714,91 +922,188 @@ def _floor_seconds(name: str, value: float | None, limit: float) -> Floor:
     )
 
 
-def floors(results: Results, runtime: dict[str, object]) -> list[Floor]:
-    r = results
-    opc = "openapi-python-client"
-    out: list[Floor] = []
+OPC = "openapi-python-client"
 
-    cold, peer = r.median("persons", f"{OURS}:cold"), r.median("persons", opc)
-    value = _ratio(cold, peer)
-    out.append(
-        _floor_ratio(
-            "persons: cold client+server vs openapi-python-client client",
-            value,
+
+def _vs(
+    name: str,
+    ours: float | None,
+    peer: float | None,
+    limit: float,
+    unit: str = "s",
+    digits: int = 2,
+    extra: str = "",
+) -> Floor:
+    """A floor on ours ÷ a baseline."""
+    value = _ratio(ours, peer)
+    shown = f"{_s(ours, digits)} / {_s(peer, digits)} {unit} = {_x(value)}{extra}"
+    return _floor_ratio(name, value, limit, shown)
+
+
+def wall_floors(r: Results, pinned: bool) -> list[Floor]:
+    """The last round's wall-time floors, on all cores or on one."""
+    p = PINNED if pinned else ""
+    note = " (one core)" if pinned else ""
+    ours = f"{OURS}:cold{p}"
+    out = [
+        _vs(
+            f"persons: cold client+server vs openapi-python-client client{note}",
+            r.median("persons", ours),
+            r.median("persons", OPC + p),
             0.75,
-            f"{_s(cold)} s / {_s(peer)} s = {_x(value)}",
-        )
-    )
-    cold, peer = r.median("authentik", f"{OURS}:cold"), r.median("authentik", opc)
-    value = _ratio(cold, peer)
-    out.append(
-        _floor_ratio(
-            "authentik: cold generate vs openapi-python-client time",
-            value,
+        ),
+        _vs(
+            f"authentik: cold generate vs openapi-python-client time{note}",
+            r.median("authentik", ours),
+            r.median("authentik", OPC + p),
             0.5,
-            f"{_s(cold)} s / {_s(peer)} s = {_x(value)}",
-        )
-    )
-    mem, peer_mem = r.peak_mib("authentik", f"{OURS}:cold"), r.peak_mib(
-        "authentik", opc
-    )
-    value = _ratio(mem, peer_mem)
-    out.append(
-        _floor_ratio(
-            "authentik: cold peak memory vs openapi-python-client",
-            value,
-            1.0,
-            f"{_s(mem, 0)} / {_s(peer_mem, 0)} MiB = {_x(value)}",
-        )
-    )
-
-    cold = r.median("authentik", f"{OURS}:cold")
+        ),
+    ]
+    cold = r.median("authentik", ours)
     for scenario, label, seconds, share in (
         ("regen", "regenerate, nothing changed", 0.25, 0.10),
         ("edit", "regenerate after a one-operation edit", 0.6, 0.15),
     ):
         out.append(
             _floor_seconds(
-                f"persons: {label}", r.median("persons", f"{OURS}:{scenario}"), seconds
+                f"persons: {label}{note}",
+                r.median("persons", f"{OURS}:{scenario}{p}"),
+                seconds,
             )
         )
-        part = r.median("authentik", f"{OURS}:{scenario}")
+        part = r.median("authentik", f"{OURS}:{scenario}{p}")
         value = _ratio(part, cold)
         out.append(
             _floor_pct(
-                f"authentik: {label}",
+                f"authentik: {label}{note}",
                 value,
                 share,
                 f"{_s(part, 3)} s / {_s(cold)} s = {_pct(value)}",
             )
         )
-
-    small, big = r.median("synth-1000", f"{OURS}:cold"), r.median(
-        "synth-5000", f"{OURS}:cold"
-    )
-    value = _ratio(big, small)
     out.append(
-        _floor_ratio(
-            "growth: cold generate, 1000 → 5000 synthetic operations",
-            value,
+        _vs(
+            f"growth: cold generate, 1000 → 5000 synthetic operations{note}",
+            r.median("synth-5000", ours),
+            r.median("synth-1000", ours),
             5.5,
-            f"{_s(small)} s → {_s(big)} s = {_x(value)}",
         )
     )
     for spec in ("persons", "authentik"):
-        check, gen = r.median(spec, f"{OURS}:check-cold"), r.median(
-            spec, f"{OURS}:cold"
-        )
-        value = _ratio(check, gen)
         out.append(
-            _floor_ratio(
-                f"{spec}: check vs generate (both --no-cache)",
-                value,
+            _vs(
+                f"{spec}: check vs generate (both --no-cache){note}",
+                r.median(spec, f"{OURS}:check-cold{p}"),
+                r.median(spec, ours),
                 1.0,
-                f"{_s(check)} s / {_s(gen)} s = {_x(value)}",
             )
         )
+    return out
 
+
+def published_floors(bench: Bench) -> list[Floor]:
+    """Issue 15: on each published spec, time, memory (tree) and CPU ≤ the peer's."""
+    r = bench.results
+    operations = {spec.key: spec.operations for spec in bench.specs}
+    out: list[Floor] = []
+    for key, _ in PUBLISHED_SPECS:
+        ops = operations.get(key)
+        made = r.generated_ops.get((key, OPC))
+        # A peer that generates under half the operations "mostly skips" it.
+        mostly_skips = ops is not None and made is not None and made < ops / 2
+        skipped = (
+            f" (the peer generated {made} of {ops} operations)"
+            if made is not None and ops is not None
+            else ""
+        )
+        ours = f"{OURS}:cold"
+        out += [
+            _vs(
+                f"{key}: cold generate vs openapi-python-client time",
+                r.median(key, ours),
+                r.median(key, OPC),
+                1.5 if mostly_skips else 1.0,
+                extra=skipped,
+            ),
+            _vs(
+                f"{key}: cold peak memory (whole tree) vs openapi-python-client",
+                r.tree_mib(key, ours),
+                r.tree_mib(key, OPC),
+                1.0,
+                "MiB",
+                0,
+            ),
+            _vs(
+                f"{key}: CPU seconds vs openapi-python-client",
+                r.cpu(key, ours),
+                r.cpu(key, OPC),
+                1.0,
+                "s",
+            ),
+        ]
+    return out
+
+
+def floors(bench: Bench, runtime: dict[str, object]) -> list[Floor]:
+    r = bench.results
+    out = wall_floors(r, pinned=False)
+    out.insert(
+        2,
+        _vs(
+            "authentik: cold peak memory (largest process) vs openapi-python-client",
+            r.peak_mib("authentik", f"{OURS}:cold"),
+            r.peak_mib("authentik", OPC),
+            1.0,
+            "MiB",
+            0,
+        ),
+    )
+    out += _runtime_floors(runtime)
+    # Issue 15.
+    out += published_floors(bench)
+    for spec in ("persons", "authentik"):
+        out.append(
+            _vs(
+                f"{spec}: CPU seconds vs openapi-python-client",
+                r.cpu(spec, f"{OURS}:cold"),
+                r.cpu(spec, OPC),
+                0.75,
+            )
+        )
+    out.append(
+        _vs(
+            "authentik: cold peak memory (whole tree) vs openapi-python-client",
+            r.tree_mib("authentik", f"{OURS}:cold"),
+            r.tree_mib("authentik", OPC),
+            1.0,
+            "MiB",
+            0,
+        )
+    )
+    if bench.one_core:
+        out += wall_floors(r, pinned=True)
+    out.append(
+        _vs(
+            "openai: validate stage, 3.1 vs the same document in 3.0 form "
+            "(per operation: the same operations)",
+            r.stage("openai", "validate-3.1", "wall_s"),
+            r.stage("openai", "validate-3.0", "wall_s"),
+            1.0,
+        )
+    )
+    out.append(
+        _vs(
+            "digitalocean: load stage, split over files vs bundled into one",
+            r.stage("digitalocean", "load-split", "wall_s"),
+            r.stage("digitalocean", "load-bundled", "wall_s"),
+            1.5,
+        )
+    )
+    return out
+
+
+def _runtime_floors(runtime: dict[str, object]) -> list[Floor]:
+    out: list[Floor] = []
     metrics = _runtime_metrics(runtime)
     import_ms = metrics.get("client_import_ms")
     out.append(
@@ -860,9 +1165,18 @@ def render(bench: Bench, runtime: dict[str, object], elapsed: float) -> str:
         f"- load average (1 min) before each measurement: median {load:.1f}, max "
         f"{max(bench.loads, default=0):.1f}; the benchmark itself accounts for about 1{busy}",
         f"- repetitions: {bench.reps}{quick_note}; times are medians of whole-process wall "
-        "time, memory is the largest peak RSS of the process tree (Linux's `ru_maxrss`, "
-        "which starts from the launching process's own peak: "
-        f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB here)",
+        "time; CPU is user + system seconds of the whole process tree (`os.wait4`'s "
+        "rusage, which counts every descendant waited for, plus any orphan, which this "
+        f"process reaps as a child subreaper{'' if bench.subreaper else ': unavailable here'}"
+        f"; {_orphans(r)}), "
+        "median; *peak MiB* is the largest resident set of any one process (Linux's "
+        "`ru_maxrss`, which starts from the launching process's own peak: "
+        f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB here); "
+        f"*tree MiB* the largest sum of PSS over the whole tree, sampled every "
+        f"{TREE_INTERVAL:g} s (sampling cost this process {bench.sampling_cpu_s:.1f} CPU-s "
+        f"over {bench.measured_s:.0f} s measured: "
+        f"{_pct(_ratio(bench.sampling_cpu_s, bench.measured_s))} of one core)",
+        f"- one core: {_one_core_note(bench)}",
         f"- ours: `{shlex.join(bench.our_command)}` "
         f"{bench.ours_why if bench.ours_ok else 'n/a: ' + bench.ours_why}",
         *(
@@ -876,37 +1190,43 @@ def render(bench: Bench, runtime: dict[str, object], elapsed: float) -> str:
         "Ours is the cold run (`--no-cache`, fresh output folder). Ratios are ours ÷ peer: "
         "*full* compares our client+server run; *like for like* compares our `--only client` "
         "with openapi-python-client, our `--only server` with fastapi-code-generator, and "
-        "our full run with datamodel-code-generator (models only). Below 1 means we are faster.",
+        "our full run with datamodel-code-generator (models only); CPU and memory compare "
+        "our full run. Below 1 means we are faster or smaller.",
         "",
     ]
     rows: list[list[str]] = []
     for spec in specs:
-        ours_t, ours_m = r.median(spec.key, f"{OURS}:cold"), r.peak_mib(
-            spec.key, f"{OURS}:cold"
-        )
+        ours = f"{OURS}:cold"
         for tool in (
             f"{OURS}:cold",
             f"{OURS}:cold-client",
             f"{OURS}:cold-server",
             *PEERS,
         ):
-            t, m = r.median(spec.key, tool), r.peak_mib(spec.key, tool)
+            t = r.median(spec.key, tool)
             status = r.status(spec.key, tool)
-            like = full = mem = "—"
+            like = full = cpu_ratio = mem = "—"
             if tool in PEER_KIND:
-                full = _x(_ratio(ours_t, t))
+                full = _x(_ratio(r.median(spec.key, ours), t))
                 like = _x(_ratio(r.median(spec.key, f"{OURS}:{PEER_KIND[tool][1]}"), t))
-                mem = _x(_ratio(ours_m, m))
+                cpu_ratio = _x(_ratio(r.cpu(spec.key, ours), r.cpu(spec.key, tool)))
+                mem = _x(_ratio(r.tree_mib(spec.key, ours), r.tree_mib(spec.key, tool)))
             name = tool.replace(f"{OURS}:", "ours ") if tool.startswith(OURS) else tool
+            made = r.generated_ops.get((spec.key, tool))
+            if made is not None:
+                name += f" ({made} ops generated)"
             rows.append(
                 [
                     f"{spec.key} ({spec.operations} ops)",
                     name,
                     status,
                     _s(t),
-                    _s(m, 0),
+                    _s(r.cpu(spec.key, tool)),
+                    _s(r.peak_mib(spec.key, tool), 0),
+                    _s(r.tree_mib(spec.key, tool), 0),
                     full,
                     like,
+                    cpu_ratio,
                     mem,
                 ]
             )
@@ -916,13 +1236,19 @@ def render(bench: Bench, runtime: dict[str, object], elapsed: float) -> str:
             "tool",
             "status",
             "median s",
+            "CPU s",
             "peak MiB",
+            "tree MiB",
             "time ours÷peer (full)",
             "time ours÷peer (like for like)",
-            "memory ours÷peer",
+            "CPU ours÷peer",
+            "tree memory ours÷peer",
         ],
         rows,
     )
+    lines += _published_section(bench)
+    lines += _one_core_section(bench)
+    lines += _stage_section(bench)
 
     lines += [
         "",
@@ -986,9 +1312,152 @@ def render(bench: Bench, runtime: dict[str, object], elapsed: float) -> str:
     lines += ["", "## Floors", ""]
     lines += _table(
         ["floor", "measured", "target", "result"],
-        [[f.name, f.measured, f.target, f.verdict] for f in floors(r, runtime)],
+        [[f.name, f.measured, f.target, f.verdict] for f in floors(bench, runtime)],
     )
     return "\n".join(lines) + "\n"
+
+
+def _orphans(r: Results) -> str:
+    found = sorted(
+        {tool for (_, tool), runs in r.runs.items() if any(run.orphans for run in runs)}
+    )
+    return f"orphans were reaped from {', '.join(found)}" if found else "none left any"
+
+
+def _one_core_note(bench: Bench) -> str:
+    if not bench.one_core:
+        return "not measured (--no-one-core)"
+    return (
+        f"runs marked {PINNED} are pinned to CPU {min(ONE_CORE)} (`sched_setaffinity`, "
+        "as `taskset -c 0` does), tools alike: a stand-in for a machine with one core "
+        "busy (our generator still sees two CPUs and starts two workers, as it would)"
+    )
+
+
+def _published_section(bench: Bench) -> list[str]:
+    r = bench.results
+    lines = ["", "## Published specs", ""]
+    lines.append(
+        f"Read from `{PUBLISHED.relative_to(REPO.parent)}` (see SOURCES.md there). None "
+        "passes openapi-spec-validator as published; until our generator accepts one as "
+        "it is, it is measured on a fix-up copy (`bench/published.py fixup`, in the "
+        "scratch folder, never committed): the rules and how often each applied are "
+        "listed. The peers other than openapi-python-client do not run on them."
+    )
+    lines.append("")
+    for spec in bench.specs:
+        if not spec.published:
+            continue
+        made = r.generated_ops.get((spec.key, OPC))
+        peer = (
+            f"; openapi-python-client generated {made} of them"
+            if made is not None
+            else ""
+        )
+        lines.append(f"- {spec.key}: {spec.operations} operations{peer}; {spec.note}")
+    lines += [f"- {note}" for note in bench.derived.notes]
+    return lines
+
+
+def _one_core_section(bench: Bench) -> list[str]:
+    if not bench.one_core:
+        return []
+    r = bench.results
+    lines = [
+        "",
+        "## One core",
+        "",
+        f"The same runs pinned to one core ({PINNED}), next to the same runs on all "
+        "cores; median seconds.",
+        "",
+    ]
+    rows = []
+    for spec in bench.specs:
+        if spec.key not in ONE_CORE_SPECS:
+            continue
+        for tool in (
+            f"{OURS}:cold",
+            OPC,
+            f"{OURS}:regen",
+            f"{OURS}:edit",
+            f"{OURS}:check",
+            f"{OURS}:check-cold",
+        ):
+            one = r.median(spec.key, tool + PINNED)
+            if one is None and (spec.key, tool + PINNED) not in r.skipped:
+                continue
+            every = r.median(spec.key, tool)
+            name = tool.replace(f"{OURS}:", "ours ") if tool.startswith(OURS) else tool
+            rows.append(
+                [
+                    spec.key,
+                    name,
+                    _s(every, 3),
+                    (
+                        _s(one, 3)
+                        if one is not None
+                        else r.status(spec.key, tool + PINNED)
+                    ),
+                    _x(_ratio(one, every)),
+                    _s(r.cpu(spec.key, tool + PINNED)),
+                ]
+            )
+    if not rows:
+        return lines + ["None of persons, authentik and the growth specs ran."]
+    lines += _table(
+        ["spec", "run", "all cores s", "one core s", "one ÷ all", "one core CPU s"],
+        rows,
+    )
+    return lines
+
+
+def _stage_section(bench: Bench) -> list[str]:
+    r = bench.results
+    d = bench.derived
+    lines = [
+        "",
+        "## Stages alone",
+        "",
+        "One stage of ours in a fresh process (`bench/stage.py`), the other stages "
+        "untimed; wall and CPU seconds, medians. Validation: OpenAI's 3.1 document and "
+        "the same document in 3.0 form (`bench/published.py downgrade`, both written as "
+        "JSON so that they differ in their OpenAPI version only"
+        + (f"; the 3.0 form changed: {d.downgrade}" if d.downgrade else "")
+        + "). Load: DigitalOcean split over its files, and the same files bundled into "
+        "one (`bench/published.py bundle`: each file's text under `x-bundled`, every "
+        "`$ref` pointing inside).",
+        "",
+    ]
+    operations = {spec.key: spec.operations for spec in bench.specs}
+    rows = []
+    for spec, name in (
+        ("openai", "validate-3.1"),
+        ("openai", "validate-3.0"),
+        ("digitalocean", "load-split"),
+        ("digitalocean", "load-bundled"),
+    ):
+        wall = r.stage(spec, name, "wall_s")
+        if wall is None:
+            rows.append(
+                [spec, STAGE_SCENARIOS[name][1], r.status(spec, name), "", "", ""]
+            )
+            continue
+        ops = operations.get(spec)
+        per_op = f"{wall / ops * 1000:.2f}" if ops else "n/a"
+        files = r.stage(spec, name, "files")
+        rows.append(
+            [
+                spec,
+                STAGE_SCENARIOS[name][1]
+                + (f" ({files:.0f} file{'s' if files != 1 else ''})" if files else ""),
+                _s(wall, 3),
+                _s(r.stage(spec, name, "cpu_s"), 3),
+                per_op,
+                str(ops or "n/a"),
+            ]
+        )
+    lines += _table(["spec", "stage", "wall s", "CPU s", "wall ms per op", "ops"], rows)
+    return lines
 
 
 def _runtime_section(runtime: dict[str, object]) -> list[str]:
@@ -1043,7 +1512,28 @@ def main(argv: Sequence[str] | None = None) -> int:
         action="append",
         default=[],
         metavar="KEY",
-        help="only these specs (e.g. persons, petstore, synth-1000); repeatable",
+        help="only these specs (e.g. persons, authentik, synth-1000, openai, "
+        "kubernetes, digitalocean); repeatable",
+    )
+    parser.add_argument(
+        "--published",
+        choices=("auto", "as-published", "fixed"),
+        default="auto",
+        help="the published specs as published, or fix-up copies; auto (the "
+        "default): as published where our generator accepts them",
+    )
+    parser.add_argument(
+        "--one-core",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="also run persons, authentik and the growth specs pinned to one core "
+        "(default: yes)",
+    )
+    parser.add_argument(
+        "--runtime",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="run the runtime micro-benchmarks of the generated package (default: yes)",
     )
     parser.add_argument("--output", type=Path, default=BENCH / "RESULTS.md")
     parser.add_argument(
@@ -1068,13 +1558,15 @@ def main(argv: Sequence[str] | None = None) -> int:
             f"our generator is unavailable ({ours_why}): its rows will be n/a",
             file=sys.stderr,
         )
+    subreaper = become_subreaper()
     scratch = Path(tempfile.mkdtemp(prefix="bench-"))
     try:
-        specs = collect_specs(scratch)
-        if args.spec:
-            specs = [spec for spec in specs if spec.key in args.spec]
+        specs = collect_specs(scratch, args.spec)
+        published, derived = published_specs(
+            scratch, args.published, our_command if ours_ok else None, args.spec
+        )
         bench = Bench(
-            specs,
+            specs + published,
             scratch,
             reps,
             args.quick,
@@ -1083,10 +1575,18 @@ def main(argv: Sequence[str] | None = None) -> int:
             our_command,
             ours_ok,
             ours_why,
+            one_core=args.one_core,
+            subreaper=subreaper,
+            derived=derived,
         )
         bench.run()
-        print("runtime micro-benchmarks ...", file=sys.stderr)
-        runtime = run_runtime(args.quick)
+        runtime: dict[str, object] = {
+            "available": False,
+            "reason": "not measured (--no-runtime)",
+        }
+        if args.runtime:
+            print("runtime micro-benchmarks ...", file=sys.stderr)
+            runtime = run_runtime(args.quick)
         report = render(bench, runtime, time.perf_counter() - started)
     finally:
         if args.keep_temp:

@@ -55,7 +55,10 @@ def _parser() -> argparse.ArgumentParser:
             "--spec", help="the OpenAPI document (default: [tool.generator] spec)"
         )
         command.add_argument(
-            "--strict", action="store_true", help="treat warnings as errors"
+            "--strict",
+            action=argparse.BooleanOptionalAction,
+            help="treat warnings as errors (default: [tool.generator] strict, "
+            "for the configured spec)",
         )
         command.add_argument(
             "--ref-root",
@@ -117,12 +120,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"error: {problem}", file=sys.stderr)
         return 2
     limits = {"ref_root": ref_root, "max_spec_bytes": max_spec_bytes}
+    strict = (
+        args.strict
+        if args.strict is not None
+        else default_spec and config.get("strict") is True
+    )
     if args.command == "validate":
         from .pipeline import Options, check_spec
 
-        result = check_spec(Options(spec=spec, strict=args.strict, **limits))
+        result = check_spec(Options(spec=spec, strict=strict, **limits))
         _report(result.diagnostics)
-        if diag.has_errors(result.diagnostics, strict=args.strict):
+        if diag.has_errors(result.diagnostics, strict=strict):
             return 1
         print(f"{spec}: valid ({_elapsed(started)})", file=sys.stderr)
         return 0
@@ -138,7 +146,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         or (config.get("server_package", "") if default_spec else ""),
         "only": args.only,
         "api_key_env": str(config.get("api_key_env", "")) if default_spec else "",
-        "strict": args.strict,
+        "strict": strict,
         **limits,
     }
     path = None if args.no_cache else cache_path(args.cache_dir, out)

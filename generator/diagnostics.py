@@ -22,6 +22,10 @@ class Diagnostic:
     pointer: str
     line: int = 0
     col: int = 0
+    # The node at `pointer` is left out of what is generated (a value that does
+    # not match its schema, an operation we cannot represent): the warning
+    # says so, and `validate.without` removes it before the build.
+    drops: bool = False
 
     def render(self) -> str:
         """`path:line:col: error[code]: message (at #/pointer)`, one line."""

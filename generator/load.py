@@ -333,23 +333,79 @@ def _join(base_path: str, relative: str) -> str:
     return os.path.normpath(os.path.join(os.path.dirname(base_path), relative))
 
 
+# Keys whose value (a mapping) maps names, not keywords, to what they name:
+# a name there (a property `default`, a response `default`) is never data.
+_NAMES = frozenset(
+    {
+        "properties",
+        "patternProperties",
+        "$defs",
+        "definitions",
+        "dependentSchemas",
+        "dependencies",
+        "paths",
+        "webhooks",
+        "callbacks",
+        "responses",
+        "content",
+        "encoding",
+        "headers",
+        "links",
+        "variables",
+        "schemas",
+        "parameters",
+        "requestBodies",
+        "securitySchemes",
+        "pathItems",
+        "examples",
+        "mapping",
+        "scopes",
+    }
+)
+# Keywords whose value is data (an Example's `value` among them), and so are
+# extensions' (`x-...`) and a schema's list of `examples`.
+_DATA = frozenset({"example", "default", "const", "enum", "value"})
+
+
+def _is_data(key: str, value: Any) -> bool:
+    return (
+        key in _DATA
+        or key.startswith("x-")
+        or (key == "examples" and isinstance(value, list))
+    )
+
+
 def iter_refs(
-    value: Any, parts: tuple[str | int, ...] = ()
+    value: Any, parts: tuple[str | int, ...] = (), *, document: bool = False
 ) -> Iterator[tuple[tuple[str | int, ...], str]]:
-    """Every `$ref` string in a document, with where it sits."""
-    stack: list[tuple[tuple[str | int, ...], Any]] = [(parts, value)]
+    """Every `$ref` string in a file, with where it sits: not those inside
+    data (examples, defaults, `const`, `enum`, extensions), where `$ref` is a
+    key like any other. With `document`, `value` is an OpenAPI document,
+    whose keys are keywords; a referenced file's top level may instead be a
+    map of names, where nothing is taken for data."""
+    keywords, names, unknown = 0, 1, 2
+    stack: list[tuple[tuple[str | int, ...], Any, int]] = [
+        (parts, value, keywords if document else unknown)
+    ]
     while stack:
-        here, node = stack.pop()
+        here, node, kind = stack.pop()
         if isinstance(node, dict):
             ref = node.get("$ref")
             if isinstance(ref, str):
                 yield here + ("$ref",), ref
-            stack.extend(
-                (here + (k,), v) for k, v in node.items() if isinstance(v, dict | list)
-            )
+            for key, child in node.items():
+                if not isinstance(child, dict | list):
+                    continue
+                if kind == names:
+                    stack.append((here + (key,), child, keywords))
+                elif kind == unknown or not _is_data(key, child):
+                    below = (
+                        names if key in _NAMES and isinstance(child, dict) else keywords
+                    )
+                    stack.append((here + (key,), child, below))
         elif isinstance(node, list):
             stack.extend(
-                (here + (i,), v)
+                (here + (i,), v, keywords)
                 for i, v in enumerate(node)
                 if isinstance(v, dict | list)
             )
@@ -402,7 +458,7 @@ def load(
         source = pending.pop()
         if not _may_refer_out(source.text):
             continue
-        for parts, ref in iter_refs(source.data):
+        for parts, ref in iter_refs(source.data, document=source is root):
             file_part = ref.partition("#")[0]
             if not file_part:
                 continue

@@ -17,7 +17,7 @@ from . import diagnostics as diag
 from .cache import Cache, ValidationMemo
 from .files import MAX_SPEC_BYTES, Unreadable, read_regular
 from .load import Limits, Spec, load
-from .validate import validate
+from .validate import validate, without
 
 if TYPE_CHECKING:
     from .format import BlackPool
@@ -100,25 +100,44 @@ def _run(options: Options, cache: Cache | None, pool: BlackPool | None) -> Resul
     if validation is None and options.jobs > 1:
         validation = _Background(_validate, (spec, memo))
     valid: list[diag.Diagnostic] | None = None
+    built_on = spec  # until validation says what generation leaves out
+    # Formatted blocks, kept for this run at least: a second build (below)
+    # formats only what differs from the first.
+    blocks = cache if cache is not None else Cache()
     try:
         if validation is None:
             valid = validate(spec, memo)
-        files, built_problems = _generate(spec, options, cache, pool)
+            built_on = without(spec, valid)
+        files, built_problems = _generate(built_on, options, blocks, pool)
     except Exception:
         # On an invalid spec a crash downstream is expected noise; report the spec.
         if valid is None and validation is not None:
             valid = _collect(validation, spec, memo, cache)
         if valid is not None and diag.has_errors(valid):
             return Result(None, _sorted(problems + valid), _hashes(spec))
-        raise
+        if valid is None or built_on is not spec or not _drops(valid):
+            raise
+        files, built_problems = None, []  # built again below, without what it drops
     finally:
         if valid is None and validation is not None:
             valid = _collect(validation, spec, memo, cache)
     assert valid is not None
+    if (
+        built_on is spec
+        and _drops(valid)
+        and not diag.has_errors(valid, strict=options.strict)
+    ):
+        # Built meanwhile on the spec as written: again, on what validation
+        # leaves of it (the format cache keeps the second pass short).
+        files, built_problems = _generate(without(spec, valid), options, blocks, pool)
     diagnostics = _sorted(problems + valid + built_problems)
     if files is None or diag.has_errors(diagnostics, strict=options.strict):
         return Result(None, diagnostics, _hashes(spec))
     return Result(files, diagnostics, _hashes(spec))
+
+
+def _drops(diagnostics: list[diag.Diagnostic]) -> bool:
+    return any(d.drops for d in diagnostics)
 
 
 def _collect(

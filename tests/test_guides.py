@@ -123,6 +123,6 @@ async def _calls(transport: httpx.ASGITransport) -> None:
         assert missing.json() == {
             "type": "server_error",
             "code": "not_implemented",
-            "detail": "persons_list is not implemented",
+            "detail": "persons_list is not implemented by this server.",
             "attr": None,
         }

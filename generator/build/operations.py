@@ -182,16 +182,14 @@ class _OperationBuilder:
             if not isinstance(item.value, dict):
                 continue
             for method in METHODS:
-                op = item.value.get(method)
-                if isinstance(op, dict):
-                    collected.append(
-                        (
-                            path,
-                            method,
-                            item,
-                            _Located(item.source, item.parts + (method,), op),
-                        )
+                # A `$ref` on an operation is not OpenAPI; validate warns, we follow.
+                op = self.schemas.ctx.deref(
+                    _Located(
+                        item.source, item.parts + (method,), item.value.get(method)
                     )
+                )
+                if isinstance(op.value, dict):
+                    collected.append((path, method, item, op))
 
         # Names (operation ids, inline schemas) are claimed in a stable order:
         # sorted by (path, method), except that an operation under a later

@@ -396,14 +396,21 @@ class _SchemaBuilder:
         # it: `Pet.status` is `PetStatus` in every model that merges `Pet`.
         owners: dict[str, str] = {}
         for part in self.all_of_parts(located, set()):
-            props = part.value.get("properties")
-            if isinstance(props, dict):
+            # `properties` as one `$ref` is not JSON Schema; validate warns, we follow.
+            props = self.ctx.deref(
+                _Located(
+                    part.source,
+                    part.parts + ("properties",),
+                    part.value.get("properties"),
+                )
+            )
+            if isinstance(props.value, dict):
                 owner = self.components.get(
                     (part.source.path, pointer_of(part.parts)), name
                 )
-                for key, value in props.items():
+                for key, value in props.value.items():
                     properties[key] = (
-                        _Located(part.source, part.parts + ("properties", key), value),
+                        _Located(props.source, props.parts + (key,), value),
                         False,
                     )
                     owners[key] = owner

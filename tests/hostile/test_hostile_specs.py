@@ -95,8 +95,9 @@ hostile = st.lists(fragment, min_size=1, max_size=3).map("".join)
 
 
 def _url_path_safe(text: str) -> bool:
-    """What a URL path may hold; anything else is refused (`path-invalid`), which is tested too."""
-    return all(ch not in '"<>\\^`|#? ' and ch.isprintable() for ch in text)
+    """What a URL path (beside its `{parameter}`) may hold; a path holding
+    anything else is skipped (`path-invalid`), which is tested too."""
+    return all(ch not in '"<>\\^`|#? {}' and ch.isprintable() for ch in text)
 
 
 # Path slots mostly hold what a path may hold, or nearly every example would be refused.
@@ -453,7 +454,7 @@ def test_each_payload_in_every_slot(tmp_path: Path, payload: str) -> None:
         ("op_get", "op_post", "prop_a", "prop_b", "enum_a", "enum_b", "default")
     ):
         texts[slot] = f"{payload}{i}"
-    if not _url_path_safe(payload):  # refused as `path-invalid`: keep the rest in play
+    if not _url_path_safe(payload):  # skipped as `path-invalid`: keep the rest in play
         texts["segment"] = "segment"
     if not _url_path_safe(payload) or set(payload) & set("{}/"):
         texts["path_param"] = "id"

@@ -127,7 +127,7 @@ async def _calls(transport: httpx.ASGITransport) -> None:
     async with httpx.AsyncClient(transport=transport, base_url="http://t") as http:
         for method, path, body, name in [
             ("GET", "/api/projects/1/persons/", None, "persons_list"),
-            ("GET", "/api/environments/1/persons/x/", None, "persons_retrieve"),
+            ("GET", "/api/projects/1/persons/1/", None, "persons_retrieve"),
             (
                 "POST",
                 "/api/projects/1/persons/bulk_delete/",
@@ -140,7 +140,7 @@ async def _calls(transport: httpx.ASGITransport) -> None:
             assert response.json() == {
                 "type": "server_error",
                 "code": "not_implemented",
-                "detail": f"{name} is not implemented",
+                "detail": f"{name} is not implemented by this server.",
                 "attr": None,
             }
         # Authentication and validation come first, as for any handler.
