@@ -8,6 +8,7 @@ Templates never see the raw spec.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Literal, TypeAlias
@@ -359,6 +360,32 @@ class Alias:
     name: str
     description: str
     type: Type
+    # Part of a cycle of aliases (`Tree = dict[str, Tree]`): written as a
+    # `TypeAliasType` whose value is a string, read once every name exists.
+    recursive: bool = False
+
+    @property
+    def server_value(self) -> tuple[str, ...]:
+        """A recursive alias's value as text, in pieces that fit a line."""
+        return _pieces(self.type.server)
+
+    @property
+    def client_value(self) -> tuple[str, ...]:
+        return _pieces(self.type.client)
+
+
+def _pieces(text: str, width: int = 76) -> tuple[str, ...]:
+    """`text` cut into pieces of at most `width` characters (a longer word stays
+    whole), before a ` | ` where one serves, else before a space: adjacent string
+    literals, which Python joins again."""
+    pieces = [""]
+    for part in re.split(r"(?= \| )", text):
+        for word in re.split(r"(?= )", part) if len(part) > width else [part]:
+            if pieces[-1] and len(pieces[-1]) + len(word) > width:
+                pieces.append(word)
+            else:
+                pieces[-1] += word
+    return tuple(pieces)
 
 
 # --- operations -----------------------------------------------------------
@@ -663,3 +690,7 @@ class Api:
     client_package: str = ""
     server_package: str = ""
     reply_classes: tuple[tuple[str, str], ...] = field(default=())
+
+    @property
+    def recursive_aliases(self) -> bool:
+        return any(a.recursive for a in self.aliases)

@@ -14,6 +14,7 @@ import enum
 import json
 import os
 import random
+import sys
 import time
 import types
 import typing
@@ -418,6 +419,8 @@ def _split_null(tp: Any) -> tuple[bool, Any, Callable[[Any], Any]]:
 
 
 def _make_decoder(tp: Any) -> Callable[[Any], Any]:
+    if type(tp).__name__ == "TypeAliasType":  # a recursive alias of the models
+        return _alias_decoder(tp)
     origin = typing.get_origin(tp)
     args = typing.get_args(tp)
     if origin in (typing.Union, types.UnionType):
@@ -455,6 +458,22 @@ def _make_decoder(tp: Any) -> Callable[[Any], Any]:
         if tp is bytes:
             return _decode_bytes
     return _identity
+
+
+def _alias_decoder(alias: Any) -> Callable[[Any], Any]:
+    """A recursive alias's value is text naming the alias itself: read when the
+    first value is decoded, once its module has defined every name in it."""
+    decode: Callable[[Any], Any] | None = None
+
+    def lazy(value: Any) -> Any:
+        nonlocal decode
+        if decode is None:
+            module = vars(sys.modules[alias.__module__])
+            holder = types.SimpleNamespace(__annotations__={"value": alias.__value__})
+            decode = _decoder(typing.get_type_hints(holder, module)["value"])
+        return decode(value)
+
+    return lazy
 
 
 def _model_decoder(cls: type[Model]) -> Callable[[Any], Any]:

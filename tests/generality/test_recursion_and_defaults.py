@@ -1,0 +1,138 @@
+"""Schemas that contain themselves, checked end to end.
+
+The spec is the golden feature case `recursion` (its bytes are pinned
+there); here the generated code is type-checked, imported and run: a
+recursive alias decodes at every depth on both sides, and a union that lists
+itself means its other options.
+"""
+
+from __future__ import annotations
+
+import importlib
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pydantic
+import pytest
+
+from generator import ir
+from generator.build.recursion import strongly_connected
+from tests.generality import calls
+from tests.generality.support import build_ir, generate, imported
+
+GOLDEN = Path(__file__).resolve().parent.parent / "golden"
+RECURSION = GOLDEN / "recursion" / "spec.yaml"
+
+
+def _mypy(out: Path, name: str, tmp_path: Path) -> None:
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "mypy",
+            "--strict",
+            "--cache-dir",
+            str(tmp_path / "mypy"),
+            "-p",
+            f"{name}_client",
+            "-p",
+            f"{name}_server",
+        ],
+        cwd=out,
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stdout[-5000:] + result.stderr[-2000:]
+
+
+# --- recursion ---------------------------------------------------------------
+
+
+def test_recursive_aliases_in_the_ir() -> None:
+    api = build_ir(RECURSION)
+    aliases = {a.name: a for a in api.aliases}
+    # In a cycle of aliases: written so that the value is read later.
+    assert {n for n, a in aliases.items() if a.recursive} == {
+        "ErrorDetails",
+        "Node",
+        "Ping",
+        "Pong",
+    }
+    assert aliases["Node"].type == ir.UnionType(
+        (ir.NamedType("Leaf"), ir.ArrayType(ir.NamedType("Node")))
+    )
+    # A union that lists itself is its other options; through two aliases too.
+    assert (
+        aliases["Item"].type == ir.NamedType("Leaf") and not aliases["Item"].recursive
+    )
+    assert aliases["Either"].type == ir.NullableType(
+        ir.UnionType((ir.Scalar("str"), ir.Scalar("bool")))
+    )
+    assert aliases["Or"].type == ir.NullableType(
+        ir.UnionType((ir.Scalar("bool"), ir.Scalar("str")))
+    )
+    # Every alias comes after the aliases it names, unless both are recursive.
+    order = [a.name for a in api.aliases]
+    for alias in api.aliases:
+        for name in ir.names_in(alias.type):
+            if name in aliases and not (alias.recursive and aliases[name].recursive):
+                assert order.index(name) < order.index(alias.name), (alias.name, name)
+
+
+def test_strongly_connected_is_iterative_and_ordered() -> None:
+    # A chain far deeper than Python's recursion limit, closed into a cycle.
+    chain = {f"n{i:05d}": {f"n{i + 1:05d}"} for i in range(5000)}
+    chain["n05000"] = {"n00000"}
+    chain["tail"] = {"n00000"}
+    components = list(strongly_connected(chain))
+    assert [len(c) for c in components] == [5001, 1]
+    assert components[1] == ["tail"]  # after what it reaches
+
+
+class _Trees:
+    def __init__(self, interface: Any, models: Any) -> None:
+        self.i, self.m = interface, models
+        self.received: list[Any] = []
+
+    async def plant_tree(self, ctx: Any, params: Any, body: Any) -> Any:
+        self.received.append(body)
+        return self.i.Ok(self.m.Garden(forest=[body], ping=[1, ["x", [2]]]))
+
+    async def list_errors(self, ctx: Any, params: Any) -> Any:
+        return self.i.Ok({"disk": {"sda": "full", "sdb": {"smart": "failing"}}})
+
+
+def test_recursive_aliases_type_check_import_and_round_trip(tmp_path: Path) -> None:
+    generate(RECURSION, tmp_path, "rec")
+    _mypy(tmp_path, "rec", tmp_path)
+    with imported(tmp_path, "rec_client", "rec_server"):
+        client_module = importlib.import_module("rec_client.client")
+        client_models = importlib.import_module("rec_client.models")
+        server_models = importlib.import_module("rec_server.models")
+        app_module = importlib.import_module("rec_server.app")
+        handler = _Trees(importlib.import_module("rec_server.interface"), server_models)
+        tree = [{"value": 1}, [{"value": 2}, [{"value": 3}]]]
+        # Both sides read a leaf three lists deep as a model.
+        parsed = server_models.Garden.model_validate({"forest": [tree]})
+        assert isinstance(parsed.forest[0][1][1][0], server_models.Leaf)
+        decoded = client_models.Garden.from_dict({"forest": [tree]})
+        assert isinstance(decoded.forest[0][1][1][0], client_models.Leaf)
+        assert decoded.forest[0][1][1][0].value == 3
+        with pytest.raises(pydantic.ValidationError):
+            server_models.Garden.model_validate({"forest": [[{"value": "x"}]]})
+
+        TestClient = calls.test_client_class()
+        app = app_module.create_app(handler, authenticate=calls.authenticate)
+        with TestClient(app, raise_server_exceptions=True) as http:
+            client = client_module.Client(
+                base_url="http://testserver", transport=http._transport, max_retries=0
+            )
+            body = [client_models.Leaf(value=1), [[client_models.Leaf(value=2)]]]
+            garden = client.plant_tree(body=body)
+            assert isinstance(handler.received[0][1][0][0], server_models.Leaf)
+            assert isinstance(garden.forest[0][1][0][0], client_models.Leaf)
+            assert garden.ping == [1, ["x", [2]]]
+            errors = client.list_errors()
+            assert errors == {"disk": {"sda": "full", "sdb": {"smart": "failing"}}}
