@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Literal, TypeAlias
 
-from .escape import py_literal
+from .escape import py_literal, py_string
 
 ScalarKind = Literal[
     "str",
@@ -194,7 +194,7 @@ class NullableType:
 
 @dataclass(frozen=True, slots=True)
 class ConstType:
-    value: str | int | float | bool | None
+    value: str | int | bool | None  # Python has no `Literal` of a float
 
     @property
     def server(self) -> str:
@@ -270,6 +270,9 @@ class ModelField:
     # The discriminator of its model: typed as the `Literal` of the model's
     # value, required on the server, defaulted to that value on the client.
     tag: bool = False
+    # The default, as JSON, is not yet a value of the field's type (a model, a
+    # date): pydantic reads it, into a new value for each instance.
+    validate_default: bool = False
 
     @property
     def server_annotation(self) -> str:
@@ -287,6 +290,20 @@ class ModelField:
         if self.required:
             return None
         return "None"
+
+    @property
+    def server_field(self) -> tuple[str, ...]:
+        """The arguments of pydantic's `Field`, where a plain default will not do:
+        a wire name of its own, or a default pydantic must read; else none."""
+        default = self.server_default
+        reads = self.validate_default and self.has_default
+        if not (self.renamed or reads):
+            return ()
+        return (
+            *([f"default={default}"] if default is not None else []),
+            *(["validate_default=True"] if reads else []),
+            *([f"alias={py_string(self.wire)}"] if self.renamed else []),
+        )
 
     @property
     def client_annotation(self) -> str:
@@ -407,6 +424,7 @@ class Param:
     deprecated: bool = False
     default: object = None
     has_default: bool = False
+    validate_default: bool = False  # as `ModelField.validate_default`
 
     @property
     def server_annotation(self) -> str:
@@ -416,18 +434,18 @@ class Param:
             self.required or self.has_default or is_nullable(self.type)
         ):
             return f"{self.type.server} | None"
-        return ModelField(
-            self.wire,
-            self.name,
-            self.type,
-            self.required,
-            "",
-            self.default,
-            self.has_default,
-        ).server_annotation
+        return self._as_field.server_annotation
 
     @property
     def server_default(self) -> str | None:
+        return self._as_field.server_default
+
+    @property
+    def server_field(self) -> tuple[str, ...]:
+        return self._as_field.server_field
+
+    @property
+    def _as_field(self) -> ModelField:
         return ModelField(
             self.wire,
             self.name,
@@ -436,7 +454,8 @@ class Param:
             "",
             self.default,
             self.has_default,
-        ).server_default
+            validate_default=self.validate_default,
+        )
 
     @property
     def client_annotation(self) -> str:

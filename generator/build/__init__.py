@@ -44,6 +44,7 @@ def build(spec: Spec, options: Options) -> tuple[ir.Api | None, list[Diagnostic]
     recursion.collapse_self_unions(schemas.aliases)
     operations = refine.finalize_discriminators(schemas, operations)
     operations = refine.request_variants(schemas, operations)
+    operations = refine.read_defaults(schemas, operations)
     operations, handlers = _handlers(ctx, operations, ops_builder.scopes)
     info = _dict(root.get("info"))
     title = _text(info.get("title")) or "API"

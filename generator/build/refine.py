@@ -279,3 +279,69 @@ def request_variants(
         )
         for op in operations
     ]
+
+
+def read_defaults(
+    schemas: _SchemaBuilder, operations: list[ir.Operation]
+) -> list[ir.Operation]:
+    """Mark the defaults that are not yet values of their field's type.
+
+    A default is JSON: written as a Python literal it is a dict where the
+    field holds a model, a string where it holds a date. Such a default is
+    given to pydantic to read (a new model for each instance, which mypy
+    also accepts); any other stays a plain default.
+    """
+
+    def marked(item: Any) -> Any:
+        reads = item.has_default and not fits(schemas, item.type, item.default)
+        return replace(item, validate_default=True) if reads else item
+
+    for name, model in schemas.models.items():
+        if any(f.has_default for f in model.fields):
+            schemas.models[name] = replace(
+                model, fields=tuple(marked(f) for f in model.fields)
+            )
+    return [
+        (
+            replace(op, params=tuple(marked(p) for p in op.params))
+            if any(p.has_default for p in op.params)
+            else op
+        )
+        for op in operations
+    ]
+
+
+def fits(
+    schemas: _SchemaBuilder, t: ir.Type, value: Any, seen: frozenset[str] = frozenset()
+) -> bool:
+    """Whether JSON `value`, as a Python literal, is already a value of type `t`."""
+    if isinstance(t, ir.NullableType):
+        return value is None or fits(schemas, t.inner, value, seen)
+    if isinstance(t, ir.UnionType):
+        return any(fits(schemas, o, value, seen) for o in t.options)
+    if isinstance(t, ir.ConstType):
+        return type(value) is type(t.value) and value == t.value
+    if isinstance(t, ir.ArrayType):
+        return isinstance(value, list) and all(
+            fits(schemas, t.item, v, seen) for v in value
+        )
+    if isinstance(t, ir.MapType):
+        return isinstance(value, dict) and all(
+            fits(schemas, t.value, v, seen) for v in value.values()
+        )
+    if isinstance(t, ir.NamedType):
+        if t.name in schemas.enums:
+            return value in [m.value for m in schemas.enums[t.name].members]
+        alias = schemas.aliases.get(t.name)
+        if alias is None or t.name in seen:
+            return False  # a model: built from the JSON
+        return fits(schemas, alias.type, value, seen | {t.name})
+    number = isinstance(value, int | float) and not isinstance(value, bool)
+    return {
+        "any": True,
+        "str": isinstance(value, str),
+        "int": number and isinstance(value, int),
+        "float": number,
+        "bool": isinstance(value, bool),
+        "none": value is None,
+    }.get(t.kind, False)

@@ -1,9 +1,10 @@
-"""Schemas that contain themselves, checked end to end.
+"""Schemas that contain themselves, and defaults given as JSON, checked end to end.
 
-The spec is the golden feature case `recursion` (its bytes are pinned
-there); here the generated code is type-checked, imported and run: a
-recursive alias decodes at every depth on both sides, and a union that lists
-itself means its other options.
+The specs are the golden feature cases `recursion` and `defaults` (their bytes
+are pinned there); here the generated code is type-checked, imported and run:
+a recursive alias decodes at every depth on both sides, a union that lists
+itself means its other options, and a default that is a model, a list of
+models or a date is one, new for each instance.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from tests.generality.support import build_ir, generate, imported
 
 GOLDEN = Path(__file__).resolve().parent.parent / "golden"
 RECURSION = GOLDEN / "recursion" / "spec.yaml"
+DEFAULTS = GOLDEN / "defaults" / "spec.yaml"
 
 
 def _mypy(out: Path, name: str, tmp_path: Path) -> None:
@@ -136,3 +138,56 @@ def test_recursive_aliases_type_check_import_and_round_trip(tmp_path: Path) -> N
             assert garden.ping == [1, ["x", [2]]]
             errors = client.list_errors()
             assert errors == {"disk": {"sda": "full", "sdb": {"smart": "failing"}}}
+
+
+# --- defaults and constants --------------------------------------------------
+
+
+def test_defaults_that_need_reading_in_the_ir() -> None:
+    api = build_ir(DEFAULTS)
+    fields = {f.wire: f for m in api.models if m.name == "Settings" for f in m.fields}
+    read = {wire for wire, f in fields.items() if f.validate_default}
+    # Models (also in a list or a union), and a date: JSON is not yet the value.
+    assert read == {"window", "empty", "history", "interval_or_text", "since"}
+    # A string in a union with a string, a map of strings: already the value.
+    assert fields["text_or_interval"].has_default
+    assert fields["labels"].has_default
+    (op,) = api.operations
+    params = {p.wire: p for p in op.params}
+    assert params["since"].validate_default and not params["limit"].validate_default
+    # Constants Python has no `Literal` for.
+    assert fields["ratio"].type == ir.Scalar(
+        "float", ir.Constraints(minimum=1.5, maximum=1.5)
+    )
+    assert fields["flags"].type == ir.MapType(ir.ANY)
+    assert fields["choices"].type == ir.ArrayType(ir.ANY)
+
+
+def test_defaults_type_check_and_build_models(tmp_path: Path) -> None:
+    import datetime
+
+    generate(DEFAULTS, tmp_path, "dflt")
+    _mypy(tmp_path, "dflt", tmp_path)
+    with imported(tmp_path, "dflt_client", "dflt_server"):
+        models = importlib.import_module("dflt_server.models")
+        interface = importlib.import_module("dflt_server.interface")
+        first, second = models.Settings(), models.Settings()
+        assert first.window == models.Interval(start=1, end=5)
+        assert first.empty == models.Interval()
+        assert first.history == [models.Interval(start=0, end=1)]
+        assert first.interval_or_text == models.Interval(start=2009, end=2019)
+        assert first.text_or_interval == "plain text"
+        assert first.labels == {"team": "core"}
+        assert first.since == datetime.datetime(2024, 1, 1, tzinfo=datetime.UTC)
+        # Each instance its own default, never one shared model.
+        assert first.window is not second.window
+        first.history.append(models.Interval())
+        assert len(second.history) == 1
+        assert interface.PutSettingsParams().since == datetime.date(2024, 1, 1)
+        # A float constant is that number, and no other.
+        assert models.Settings(ratio=1.5).ratio == 1.5
+        with pytest.raises(pydantic.ValidationError):
+            models.Settings(ratio=2.5)
+        assert models.Settings.model_validate(
+            {"flags": {"enabled": True}, "choices": [1, "two"]}
+        ).choices == [1, "two"]
