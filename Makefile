@@ -7,7 +7,7 @@ PORT ?= 8000
 PERSONS_DB ?= persons.db
 SERVE_ARGS ?=
 
-.PHONY: generate check lint types drift test golden serve bench clean
+.PHONY: generate check lint types drift test golden corpus serve bench clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || { echo "Python 3.11+ is required (PYTHON=$(PYTHON))"; exit 1; }
@@ -37,6 +37,12 @@ test: $(STAMP)
 
 golden: $(STAMP)
 	$(BIN)/python -m tests.golden.regenerate
+
+# Every spec of the shared corpus (../shared/specs: the peer generators' test
+# suites and large published specs): generated, imported and type-checked,
+# with the tally. Not part of `make test`: it takes the better part of an hour.
+corpus: $(STAMP)
+	$(BIN)/python -m tests.generality.corpus $(CORPUS_ARGS)
 
 serve: $(STAMP)
 	$(BIN)/python -m examples.serve --host 127.0.0.1 --port $(PORT) --db $(PERSONS_DB) $(SERVE_ARGS)
