@@ -152,7 +152,7 @@ class Discriminator:
     """How a union of models dispatches: on one property, by its value."""
 
     wire: str  # the property's wire name
-    name: str  # its Python attribute, the same in every option ("" until known)
+    name: str  # its attribute in the server models, the same in every option ("" until known)
     mapping: tuple[tuple[str, str], ...]  # value -> model name, in option order
 
 
@@ -273,6 +273,13 @@ class ModelField:
     # The default, as JSON, is not yet a value of the field's type (a model, a
     # date): pydantic reads it, into a new value for each instance.
     validate_default: bool = False
+    # Its attribute in the server's pydantic model where that differs from
+    # `name` (see `naming.server_attributes`).
+    server_attr: str = ""
+
+    @property
+    def server_name(self) -> str:
+        return self.server_attr or self.name
 
     @property
     def server_annotation(self) -> str:
@@ -297,12 +304,13 @@ class ModelField:
         a wire name of its own, or a default pydantic must read; else none."""
         default = self.server_default
         reads = self.validate_default and self.has_default
-        if not (self.renamed or reads):
+        aliased = self.wire != self.server_name
+        if not (aliased or reads):
             return ()
         return (
             *([f"default={default}"] if default is not None else []),
             *(["validate_default=True"] if reads else []),
-            *([f"alias={py_string(self.wire)}"] if self.renamed else []),
+            *([f"alias={py_string(self.wire)}"] if aliased else []),
         )
 
     @property
@@ -425,6 +433,11 @@ class Param:
     default: object = None
     has_default: bool = False
     validate_default: bool = False  # as `ModelField.validate_default`
+    server_attr: str = ""  # as `ModelField.server_attr`
+
+    @property
+    def server_name(self) -> str:
+        return self.server_attr or self.name
 
     @property
     def server_annotation(self) -> str:
@@ -455,6 +468,7 @@ class Param:
             self.default,
             self.has_default,
             validate_default=self.validate_default,
+            server_attr=self.server_attr,
         )
 
     @property

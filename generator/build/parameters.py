@@ -4,7 +4,7 @@ own, typed and named, in the order the generated signatures take them.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from .. import ir, naming
 from .common import _json_value, _Located, _text, media_kind
@@ -48,7 +48,11 @@ class _ParamBuilder:
                 ("path", "query", "header", "cookie").index(p.location),
             ),
         )
-        return tuple(ordered)
+        attributes = naming.server_attributes([p.name for p in ordered])
+        return tuple(
+            p if p.name == attr else replace(p, server_attr=attr)
+            for p, attr in zip(ordered, attributes, strict=True)
+        )
 
     def param(
         self, located: _Located, op_name: str, members: naming.Namespace

@@ -100,7 +100,7 @@ def finalize_discriminators(
     def dispatches(d: ir.Discriminator) -> bool:
         names = [n for _, n in d.mapping]
         return all(n in candidates for n in names) and (
-            len({candidates[n].name for n in names}) == 1
+            len({candidates[n].server_name for n in names}) == 1
         )
 
     while True:
@@ -133,7 +133,7 @@ def finalize_discriminators(
                 for f in model.fields
             ),
         )
-        tags[name] = tagged.name
+        tags[name] = tagged.server_name
 
     def settle(t: ir.Type) -> ir.Type:
         if not isinstance(t, ir.UnionType) or t.discriminator is None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from .. import ir, naming
@@ -434,6 +434,11 @@ class _SchemaBuilder:
                     or shown.get("writeOnly") is True,
                 )
             )
+        attributes = naming.server_attributes([f.name for f in fields])
+        fields = [
+            f if f.name == attr else replace(f, server_attr=attr)
+            for f, attr in zip(fields, attributes, strict=True)
+        ]
         return ir.Model(name, description, tuple(fields), additional)
 
     def all_of_parts(
