@@ -501,11 +501,17 @@ BodyKind = Literal["json", "form", "multipart", "binary", "text"]
 
 @dataclass(frozen=True, slots=True)
 class Body:
-    content_type: str
+    content_type: str  # the default; the caller may choose any of `content_types`
     kind: BodyKind
-    type: Type
+    type: Type  # what any of the media types takes
     required: bool
     description: str
+    # The other media types declared, in spec order, with the kind of each.
+    alternatives: tuple[tuple[str, BodyKind], ...] = ()
+
+    @property
+    def content_types(self) -> tuple[str, ...]:
+        return (self.content_type, *(c for c, _ in self.alternatives))
 
 
 @dataclass(frozen=True, slots=True)

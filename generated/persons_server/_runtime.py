@@ -195,6 +195,8 @@ class Route:
     csv: bool = False
     security: tuple[tuple[tuple[str, tuple[str, ...]], ...], ...] = ()
     scope: tuple[str, str] | None = None  # (scope name, path parameter)
+    # The other media types the body may come as, with the kind of each.
+    media: Mapping[str, str] = dataclasses.field(default_factory=dict)
 
 
 class Problem(Exception):
@@ -309,6 +311,7 @@ def route(
     body_required: bool = True,
     security: Sequence[Mapping[str, Sequence[str]]] = (),
     csv: bool = False,
+    media: Mapping[str, str] | None = None,
 ) -> Route:
     """`handler`, a method of the handler interface, served at `method path`.
 
@@ -319,8 +322,9 @@ def route(
     Query parameters need no list when every wire name is unique: they are
     the parameter model's fields found in no other location. Only what departs
     from OpenAPI's defaults is spelled out: a style, a JSON-encoded value, a
-    body that is not JSON or not required. The operation id defaults to the
-    handler's name.
+    body that is not JSON or not required, the other media types a body may
+    come as (`media`, with the kind of each). The operation id defaults to
+    the handler's name.
     """
     params_model, body_type, responses = _declared(handler)
     in_path = [
@@ -378,6 +382,7 @@ def route(
             for requirement in security
         ),
         scope,
+        {k.lower(): v for k, v in (media or {}).items()},
     )
 
 
@@ -667,7 +672,8 @@ async def _read_body(route: Route, request: Request) -> Any:
             )
         return ABSENT
     media = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    if route.body == "json":
+    kind = route.media.get(media, route.body)
+    if kind == "json":
         if media != "application/json" and not media.endswith("+json"):
             shown = media or "none"
             raise Problem(
@@ -677,10 +683,10 @@ async def _read_body(route: Route, request: Request) -> Any:
                 f'Unsupported media type "{shown}" in request.',
             )
         return _loads(raw)
-    if route.body in ("form", "multipart"):
+    if kind in ("form", "multipart"):
         expected = (
             "application/x-www-form-urlencoded"
-            if route.body == "form"
+            if kind == "form"
             else "multipart/form-data"
         )
         if media != expected:
@@ -704,7 +710,7 @@ async def _read_body(route: Route, request: Request) -> Any:
                 else:
                     data[key] = item
         return data
-    if route.body == "text":
+    if kind == "text":
         return raw.decode("utf-8", errors="replace")
     return raw
 

@@ -25,9 +25,14 @@ class _ParamBuilder:
     param_names: dict[str, dict[str, str]] = field(default_factory=dict)
 
     def for_operation(
-        self, item: _Located, located: _Located, op_name: str
+        self,
+        item: _Located,
+        located: _Located,
+        op_name: str,
+        taken: tuple[str, ...] = (),
     ) -> tuple[ir.Param, ...]:
-        members = naming.Namespace(naming.RESERVED_MEMBER_NAMES)
+        """`taken`: the method's own keywords beyond the usual (`content_type`)."""
+        members = naming.Namespace(naming.RESERVED_MEMBER_NAMES | set(taken))
         merged: dict[tuple[str, str], _Located] = {}
         for owner, key in ((item, "parameters"), (located, "parameters")):
             params = owner.value.get(key)
