@@ -682,9 +682,7 @@ class Handler:
     @property
     def replies(self) -> tuple[str, ...]:
         """The members of the handler's return type, a union of reply classes."""
-        return tuple(dict.fromkeys(r.server_reply for r in self.responses)) or (
-            "Ok[None]",
-        )
+        return tuple(dict.fromkeys(r.server_reply for r in self.responses))
 
     @property
     def error_replies(self) -> tuple[str, ...]:

@@ -141,6 +141,10 @@ class _OperationBuilder:
                     tuple(sorted(headers)),
                 )
             )
+        if not result:
+            # None documented (OpenAPI requires one): a bare 200, as a handler
+            # with nothing to say answers.
+            result.append(ir.Response("200", "", ()))
         return tuple(result)
 
     def operations(self) -> list[ir.Operation]:
