@@ -18,8 +18,10 @@ from typing import Any
 import pydantic
 import pytest
 
+from generator import build as build_stage
 from generator import ir
 from generator.build.recursion import strongly_connected
+from generator.load import load
 from tests.generality import calls
 from tests.generality.support import build_ir, generate, imported
 
@@ -161,6 +163,47 @@ def test_defaults_that_need_reading_in_the_ir() -> None:
     )
     assert fields["flags"].type == ir.MapType(ir.ANY)
     assert fields["choices"].type == ir.ArrayType(ir.ANY)
+
+
+UNREADABLE_DEFAULT = """\
+openapi: 3.0.3
+info: {title: Spans, version: "1"}
+paths: {}
+components:
+  schemas:
+    Span:
+      type: object
+      required: [start]
+      properties:
+        start: {type: integer}
+    Window:
+      type: object
+      properties:
+        span:
+          allOf: [{$ref: "#/components/schemas/Span"}]
+          default: {}
+        spans:
+          type: array
+          items: {$ref: "#/components/schemas/Span"}
+          default: [{start: 1}]
+"""
+
+
+def test_a_default_pydantic_cannot_read_is_left_out(tmp_path: Path) -> None:
+    """`default: {}` on a model with required properties (as Kubernetes has):
+    read for each instance, it would refuse every request without the field.
+    openapi-spec-validator reports it; the build, given it anyway, leaves it
+    out rather than generate a model no request can omit the field of."""
+    spec = tmp_path / "spec.yaml"
+    spec.write_text(UNREADABLE_DEFAULT, encoding="utf-8")
+    loaded, problems = load(str(spec))
+    assert loaded is not None, problems
+    api, _ = build_stage.build(loaded, build_stage.Options())
+    assert api is not None
+    (window,) = (m for m in api.models if m.name == "Window")
+    fields = {f.wire: f for f in window.fields}
+    assert not fields["span"].has_default
+    assert fields["spans"].has_default and fields["spans"].validate_default
 
 
 def test_defaults_type_check_and_build_models(tmp_path: Path) -> None:
