@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Literal, TypeAlias
 
-from .escape import py_literal
+from .escape import py_literal, py_string
 
 ScalarKind = Literal[
     "str",
@@ -163,7 +163,7 @@ class Discriminator:
     """How a union of models dispatches: on one property, by its value."""
 
     wire: str  # the property's wire name
-    name: str  # its Python attribute, the same in every option ("" until known)
+    name: str  # its attribute in the server models, the same in every option ("" until known)
     mapping: tuple[tuple[str, str], ...]  # value -> model name, in option order
 
 
@@ -205,7 +205,7 @@ class NullableType:
 
 @dataclass(frozen=True, slots=True)
 class ConstType:
-    value: str | int | float | bool | None
+    value: str | int | bool | None  # Python has no `Literal` of a float
 
     @property
     def server(self) -> str:
@@ -281,6 +281,16 @@ class ModelField:
     # The discriminator of its model: typed as the `Literal` of the model's
     # value, required on the server, defaulted to that value on the client.
     tag: bool = False
+    # The default, as JSON, is not yet a value of the field's type (a model, a
+    # date): pydantic reads it, into a new value for each instance.
+    validate_default: bool = False
+    # Its attribute in the server's pydantic model where that differs from
+    # `name` (see `naming.server_attributes`).
+    server_attr: str = ""
+
+    @property
+    def server_name(self) -> str:
+        return self.server_attr or self.name
 
     @property
     def server_annotation(self) -> str:
@@ -298,6 +308,21 @@ class ModelField:
         if self.required:
             return None
         return "None"
+
+    @property
+    def server_field(self) -> tuple[str, ...]:
+        """The arguments of pydantic's `Field`, where a plain default will not do:
+        a wire name of its own, or a default pydantic must read; else none."""
+        default = self.server_default
+        reads = self.validate_default and self.has_default
+        aliased = self.wire != self.server_name
+        if not (aliased or reads):
+            return ()
+        return (
+            *([f"default={default}"] if default is not None else []),
+            *(["validate_default=True"] if reads else []),
+            *([f"alias={py_string(self.wire)}"] if aliased else []),
+        )
 
     @property
     def client_annotation(self) -> str:
@@ -371,6 +396,32 @@ class Alias:
     name: str
     description: str
     type: Type
+    # Part of a cycle of aliases (`Tree = dict[str, Tree]`): written as a
+    # `TypeAliasType` whose value is a string, read once every name exists.
+    recursive: bool = False
+
+    @property
+    def server_value(self) -> tuple[str, ...]:
+        """A recursive alias's value as text, in pieces that fit a line."""
+        return _pieces(self.type.server)
+
+    @property
+    def client_value(self) -> tuple[str, ...]:
+        return _pieces(self.type.client)
+
+
+def _pieces(text: str, width: int = 76) -> tuple[str, ...]:
+    """`text` cut into pieces of at most `width` characters (a longer word stays
+    whole), before a ` | ` where one serves, else before a space: adjacent string
+    literals, which Python joins again."""
+    pieces = [""]
+    for part in re.split(r"(?= \| )", text):
+        for word in re.split(r"(?= )", part) if len(part) > width else [part]:
+            if pieces[-1] and len(pieces[-1]) + len(word) > width:
+                pieces.append(word)
+            else:
+                pieces[-1] += word
+    return tuple(pieces)
 
 
 # --- operations -----------------------------------------------------------
@@ -392,6 +443,12 @@ class Param:
     deprecated: bool = False
     default: object = None
     has_default: bool = False
+    validate_default: bool = False  # as `ModelField.validate_default`
+    server_attr: str = ""  # as `ModelField.server_attr`
+
+    @property
+    def server_name(self) -> str:
+        return self.server_attr or self.name
 
     @property
     def server_annotation(self) -> str:
@@ -401,18 +458,18 @@ class Param:
             self.required or self.has_default or is_nullable(self.type)
         ):
             return f"{self.type.server} | None"
-        return ModelField(
-            self.wire,
-            self.name,
-            self.type,
-            self.required,
-            "",
-            self.default,
-            self.has_default,
-        ).server_annotation
+        return self._as_field.server_annotation
 
     @property
     def server_default(self) -> str | None:
+        return self._as_field.server_default
+
+    @property
+    def server_field(self) -> tuple[str, ...]:
+        return self._as_field.server_field
+
+    @property
+    def _as_field(self) -> ModelField:
         return ModelField(
             self.wire,
             self.name,
@@ -421,7 +478,9 @@ class Param:
             "",
             self.default,
             self.has_default,
-        ).server_default
+            validate_default=self.validate_default,
+            server_attr=self.server_attr,
+        )
 
     @property
     def client_annotation(self) -> str:
@@ -453,11 +512,17 @@ BodyKind = Literal["json", "form", "multipart", "binary", "text"]
 
 @dataclass(frozen=True, slots=True)
 class Body:
-    content_type: str
+    content_type: str  # the default; the caller may choose any of `content_types`
     kind: BodyKind
-    type: Type
+    type: Type  # what any of the media types takes
     required: bool
     description: str
+    # The other media types declared, in spec order, with the kind of each.
+    alternatives: tuple[tuple[str, BodyKind], ...] = ()
+
+    @property
+    def content_types(self) -> tuple[str, ...]:
+        return (self.content_type, *(c for c, _ in self.alternatives))
 
 
 @dataclass(frozen=True, slots=True)
@@ -628,9 +693,7 @@ class Handler:
     @property
     def replies(self) -> tuple[str, ...]:
         """The members of the handler's return type, a union of reply classes."""
-        return tuple(dict.fromkeys(r.server_reply for r in self.responses)) or (
-            "Ok[None]",
-        )
+        return tuple(dict.fromkeys(r.server_reply for r in self.responses))
 
     @property
     def error_replies(self) -> tuple[str, ...]:
@@ -675,3 +738,7 @@ class Api:
     client_package: str = ""
     server_package: str = ""
     reply_classes: tuple[tuple[str, str], ...] = field(default=())
+
+    @property
+    def recursive_aliases(self) -> bool:
+        return any(a.recursive for a in self.aliases)

@@ -325,3 +325,39 @@ class Namespace:
 def package(text: str, suffix: str) -> str:
     """A package name from a spec title: `PostHog Persons API` -> `posthog_persons_api_client`."""
     return snake(f"{text} {suffix}", fallback="api")
+
+
+# The methods pydantic's BaseModel keeps from version 1 (`dict` is reserved for
+# both sides above). A field of one of these names shadows one: pydantic warns
+# at import, and mypy refuses the override.
+PYDANTIC_RESERVED = frozenset(
+    {
+        "construct",
+        "copy",
+        "from_orm",
+        "json",
+        "parse_file",
+        "parse_obj",
+        "parse_raw",
+        "schema",
+        "schema_json",
+        "update_forward_refs",
+        "validate",
+    }
+)
+
+
+def server_attributes(names: list[str]) -> list[str]:
+    """The attribute each of a model's field names gets in a pydantic model: the
+    name itself, or for one pydantic's BaseModel uses, the name with `_`
+    appended until no other field has it. The wire name stays (an alias), and
+    the client, which has no such base, keeps the name."""
+    taken = set(names)
+    attributes = []
+    for name in names:
+        if name in PYDANTIC_RESERVED:
+            while name in taken:
+                name += "_"
+            taken.add(name)
+        attributes.append(name)
+    return attributes

@@ -14,7 +14,7 @@ from typing import Any
 from .. import ir, naming
 from ..diagnostics import Diagnostic
 from ..load import Spec
-from . import refine
+from . import recursion, refine
 from .common import _Context, _dict, _text, media_kind
 from .operations import _handlers, _OperationBuilder
 from .parameters import _ParamBuilder
@@ -41,8 +41,10 @@ def build(spec: Spec, options: Options) -> tuple[ir.Api | None, list[Diagnostic]
     security.security_schemes()
     ops_builder.path_scopes()
     operations = ops_builder.operations()
+    recursion.collapse_self_unions(schemas.aliases)
     operations = refine.finalize_discriminators(schemas, operations)
     operations = refine.request_variants(schemas, operations)
+    operations = refine.read_defaults(schemas, operations)
     operations, handlers = _handlers(ctx, operations, ops_builder.scopes)
     info = _dict(root.get("info"))
     title = _text(info.get("title")) or "API"
@@ -71,7 +73,7 @@ def build(spec: Spec, options: Options) -> tuple[ir.Api | None, list[Diagnostic]
         servers=servers,
         models=tuple(schemas.models[k] for k in sorted(schemas.models)),
         enums=tuple(schemas.enums[k] for k in sorted(schemas.enums)),
-        aliases=_sorted_aliases(schemas.aliases),
+        aliases=recursion.ordered(schemas.aliases),
         operations=tuple(operations),
         handlers=tuple(handlers),
         security_schemes=tuple(security.schemes[k] for k in sorted(security.schemes)),
@@ -85,22 +87,3 @@ def build(spec: Spec, options: Options) -> tuple[ir.Api | None, list[Diagnostic]
 def _bundle(spec: Spec) -> Any:
     """The root document as JSON data (references to other files stay as written)."""
     return spec.root.data
-
-
-def _sorted_aliases(aliases: dict[str, ir.Alias]) -> tuple[ir.Alias, ...]:
-    """Aliases are evaluated at import time: each comes after those it names."""
-    ordered: list[ir.Alias] = []
-    state: dict[str, int] = {}
-
-    def visit(name: str) -> None:
-        if state.get(name) or name not in aliases:
-            return
-        state[name] = 1
-        for dep in ir.names_in(aliases[name].type):
-            visit(dep)
-        state[name] = 2
-        ordered.append(aliases[name])
-
-    for name in sorted(aliases):
-        visit(name)
-    return tuple(ordered)

@@ -80,43 +80,40 @@ class _OperationBuilder:
         return self.owners.setdefault((method, path[len(scope.prefix) :]), name)
 
     def body(self, located: _Located, op_name: str) -> ir.Body | None:
+        """The request body: every media type declared, one the default (JSON
+        first, see `_preferred_media`); its type admits what any of them takes."""
         resolved = self.schemas.ctx.deref(located)
         body = resolved.value
-        if (
-            not isinstance(body, dict)
-            or not isinstance(body.get("content"), dict)
-            or not body["content"]
-        ):
+        content = _media_types(body)
+        if not content:
             return None
-        media_type = _preferred_media(body["content"])
-        media = (
-            body["content"][media_type]
-            if isinstance(body["content"][media_type], dict)
-            else {}
-        )
-        kind = media_kind(media_type)
-        schema_at = _Located(
-            resolved.source,
-            resolved.parts + ("content", media_type, "schema"),
-            media.get("schema", {}),
-        )
-        if kind == "binary":
-            body_type: ir.Type = ir.Scalar("bytes")
-        elif kind == "text":
-            body_type = ir.Scalar("str")
-        else:
-            body_type = self.schemas.type_of(
-                schema_at,
-                naming.pascal(
+        default = _preferred_media(content)
+        types: list[ir.Type] = []
+        for media_type in (default, *(m for m in content if m != default)):
+            media = content[media_type] if isinstance(content[media_type], dict) else {}
+            kind = media_kind(media_type)
+            if kind == "binary":
+                types.append(ir.Scalar("bytes"))
+            elif kind == "text":
+                types.append(ir.Scalar("str"))
+            else:
+                schema_at = _Located(
+                    resolved.source,
+                    resolved.parts + ("content", media_type, "schema"),
+                    media.get("schema", {}),
+                )
+                hint = naming.pascal(
                     shared_hint(located, resolved, "Request") or f"{op_name}_request"
-                ),
-            )
+                )
+                types.append(self.schemas.type_of(schema_at, hint))
+        distinct = tuple(dict.fromkeys(types))
         return ir.Body(
-            media_type,
-            kind,
-            body_type,
+            default,
+            media_kind(default),
+            distinct[0] if len(distinct) == 1 else ir.UnionType(distinct),
             body.get("required") is True,
             _text(body.get("description")),
+            tuple((m, media_kind(m)) for m in content if m != default),
         )
 
     def responses(self, located: _Located, op_name: str) -> tuple[ir.Response, ...]:
@@ -167,6 +164,10 @@ class _OperationBuilder:
                     tuple(sorted(headers)),
                 )
             )
+        if not result:
+            # None documented (OpenAPI requires one): a bare 200, as a handler
+            # with nothing to say answers.
+            result.append(ir.Response("200", "", ()))
         return tuple(result)
 
     def operations(self) -> list[ir.Operation]:
@@ -225,8 +226,20 @@ class _OperationBuilder:
             located.parts + (("operationId",) if isinstance(given, str) else ()),
         )
         owner = self.owner(method, path, name)
-        params = self.parameters.for_operation(item, located, name, owner)
         body_value = op.get("requestBody")
+        # The client's keyword naming the media type sent, where there is a choice.
+        several = len(
+            _media_types(
+                self.schemas.ctx.deref(
+                    _Located(
+                        located.source, located.parts + ("requestBody",), body_value
+                    )
+                ).value
+            )
+        )
+        params = self.parameters.for_operation(
+            item, located, name, owner, ("content_type",) if several > 1 else ()
+        )
         body = (
             self.body(
                 _Located(located.source, located.parts + ("requestBody",), body_value),
@@ -267,6 +280,12 @@ class _OperationBuilder:
             scope=scope,
             pointer=pointer_of(located.parts),
         )
+
+
+def _media_types(body: Any) -> dict[str, Any]:
+    """A request body's `content`: media type -> media type object."""
+    content = body.get("content") if isinstance(body, dict) else None
+    return content if isinstance(content, dict) else {}
 
 
 def _preferred_media(content: dict[str, Any]) -> str:

@@ -4,7 +4,7 @@ own, typed and named, in the order the generated signatures take them.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from .. import ir, naming
 from .common import _json_value, _Located, _text, media_kind
@@ -25,11 +25,17 @@ class _ParamBuilder:
     param_names: dict[str, dict[str, str]] = field(default_factory=dict)
 
     def for_operation(
-        self, item: _Located, located: _Located, op_name: str, named_after: str
+        self,
+        item: _Located,
+        located: _Located,
+        op_name: str,
+        named_after: str,
+        taken: tuple[str, ...] = (),
     ) -> tuple[ir.Param, ...]:
         """The parameters of operation `op_name`; their inline schemas are named
-        after `named_after` (see `_OperationBuilder.owner`)."""
-        members = naming.Namespace(naming.RESERVED_MEMBER_NAMES)
+        after `named_after` (see `_OperationBuilder.owner`). `taken`: the
+        method's own keywords beyond the usual (`content_type`)."""
+        members = naming.Namespace(naming.RESERVED_MEMBER_NAMES | set(taken))
         merged: dict[tuple[str, str], _Located] = {}
         for owner, key in ((item, "parameters"), (located, "parameters")):
             params = owner.value.get(key)
@@ -50,7 +56,11 @@ class _ParamBuilder:
                 ("path", "query", "header", "cookie").index(p.location),
             ),
         )
-        return tuple(ordered)
+        attributes = naming.server_attributes([p.name for p in ordered])
+        return tuple(
+            p if p.name == attr else replace(p, server_attr=attr)
+            for p, attr in zip(ordered, attributes, strict=True)
+        )
 
     def param(
         self,

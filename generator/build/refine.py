@@ -100,7 +100,7 @@ def finalize_discriminators(
     def dispatches(d: ir.Discriminator) -> bool:
         names = [n for _, n in d.mapping]
         return all(n in candidates for n in names) and (
-            len({candidates[n].name for n in names}) == 1
+            len({candidates[n].server_name for n in names}) == 1
         )
 
     while True:
@@ -133,7 +133,7 @@ def finalize_discriminators(
                 for f in model.fields
             ),
         )
-        tags[name] = tagged.name
+        tags[name] = tagged.server_name
 
     def settle(t: ir.Type) -> ir.Type:
         if not isinstance(t, ir.UnionType) or t.discriminator is None:
@@ -279,3 +279,97 @@ def request_variants(
         )
         for op in operations
     ]
+
+
+def read_defaults(
+    schemas: _SchemaBuilder, operations: list[ir.Operation]
+) -> list[ir.Operation]:
+    """Mark the defaults that are not yet values of their field's type.
+
+    A default is JSON: written as a Python literal it is a dict where the
+    field holds a model, a string where it holds a date. Such a default is
+    given to pydantic to read (a new model for each instance, which mypy
+    also accepts); any other stays a plain default. One that cannot be read
+    (`default: {}` on a model with required properties) is left out: read
+    for each instance, it would refuse every request without the field.
+    openapi-spec-validator reports such a value.
+    """
+
+    def marked(item: Any) -> Any:
+        if not item.has_default or fits(schemas, item.type, item.default):
+            return item
+        if fits(schemas, item.type, item.default, read=True):
+            return replace(item, validate_default=True)
+        return replace(item, default=None, has_default=False)
+
+    for name, model in schemas.models.items():
+        if any(f.has_default for f in model.fields):
+            schemas.models[name] = replace(
+                model, fields=tuple(marked(f) for f in model.fields)
+            )
+    return [
+        (
+            replace(op, params=tuple(marked(p) for p in op.params))
+            if any(p.has_default for p in op.params)
+            else op
+        )
+        for op in operations
+    ]
+
+
+# The scalars pydantic reads from a JSON string.
+_READ_FROM_TEXT = frozenset({"datetime", "date", "time", "uuid", "bytes"})
+
+
+def fits(
+    schemas: _SchemaBuilder,
+    t: ir.Type,
+    value: Any,
+    seen: frozenset[str] = frozenset(),
+    *,
+    read: bool = False,
+) -> bool:
+    """Whether JSON `value`, as a Python literal, is already a value of type `t`;
+    with `read`, whether pydantic could read it as one (in shape: a model's
+    required properties present, a date as text; not its constraints)."""
+
+    def each(inner: ir.Type, item: Any, names: frozenset[str] = seen) -> bool:
+        return fits(schemas, inner, item, names, read=read)
+
+    if isinstance(t, ir.NullableType):
+        return value is None or each(t.inner, value)
+    if isinstance(t, ir.UnionType):
+        return any(each(o, value) for o in t.options)
+    if isinstance(t, ir.ConstType):
+        return type(value) is type(t.value) and value == t.value
+    if isinstance(t, ir.ArrayType):
+        return isinstance(value, list) and all(each(t.item, v) for v in value)
+    if isinstance(t, ir.MapType):
+        return isinstance(value, dict) and all(each(t.value, v) for v in value.values())
+    if isinstance(t, ir.NamedType):
+        if t.name in schemas.enums:
+            return value in [m.value for m in schemas.enums[t.name].members]
+        alias = schemas.aliases.get(t.name)
+        if alias is not None:
+            return t.name not in seen and each(alias.type, value, seen | {t.name})
+        model = schemas.models.get(t.name)
+        return (
+            read
+            and model is not None
+            and isinstance(value, dict)
+            and all(f.wire in value for f in model.fields if f.required)
+            and all(
+                each(f.type, value[f.wire]) for f in model.fields if f.wire in value
+            )
+        )
+    number = isinstance(value, int | float) and not isinstance(value, bool)
+    if read and t.kind in _READ_FROM_TEXT:
+        return isinstance(value, str)
+    return {
+        "any": True,
+        "str": isinstance(value, str),
+        "int": number and isinstance(value, int),
+        "float": number,
+        "bool": isinstance(value, bool),
+        "none": value is None,
+    }.get(t.kind, False)

@@ -5,7 +5,8 @@ discriminators, `allOf` merges and constraints.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+import math
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from .. import ir, naming
@@ -146,10 +147,7 @@ class _SchemaBuilder:
     ) -> ir.Type:
         schema: dict[str, Any] = located.value
         if "const" in schema and self.enum_values(located) is None:
-            value = schema["const"]
-            if isinstance(value, str | int | float | bool) or value is None:
-                return ir.ConstType(value)
-            return ir.ANY
+            return _const_type(schema["const"])
         if "enum" in schema or "const" in schema:
             values = self.enum_values(located)
             if values is not None:
@@ -466,6 +464,11 @@ class _SchemaBuilder:
                     or shown.get("writeOnly") is True,
                 )
             )
+        attributes = naming.server_attributes([f.name for f in fields])
+        fields = [
+            f if f.name == attr else replace(f, server_attr=attr)
+            for f, attr in zip(fields, attributes, strict=True)
+        ]
         return ir.Model(name, description, tuple(fields), additional)
 
     def all_of_parts(
@@ -548,3 +551,19 @@ def _is_object_with_properties(schema: dict[str, Any]) -> bool:
     return isinstance(schema.get("properties"), dict) or (
         isinstance(schema.get("allOf"), list) and len(schema["allOf"]) > 1
     )
+
+
+def _const_type(value: Any) -> ir.Type:
+    """The type of a `const` that is not an enum of one: a `Literal` where Python
+    has one; a float is the one number between equal bounds (no `Literal` of a
+    float exists); an object or an array is typed as one."""
+    if isinstance(value, float):
+        bounds = ir.Constraints(minimum=value, maximum=value)
+        return ir.Scalar("float", bounds if math.isfinite(value) else ir.NO_CONSTRAINTS)
+    if isinstance(value, dict):
+        return ir.MapType(ir.ANY)
+    if isinstance(value, list):
+        return ir.ArrayType(ir.ANY)
+    if isinstance(value, str | int | bool) or value is None:
+        return ir.ConstType(value)
+    return ir.ANY

@@ -14,6 +14,7 @@ import enum
 import json
 import os
 import random
+import sys
 import time
 import types
 import typing
@@ -419,6 +420,8 @@ def _split_null(tp: Any) -> tuple[bool, Any, Callable[[Any], Any]]:
 
 
 def _make_decoder(tp: Any) -> Callable[[Any], Any]:
+    if type(tp).__name__ == "TypeAliasType":  # a recursive alias of the models
+        return _alias_decoder(tp)
     origin = typing.get_origin(tp)
     args = typing.get_args(tp)
     if origin in (typing.Union, types.UnionType):
@@ -458,6 +461,22 @@ def _make_decoder(tp: Any) -> Callable[[Any], Any]:
         if tp is bytes:
             return _decode_bytes
     return _identity
+
+
+def _alias_decoder(alias: Any) -> Callable[[Any], Any]:
+    """A recursive alias's value is text naming the alias itself: read when the
+    first value is decoded, once its module has defined every name in it."""
+    decode: Callable[[Any], Any] | None = None
+
+    def lazy(value: Any) -> Any:
+        nonlocal decode
+        if decode is None:
+            module = vars(sys.modules[alias.__module__])
+            holder = types.SimpleNamespace(__annotations__={"value": alias.__value__})
+            decode = _decoder(typing.get_type_hints(holder, module)["value"])
+        return decode(value)
+
+    return lazy
 
 
 def _model_decoder(cls: type[Model]) -> Callable[[Any], Any]:
@@ -679,6 +698,9 @@ class Operation:
     json_params: Sequence[str] = ()
     body: str | None = None  # body kind: json, form, multipart, binary, text
     content_type: str | None = None
+    # The other media types the body may be sent as (the `content_type`
+    # argument), with the kind of each.
+    media: Mapping[str, str] = dataclasses.field(default_factory=dict)
     responses: Mapping[str, Any] = dataclasses.field(default_factory=dict)
     deprecated: bool = False
     csv: bool = False  # also answers `text/csv` (see `client.csv`)
@@ -815,18 +837,24 @@ def prepare(op: Operation, args: Mapping[str, Any]) -> _Prepared:
     body = args.get("body", UNSET)
     if op.body is None or body is UNSET:
         return _Prepared(op.method, path, query, headers, cookies)
-    if op.content_type:
-        headers.setdefault("Content-Type", op.content_type)
-    if op.body == "json":
+    kind, content_type = op.body, op.content_type
+    chosen = args.get("content_type", content_type) if op.media else content_type
+    if chosen != content_type:
+        if not isinstance(chosen, str) or chosen not in op.media:
+            raise ValueError(f"{op.name}: the spec declares no body of type {chosen!r}")
+        kind, content_type = op.media[chosen], chosen
+    if content_type:
+        headers.setdefault("Content-Type", content_type)
+    if kind == "json":
         content = json.dumps(
             to_json(body), separators=(",", ":"), ensure_ascii=False
         ).encode()
         return _Prepared(op.method, path, query, headers, cookies, content=content)
-    if op.body == "form":
+    if kind == "form":
         fields = {k: _scalar(v) for k, v in to_json(body).items() if v is not UNSET}
         headers.pop("Content-Type", None)
         return _Prepared(op.method, path, query, headers, cookies, data=fields)
-    if op.body == "multipart":
+    if kind == "multipart":
         headers.pop("Content-Type", None)
         data: dict[str, Any] = {}
         files: dict[str, Any] = {}
@@ -849,7 +877,7 @@ def prepare(op: Operation, args: Mapping[str, Any]) -> _Prepared:
         return _Prepared(
             op.method, path, query, headers, cookies, data=data, files=files or None
         )
-    if op.body == "text":
+    if kind == "text":
         return _Prepared(
             op.method, path, query, headers, cookies, content=str(body).encode()
         )
@@ -2070,6 +2098,7 @@ def operation(
     json_params: Sequence[str] = (),
     body: str | None = None,
     content_type: str | None = None,
+    media: Mapping[str, str] | None = None,
     responses: Mapping[str, Any] | None = None,
     deprecated: bool = False,
     csv: bool = False,
@@ -2083,10 +2112,18 @@ def operation(
     go in the path, `headers` and `cookies` as listed, `body` (sent as JSON
     unless `body` names another kind, with that kind's content type unless
     `content_type` names another) in the body, `options` nowhere, and all
-    the others in the query.
+    the others in the query. With `media` (the other media types the body
+    may be sent as, and the kind of each), the keyword `content_type`
+    chooses one.
     """
     wires: Mapping[str, str] = wire or {}
-    listed = {*headers, *cookies, "body", "options"}
+    listed = {
+        *headers,
+        *cookies,
+        "body",
+        "options",
+        *(["content_type"] if media else []),
+    }
 
     def mark(function: F) -> F:
         code = function.__code__
@@ -2119,6 +2156,7 @@ def operation(
             json_params=json_params,
             body=kind,
             content_type=content_type or _CONTENT_TYPES.get(kind or ""),
+            media=media or {},
             responses=responses or {},
             deprecated=deprecated,
             csv=csv,

@@ -20,7 +20,6 @@ import re
 import types
 import typing
 import urllib.parse
-import warnings
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Annotated, Any, ClassVar, Generic, Protocol, TypeAlias, TypeVar
 
@@ -33,7 +32,6 @@ from pydantic import (
     ValidationError,
     model_validator,
 )
-from pydantic._internal._model_construction import ModelMetaclass
 from starlette import routing
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -59,24 +57,7 @@ def _not_null(value: Any) -> Any:
 Omittable: TypeAlias = Annotated[_T | None, AfterValidator(_not_null)]
 
 
-class _SpecNames(ModelMetaclass):
-    """Lets a spec name a field as pydantic names a method (`json`, `copy`,
-    `schema`...). The field wins on the instance, as pydantic intends; the
-    warning pydantic gives for it is an error where warnings are (test suites)
-    and would stop the module from importing."""
-
-    def __new__(
-        mcs, name: str, bases: tuple[type, ...], namespace: dict[str, Any], **kw: Any
-    ) -> type:
-        with warnings.catch_warnings():
-            warnings.filterwarnings(
-                "ignore", r"Field name .* shadows an attribute in parent", UserWarning
-            )
-            made: type = super().__new__(mcs, name, bases, namespace, **kw)
-        return made
-
-
-class ApiModel(BaseModel, metaclass=_SpecNames):
+class ApiModel(BaseModel):
     """Base of generated models: wire names as aliases, Python regexes, extra fields kept."""
 
     model_config = ConfigDict(
@@ -87,7 +68,7 @@ class ApiModel(BaseModel, metaclass=_SpecNames):
     )
 
 
-class ParamsModel(BaseModel, metaclass=_SpecNames):
+class ParamsModel(BaseModel):
     """Base of the per-operation parameter models."""
 
     model_config = ConfigDict(
@@ -214,6 +195,8 @@ class Route:
     csv: bool = False
     security: tuple[tuple[tuple[str, tuple[str, ...]], ...], ...] = ()
     scope: tuple[str, str] | None = None  # (scope name, path parameter)
+    # The other media types the body may come as, with the kind of each.
+    media: Mapping[str, str] = dataclasses.field(default_factory=dict)
 
 
 class Problem(Exception):
@@ -415,6 +398,7 @@ def route(
     body_required: bool = True,
     security: Sequence[Mapping[str, Sequence[str]]] = (),
     csv: bool = False,
+    media: Mapping[str, str] | None = None,
 ) -> Route:
     """`handler`, a method of the handler interface, served at `method path`.
 
@@ -425,8 +409,9 @@ def route(
     Query parameters need no list when every wire name is unique: they are
     the parameter model's fields found in no other location. Only what departs
     from OpenAPI's defaults is spelled out: a style, a JSON-encoded value, a
-    body that is not JSON or not required. The operation id defaults to the
-    handler's name.
+    body that is not JSON or not required, the other media types a body may
+    come as (`media`, with the kind of each). The operation id defaults to
+    the handler's name.
     """
     params_model, body_type, responses = _declared(handler)
     in_path = [
@@ -484,6 +469,7 @@ def route(
             for requirement in security
         ),
         scope,
+        {k.lower(): v for k, v in (media or {}).items()},
     )
 
 
@@ -778,7 +764,8 @@ async def _read_body(route: Route, request: Request, max_depth: int) -> Any:
             )
         return ABSENT
     media = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    if route.body == "json":
+    kind = route.media.get(media, route.body)
+    if kind == "json":
         if media != "application/json" and not media.endswith("+json"):
             shown = media or "none"
             raise Problem(
@@ -788,10 +775,10 @@ async def _read_body(route: Route, request: Request, max_depth: int) -> Any:
                 f'Unsupported media type "{shown}" in request.',
             )
         return _loads(raw, max_depth=max_depth)
-    if route.body in ("form", "multipart"):
+    if kind in ("form", "multipart"):
         expected = (
             "application/x-www-form-urlencoded"
-            if route.body == "form"
+            if kind == "form"
             else "multipart/form-data"
         )
         if media != expected:
@@ -815,7 +802,7 @@ async def _read_body(route: Route, request: Request, max_depth: int) -> Any:
                 else:
                     data[key] = item
         return data
-    if route.body == "text":
+    if kind == "text":
         return raw.decode("utf-8", errors="replace")
     return raw
 
