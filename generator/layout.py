@@ -7,6 +7,7 @@ result, so a misjudged shape costs time, never output.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -137,6 +138,85 @@ def annotated(
     ):
         return f"{pad}{name}: (\n{inner}{annotation}\n{pad}){value}"
     return line
+
+
+def type_alias(name: str, value: str) -> str:
+    """`name: TypeAlias = value` for a type expression we generated, as black
+    lays it out: a union as `union` does, one subscript or call split as `call`
+    does (`Annotated[str, Field(pattern=...)]`); anything else is left to black."""
+    target = f"{name}: TypeAlias"
+    members = _top_level_split(value, " | ")
+    if len(members) > 1:
+        return union(0, target, members)
+    parsed = expression(value)
+    if isinstance(parsed, Bracket):
+        return call(0, f"{target} = {parsed.head}", parsed.items, parsed.tail)
+    return f"{target} = {value}"
+
+
+def expression(text: str) -> str | Bracket:
+    """A subscript or call we generated (`Annotated[str, Field(ge=0)]`), as
+    nested `Bracket`s that `call` can split; any other text as it is."""
+    if not text.endswith(("]", ")")):
+        return text
+    opened = _top_level_open(text)
+    head = text[: opened + 1] if opened is not None else ""
+    if not _NAME.fullmatch(head[:-1]):
+        return text
+    items = _top_level_split(text[opened + 1 : -1], ", ")
+    return Bracket(head, tuple(map(expression, items)), text[-1], collection=False)
+
+
+_NAME = re.compile(r"[A-Za-z_][\w.]*")
+
+
+def _depths(text: str) -> list[int]:
+    """Each character's bracket depth, or -1 inside a string literal (ours:
+    one line, quoted by `escape.py_string`, backslash escapes)."""
+    depths, depth, quote, escaped = [], 0, "", False
+    for char in text:
+        if quote:
+            depths.append(-1)
+            if escaped:
+                escaped = False
+            elif char == "\\":
+                escaped = True
+            elif char == quote:
+                quote = ""
+            continue
+        if char in "'\"":
+            quote = char
+            depths.append(-1)
+            continue
+        if char in ")]}":
+            depth -= 1
+        depths.append(depth)
+        if char in "([{":
+            depth += 1
+    return depths
+
+
+def _top_level_open(text: str) -> int | None:
+    """Where the bracket closing `text` opens, if it is at depth 0."""
+    depths = _depths(text)
+    for index in range(len(text) - 1, -1, -1):
+        if depths[index] == 0 and text[index] in "([{":
+            return index
+    return None
+
+
+def _top_level_split(text: str, separator: str) -> list[str]:
+    """`text` cut at each `separator` outside brackets and strings."""
+    depths = _depths(text)
+    parts, start, index = [], 0, 0
+    while index < len(text):
+        if depths[index] == 0 and text.startswith(separator, index):
+            parts.append(text[start:index])
+            index += len(separator)
+            start = index
+        else:
+            index += 1
+    return [*parts, text[start:]]
 
 
 def returns(indent: int, members: Sequence[str]) -> str:

@@ -18,7 +18,16 @@ import jinja2
 
 from . import escape, guide, ir, wrap
 from .cache import LINE_LENGTH
-from .layout import annotated, assignment, bracket, call, returns, security, union
+from .layout import (
+    annotated,
+    assignment,
+    bracket,
+    call,
+    returns,
+    security,
+    type_alias,
+    union,
+)
 from .markers import CUT, HEADER_END, HEADER_MARK, TEMPLATES
 
 FILTERS = {
@@ -124,6 +133,7 @@ def environment(bytecode_dir: str | None = None) -> jinja2.Environment:
     env.globals["annotated"] = annotated
     env.globals["returns"] = returns
     env.globals["union"] = union
+    env.globals["type_alias"] = type_alias
     return env
 
 

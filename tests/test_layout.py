@@ -16,12 +16,15 @@ import re
 import textwrap
 from pathlib import Path
 
+import black
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from generator import build
 from generator.format import _format_block, _header, _split
+from generator.escape import py_string
+from generator.layout import type_alias
 from generator.load import load
 from generator.pipeline import Options, run
 from generator.render import RenderOptions, indented_json, render
@@ -195,3 +198,23 @@ JSON = st.recursive(
 @given(JSON)
 def test_openapi_json_is_indented_as_the_standard_library_would(value: object) -> None:
     assert indented_json(value) == json.dumps(value, indent=2)
+
+
+HOSTILE = "^(?:[a-z]+|\\]\"[)$, ' | ]) ([" * 2
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "int",
+        "int | _uuid.UUID",
+        f"Annotated[str, Field(pattern={py_string('^[a-z]+$')})]",
+        f"Annotated[str, Field(min_length=1, pattern={py_string(HOSTILE)})]",
+        " | ".join(f"Literal[{py_string(f'member_{n}')}]" for n in range(12)),
+        "Annotated[int, Field(ge=0)] | Annotated[str, Field(min_length=36, max_length=36)] | None",
+        "dict[str, list[Annotated[float, Field(multiple_of=0.5, ge=-1000000, le=1000000)]]]",
+    ],
+)
+def test_a_type_alias_is_laid_out_as_black_would(value: str) -> None:
+    source = type_alias("ExtremelyLongGeneratedAliasNameForTesting", value) + "\n"
+    assert black.format_str(source, mode=black.Mode()) == source
