@@ -3,7 +3,7 @@
 Where generated code does not depend on it, the spec generates, with a
 warning at the line of what is left out; where it does, the spec is refused
 at its line. Snapshots of the messages are in `tests/bad_specs/cases/`; the
-published specs themselves are swept by `tests/test_corpus.py`.
+published specs themselves are swept by `tests/generality/test_located_diagnostics.py`.
 """
 
 from __future__ import annotations
