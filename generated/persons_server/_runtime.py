@@ -1374,6 +1374,11 @@ class _RawPathRoute(routing.Route):
     become a `/` that splits it in two. Here the raw path is split at its
     real slashes first, then each segment is decoded and matched against the
     template's segment (literal text, or parameters as whole or part of it).
+
+    A path that a more concrete route also matches is that route's, whatever
+    the method (OpenAPI: concrete paths match before templated ones), so
+    `PUT /persons/values/` is a 405 from `/persons/values/`, not a call to
+    `/persons/{id}/`: Starlette alone prefers any route that takes the method.
     """
 
     def __init__(
@@ -1381,19 +1386,40 @@ class _RawPathRoute(routing.Route):
     ) -> None:
         super().__init__(path, endpoint, methods=list(methods))
         self.segments = tuple(_segment_pattern(part) for part in path.split("/"))
+        self.concrete = tuple(not names for _, names in self.segments)
+        self.shadows: list[_RawPathRoute] = []
 
-    def matches(self, scope: AsgiScope) -> tuple[routing.Match, AsgiScope]:
-        if scope["type"] != "http":
-            return routing.Match.NONE, {}
+    def shadowed_by(self, other: _RawPathRoute) -> bool:
+        """Whether `other` has a literal segment where this has a parameter,
+        and is as literal everywhere else."""
+        if len(other.segments) != len(self.segments) or other is self:
+            return False
+        pairs = list(zip(self.concrete, other.concrete, strict=True))
+        return all(theirs or not mine for mine, theirs in pairs) and any(
+            theirs and not mine for mine, theirs in pairs
+        )
+
+    def path_params(self, scope: AsgiScope) -> dict[str, str] | None:
+        """The parameters if the path is this route's, else None."""
         segments = _path_segments(scope)
         if segments is None or len(segments) != len(self.segments):
-            return routing.Match.NONE, {}
+            return None
         found: dict[str, str] = {}
         for (pattern, names), segment in zip(self.segments, segments, strict=True):
             match = pattern.fullmatch(segment)
             if match is None:
-                return routing.Match.NONE, {}
+                return None
             found.update(zip(names, match.groups(), strict=True))
+        return found
+
+    def matches(self, scope: AsgiScope) -> tuple[routing.Match, AsgiScope]:
+        if scope["type"] != "http":
+            return routing.Match.NONE, {}
+        found = self.path_params(scope)
+        if found is None or any(
+            other.path_params(scope) is not None for other in self.shadows
+        ):
+            return routing.Match.NONE, {}
         path_params = {**scope.get("path_params", {}), **found}
         child_scope = {"endpoint": self.endpoint, "path_params": path_params}
         if self.methods and scope["method"] not in self.methods:
@@ -1504,13 +1530,17 @@ def build_app(
         by_path.setdefault(route.path, {})[route.method] = _endpoint(
             route, handler, by_name, authenticate, rate_limit, problem_response, limits
         )
+    served: list[_RawPathRoute] = []
     for path, methods in by_path.items():
         endpoint = _dispatch(methods)
-        app.router.routes.append(_RawPathRoute(path, endpoint, methods=sorted(methods)))
+        served.append(_RawPathRoute(path, endpoint, methods=sorted(methods)))
         if path.endswith("/") and path != "/":
-            app.router.routes.append(
+            served.append(
                 _RawPathRoute(path.rstrip("/"), endpoint, methods=sorted(methods))
             )
+    for route in served:
+        route.shadows = [other for other in served if route.shadowed_by(other)]
+    app.router.routes.extend(served)
 
     async def openapi(request: Request) -> Response:
         return Response(spec_json, media_type="application/json")

@@ -7,7 +7,6 @@ unsupported methods 405. Bounded by `max_examples` to stay within CI's budget.
 
 from __future__ import annotations
 
-import re
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,7 +16,6 @@ import schemathesis
 from hypothesis import HealthCheck, settings
 from schemathesis.specs.openapi.checks import (
     positive_data_acceptance,
-    unsupported_method,
 )
 
 from examples import data
@@ -67,13 +65,6 @@ BUSINESS_RULES = {
 }
 
 
-# `/persons/values/` and its siblings are also `/persons/{id}/` with `id`
-# "values", as in PostHog's router: a method only `{id}` has (PUT, PATCH,
-# DELETE) reaches it and answers 400, `id` being neither an integer nor a
-# UUID. Reading `id`'s schema, schemathesis expects 405 there instead.
-SHADOWED_BY_ID = re.compile(r"/persons/[a-z_]+/$")
-
-
 @pytest.fixture(scope="module", autouse=True)
 def _cleanup() -> Iterator[None]:
     yield
@@ -90,6 +81,4 @@ def _cleanup() -> Iterator[None]:
 def test_spec_conformance(case: schemathesis.Case) -> None:
     handler = case.operation.definition.raw["operationId"].removeprefix("environments_")
     excluded = [positive_data_acceptance] if handler in BUSINESS_RULES else []
-    if SHADOWED_BY_ID.search(case.operation.path):
-        excluded.append(unsupported_method)
     case.call_and_validate(excluded_checks=excluded)

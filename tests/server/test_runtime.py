@@ -77,6 +77,27 @@ def test_allow_lists_every_method_of_the_path(http: Http) -> None:
     assert response.json()["code"] == "method_not_allowed"
 
 
+@pytest.mark.parametrize("path", ["values/", "values", "funnel/correlation/"])
+@pytest.mark.parametrize("method", ["PUT", "PATCH", "DELETE"])
+def test_a_concrete_path_is_matched_before_a_templated_one(
+    http: Http, method: str, path: str
+) -> None:
+    """`/persons/values/` is not `/persons/{id}/` with `id` "values", even for
+    a method only `{id}` serves (the last, two segments deep: no sibling)."""
+    response = http.request(method, f"/api/projects/1/persons/{path}", headers=AUTH)
+    assert response.status_code == 405, response.text
+    assert response.json()["code"] == "method_not_allowed"
+
+
+def test_a_templated_path_still_takes_what_no_concrete_one_matches(
+    http: Http,
+) -> None:
+    response = http.request(
+        "PATCH", "/api/projects/1/persons/1/", json={"properties": {}}, headers=AUTH
+    )
+    assert response.status_code == 404, response.text
+
+
 def test_trailing_slash_is_optional_and_head_works(http: Http) -> None:
     assert http.get("/api/projects/1/persons", headers=AUTH).status_code == 200
     assert http.head("/api/projects/1/persons/", headers=AUTH).status_code == 200
