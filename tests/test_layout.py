@@ -22,8 +22,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from generator import build
-from generator.format import _format_block, _header, _split
 from generator.escape import py_string
+from generator.format import _format_block, _header, _split
 from generator.layout import type_alias
 from generator.load import load
 from generator.pipeline import Options, run
