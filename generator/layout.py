@@ -160,9 +160,9 @@ def expression(text: str) -> str | Bracket:
     if not text.endswith(("]", ")")):
         return text
     opened = _top_level_open(text)
-    head = text[: opened + 1] if opened is not None else ""
-    if not _NAME.fullmatch(head[:-1]):
+    if opened is None or not _NAME.fullmatch(text[:opened]):
         return text
+    head = text[: opened + 1]
     items = _top_level_split(text[opened + 1 : -1], ", ")
     return Bracket(head, tuple(map(expression, items)), text[-1], collection=False)
 

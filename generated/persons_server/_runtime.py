@@ -1538,8 +1538,8 @@ def build_app(
             served.append(
                 _RawPathRoute(path.rstrip("/"), endpoint, methods=sorted(methods))
             )
-    for route in served:
-        route.shadows = [other for other in served if route.shadowed_by(other)]
+    for raw_route in served:
+        raw_route.shadows = [o for o in served if raw_route.shadowed_by(o)]
     app.router.routes.extend(served)
 
     async def openapi(request: Request) -> Response:

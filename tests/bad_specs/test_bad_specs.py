@@ -7,6 +7,7 @@ then review each one by hand: they are the assertions.
 from __future__ import annotations
 
 import hashlib
+import re
 from pathlib import Path
 
 import pytest
@@ -79,3 +80,31 @@ def test_warnings_alone_do_not_stop_a_run(name: str, tmp_path: Path) -> None:
     assert listed == expected_lines(case)
     assert all("warning[" in line for line in expected_lines(case))
     assert any(out.rglob("client.py"))
+
+
+def _readme_codes() -> set[str]:
+    """The codes the README's tables of errors and warnings explain."""
+    readme = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
+    tables = readme[
+        readme.index("### Refused (errors)") : readme.index("### Known limits")
+    ]
+    return set(re.findall(r"^\| `([a-z0-9-]+)` \|", tables, re.M))
+
+
+# Codes whose cases need more than a spec file, tested where that is.
+TESTED_ELSEWHERE = {
+    "out-foreign-file": "tests/test_cli.py (a file of the user's in the output folder)",
+    "ref-properties": "tests/test_published_problems.py (DigitalOcean's shape)",
+}
+
+
+def test_the_readme_explains_every_code_and_every_code_has_a_case() -> None:
+    produced = {
+        line.split("[", 1)[1].split("]", 1)[0]
+        for n in NAMES
+        for line in expected_lines(CASES / n)
+    }
+    explained = _readme_codes()
+    assert produced <= explained, f"not in the README: {sorted(produced - explained)}"
+    untested = explained - produced - set(TESTED_ELSEWHERE)
+    assert not untested, f"no case in tests/bad_specs/cases: {sorted(untested)}"
