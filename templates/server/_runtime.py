@@ -20,6 +20,7 @@ import re
 import types
 import typing
 import urllib.parse
+import warnings
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Annotated, Any, ClassVar, Generic, Protocol, TypeAlias, TypeVar
 
@@ -32,6 +33,7 @@ from pydantic import (
     ValidationError,
     model_validator,
 )
+from pydantic._internal._model_construction import ModelMetaclass
 from starlette import routing
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -57,7 +59,24 @@ def _not_null(value: Any) -> Any:
 Omittable: TypeAlias = Annotated[_T | None, AfterValidator(_not_null)]
 
 
-class ApiModel(BaseModel):
+class _SpecNames(ModelMetaclass):
+    """Lets a spec name a field as pydantic names a method (`json`, `copy`,
+    `schema`...). The field wins on the instance, as pydantic intends; the
+    warning pydantic gives for it is an error where warnings are (test suites)
+    and would stop the module from importing."""
+
+    def __new__(
+        mcs, name: str, bases: tuple[type, ...], namespace: dict[str, Any], **kw: Any
+    ) -> type:
+        with warnings.catch_warnings():
+            warnings.filterwarnings(
+                "ignore", r"Field name .* shadows an attribute in parent", UserWarning
+            )
+            made: type = super().__new__(mcs, name, bases, namespace, **kw)
+        return made
+
+
+class ApiModel(BaseModel, metaclass=_SpecNames):
     """Base of generated models: wire names as aliases, Python regexes, extra fields kept."""
 
     model_config = ConfigDict(
@@ -68,7 +87,7 @@ class ApiModel(BaseModel):
     )
 
 
-class ParamsModel(BaseModel):
+class ParamsModel(BaseModel, metaclass=_SpecNames):
     """Base of the per-operation parameter models."""
 
     model_config = ConfigDict(
