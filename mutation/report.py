@@ -1,0 +1,98 @@
+"""Writes mutation/REPORT.md from mutmut's results in mutation/work/: per covered
+file the mutants, killed, survived and equivalent, and each survivor's diff."""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from pathlib import Path
+
+from run import COVERED, EQUIVALENT, REPORT, TIMEOUTS, WORK
+
+THRESHOLD = 0.90
+
+
+def equivalents() -> dict[str, str]:
+    """mutant name -> the one-line reason it is equivalent (mutation/equivalent.toml)."""
+    data = tomllib.loads(EQUIVALENT.read_text("utf-8")) if EQUIVALENT.exists() else {}
+    return {e["mutant"]: e["reason"] for e in data.get("equivalent", [])}
+
+
+def write_report(files: list[str], wall: float, finished: bool) -> int:
+    os.chdir(WORK)
+    from mutmut.mutation.data import SourceFileMutationData
+    from mutmut.mutation.diff_apply import get_diff_for_mutant
+
+    marked = equivalents()
+    seen: set[str] = set()
+    rows, sections, low = [], [], []
+    for name in files:
+        path = Path("src") / COVERED[name]
+        data = SourceFileMutationData(path=path)
+        data.load()
+        counts = dict.fromkeys(("killed", "survived", "equivalent", "unchecked"), 0)
+        survivors = []
+        for key, code in sorted(data.exit_code_by_key.items(), key=_order):
+            if key in marked:
+                seen.add(key)
+                counts["equivalent"] += 1
+            elif code is None:
+                counts["unchecked"] += 1
+            elif code in (1, 3) or code in TIMEOUTS:
+                counts["killed"] += 1
+            else:
+                counts["survived"] += 1
+                status = "survived" if code == 0 else "no test reaches it"
+                survivors.append((key, status))
+        total = len(data.exit_code_by_key)
+        judged = counts["killed"] + counts["survived"]
+        score = counts["killed"] / judged if judged else 1.0
+        if score < THRESHOLD:
+            low.append(name)
+        rows.append(
+            f"| `{name}` | {total} | {counts['killed']} | {counts['survived']} "
+            f"| {counts['equivalent']} | {counts['unchecked']} | {score:.1%} |"
+        )
+        if survivors:
+            body = [f"### `{name}`", ""]
+            for key, status in survivors:
+                diff = get_diff_for_mutant(key, path=path).replace(str(path), name)
+                body += [f"`{key}` ({status})", "", "```diff", diff.strip(), "```", ""]
+            sections.append("\n".join(body))
+    stale = sorted(set(marked) - seen)
+    lines = [
+        "# Mutation testing report",
+        "",
+        "Written by `make mutate` (mutation/run.py, mutmut); not by hand.",
+        f"Wall time of the run: {wall / 60:.1f} minutes"
+        + (
+            "." if finished else ", STOPPED at the time bound: unchecked mutants below."
+        ),
+        "",
+        "Score: killed / (killed + survived); equivalent mutants (listed with a",
+        "reason in mutation/equivalent.toml) are left out, a timeout counts as",
+        "killed, a mutant no selected test reaches counts as survived.",
+        "",
+        "| file | mutants | killed | survived | equivalent | unchecked | score |",
+        "|---|---|---|---|---|---|---|",
+        *rows,
+        "",
+    ]
+    if stale:
+        lines += [
+            "Marked equivalent but no longer a mutant (update equivalent.toml):",
+            "",
+        ]
+        lines += [f"- `{key}`" for key in stale] + [""]
+    lines += ["## Survivors", ""] + (sections or ["None."]) + [""]
+    REPORT.write_text("\n".join(lines), "utf-8")
+    print("\n".join(rows))
+    print(f"report: {REPORT.relative_to(Path(__file__).resolve().parent.parent)}")
+    if low:
+        print(f"below {THRESHOLD:.0%} of non-equivalent mutants killed: {low}")
+    return 1 if low or not finished else 0
+
+
+def _order(item: tuple[str, int | None]) -> tuple[str, int]:
+    base, _, number = item[0].rpartition("__mutmut_")
+    return base, int(number) if number.isdigit() else 0

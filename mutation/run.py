@@ -1,0 +1,168 @@
+"""`make mutate`: mutation testing (mutmut) of the runtimes, the escapers, naming,
+diagnostics and the reference server; writes mutation/REPORT.md.
+
+Not part of `make test` or CI. mutmut runs in a scratch tree (mutation/work/) laid
+out so that every covered file's path is its module path: the generated packages
+are imported from there, not from the editable install of generated/.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+import tomllib
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+WORK = ROOT / "mutation" / "work"
+REPORT = ROOT / "mutation" / "REPORT.md"
+EQUIVALENT = ROOT / "mutation" / "equivalent.toml"
+
+# Covered file (as the report names it, where a fix goes) -> its copy under src/.
+COVERED = {
+    "templates/client/_runtime.py": "persons_client/_runtime.py",
+    "templates/server/_runtime.py": "persons_server/_runtime.py",
+    "generator/escape.py": "generator/escape.py",
+    "generator/naming.py": "generator/naming.py",
+    "generator/diagnostics.py": "generator/diagnostics.py",
+    "examples/handler.py": "examples/handler.py",
+    "examples/filters.py": "examples/filters.py",
+}
+
+# The tests mutants are held to. mutmut runs, for each mutant, only those of
+# them that called the mutated function (it records that in one traced run),
+# fastest first, stopping at the first failure. Left out: the tests that run
+# mypy or a server in a subprocess (they would see the unmutated tree, and
+# type-check promises no mutant of a function body changes).
+TESTS = [
+    "tests/test_escape.py",
+    "tests/test_names.py",
+    "tests/bad_specs",
+    "tests/golden",
+    "tests/hostile",
+    "tests/client",
+    "tests/server",
+    "tests/e2e",
+]
+DESELECT = [
+    "tests/client/test_typing.py",
+    "tests/client/test_vendoring.py",
+    "tests/server/test_mypy.py",
+    "tests/server/test_unimplemented.py::test_a_four_line_subclass_type_checks",
+    "tests/server/test_unimplemented.py::test_overrides_are_still_checked_against_handler",
+    "tests/server/test_unimplemented.py::test_a_subclass_of_handler_itself_must_implement_everything",
+    "tests/e2e/test_schemathesis.py",
+    "tests/e2e/test_serve_errors.py",
+    # Module-level state (its database) that one pytest session closes: mutmut
+    # runs many sessions in one process.
+    "tests/server/test_fuzz.py",
+    # Compares the committed generated/ with a fresh run: here it is mutated.
+    "tests/golden/test_golden.py::test_generated_matches_a_fresh_run_over_spec",
+]
+
+STATUS = {1: "killed", 3: "killed", 0: "survived", 5: "no tests", 33: "no tests"}
+TIMEOUTS = {-24, 24, 152, 255, 36}
+
+
+def build(files: list[str]) -> None:
+    """The scratch tree: src/ holds the packages (a src layout, which mutmut maps
+    to module names), the rest is what the tests read by path."""
+    if WORK.exists():
+        shutil.rmtree(WORK)
+    src = WORK / "src"
+    ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
+    for package in ("generator", "examples", "templates"):
+        shutil.copytree(ROOT / package, src / package, ignore=ignore)
+    for package in ("persons_client", "persons_server"):
+        shutil.copytree(ROOT / "generated" / package, src / package, ignore=ignore)
+    for folder in ("tests", "spec", "templates", "examples"):
+        shutil.copytree(ROOT / folder, WORK / folder, ignore=ignore)
+    shutil.copy2(ROOT / "README.md", WORK / "README.md")
+    # The tests put generated/ on sys.path and read files from it: there it is
+    # the mutated src/, so no unmutated copy can be imported instead.
+    (WORK / "mutants").mkdir()
+    (WORK / "mutants" / "generated").symlink_to("src")
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text("utf-8"))
+    pytest_options = project["tool"]["pytest"]["ini_options"]
+    lines = ["[tool.pytest.ini_options]"]
+    lines += [f"{key} = {json.dumps(value)}" for key, value in pytest_options.items()]
+    only = ["src/" + COVERED[f] for f in files]
+    cli = ["-p", "no:cacheprovider", "--hypothesis-profile=ci", "--timeout=60"]
+    cli += [f"--deselect={test}" for test in DESELECT]
+    lines += [
+        "",
+        "[tool.mutmut]",
+        'source_paths = ["src"]',
+        f"only_mutate = {json.dumps(only)}",
+        f"also_copy = {json.dumps(['spec', 'templates', 'examples', 'README.md'])}",
+        f"pytest_add_cli_args = {json.dumps(cli)}",
+        f"pytest_add_cli_args_test_selection = {json.dumps(TESTS)}",
+        "timeout_multiplier = 4.0",
+        "timeout_constant = 2.0",
+        "use_git_change_detection = false",
+        "",
+    ]
+    (WORK / "pyproject.toml").write_text("\n".join(lines), "utf-8")
+
+
+def run_mutmut(minutes: float, children: int) -> tuple[float, bool]:
+    """`mutmut run` in the scratch tree, stopped after `minutes` (what is left
+    unchecked is reported as such). Returns (wall seconds, finished)."""
+    env = dict(os.environ, CI="true", PYTHONDONTWRITEBYTECODE="1")
+    env.pop("MUTANT_UNDER_TEST", None)
+    mutmut = Path(sys.executable).with_name("mutmut")
+    start = time.monotonic()
+    log = open(WORK / "mutmut.log", "w")
+    proc = subprocess.Popen(
+        [str(mutmut), "run", "--max-children", str(children)],
+        cwd=WORK,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    try:
+        proc.wait(timeout=minutes * 60)
+        finished = proc.returncode == 0
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, 15)
+        proc.wait()
+        finished = False
+    log.close()
+    return time.monotonic() - start, finished
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("files", nargs="*", help="covered files (default: all)")
+    parser.add_argument("--minutes", type=float, default=40.0)
+    parser.add_argument("--children", type=int, default=2)
+    parser.add_argument(
+        "--report-only", action="store_true", help="rewrite the report from work/"
+    )
+    args = parser.parse_args()
+    files = args.files or list(COVERED)
+    unknown = [f for f in files if f not in COVERED]
+    if unknown:
+        parser.error(f"not covered: {unknown}; covered: {list(COVERED)}")
+    wall, finished = 0.0, True
+    if not args.report_only:
+        build(files)
+        wall, finished = run_mutmut(args.minutes, args.children)
+        print(
+            f"mutmut: {wall / 60:.1f} minutes, {'finished' if finished else 'STOPPED'}"
+        )
+    sys.path.insert(0, str(ROOT / "mutation"))
+    from report import write_report
+
+    return write_report(files, wall, finished)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
