@@ -14,7 +14,7 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from generator.escape import comment, docstring, markdown, py_string
+from generator.escape import comment, docstring, markdown, py_literal, py_string
 from generator.wrap import words
 
 TRICKY = st.sampled_from(
@@ -136,3 +136,52 @@ def test_markdown_text_is_one_line_without_markup(text: str) -> None:
     shown = markdown(text)
     assert "\n" not in shown and "\r" not in shown
     assert not set(shown) & set("<>`")
+
+
+JSON = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats()  # nan and the infinities too: YAML has them
+    | TEXT,
+    lambda inner: st.lists(inner, max_size=3)
+    | st.dictionaries(TEXT, inner, max_size=3),
+    max_leaves=8,
+)
+
+
+def _same(a: object, b: object) -> bool:
+    """Equal, of the same type all the way down (True is not 1, 1.0 is not 1),
+    and nan equal to nan."""
+    if type(a) is not type(b):
+        return False
+    if isinstance(a, float) and isinstance(b, float):
+        return (a != a and b != b) or a == b
+    if isinstance(a, list) and isinstance(b, list):
+        return len(a) == len(b) and all(map(_same, a, b))
+    if isinstance(a, dict) and isinstance(b, dict):
+        return list(a) == list(b) and all(_same(a[k], b[k]) for k in a)
+    return a == b
+
+
+@settings(max_examples=300)
+@given(JSON)
+@example(float("nan"))
+@example(float("inf"))
+@example(float("-inf"))
+@example([True, 1, 1.0, None, {"a'\"": [0.5]}])
+def test_a_literal_evaluates_to_the_json_value(value: object) -> None:
+    literal = py_literal(value)
+    assert "\n" not in literal  # one line of code
+    assert _same(eval(literal, {}), value)
+
+
+def test_a_literal_of_other_data_is_its_text() -> None:
+    # JSON data only; a tuple reads as the list it stands for, anything else
+    # (a YAML timestamp, say) as its text, never as code.
+    import datetime
+
+    assert eval(py_literal((1, "a"))) == [1, "a"]
+    day = datetime.date(2024, 1, 2)
+    assert eval(py_literal(day)) == "2024-01-02"
+    assert eval(py_literal({1: 2})) == {"1": 2}
