@@ -663,34 +663,30 @@ _MORE_META_ERRORS = 50
 
 
 def _valid_in_rust(validator: Any, schema: Any, value: Any) -> bool:
-    """Whether the 3.1 meta-schema check passes `value`, answered by
+    """Whether the meta-schema check of a schema passes `value`, answered by
     jsonschema-rs (compiled; openapi-spec-validator's structural pass already
     uses it) from one validator built once, where the validator's own check
-    builds a pure-Python one per schema and walks the meta-schema's dynamic
-    references slowly: 80 % of the check on OpenAI's spec.
+    builds a pure-Python one per schema (and for 3.1 walks the meta-schema's
+    dynamic references slowly: 80 % of the check on OpenAI's spec).
 
     Only a pass is taken from it: False sends the schema to the validator's
     own check, which stays the authority on every error and its message. It
-    answers only where it checks the same thing: the validator's checker for
-    the OpenAPI 3.1 base dialect and its format checker (another `$schema` or
-    `jsonSchemaDialect`, and 3.0, go the usual way), and no `pattern` or
-    `patternProperties` anywhere in `value`: those are the only values the
-    meta-schema gives a format the format checker asserts (`regex`, with
-    Python's `re`, whose syntax is not jsonschema-rs's)."""
-    rust = _rust_meta_validator()
-    if rust is None:
-        return False
-    expected, format_checker, check = rust
+    answers only where it checks the same thing: the very checker the
+    validator would call (3.0's, or 3.1's for the OpenAPI base dialect; a
+    schema with another `$schema`, or a `jsonSchemaDialect`, goes the usual
+    way), and no `pattern` or `patternProperties` anywhere in `value`: those
+    are the only values the meta-schemas give a format that the format
+    checker asserts (`regex`, with Python's `re`, whose syntax is not
+    jsonschema-rs's)."""
     try:
         checker = validator._get_schema_checker(schema, value)
     except ValueError:
         return False
-    if not (
-        isinstance(checker, partial)
-        and checker.func == expected.check_schema
-        and not checker.args
-        and checker.keywords == {"format_checker": format_checker}
-    ):
+    check = next(
+        (c for expected, c in _rust_meta_checks() if _same_checker(checker, expected)),
+        None,
+    )
+    if check is None:
         return False
     if _has_pattern(value):
         return False
@@ -700,36 +696,60 @@ def _valid_in_rust(validator: Any, schema: Any, value: Any) -> bool:
         return False
 
 
+def _same_checker(checker: Any, expected: Any) -> bool:
+    if isinstance(expected, partial):
+        return (
+            isinstance(checker, partial)
+            and checker.func == expected.func
+            and checker.args == expected.args
+            and checker.keywords == expected.keywords
+        )
+    return bool(checker == expected)
+
+
 @functools.cache
-def _rust_meta_validator() -> tuple[Any, Any, Callable[[Any], bool]] | None:
-    """(the OpenAPI 3.1 base dialect's validator class, the format checker
-    openapi-spec-validator checks schemas with, jsonschema-rs's `is_valid` on
-    that dialect's meta-schema), or None where any of it is not as vetted."""
+def _rust_meta_checks() -> list[tuple[Any, Callable[[Any], bool]]]:
+    """(a meta-schema checker openapi-spec-validator calls, jsonschema-rs's
+    `is_valid` on the same meta-schema), for 3.0 and for 3.1's base dialect;
+    none where the libraries are not as vetted."""
     try:
         import jsonschema_rs
         from jsonschema.validators import validator_for
         from openapi_schema_validator._dialects import OAS31_BASE_DIALECT_ID
         from openapi_schema_validator._specifications import REGISTRY
         from openapi_spec_validator.validation.keywords import (
+            OpenAPIV30SchemaValidator,
             OpenAPIV31SchemaValidator,
         )
 
-        expected = validator_for({"$schema": OAS31_BASE_DIALECT_ID}, default=None)
-        if expected is None:
-            return None
         registry = jsonschema_rs.Registry(
             [(uri, resource.contents) for uri, resource in REGISTRY.items()]
         )
-        rust = jsonschema_rs.validator_for(
-            expected.META_SCHEMA, registry=registry, validate_formats=False
-        )
+        v30 = OpenAPIV30SchemaValidator.schema_validator_cls
+        v31 = validator_for({"$schema": OAS31_BASE_DIALECT_ID}, default=None)
+        if v31 is None:
+            return []
+        return [
+            (
+                v30.check_schema,
+                jsonschema_rs.validator_for(
+                    v30.META_SCHEMA, registry=registry, validate_formats=False
+                ).is_valid,
+            ),
+            (
+                partial(
+                    v31.check_schema,
+                    format_checker=(
+                        OpenAPIV31SchemaValidator.schema_validator_format_checker
+                    ),
+                ),
+                jsonschema_rs.validator_for(
+                    v31.META_SCHEMA, registry=registry, validate_formats=False
+                ).is_valid,
+            ),
+        ]
     except Exception:  # not the libraries this was written against
-        return None
-    return (
-        expected,
-        OpenAPIV31SchemaValidator.schema_validator_format_checker,
-        rust.is_valid,
-    )
+        return []
 
 
 def _has_pattern(value: Any) -> bool:
