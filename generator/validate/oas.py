@@ -674,21 +674,28 @@ def _valid_in_rust(validator: Any, schema: Any, value: Any) -> bool:
     answers only where it checks the same thing: the very checker the
     validator would call (3.0's, or 3.1's for the OpenAPI base dialect; a
     schema with another `$schema`, or a `jsonSchemaDialect`, goes the usual
-    way), and no `pattern` or `patternProperties` anywhere in `value`: those
-    are the only values the meta-schemas give a format that the format
-    checker asserts (`regex`, with Python's `re`, whose syntax is not
-    jsonschema-rs's)."""
+    way). jsonschema-rs checks no formats: the only values the meta-schemas
+    give a format that the validator's format checker asserts are regular
+    expressions (`pattern`, the keys of `patternProperties`), and those are
+    asked of that very format checker first, wherever such a key sits in
+    `value` (more places than the meta-schema checks, which can only send
+    more schemas the usual way)."""
     try:
         checker = validator._get_schema_checker(schema, value)
     except ValueError:
         return False
-    check = next(
-        (c for expected, c in _rust_meta_checks() if _same_checker(checker, expected)),
+    found = next(
+        (
+            (check, formats)
+            for expected, check, formats in _rust_meta_checks()
+            if _same_checker(checker, expected)
+        ),
         None,
     )
-    if check is None:
+    if found is None:
         return False
-    if _has_pattern(value):
+    check, formats = found
+    if not _patterns_conform(value, formats):
         return False
     try:
         return bool(check(value))
@@ -708,10 +715,11 @@ def _same_checker(checker: Any, expected: Any) -> bool:
 
 
 @functools.cache
-def _rust_meta_checks() -> list[tuple[Any, Callable[[Any], bool]]]:
+def _rust_meta_checks() -> list[tuple[Any, Callable[[Any], bool], Any]]:
     """(a meta-schema checker openapi-spec-validator calls, jsonschema-rs's
-    `is_valid` on the same meta-schema), for 3.0 and for 3.1's base dialect;
-    none where the libraries are not as vetted."""
+    `is_valid` on the same meta-schema, the format checker it checks with),
+    for 3.0 and for 3.1's base dialect; none where the libraries are not as
+    vetted."""
     try:
         import jsonschema_rs
         from jsonschema.validators import validator_for
@@ -727,6 +735,7 @@ def _rust_meta_checks() -> list[tuple[Any, Callable[[Any], bool]]]:
         )
         v30 = OpenAPIV30SchemaValidator.schema_validator_cls
         v31 = validator_for({"$schema": OAS31_BASE_DIALECT_ID}, default=None)
+        formats31 = OpenAPIV31SchemaValidator.schema_validator_format_checker
         if v31 is None:
             return []
         return [
@@ -735,35 +744,39 @@ def _rust_meta_checks() -> list[tuple[Any, Callable[[Any], bool]]]:
                 jsonschema_rs.validator_for(
                     v30.META_SCHEMA, registry=registry, validate_formats=False
                 ).is_valid,
+                v30.FORMAT_CHECKER,
             ),
             (
-                partial(
-                    v31.check_schema,
-                    format_checker=(
-                        OpenAPIV31SchemaValidator.schema_validator_format_checker
-                    ),
-                ),
+                partial(v31.check_schema, format_checker=formats31),
                 jsonschema_rs.validator_for(
                     v31.META_SCHEMA, registry=registry, validate_formats=False
                 ).is_valid,
+                formats31,
             ),
         ]
     except Exception:  # not the libraries this was written against
         return []
 
 
-def _has_pattern(value: Any) -> bool:
-    """Whether `pattern` or `patternProperties` is a key anywhere in `value`."""
+def _patterns_conform(value: Any, formats: Any) -> bool:
+    """Whether every `pattern` string and every key of a `patternProperties`
+    mapping anywhere in `value` is a `regex` to the format checker `formats`."""
     stack = [value]
     while stack:
         node = stack.pop()
         if isinstance(node, Mapping):
-            if "pattern" in node or "patternProperties" in node:
-                return True
+            pattern = node.get("pattern")
+            if isinstance(pattern, str) and not formats.conforms(pattern, "regex"):
+                return False
+            patterns = node.get("patternProperties")
+            if isinstance(patterns, Mapping) and not all(
+                formats.conforms(key, "regex") for key in patterns
+            ):
+                return False
             stack.extend(node.values())
         elif isinstance(node, list):
             stack.extend(node)
-    return False
+    return True
 
 
 def _inline_subschemas(schema: Mapping[str, Any]) -> Iterable[Any]:
