@@ -15,6 +15,7 @@ up-to-date tree without running black, cache or no cache.
 
 from __future__ import annotations
 
+import ast
 import hashlib
 import textwrap
 from collections.abc import Callable, Iterable
@@ -52,6 +53,80 @@ def _split(text: str) -> list[tuple[int, str]]:
         ]
         blocks.append((indent, "\n".join(dedented) + "\n"))
     return blocks
+
+
+# The header a class's later statements are formatted under (`_pieces`).
+_WRAP = "class _:\n"
+
+
+def _pieces(indent: int, text: str) -> list[tuple[int, str]] | None:
+    """A top-level class of plain statements cut into pieces black formats
+    alike, so that a statement many classes share (a field and its docstring)
+    is formatted once: the class up to its third statement, then each
+    annotated field after it, with what follows it up to the next, under
+    `_WRAP`. None when the block is not cut.
+
+    Black formats a statement at its depth from the statement alone (line
+    length, splits, trailing commas; the target version is fixed, so nothing
+    is inferred from the rest of the file); only the blank lines before a
+    line look further back, and between two plain statements (annotated or
+    plain assignments, string expressions) in a class body it keeps what was
+    written, capped at one. So a class is cut only where one plain statement
+    ends a line and the next, an annotated field, starts the line after, with
+    no blank, comment or anything else between; and only when its body holds
+    nothing but plain statements (no method, decorator, nested class, `pass`
+    or `...`), nor a `fmt:` directive. Never before the second statement:
+    black puts a blank line after a class docstring. The tests compare the
+    pieces, joined, with black's output for the whole block."""
+    if indent or not text.startswith("class ") or "fmt:" in text or "\r" in text:
+        return None
+    try:
+        tree = ast.parse(text)
+    except (SyntaxError, ValueError):
+        return None
+    if len(tree.body) != 1 or not isinstance(tree.body[0], ast.ClassDef):
+        return None
+    body = tree.body[0].body
+    if len(body) < 3 or not all(_plain(statement) for statement in body):
+        return None
+    lines = text.split("\n")
+    cuts = [
+        after.lineno
+        for before, after in zip(body[1:], body[2:], strict=False)
+        if isinstance(after, ast.AnnAssign)
+        and after.col_offset == 4
+        and before.end_lineno == after.lineno - 1
+        and lines[after.lineno - 1][:4] == "    "
+        and before.end_col_offset == len(lines[after.lineno - 2].encode())
+    ]
+    if not cuts:
+        return None
+    starts = [1, *cuts, len(lines) + 1]
+    pieces = [(0, "\n".join(lines[: cuts[0] - 1]) + "\n")]
+    for start, end in zip(starts[1:], starts[2:], strict=False):
+        pieces.append(
+            (0, _WRAP + "\n".join(lines[start - 1 : end - 1]).rstrip("\n") + "\n")
+        )
+    return pieces
+
+
+def _plain(statement: ast.stmt) -> bool:
+    """An assignment, annotated or not, or a string on its own."""
+    if isinstance(statement, ast.Expr):
+        value = statement.value
+        return isinstance(value, ast.Constant) and isinstance(value.value, str)
+    return isinstance(statement, ast.AnnAssign | ast.Assign)
+
+
+def _joined(pieces: list[str]) -> str | None:
+    """The block from its formatted pieces (`_pieces`); None if black did not
+    give back a piece under `_WRAP` as it was given."""
+    out = [pieces[0]]
+    for piece in pieces[1:]:
+        if not piece.startswith(_WRAP):
+            return None
+        out.append(piece[len(_WRAP) :])
+    return "".join(out)
 
 
 def _format_block(item: tuple[int, str]) -> str:
@@ -178,14 +253,17 @@ def format_files(
             split[f.path] = _split(f.text[len(head) :])
     missing: dict[str, tuple[int, str]] = {}
     known = cache.chunks if cache is not None else {}
-    keys = {
-        path: [_key(indent, text) for indent, text in blocks]
-        for path, blocks in split.items()
-    }
+    # Per block, the keys of what black formats: the block, or its pieces.
+    keys: dict[str, list[list[str]]] = {}
     for path, blocks in split.items():
-        for key, block in zip(keys[path], blocks, strict=True):
-            if key not in known:
-                missing[key] = block
+        keys[path] = []
+        for block in blocks:
+            items = _pieces(*block) or [block]
+            block_keys = [_key(indent, text) for indent, text in items]
+            keys[path].append(block_keys)
+            for key, item in zip(block_keys, items, strict=True):
+                if key not in known:
+                    missing[key] = item
     items = list(missing.values())
     if not items:
         texts = []
@@ -207,14 +285,26 @@ def format_files(
         if f.path not in split:
             continue
         if cache is not None:
-            cache.used.update(keys[f.path])
+            cache.used.update(k for block_keys in keys[f.path] for k in block_keys)
         body = _join(
-            (indent, lookup[key])
-            for (indent, _), key in zip(split[f.path], keys[f.path], strict=True)
+            (indent, _formatted(lookup, block_keys, (indent, text)))
+            for (indent, text), block_keys in zip(
+                split[f.path], keys[f.path], strict=True
+            )
         )
         head = heads[f.path]
         result[f.path] = _stamped(head, f.text[len(head) :], body) + body
     return {f.path: result[f.path] for f in files}
+
+
+def _formatted(
+    lookup: dict[str, str], block_keys: list[str], block: tuple[int, str]
+) -> str:
+    """A block as black formats it, from its pieces if it was cut."""
+    if len(block_keys) == 1:
+        return lookup[block_keys[0]]
+    joined = _joined([lookup[key] for key in block_keys])
+    return joined if joined is not None else _format_block(block)
 
 
 def _stamp(unformatted: str, formatted: str) -> str:

@@ -202,7 +202,8 @@ class SourceFile:
         """1-based line and column of the node at `parts`, or of its nearest ancestor."""
         if self._root is None:
             try:
-                self._root = yaml.compose(self.text, Loader=_Loader)
+                with _composed(self.text) as (_, root):
+                    self._root = root
             except yaml.YAMLError:
                 return (1, 1)
             if self._root is None:

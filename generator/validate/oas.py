@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import abc
 import contextlib
+import functools
 import os
 import sys
 import threading
@@ -623,6 +624,8 @@ def _locating(plain: Any) -> Any:
             yield from super().__call__(schema, require_properties, True)
 
         def _validate_schema_meta(self, schema: Any, value: Any) -> Any:
+            if _valid_in_rust(self, schema, value):
+                return None
             error = super()._validate_schema_meta(schema, value)
             if error is not None:
                 setattr(error, _KIND, "schema")
@@ -657,6 +660,123 @@ def _locating(plain: Any) -> Any:
 
 
 _MORE_META_ERRORS = 50
+
+
+def _valid_in_rust(validator: Any, schema: Any, value: Any) -> bool:
+    """Whether the meta-schema check of a schema passes `value`, answered by
+    jsonschema-rs (compiled; openapi-spec-validator's structural pass already
+    uses it) from one validator built once, where the validator's own check
+    builds a pure-Python one per schema (and for 3.1 walks the meta-schema's
+    dynamic references slowly: 80 % of the check on OpenAI's spec).
+
+    Only a pass is taken from it: False sends the schema to the validator's
+    own check, which stays the authority on every error and its message. It
+    answers only where it checks the same thing: the very checker the
+    validator would call (3.0's, or 3.1's for the OpenAPI base dialect; a
+    schema with another `$schema`, or a `jsonSchemaDialect`, goes the usual
+    way). jsonschema-rs checks no formats: the only values the meta-schemas
+    give a format that the validator's format checker asserts are regular
+    expressions (`pattern`, the keys of `patternProperties`), and those are
+    asked of that very format checker first, wherever such a key sits in
+    `value` (more places than the meta-schema checks, which can only send
+    more schemas the usual way)."""
+    try:
+        checker = validator._get_schema_checker(schema, value)
+    except ValueError:
+        return False
+    found = next(
+        (
+            (check, formats)
+            for expected, check, formats in _rust_meta_checks()
+            if _same_checker(checker, expected)
+        ),
+        None,
+    )
+    if found is None:
+        return False
+    check, formats = found
+    if not _patterns_conform(value, formats):
+        return False
+    try:
+        return bool(check(value))
+    except Exception:  # a value it cannot take: the validator's own check decides
+        return False
+
+
+def _same_checker(checker: Any, expected: Any) -> bool:
+    if isinstance(expected, partial):
+        return (
+            isinstance(checker, partial)
+            and checker.func == expected.func
+            and checker.args == expected.args
+            and checker.keywords == expected.keywords
+        )
+    return bool(checker == expected)
+
+
+@functools.cache
+def _rust_meta_checks() -> list[tuple[Any, Callable[[Any], bool], Any]]:
+    """(a meta-schema checker openapi-spec-validator calls, jsonschema-rs's
+    `is_valid` on the same meta-schema, the format checker it checks with),
+    for 3.0 and for 3.1's base dialect; none where the libraries are not as
+    vetted."""
+    try:
+        import jsonschema_rs
+        from jsonschema.validators import validator_for
+        from openapi_schema_validator._dialects import OAS31_BASE_DIALECT_ID
+        from openapi_schema_validator._specifications import REGISTRY
+        from openapi_spec_validator.validation.keywords import (
+            OpenAPIV30SchemaValidator,
+            OpenAPIV31SchemaValidator,
+        )
+
+        registry = jsonschema_rs.Registry(
+            [(uri, resource.contents) for uri, resource in REGISTRY.items()]
+        )
+        v30 = OpenAPIV30SchemaValidator.schema_validator_cls
+        v31 = validator_for({"$schema": OAS31_BASE_DIALECT_ID}, default=None)
+        formats31 = OpenAPIV31SchemaValidator.schema_validator_format_checker
+        if v31 is None:
+            return []
+        return [
+            (
+                v30.check_schema,
+                jsonschema_rs.validator_for(
+                    v30.META_SCHEMA, registry=registry, validate_formats=False
+                ).is_valid,
+                v30.FORMAT_CHECKER,
+            ),
+            (
+                partial(v31.check_schema, format_checker=formats31),
+                jsonschema_rs.validator_for(
+                    v31.META_SCHEMA, registry=registry, validate_formats=False
+                ).is_valid,
+                formats31,
+            ),
+        ]
+    except Exception:  # not the libraries this was written against
+        return []
+
+
+def _patterns_conform(value: Any, formats: Any) -> bool:
+    """Whether every `pattern` string and every key of a `patternProperties`
+    mapping anywhere in `value` is a `regex` to the format checker `formats`."""
+    stack = [value]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, Mapping):
+            pattern = node.get("pattern")
+            if isinstance(pattern, str) and not formats.conforms(pattern, "regex"):
+                return False
+            patterns = node.get("patternProperties")
+            if isinstance(patterns, Mapping) and not all(
+                formats.conforms(key, "regex") for key in patterns
+            ):
+                return False
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
+    return True
 
 
 def _inline_subschemas(schema: Mapping[str, Any]) -> Iterable[Any]:
