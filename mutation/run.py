@@ -63,11 +63,30 @@ DESELECT = [
     "tests/client/test_surface.py::test_methods_are_keyword_only_typed_and_documented",
     # A warning's stacklevel counts frames, and the trampoline adds one.
     "tests/client/test_surface.py::test_deprecation_warning_points_at_the_caller",
+    "tests/client/test_surface.py::test_async_deprecation_warning",
     # Module-level state (its database) that one pytest session closes: mutmut
     # runs many sessions in one process.
     "tests/server/test_fuzz.py",
     # Compares the committed generated/ with a fresh run: here it is mutated.
     "tests/golden/test_golden.py::test_generated_matches_a_fresh_run_over_spec",
+]
+
+# Imported once by the fork server; everything of ours is imported per mutant.
+PRELOAD = [
+    "pytest",
+    "hypothesis",
+    "anyio",
+    "httpx",
+    "pydantic",
+    "starlette",
+    "fastapi",
+    "uvicorn",
+    "jinja2",
+    "yaml",
+    "black",
+    "openapi_spec_validator",
+    "jsonschema_rs",
+    "sqlite3",
 ]
 
 STATUS = {1: "killed", 3: "killed", 0: "survived", 5: "no tests", 33: "no tests"}
@@ -85,13 +104,15 @@ def build(files: list[str]) -> None:
         shutil.copytree(ROOT / package, src / package, ignore=ignore)
     for package in ("persons_client", "persons_server"):
         shutil.copytree(ROOT / "generated" / package, src / package, ignore=ignore)
-    for folder in ("tests", "spec", "templates", "examples"):
+    for folder in ("tests", "spec", "templates"):
         shutil.copytree(ROOT / folder, WORK / folder, ignore=ignore)
     shutil.copy2(ROOT / "README.md", WORK / "README.md")
-    # The tests put generated/ on sys.path and read files from it: there it is
-    # the mutated src/, so no unmutated copy can be imported instead.
+    # The tests put generated/ on sys.path and read files from it, and import
+    # examples from the project's root: both are the mutated src/, so no
+    # unmutated copy can be imported instead.
     (WORK / "mutants").mkdir()
     (WORK / "mutants" / "generated").symlink_to("src")
+    (WORK / "mutants" / "examples").symlink_to("src/examples")
 
     project = tomllib.loads((ROOT / "pyproject.toml").read_text("utf-8"))
     pytest_options = project["tool"]["pytest"]["ini_options"]
@@ -105,15 +126,23 @@ def build(files: list[str]) -> None:
         "[tool.mutmut]",
         'source_paths = ["src"]',
         f"only_mutate = {json.dumps(only)}",
-        f"also_copy = {json.dumps(['spec', 'templates', 'examples', 'README.md'])}",
+        f"also_copy = {json.dumps(['spec', 'templates', 'README.md'])}",
         f"pytest_add_cli_args = {json.dumps(cli)}",
         f"pytest_add_cli_args_test_selection = {json.dumps(TESTS)}",
         "timeout_multiplier = 4.0",
         "timeout_constant = 2.0",
         "use_git_change_detection = false",
+        # Each mutant's tests import our packages afresh: the default forks
+        # from the process that ran the suite once, where the route tables,
+        # apps and models built at import time are the unmutated ones (a
+        # mutant that breaks them all would be called a survivor).
+        'process_isolation = "forkserver"',
+        'forkserver_warmup = "import"',
+        'preload_modules_file = "preload.txt"',
         "",
     ]
     (WORK / "pyproject.toml").write_text("\n".join(lines), "utf-8")
+    (WORK / "preload.txt").write_text("\n".join(PRELOAD) + "\n", "utf-8")
 
 
 def run_mutmut(minutes: float, children: int) -> tuple[float, bool]:
