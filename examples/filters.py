@@ -47,7 +47,7 @@ def _number(value: Any) -> float | None:
 
 def _date(value: Any) -> datetime.datetime | None:
     try:
-        parsed = datetime.datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+        parsed = datetime.datetime.fromisoformat(str(value))
     except ValueError:
         return None
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=datetime.UTC)
@@ -158,7 +158,5 @@ def person_matches(properties_json: str, filters_json: str) -> int:
 
 
 def encode(filters: list[PropertyFilter]) -> str:
-    return json.dumps(
-        [f.model_dump(mode="json", by_alias=True) for f in person_filters(filters)],
-        sort_keys=True,
-    )
+    """The person filters as `person_matches` reads them (and caches them by)."""
+    return json.dumps([f.model_dump(by_alias=True) for f in person_filters(filters)])

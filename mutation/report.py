@@ -7,7 +7,7 @@ import os
 import tomllib
 from pathlib import Path
 
-from run import COVERED, EQUIVALENT, REPORT, TIMEOUTS, WORK
+from run import COVERED, EQUIVALENT, KILLED, REPORT, WORK
 
 THRESHOLD = 0.90
 
@@ -16,6 +16,14 @@ def equivalents() -> dict[str, str]:
     """mutant name -> the one-line reason it is equivalent (mutation/equivalent.toml)."""
     data = tomllib.loads(EQUIVALENT.read_text("utf-8")) if EQUIVALENT.exists() else {}
     return {e["mutant"]: e["reason"] for e in data.get("equivalent", [])}
+
+
+SURVIVED = {
+    0: "survived",
+    5: "no test reaches it",
+    33: "no test reaches it",
+    255: "mutmut's harness failed",
+}
 
 
 def write_report(files: list[str], wall: float, finished: bool) -> int:
@@ -38,11 +46,11 @@ def write_report(files: list[str], wall: float, finished: bool) -> int:
                 counts["equivalent"] += 1
             elif code is None:
                 counts["unchecked"] += 1
-            elif code in (1, 3) or code in TIMEOUTS:
+            elif code in KILLED:
                 counts["killed"] += 1
             else:
                 counts["survived"] += 1
-                status = "survived" if code == 0 else "no test reaches it"
+                status = SURVIVED.get(code, f"pytest exit code {code}")
                 survivors.append((key, status))
         total = len(data.exit_code_by_key)
         judged = counts["killed"] + counts["survived"]
