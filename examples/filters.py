@@ -124,7 +124,7 @@ def compile_filter(f: PropertyFilter) -> Check:
         return lambda p: False
 
     def dated(p: dict[str, Any]) -> bool:
-        seen = _date(p.get(key)) if present(p) else None
+        seen = _date(p.get(key))  # None when missing: "None" is no date
         if seen is None or when is None:
             return False
         if op == "is_date_exact":

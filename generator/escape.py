@@ -21,10 +21,8 @@ def py_literal(value: Any) -> str:
     if isinstance(value, int):
         return repr(int(value))
     if isinstance(value, float):
-        if math.isnan(value):
-            return 'float("nan")'
-        if math.isinf(value):
-            return 'float("inf")' if value > 0 else 'float("-inf")'
+        if not math.isfinite(value):  # repr: nan, inf, -inf
+            return f'float("{value!r}")'
         return repr(float(value))
     if isinstance(value, str):
         return py_string(value)

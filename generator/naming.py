@@ -281,9 +281,7 @@ def constant(text: str, *, fallback: str = "VALUE") -> str:
     name = "_".join(w.upper() for w in words(text)) or fallback
     if name[0].isdigit():
         name = f"{fallback}_{name}"
-    if keyword.iskeyword(name) or name in ("MRO",):
-        name += "_"
-    return name
+    return name  # upper case: never a keyword, nor a name Enum reserves
 
 
 @functools.cache  # pure; build asks for the same names again and again
@@ -318,12 +316,9 @@ class Namespace:
         self._taken.add(unique)
         return unique
 
-    def __contains__(self, name: str) -> bool:
-        return name in self._taken
-
 
 def package(text: str, suffix: str) -> str:
-    """A package name from a spec title: `PostHog Persons API` -> `posthog_persons_api_client`."""
+    """A package name from a spec title: `Swagger Petstore` -> `swagger_petstore_client`."""
     return snake(f"{text} {suffix}", fallback="api")
 
 

@@ -176,6 +176,13 @@ def test_a_literal_evaluates_to_the_json_value(value: object) -> None:
     assert _same(eval(literal, {}), value)
 
 
+def test_control_characters_are_escaped_as_a_person_would_write_them() -> None:
+    assert py_literal("a\nb\rc\td") == '"a\\nb\\rc\\td"'
+    assert py_literal("\x00\x7f\u200b\U000e0001") == '"\\x00\\x7f\\u200b\\U000e0001"'
+    assert docstring("a\rb\tc") == "a\\rb\\tc"
+    assert py_literal(float("-inf")) == 'float("-inf")'
+
+
 def test_a_literal_of_other_data_is_its_text() -> None:
     # JSON data only; a tuple reads as the list it stands for, anything else
     # (a YAML timestamp, say) as its text, never as code.

@@ -205,6 +205,24 @@ def test_adding_an_operation_renames_no_model(tmp_path: Path) -> None:
         ),
         ("A" + "b" * 60, "A" + "b" * 39),
         ("Get" + "Item" * 20, "GetItem"),
+        ("Item" * 11, "Item"),
+        # At the limit a name is kept whole, repeats and all.
+        ("ItemName" * 5, "ItemName" * 5),
+        # Over it: repeats go first; a verb stays if that is enough.
+        (
+            "PersonsPersonsItemNameCountryCodeRetrievePostalCountry",
+            "PersonsItemNameCodeRetrievePostalCountry",
+        ),
+        # Then verbs, but not the last word.
+        (
+            "RetrieveNameXyzzyUpdateAddressCountryUpdateList",
+            "NameXyzzyAddressCountryList",
+        ),
+        # Then words after the first, from the first of them on.
+        (
+            "NameGetCodeXyzzyBbPostalCountryRegionPersons",
+            "NameXyzzyBbPostalCountryRegionPersons",
+        ),
     ],
 )
 def test_type_name_shortens_long_hints(hint: str, name: str) -> None:
@@ -220,3 +238,25 @@ def test_documentation_spells_the_modules_not_our_aliases() -> None:
     text = "\n".join(p.read_text(encoding="utf-8") for p in readmes)
     assert "_uuid." not in text and "_dt." not in text
     assert "x_request_id=...,  # uuid.UUID" in text  # golden `parameters`
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("mro", "MRO"),
+        ("class", "CLASS"),
+        ("None", "NONE"),
+        ("2nd", "VALUE_2_ND"),
+        ("", "VALUE"),
+    ],
+)
+def test_enum_members_are_names_enum_accepts(text: str, name: str) -> None:
+    import enum
+
+    assert naming.constant(text) == name
+    assert enum.Enum("E", {name: text})[name].value == text
+
+
+def test_a_package_name_never_starts_with_a_digit() -> None:
+    assert naming.package("Swagger Petstore", "client") == "swagger_petstore_client"
+    assert naming.package("2024 Store", "server") == "api_2024_store_server"

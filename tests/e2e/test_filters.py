@@ -8,6 +8,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from persons_server.models import PropertyFilter
 
 from examples import filters
@@ -88,3 +90,30 @@ def test_the_encoded_filters_are_the_ones_given_without_cohorts() -> None:
     assert filters.person_matches('{"plan": "pro"}', filters.encode(given)) == 1
     assert filters.person_matches('{"plan": "free"}', filters.encode(given)) == 0
     assert filters.person_matches("{}", filters.encode(given[1:])) == 1
+
+
+def test_the_same_instant_is_neither_before_nor_after() -> None:
+    for op in ("is_date_before", "is_date_after"):
+        assert not matches(
+            {"k": "2024-01-01T00:00:00Z"}, op, "2024-01-01T02:00:00+02:00"
+        )
+    assert matches({"k": "2024-01-01T00:00:00Z"}, "is_date_exact", "2024-01-01")
+    assert not matches({}, "is_date_before", "2030-01-01")
+
+
+@given(st.one_of(st.text(max_size=8), st.integers(), st.booleans()))
+def test_a_text_filter_without_a_value_matches_every_set_property(held: object) -> None:
+    for op in ("icontains", "starts_with", "ends_with", "regex"):
+        assert matches({"k": held}, op, None)
+        assert not matches({}, op, None)
+
+
+def test_a_numeric_filter_on_something_else_matches_nothing() -> None:
+    assert not matches({"k": 5}, "gt", "five")
+    assert not matches({"k": "five"}, "lt", 10)
+    assert not matches({"k": 5}, "lte", None)
+
+
+def test_an_invalid_regex_names_itself() -> None:
+    with pytest.raises(filters.FilterError, match=r"invalid regex '\(a': "):
+        matches({"k": "a"}, "regex", "(a")
