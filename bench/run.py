@@ -883,8 +883,8 @@ def _ratio(numerator: float | None, denominator: float | None) -> float | None:
     return numerator / denominator
 
 
-def _x(value: float | None) -> str:
-    return "n/a" if value is None else f"{value:.2f}×"
+def _x(value: float | None, digits: int = 2) -> str:
+    return "n/a" if value is None else f"{value:.{digits}f}×"
 
 
 def _pct(value: float | None) -> str:
@@ -951,7 +951,14 @@ def _vs(
 ) -> Floor:
     """A floor on ours ÷ a baseline."""
     value = _ratio(ours, peer)
-    shown = f"{_s(ours, digits)} / {_s(peer, digits)} {unit} = {_x(value)}{extra}"
+    ratio_digits = 2
+    # One digit more where two would show the limit itself on the wrong side of it.
+    if value is not None and f"{value:.2f}" == f"{limit:.2f}" and value != limit:
+        digits, ratio_digits = digits + 1, 3
+    shown = (
+        f"{_s(ours, digits)} / {_s(peer, digits)} {unit} = "
+        f"{_x(value, ratio_digits)}{extra}"
+    )
     return _floor_ratio(name, value, limit, shown)
 
 
