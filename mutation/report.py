@@ -3,9 +3,11 @@ file the mutants, killed, survived and equivalent, and each survivor's diff."""
 
 from __future__ import annotations
 
+import math
 import os
 import tomllib
 from pathlib import Path
+from typing import Any
 
 from run import COVERED, EQUIVALENT, KILLED, REPORT, WORK
 
@@ -26,23 +28,49 @@ SURVIVED = {
 }
 
 
-def write_report(files: list[str], wall: float, finished: bool) -> int:
+def verdicts(files: list[str]) -> dict[str, int | None]:
+    """Every mutant of the files -> mutmut's exit code for it (None: not run)."""
     os.chdir(WORK)
     from mutmut.mutation.data import SourceFileMutationData
+
+    out: dict[str, int | None] = {}
+    for name in files:
+        data = SourceFileMutationData(path=Path("src") / COVERED[name])
+        data.load()
+        out.update(data.exit_code_by_key)
+    return out
+
+
+def wilson(killed: int, judged: int, z: float = 1.96) -> tuple[float, float]:
+    """The 95% (Wilson score) interval of a kill rate measured on a sample."""
+    if not judged:
+        return 0.0, 1.0
+    p = killed / judged
+    centre = p + z * z / (2 * judged)
+    spread = z * math.sqrt(p * (1 - p) / judged + z * z / (4 * judged * judged))
+    scale = 1 + z * z / judged
+    return (centre - spread) / scale, (centre + spread) / scale
+
+
+def write_report(
+    files: list[str], wall: float, finished: bool, drawing: dict[str, Any]
+) -> int:
+    os.chdir(WORK)
     from mutmut.mutation.diff_apply import get_diff_for_mutant
 
     marked = equivalents()
+    drawn = drawing.get("drawn") or {}
     seen: set[str] = set()
     rows, sections, low = [], [], []
     for name in files:
         path = Path("src") / COVERED[name]
-        data = SourceFileMutationData(path=path)
-        data.load()
+        every = verdicts([name])
+        seen.update(set(marked) & set(every))
+        chosen = drawn.get(name, list(every))
         counts = dict.fromkeys(("killed", "survived", "equivalent", "unchecked"), 0)
         survivors = []
-        for key, code in sorted(data.exit_code_by_key.items(), key=_order):
+        for key, code in sorted(((k, every[k]) for k in chosen), key=_order):
             if key in marked:
-                seen.add(key)
                 counts["equivalent"] += 1
             elif code is None:
                 counts["unchecked"] += 1
@@ -52,14 +80,18 @@ def write_report(files: list[str], wall: float, finished: bool) -> int:
                 counts["survived"] += 1
                 status = SURVIVED.get(code, f"pytest exit code {code}")
                 survivors.append((key, status))
-        total = len(data.exit_code_by_key)
         judged = counts["killed"] + counts["survived"]
         score = counts["killed"] / judged if judged else 0.0
         if score < THRESHOLD or counts["unchecked"]:
             low.append(name)
+        low_end, high_end = wilson(counts["killed"], judged)
+        interval = (
+            f"{low_end:.0%}–{high_end:.0%}" if len(chosen) < len(every) else "all run"
+        )
         rows.append(
-            f"| `{name}` | {total} | {counts['killed']} | {counts['survived']} "
-            f"| {counts['equivalent']} | {counts['unchecked']} | {score:.1%} |"
+            f"| `{name}` | {len(every)} | {len(chosen)} | {counts['killed']} "
+            f"| {counts['survived']} | {counts['equivalent']} "
+            f"| {counts['unchecked']} | {score:.1%} | {interval} |"
         )
         if survivors:
             body = [f"### `{name}`", ""]
@@ -81,6 +113,18 @@ def write_report(files: list[str], wall: float, finished: bool) -> int:
         "reason in mutation/equivalent.toml) are left out, a timeout counts as",
         "killed, a mutant no selected test reaches counts as survived.",
         "",
+        *(
+            [
+                f"Sampled: per file, {max(map(len, drawn.values()))} mutants drawn at"
+                f" random (seed `{drawing['seed']}`, the commit run), or all of a",
+                "file's if it has fewer; *interval* is the 95% (Wilson) interval of",
+                "the file's kill rate that the sample gives. `make mutate",
+                'MUTATE_ARGS="--sample 0 --minutes 600"` runs every mutant (hours).',
+                "",
+            ]
+            if drawn
+            else ["Every mutant was drawn (`--sample 0`).", ""]
+        ),
         "What is mutated: every function and method body of the covered files,",
         "as mutmut 3 does it. Not mutated: module-level code (constants, the",
         "embedded /docs page), and functions with a decorator other than",
@@ -92,8 +136,9 @@ def write_report(files: list[str], wall: float, finished: bool) -> int:
         "The runtimes are mutated in their generated copies, which are the",
         "templates verbatim after a header line: fixes go in templates/.",
         "",
-        "| file | mutants | killed | survived | equivalent | unchecked | score |",
-        "|---|---|---|---|---|---|---|",
+        "| file | mutants | drawn | killed | survived | equivalent | unchecked"
+        " | score | interval |",
+        "|---|---|---|---|---|---|---|---|---|",
         *rows,
         "",
     ]
