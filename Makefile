@@ -60,8 +60,9 @@ bench: $(STAMP)
 
 # Mutation testing (mutmut) of the runtimes, escape/naming/diagnostics and the
 # reference handler and filters; writes mutation/REPORT.md. Not part of `make
-# test` or CI: about 35 minutes here. MUTATE_ARGS: covered files to limit it to,
-# --minutes N (the bound; what is left is reported unchecked).
+# test` or CI: about 35 minutes here, on a random sample of each file's mutants.
+# MUTATE_ARGS: covered files to limit it to, --minutes N (the bound; what is left
+# is reported unchecked), --sample N per file (0: all), --seed S.
 mutate: $(STAMP)
 	$(BIN)/python mutation/run.py $(MUTATE_ARGS)
 
