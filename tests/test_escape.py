@@ -192,3 +192,86 @@ def test_a_literal_of_other_data_is_its_text() -> None:
     day = datetime.date(2024, 1, 2)
     assert eval(py_literal(day)) == "2024-01-02"
     assert eval(py_literal({1: 2})) == {"1": 2}
+
+
+def _lines(text: str, indent: int = 0) -> list[str]:
+    """The docstring of `text` as it stands in code, quotes and all."""
+    return f'{" " * indent}"""{docstring(text, indent)}"""'.split("\n")
+
+
+def _held(text: str) -> list[str]:
+    """The words the docstring of `text` evaluates to."""
+    (doc,) = ast.parse(f'"""{docstring(text)}"""').body
+    assert isinstance(doc, ast.Expr) and isinstance(doc.value, ast.Constant)
+    return str(doc.value.value).split()
+
+
+@pytest.mark.parametrize("indent", [0, 4])
+@pytest.mark.parametrize("spare", [-1, 0, 1, 2])
+def test_a_docstring_line_fills_the_width_exactly_and_no_further(
+    indent: int, spare: int
+) -> None:
+    # Plain words, the docstring one column short of, exactly at or past the width.
+    text = ("word " * 20)[: 88 - indent - 6 + spare]
+    text = text[:-1] + "s" if text.endswith(" ") else text
+    lines = _lines(text, indent)
+    assert all(len(line) <= 88 for line in lines), lines
+    if spare <= 0:  # it fits on one line with its quotes: there it stays
+        assert lines == [f'{" " * indent}"""{text}"""']
+    assert _held(text) == text.split()
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        'a "b"  c\\n',  # a backslash, a quote and two spaces, all at once
+        '"x"  \\t y',
+        'one\\ "two"  three',
+    ],
+)
+def test_a_short_line_with_backslashes_quotes_and_spaces_holds_its_text(
+    text: str,
+) -> None:
+    assert _held(text) == text.split()
+    assert "\\\\" in docstring(text)  # the backslash is escaped
+
+
+def test_the_first_line_is_filled_up_to_the_width_with_its_quotes() -> None:
+    first = "xabcd" + " abcd" * 16  # 85 columns, with the opening quotes 88
+    text = first + " more words here"
+    assert docstring(text).split("\n") == [first, "more words here"]
+    assert len(_lines(text)[0]) == 88
+
+
+def test_a_last_line_full_up_to_a_closing_quote_moves_its_last_word() -> None:
+    # The last line is exactly 88 columns and ends with a quote: black's
+    # padding would make it 89, so its last word goes to a line of its own.
+    last = " ".join(["word"] * 16) + ' "abcdef"'
+    assert len(last) == 88
+    text = "Summary line.\n\n" + last
+    assert _lines(text) == [
+        '"""Summary line.',
+        "",  # the paragraphs stay apart
+        " ".join(["word"] * 16),
+        '"abcdef" """',
+    ]
+
+
+@pytest.mark.parametrize("length", [84, 85, 86, 87, 88])
+def test_closing_quotes_go_on_their_own_line_only_when_they_do_not_fit(
+    length: int,
+) -> None:
+    text = " ".join(["word"] * 17) + " " + "y" * length
+    lines = _lines(text)
+    assert all(len(line) <= 88 for line in lines), lines
+    if length + 3 <= 88:  # the quotes fit after the last line
+        assert lines[-1] == "y" * length + '"""'
+    else:
+        assert lines[-2:] == ["y" * length, '"""']
+
+
+def test_markdown_keeps_what_it_escapes_readable() -> None:
+    assert markdown("a < b > c") == "a &lt; b &gt; c"  # shown as `a < b > c`
+    assert markdown("<b>bold</b>") == "&lt;b&gt;bold&lt;/b&gt;"
+    assert markdown("run `make` here") == "run 'make' here"
+    assert markdown("```") == "'''"

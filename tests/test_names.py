@@ -260,3 +260,14 @@ def test_enum_members_are_names_enum_accepts(text: str, name: str) -> None:
 def test_a_package_name_never_starts_with_a_digit() -> None:
     assert naming.package("Swagger Petstore", "client") == "swagger_petstore_client"
     assert naming.package("2024 Store", "server") == "api_2024_store_server"
+
+
+def test_a_reserved_field_name_gets_underscores_until_it_is_free() -> None:
+    # `json` and `copy` are BaseModel's: each gets `_` appended, past a field
+    # that already has the name with one, and the other names stay.
+    assert naming.server_attributes(["json", "json_", "copy", "name"]) == [
+        "json__",
+        "json_",
+        "copy_",
+        "name",
+    ]
