@@ -56,6 +56,9 @@ def write_report(
     files: list[str], wall: float, finished: bool, drawing: dict[str, Any]
 ) -> int:
     os.chdir(WORK)
+    # A run of named mutants checks new tests; only a sample or a full run is
+    # the record.
+    target = WORK / "REPORT.md" if drawing.get("names") else REPORT
     from mutmut.mutation.diff_apply import get_diff_for_mutant
 
     marked = equivalents()
@@ -100,6 +103,19 @@ def write_report(
                 body += [f"`{key}` ({status})", "", "```diff", diff.strip(), "```", ""]
             sections.append("\n".join(body))
     stale = sorted(set(marked) - seen)
+    if drawing.get("names"):
+        scope = [f"Only the mutants matching {drawing['names']}.", ""]
+    elif drawn:
+        scope = [
+            f"Sampled: per file, {max(map(len, drawn.values()))} mutants drawn at"
+            f" random (seed `{drawing['seed']}`, the commit run), or all of a",
+            "file's if it has fewer; *interval* is the 95% (Wilson) interval of",
+            "the file's kill rate that the sample gives. `make mutate",
+            'MUTATE_ARGS="--sample 0 --minutes 600"` runs every mutant (hours).',
+            "",
+        ]
+    else:
+        scope = ["Every mutant was drawn (`--sample 0`).", ""]
     lines = [
         "# Mutation testing report",
         "",
@@ -113,18 +129,7 @@ def write_report(
         "reason in mutation/equivalent.toml) are left out, a timeout counts as",
         "killed, a mutant no selected test reaches counts as survived.",
         "",
-        *(
-            [
-                f"Sampled: per file, {max(map(len, drawn.values()))} mutants drawn at"
-                f" random (seed `{drawing['seed']}`, the commit run), or all of a",
-                "file's if it has fewer; *interval* is the 95% (Wilson) interval of",
-                "the file's kill rate that the sample gives. `make mutate",
-                'MUTATE_ARGS="--sample 0 --minutes 600"` runs every mutant (hours).',
-                "",
-            ]
-            if drawn
-            else ["Every mutant was drawn (`--sample 0`).", ""]
-        ),
+        *scope,
         "What is mutated: every function and method body of the covered files,",
         "as mutmut 3 does it. Not mutated: module-level code (constants, the",
         "embedded /docs page), and functions with a decorator other than",
@@ -149,9 +154,9 @@ def write_report(
         ]
         lines += [f"- `{key}`" for key in stale] + [""]
     lines += ["## Survivors", ""] + (sections or ["None."]) + [""]
-    REPORT.write_text("\n".join(lines), "utf-8")
+    target.write_text("\n".join(lines), "utf-8")
     print("\n".join(rows))
-    print(f"report: {REPORT.relative_to(Path(__file__).resolve().parent.parent)}")
+    print(f"report: {target}")
     if low:
         print(f"below {THRESHOLD:.0%} of non-equivalent mutants killed: {low}")
     return 1 if low or not finished else 0

@@ -9,6 +9,7 @@ are imported from there, not from the editable install of generated/.
 from __future__ import annotations
 
 import argparse
+import fnmatch
 import json
 import os
 import random
@@ -21,7 +22,9 @@ from collections.abc import Sequence
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-WORK = ROOT / "mutation" / "work"
+# MUTATE_WORK moves the scratch tree, so two runs (of different files) can go
+# side by side.
+WORK = Path(os.environ.get("MUTATE_WORK") or ROOT / "mutation" / "work").resolve()
 REPORT = ROOT / "mutation" / "REPORT.md"
 EQUIVALENT = ROOT / "mutation" / "equivalent.toml"
 
@@ -211,6 +214,20 @@ def sample(files: list[str], size: int, seed: str) -> dict[str, list[str]]:
     return drawn
 
 
+def matching(files: list[str], patterns: list[str]) -> dict[str, list[str]]:
+    """Per covered file, its mutants whose names match one of the patterns."""
+    from report import verdicts
+
+    return {
+        name: sorted(
+            key
+            for key in verdicts([name])
+            if any(fnmatch.fnmatchcase(key, pattern) for pattern in patterns)
+        )
+        for name in files
+    }
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("files", nargs="*", help="covered files (default: all)")
@@ -228,6 +245,13 @@ def main() -> int:
         "commit is judged on other mutants and a rerun on the same ones)",
     )
     parser.add_argument(
+        "--names",
+        nargs="+",
+        metavar="GLOB",
+        help="run only the mutants whose names match (fnmatch), instead of a "
+        "sample: a check of new tests, reported in the scratch tree, not REPORT.md",
+    )
+    parser.add_argument(
         "--report-only", action="store_true", help="rewrite the report from work/"
     )
     args = parser.parse_args()
@@ -241,9 +265,16 @@ def main() -> int:
         seed = args.seed or _head()
         build(files)
         wall = prepare(args.minutes)
-        drawn = sample(files, args.sample, seed) if args.sample else {}
-        plan.write_text(json.dumps({"seed": seed, "drawn": drawn}), "utf-8")
+        if args.names:
+            drawn = matching(files, args.names)
+        else:
+            drawn = sample(files, args.sample, seed) if args.sample else {}
+        plan.write_text(
+            json.dumps({"seed": seed, "drawn": drawn, "names": args.names}), "utf-8"
+        )
         names = [key for keys in drawn.values() for key in keys]
+        if args.names and not names:
+            parser.error(f"no mutant of {files} matches {args.names}")
         more, finished = run_mutmut(args.minutes - wall / 60, args.children, names)
         wall += more
         print(
