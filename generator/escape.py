@@ -103,7 +103,7 @@ def docstring(text: str, indent: int = 0, width: int = 88) -> str:
         for ch in text:
             if ch == "\\":
                 out.append("\\\\")
-            elif ch == "\n" or (ch.isprintable() and ch != "\x7f"):
+            elif ch == "\n" or ch.isprintable():
                 out.append(ch)
             else:
                 out.append(_escape_char(ch))

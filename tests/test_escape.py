@@ -52,6 +52,8 @@ def test_a_docstring_ends_nowhere_but_where_it_should(text: str) -> None:
         ('He said """hi"""', 'He said \\"\\"\\"hi\\"\\"\\" '),
         ("C:\\temp", "C:\\\\temp"),
         ("a\x00b", "a\\x00b"),
+        ("first\n\nsecond\x01", "first\n\nsecond\\x01"),  # a line break stays one
+        ("del\x7f", "del\\x7f"),
         ("  two\r\nlines  \n\n", "two lines"),
         ("tab\there", "tab\\there"),
         ("\u2028", "\\u2028"),
@@ -80,6 +82,7 @@ def test_a_long_first_paragraph_starts_with_its_first_sentence() -> None:
     assert docstring(short, 4) == short
 
 
+@example("Intro.\n  - indented\n  - alike", 8)  # black dedents them
 @settings(deadline=None)
 @given(
     st.lists(TRICKY | WORDS | st.sampled_from(['"', "\n- item ", "\n\n"])).map("".join)
