@@ -864,7 +864,9 @@ def prepare(op: Operation, args: Mapping[str, Any]) -> _Prepared:
                 continue
             wire = type(body)._wire.get(key, key) if isinstance(body, Model) else key
             if isinstance(value, bytes | bytearray) or hasattr(value, "read"):
-                files[wire] = (wire, value)
+                # httpx reads bytes or a file, not a bytearray.
+                blob = bytes(value) if isinstance(value, bytearray) else value
+                files[wire] = (wire, blob)
             elif isinstance(value, tuple):
                 files[wire] = value
             else:
@@ -874,6 +876,10 @@ def prepare(op: Operation, args: Mapping[str, Any]) -> _Prepared:
                     if isinstance(encoded, dict | list)
                     else _scalar(encoded)
                 )
+        if not files:
+            # httpx would send fields alone as a urlencoded form: as parts
+            # without a file name they are sent as multipart, part for part.
+            files, data = {k: (None, v) for k, v in data.items()}, {}
         return _Prepared(
             op.method, path, query, headers, cookies, data=data, files=files or None
         )
