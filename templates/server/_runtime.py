@@ -257,6 +257,8 @@ _PYDANTIC_CODES = {
     "enum": "invalid_choice",
     "too_long": "max_length",
     "too_short": "min_length",
+    "string_too_long": "max_length",
+    "string_too_short": "min_length",
     "greater_than_equal": "min_value",
     "greater_than": "min_value",
     "less_than_equal": "max_value",
@@ -832,48 +834,63 @@ async def _authenticate(
     schemes: Mapping[str, SecurityScheme],
     authenticate: Authenticator,
 ) -> Principal | None:
-    """Any requirement of the list may pass; within one, all schemes and all scopes."""
+    """Any requirement of the list may pass; within one, all schemes and all scopes.
+
+    Each requirement is tried in turn, so a request carrying the credential of
+    a later one passes whatever an earlier one lacked. An empty requirement
+    (`{}`) makes authentication optional: a request none of the others passes
+    goes through anonymous. Otherwise the refusal is the most telling one:
+    a missing scope (403) over a refused credential (401) over none at all.
+    """
     if not route.security:
         return None
-    denied: Problem | None = None
+    refusal: tuple[int, Problem] | None = None
+    anonymous = False
     for requirement in route.security:
         if not requirement:
-            return None
+            anonymous = True
+            continue
         principal: Principal | None = None
+        failed: tuple[int, Problem] | None = None
         for scheme_name, scopes in requirement:
             credential = _credential(schemes[scheme_name], request)
             if credential is None:
-                raise Problem(
+                failed = 1, Problem(
                     401,
                     "authentication_error",
                     "not_authenticated",
                     "Authentication credentials were not provided.",
                     headers=_challenge(schemes[scheme_name]),
                 )
+                break
             result = authenticate(scheme_name, credential)
             principal = await result if inspect.isawaitable(result) else result
             if principal is None:
-                raise Problem(
+                failed = 2, Problem(
                     401,
                     "authentication_error",
                     "authentication_failed",
                     "The API key is invalid.",
                     headers=_challenge(schemes[scheme_name]),
                 )
+                break
             missing = [scope for scope in scopes if not principal.has_scope(scope)]
             if missing:
-                denied = denied or Problem(
+                failed = 3, Problem(
                     403,
                     "authentication_error",
                     "permission_denied",
                     f"API key missing required scope '{missing[0]}'",
                 )
-                principal = None
                 break
-        if principal is not None:
+        if failed is None:
             return principal
-    assert denied is not None
-    raise denied
+        if refusal is None or failed[0] > refusal[0]:
+            refusal = failed
+    if anonymous:
+        return None
+    assert refusal is not None
+    raise refusal[1]
 
 
 def _challenge(scheme: SecurityScheme) -> dict[str, str]:
@@ -1264,14 +1281,14 @@ def server_statuses(route: Route, *, rate_limited: bool = False) -> set[int]:
             statuses.add(415)
     in_path = {spec.wire for spec in route.params if spec.location == "path"}
 
-    def can_fail(field: Any) -> bool:
+    def can_fail(name: str, field: Any) -> bool:
         if field.metadata or field.annotation not in (str, str | None):
             return True
         # A path parameter is always present once the route matched.
-        return bool(field.is_required()) and field.alias not in in_path
+        return bool(field.is_required()) and (field.alias or name) not in in_path
 
     if any(spec.json for spec in route.params) or any(
-        can_fail(field) for field in route.params_model.model_fields.values()
+        can_fail(name, field) for name, field in route.params_model.model_fields.items()
     ):
         statuses.add(400)  # a parameter missing, malformed or out of range
     return statuses
