@@ -56,7 +56,7 @@ def py_string(text: str) -> str:
             out.append("\\\\")
         elif ch == quote:
             out.append("\\" + quote)
-        elif ch.isprintable() and ch != "\x7f":
+        elif ch.isprintable():
             out.append(ch)
         else:
             out.append(_escape_char(ch))
@@ -119,18 +119,23 @@ def docstring(text: str, indent: int = 0, width: int = 88) -> str:
     if len(lines) == 1 and len(lines[0] + trail) + 3 > first:
         # Black leaves a one-line docstring too long for its closing quotes: fold it.
         lines = wrap.layout(body, first - len(trail) - 3, rest)
-    # Black dedents the lines after the first by their common indentation.
+    # Black strips the lines' trailing spaces, then dedents the lines after the
+    # first by their common indentation.
+    lines = [line.rstrip(" ") for line in lines]
     common = min((len(x) - len(x.lstrip(" ")) for x in lines[1:] if x), default=0)
     lines[1:] = [x[common:] for x in lines[1:]]
-    if len(lines) > 1 and len(lines[-1] + trail) > rest and " " in lines[-1]:
-        lines[-1:] = lines[-1].rsplit(" ", 1)  # room for the padding
+    if len(lines) > 1 and len(lines[-1] + trail) > rest and " " in lines[-1].strip():
+        head, last = lines[-1].rsplit(" ", 1)  # room for the padding
+        lines[-1:] = [head.rstrip(" "), last]
     lines[0] = lead + lines[0]
-    lines[-1] += trail
+    # Closing quotes that do not fit go on a line of their own, and then black
+    # drops the padding it measured them with.
+    own_line = len(lines) > 1 and len(lines[-1] + trail) + 3 > rest
+    if not own_line:
+        lines[-1] += trail
     pad = " " * indent
     result = "\n".join([lines[0], *(pad + line if line else "" for line in lines[1:])])
-    if len(lines) > 1 and len(lines[-1]) + 3 > rest:
-        result += "\n" + pad
-    return result
+    return result + "\n" + pad if own_line else result
 
 
 _QUOTE_RUN = re.compile('"{3,}')

@@ -35,6 +35,7 @@ MODE = black.Mode(target_versions={black.TargetVersion.PY311})
 @example('"ends with a quote"')
 @example("\\")
 @example('x"""\nimport os\n"""')
+@example("Example:\n  - item\n    continued")  # the least indented line first
 def test_a_docstring_ends_nowhere_but_where_it_should(text: str) -> None:
     module = ast.parse(f'"""{docstring(text)}"""\nDONE = 1\n')
     doc, assigned = module.body  # nothing else in the module
@@ -75,6 +76,22 @@ def test_a_docstring_paragraph_fits_in_88_columns(text: str, indent: int) -> Non
         assert len(line) <= 88 or len(words(line.strip(' "'), 88)) == 1, lines
 
 
+def test_indented_lines_keep_their_nesting() -> None:
+    # Black dedents the lines after the first by what they have in common.
+    text = "Example:\n  - item\n    continued\n  - next"
+    assert docstring(text, 4) == "Example:\n    - item\n      continued\n    - next"
+
+
+@pytest.mark.parametrize("end", ['"', "y", "\\"])
+def test_a_last_word_too_long_for_its_quotes_puts_them_on_a_line_of_their_own(
+    end: str,
+) -> None:
+    text = "Summary.\n\n" + "y" * 90 + end
+    shown = "y" * 90 + end.replace("\\", "\\\\")
+    # No padding before a quote: black pads only where the quotes follow it.
+    assert _lines(text, 4)[-2:] == ["    " + shown, '    """']
+
+
 def test_a_long_first_paragraph_starts_with_its_first_sentence() -> None:
     text = "The person. " + "More words about it, e.g. Details here. " * 4
     assert docstring(text, 4).startswith("The person.\n\n    More words")
@@ -83,6 +100,9 @@ def test_a_long_first_paragraph_starts_with_its_first_sentence() -> None:
 
 
 @example("Intro.\n  - indented\n  - alike", 8)  # black dedents them
+@example("Summary.\n\n  code   \n  more", 4)  # black strips trailing spaces
+@example("- word    " + "x" * 90, 4)  # ...also where a long line is cut
+@example("Summary.\n\n" + "y" * 90 + '"', 4)  # closing quotes on their own line
 @settings(deadline=None)
 @given(
     st.lists(TRICKY | WORDS | st.sampled_from(['"', "\n- item ", "\n\n"])).map("".join)
@@ -100,6 +120,7 @@ def test_black_leaves_a_docstring_as_it_is(text: str, indent: int) -> None:
 @given(TEXT)
 @example("'\"'")
 @example("\\")
+@example("end XX\nXX start")
 def test_a_string_literal_is_one_string_that_evaluates_to_the_text(text: str) -> None:
     literal = py_string(text)
     (statement,) = ast.parse(f"x = {literal}\n").body
