@@ -3,13 +3,14 @@ file the mutants, killed, survived and equivalent, and each survivor's diff."""
 
 from __future__ import annotations
 
+import json
 import math
 import os
 import tomllib
 from pathlib import Path
 from typing import Any
 
-from run import COVERED, EQUIVALENT, KILLED, REPORT, WORK
+from run import COVERED, EQUIVALENT, KILLED, RECHECKED, REPORT, WORK
 
 THRESHOLD = 0.90
 
@@ -38,6 +39,9 @@ def verdicts(files: list[str]) -> dict[str, int | None]:
         data = SourceFileMutationData(path=Path("src") / COVERED[name])
         data.load()
         out.update(data.exit_code_by_key)
+    # What `run.recheck` found where mutmut's harness failed.
+    rechecked = json.loads(RECHECKED.read_text("utf-8")) if RECHECKED.exists() else {}
+    out.update({name: code for name, code in rechecked.items() if name in out})
     return out
 
 

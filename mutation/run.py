@@ -185,6 +185,45 @@ def run_mutmut(
     return time.monotonic() - start, finished
 
 
+RECHECKED = WORK / "recheck.json"
+
+
+def recheck(files: list[str], names: Sequence[str]) -> None:
+    """A second opinion on the mutants mutmut's harness failed on (255: an
+    exception escaped its test run, which alone says nothing about the mutant).
+    If the tests collect without a mutant but not with it, its own import-time
+    effect broke them: a kill (recorded as pytest's 2, collection errors,
+    whatever pytest's own code for the failure). Otherwise the 255 stands. The
+    verdicts go to recheck.json, which the report reads."""
+    from report import verdicts
+
+    RECHECKED.unlink(missing_ok=True)
+    drawn = set(names)  # none: every mutant was run
+    failed = [
+        key
+        for key, code in verdicts(files).items()
+        if code == 255 and (not drawn or key in drawn)
+    ]
+    found: dict[str, int] = {}
+    if failed and _collect("no-mutant") == 0:
+        found = {name: 255 if _collect(name) == 0 else 2 for name in failed}
+    RECHECKED.write_text(json.dumps(found), "utf-8")
+
+
+def _collect(mutant: str) -> int:
+    """pytest's exit code for collecting the tests with `mutant` active."""
+    env = dict(os.environ, CI="true", MUTANT_UNDER_TEST=mutant, PYTHONPATH="src")
+    cli = ["-p", "no:cacheprovider", "--hypothesis-profile=ci", "--co", "-q"]
+    run = subprocess.run(
+        [sys.executable, "-m", "pytest", *cli, *TESTS],
+        cwd=WORK / "mutants",
+        env=env,
+        capture_output=True,
+        timeout=300,
+    )
+    return run.returncode
+
+
 # mutmut has no command that only generates the mutants and records which tests
 # reach each function; a run filtered to a name no mutant has does both and
 # then stops with this message (mutmut 3.8.1, pinned).
@@ -276,7 +315,9 @@ def main() -> int:
         if args.names and not names:
             parser.error(f"no mutant of {files} matches {args.names}")
         more, finished = run_mutmut(args.minutes - wall / 60, args.children, names)
-        wall += more
+        start = time.monotonic()
+        recheck(files, names)
+        wall += more + time.monotonic() - start
         print(
             f"mutmut: {wall / 60:.1f} minutes, {'finished' if finished else 'STOPPED'}"
         )

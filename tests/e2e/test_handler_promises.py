@@ -6,7 +6,9 @@ see it."""
 from __future__ import annotations
 
 import datetime
+import json
 import sqlite3
+from concurrent.futures import ThreadPoolExecutor, wait
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +20,7 @@ from persons_client.models import PersonBulkDeleteRequest, PersonResetDistinctId
 from persons_server.models import PropertyFilter
 
 from examples import filters, handler
+from examples.handler import run_deletion_job
 
 from .conftest import FULL_KEY, Api, Live, LiveServer, add_person, start_service
 
@@ -174,3 +177,122 @@ def test_values_count_equal_objects_as_one_value(live: Live, api: Api) -> None:
     add_person(live.service, api.team, ["ba"], {"shape": {"b": 2, "a": 1}})
     values = api("persons_values_retrieve", key="shape").results
     assert [(v.name, v.count) for v in values] == [({"a": 1, "b": 2}, 2)]
+
+
+def _queue_event_deletion(live: Live, api: Api, distinct_id: str) -> Any:
+    """A person whose events' deletion is queued (the person itself stays)."""
+    pid, person_uuid = add_person(live.service, api.team, [distinct_id])
+    api("persons_delete_events_create", id=str(pid))
+    return person_uuid
+
+
+def test_completed_deletion_statuses_are_only_the_verified_ones(
+    live: Live, api: Api
+) -> None:
+    # `status` keeps "only deletions in this state": `completed` once the
+    # batch job verified them, `pending` before; the default is all of them.
+    done = _queue_event_deletion(live, api, "deleted-first")
+    run_deletion_job(live.service.db)
+    waiting = _queue_event_deletion(live, api, "deleted-later")
+
+    def listed(**params: Any) -> list[tuple[Any, str]]:
+        page = api("persons_deletion_status_list", **params)
+        return [(s.person_uuid, s.status) for s in page.results]
+
+    assert listed(status="completed") == [(done, "completed")]
+    assert listed(status="pending") == [(waiting, "pending")]
+    assert listed() == [(waiting, "pending"), (done, "completed")]
+
+
+def test_a_deletion_status_page_near_the_start_links_back_without_an_offset(
+    live: Live, api: Api
+) -> None:
+    # DRF's LimitOffsetPagination: when the previous page starts at the
+    # beginning, its link drops `offset` and keeps the rest of the query
+    # (unlike the persons list's quirk, which keeps the URL as it was).
+    for name in ("status-a", "status-b", "status-c"):
+        _queue_event_deletion(live, api, name)
+    for offset, limit in ((1, 2), (2, 2)):
+        response = httpx.get(
+            _url(live, api, "deletion_status/"),
+            params={"status": "pending", "limit": str(limit), "offset": str(offset)},
+            headers=AUTH,
+        )
+        assert response.status_code == 200, response.text
+        previous = httpx.URL(response.json()["previous"])
+        assert dict(previous.params) == {"status": "pending", "limit": str(limit)}
+        assert previous.path == httpx.URL(response.url).path
+
+
+def test_a_not_in_cohort_filter_lists_only_those_outside_the_cohort(
+    live: Live, api: Api
+) -> None:
+    inside, _ = add_person(live.service, api.team, ["in-cohort"])
+    add_person(live.service, api.team, ["outside-cohort"])
+    with live.service.db.transaction(write=True) as tx:
+        cohort = tx.execute(
+            "INSERT INTO cohorts (team_id, name) VALUES (?, 'Members')", (api.team,)
+        ).lastrowid
+        tx.execute("INSERT INTO cohort_people VALUES (?, ?)", (cohort, inside))
+
+    def listed(operator: str) -> list[list[str]]:
+        wanted = [
+            {"key": "id", "value": cohort, "type": "cohort", "operator": operator}
+        ]
+        response = httpx.get(
+            _url(live, api),
+            params={"properties": json.dumps(wanted)},
+            headers=AUTH,
+        )
+        assert response.status_code == 200, response.text
+        return [p["distinct_ids"] for p in response.json()["results"]]
+
+    assert listed("in") == [["in-cohort"]]
+    assert listed("not_in") == [["outside-cohort"]]
+    assert listed("is_not") == [["outside-cohort"]]
+
+
+def test_a_split_without_a_body_keeps_only_the_first_distinct_id(
+    live: Live, api: Api
+) -> None:
+    # The body is optional: no `main_distinct_id` means the person's first
+    # distinct id stays and every other one moves to a new person (201).
+    pid, _ = add_person(live.service, api.team, ["first", "second", "third"])
+    response = httpx.post(_url(live, api, f"{pid}/split/"), headers=AUTH)
+    assert response.status_code == 201, response.text
+    assert response.json() == {"success": True}
+    assert api("persons_retrieve", id=str(pid)).distinct_ids == ["first"]
+    listed = api("persons_list").results
+    assert sorted(p.distinct_ids for p in listed) == [["first"], ["second"], ["third"]]
+
+
+def test_deleting_events_waits_for_another_writer_instead_of_failing_busy(
+    tmp_path: Path,
+) -> None:
+    # A write request takes the write lock up front (examples/db.py): while
+    # another connection writes, it waits (within the busy timeout) and then
+    # succeeds; 503 is only for a lock held past the timeout.
+    service = start_service(tmp_path / "write.db", busy_timeout=10)
+    pid, person_uuid = add_person(service, 1, ["events-gone"], {"plan": "free"})
+    with LiveServer(service.app) as server:
+        base = f"http://127.0.0.1:{server.port}/api/projects/1/persons/"
+        writer = sqlite3.connect(tmp_path / "write.db", isolation_level=None)
+        writer.execute("BEGIN IMMEDIATE")  # e.g. ingestion updating the person
+        writer.execute(
+            "UPDATE persons SET properties = ? WHERE id = ?",
+            (json.dumps({"plan": "pro"}), pid),
+        )
+        with ThreadPoolExecutor(1) as pool:
+            pending = pool.submit(
+                httpx.post, f"{base}{pid}/delete_events/", headers=AUTH, timeout=30
+            )
+            wait([pending], timeout=0.5)  # the request reaches the lock meanwhile
+            writer.execute("COMMIT")
+            writer.close()
+            response = pending.result()
+        statuses = httpx.get(f"{base}deletion_status/", headers=AUTH).json()
+        person = httpx.get(f"{base}{pid}/", headers=AUTH).json()
+    service.db.close()
+    assert response.status_code == 202, response.text
+    assert [s["person_uuid"] for s in statuses["results"]] == [str(person_uuid)]
+    assert person["properties"] == {"plan": "pro"}
