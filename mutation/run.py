@@ -76,6 +76,10 @@ DESELECT = [
     "tests/golden/test_golden.py::test_generated_matches_a_fresh_run_over_spec",
 ]
 
+# pytest's options for the tests above, in mutmut's runs and in `recheck`.
+PYTEST_CLI = ["-p", "no:cacheprovider", "--hypothesis-profile=ci"]
+PYTEST_CLI += [f"--deselect={test}" for test in DESELECT]
+
 # Imported once by the fork server; everything of ours is imported per mutant.
 # Some are pytest plugins too (anyio, through httpx), which pytest then cannot
 # rewrite: it says so in a warning that the run ignores.
@@ -129,9 +133,8 @@ def build(files: list[str]) -> None:
     lines = ["[tool.pytest.ini_options]"]
     lines += [f"{key} = {json.dumps(value)}" for key, value in pytest_options.items()]
     only = ["src/" + COVERED[f] for f in files]
-    cli = ["-p", "no:cacheprovider", "--hypothesis-profile=ci", "--timeout=60"]
+    cli = [*PYTEST_CLI, "--timeout=60"]
     cli += ["-W", "ignore::pytest.PytestAssertRewriteWarning"]
-    cli += [f"--deselect={test}" for test in DESELECT]
     lines += [
         "",
         "[tool.mutmut]",
@@ -213,9 +216,8 @@ def recheck(files: list[str], names: Sequence[str]) -> None:
 def _collect(mutant: str) -> int:
     """pytest's exit code for collecting the tests with `mutant` active."""
     env = dict(os.environ, CI="true", MUTANT_UNDER_TEST=mutant, PYTHONPATH="src")
-    cli = ["-p", "no:cacheprovider", "--hypothesis-profile=ci", "--co", "-q"]
     run = subprocess.run(
-        [sys.executable, "-m", "pytest", *cli, *TESTS],
+        [sys.executable, "-m", "pytest", *PYTEST_CLI, "--co", "-q", *TESTS],
         cwd=WORK / "mutants",
         env=env,
         capture_output=True,
