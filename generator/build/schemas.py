@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import math
 from dataclasses import dataclass, field, replace
+from pathlib import PurePath
 from typing import Any
 
 from .. import ir, naming
@@ -65,7 +66,7 @@ class _SchemaBuilder:
         key = (source.path, pointer_of(parts))
         name = self.components.get(key)
         if name is None:  # a schema in another file, or elsewhere in the document
-            hint = str(parts[-1]) if parts else "Model"
+            hint = str(parts[-1]) if parts else _file_stem(source.path)
             name = self.components[key] = self.ctx.names.claim(naming.pascal(hint))
         if name in self.built:
             return name
@@ -134,13 +135,35 @@ class _SchemaBuilder:
         if len(parts) == 3 and parts[0] == "components" and parts[1] == "schemas":
             return self.component_type(target.source, parts, target.value)
         key = (target.source.path, pointer_of(parts))
-        if key in self.inline_stack:  # a cycle through a non-component location
+        if key in self.inline_stack or (  # a cycle through a non-component location
+            self._named_location(target) and self._is_class(target)
+        ):
             return self.component_type(target.source, parts, target.value)
         self.inline_stack.add(key)
         try:
             return self.type_of(target, hint)
         finally:
             self.inline_stack.discard(key)
+
+    def _named_location(self, target: _Located) -> bool:
+        """A place that names the schema in it, as `components/schemas` does: a
+        file of its own (`models/action.yml`), a top-level key of a file other
+        than the document (`schemas.yml#/Action`), or a `definitions` or
+        `$defs` entry. A class there is shared by every reference to it, named
+        after the place, rather than copied under each referrer's name."""
+        parts = target.parts
+        if len(parts) == 2:
+            return parts[0] in ("definitions", "$defs")
+        return len(parts) <= 1 and target.source is not self.ctx.spec.root
+
+    def _is_class(self, located: _Located) -> bool:
+        """A schema that becomes a model or an enum of its own when named."""
+        schema = located.value
+        if not isinstance(schema, dict):
+            return False
+        if _is_object(schema) and _is_object_with_properties(schema):
+            return True
+        return self.enum_values(located) is not None
 
     def non_null_type(
         self, located: _Located, hint: str, *, component: bool
@@ -545,6 +568,11 @@ def _is_object(schema: dict[str, Any]) -> bool:
 
 def _all_of_objects(schema: dict[str, Any]) -> bool:
     return len(schema.get("allOf") or []) > 1 or "properties" in schema
+
+
+def _file_stem(path: str) -> str:
+    """`models/action.yml` -> `action`: what a schema that is a whole file is named after."""
+    return PurePath(path).stem or "Model"
 
 
 def _is_object_with_properties(schema: dict[str, Any]) -> bool:
