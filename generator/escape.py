@@ -23,7 +23,7 @@ def py_literal(value: Any) -> str:
     if isinstance(value, float):
         if not math.isfinite(value):  # repr: nan, inf, -inf
             return f'float("{value!r}")'
-        return repr(float(value))
+        return repr(float(value)).replace("e+", "e")  # black writes 1e20, not 1e+20
     if isinstance(value, str):
         return py_string(value)
     if isinstance(value, list | tuple):

@@ -11,7 +11,7 @@ import re
 
 import black
 import pytest
-from hypothesis import example, given, settings
+from hypothesis import assume, example, given, settings
 from hypothesis import strategies as st
 
 from generator.escape import comment, docstring, markdown, py_literal, py_string
@@ -198,6 +198,18 @@ def test_a_literal_evaluates_to_the_json_value(value: object) -> None:
     literal = py_literal(value)
     assert "\n" not in literal  # one line of code
     assert _same(eval(literal, {}), value)
+
+
+@settings(max_examples=200, deadline=None)
+@given(JSON)
+@example(1e20)  # repr writes 1e+20, black 1e20
+@example([-1.5e-30, 1e16, 0.1])
+def test_black_has_nothing_to_change_in_a_literal_that_fits(value: object) -> None:
+    """A line we write with a literal in it is taken as black's when it fits
+    (`format._as_black_gives`): black must have nothing to change in it."""
+    source = f"x = {py_literal(value)}\n"
+    assume(len(source) <= 89)
+    assert black.format_str(source, mode=MODE) == source
 
 
 def test_control_characters_are_escaped_as_a_person_would_write_them() -> None:

@@ -1,19 +1,44 @@
-"""A class cut into pieces (`format._pieces`) comes out of black, joined, as
-the whole class does: the cut only lets black format a shared field once."""
+"""Black's work, spared without changing its output: a class cut into pieces
+(`format._pieces`) comes out of black, joined, as the whole class does (the
+cut only lets black format a shared field once), and a block taken as it is
+(`format._as_black_gives`) is what black gives for it."""
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import pytest
+from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import strategies as st
 
 from generator import build
-from generator.format import _format_block, _header, _joined, _pieces, _split
+from generator.format import (
+    _as_black_gives,
+    _format_block,
+    _header,
+    _joined,
+    _pieces,
+    _split,
+)
 from generator.load import load
 from generator.render import RenderOptions, render
-from tests.conftest import SPEC, shared_spec
+from tests.conftest import SHARED_SPECS, SPEC, shared_spec
+from tests.golden.regenerate import cases
+from tests.hostile.test_hostile_specs import (
+    SLOTS,
+    hostile,
+    make_spec,
+    path_param_text,
+    path_text,
+)
 
 
-def _blocks(name: str) -> list[tuple[int, str]]:
-    spec = SPEC if name == "persons" else shared_spec(name)
+def _blocks(name: str | Path) -> list[tuple[int, str]]:
+    if isinstance(name, Path):
+        spec = name
+    else:
+        spec = SPEC if name == "persons" else shared_spec(name)
     loaded, problems = load(str(spec))
     assert loaded is not None, problems
     api, problems = build.build(loaded, build.Options("", ""))
@@ -69,3 +94,112 @@ def test_cut_before_each_field_after_the_second_statement() -> None:
         (0, "class _:\n    c: str\n"),
     ]
     assert _pieces(4, text) is None  # indented blocks are left whole
+
+
+def _taken_as_they_are_differ(spec: Path) -> list[str]:
+    """The blocks of `spec`'s output taken as they are that black would change."""
+    return [
+        text
+        for indent, text in _blocks(spec)
+        if _as_black_gives(indent, text) and _format_block((indent, text)) != text
+    ]
+
+
+def _peer_sample() -> list[str]:
+    """Every fifth spec of the peer generators' suites, by path: a fixed sample."""
+    suites = SHARED_SPECS / "peer-suites"
+    found = sorted(
+        str(p.relative_to(SHARED_SPECS))
+        for p in suites.rglob("*")
+        if p.suffix in (".yaml", ".yml", ".json")
+    )
+    return found[::5] or ["peer-suites (absent)"]
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "persons",
+        *(str(case.name) for case in cases()),
+        "spotify.yml",
+        "petstore.yaml",
+        "published/k8s_api__v1_openapi.json",
+    ],
+)
+def test_a_block_taken_as_it_is_is_what_black_gives(name: str) -> None:
+    golden = Path(__file__).parent / "golden" / name
+    if golden.is_dir():
+        spec: Path = next(golden.glob("spec.*"))
+    else:
+        spec = SPEC if name == "persons" else shared_spec(name)
+    assert _taken_as_they_are_differ(spec) == []
+
+
+@pytest.mark.parametrize("name", _peer_sample())
+def test_a_block_taken_as_it_is_is_what_black_gives_on_peer_specs(name: str) -> None:
+    spec = shared_spec(name)
+    if not _blocks_load(spec):
+        pytest.skip("the spec does not generate")
+    assert _taken_as_they_are_differ(spec) == []
+
+
+def _blocks_load(spec: Path) -> bool:
+    loaded, problems = load(str(spec))
+    return (
+        loaded is not None
+        and build.build(loaded, build.Options("", ""))[0] is not None
+    )
+
+
+def test_numbers_are_taken_as_black_writes_them(tmp_path: Path) -> None:
+    """Defaults and bounds in exponent form: Python's repr writes 1e+20, black 1e20."""
+    number = {"type": "number", "default": 1e20, "maximum": 1.5e30, "minimum": -1e-7}
+    spec = tmp_path / "spec.json"
+    spec.write_text(
+        json.dumps(
+            {
+                "openapi": "3.0.3",
+                "info": {"title": "Numbers", "version": "1"},
+                "paths": {
+                    "/n": {
+                        "get": {
+                            "operationId": "n",
+                            "parameters": [
+                                {"name": "n", "in": "query", "schema": number}
+                            ],
+                            "responses": {"204": {"description": "none"}},
+                        }
+                    }
+                },
+            }
+        )
+    )
+    assert any("= 1e20" in text for _, text in _blocks(spec))
+    assert _taken_as_they_are_differ(spec) == []
+
+
+@settings(
+    max_examples=25,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+    phases=[Phase.explicit, Phase.generate],
+)
+@given(
+    st.fixed_dictionaries(
+        {
+            slot: {"segment": path_text, "path_param": path_param_text}.get(
+                slot, hostile
+            )
+            for slot in SLOTS
+        }
+    )
+)
+def test_a_block_of_a_hostile_spec_taken_as_it_is_is_what_black_gives(
+    tmp_path_factory: pytest.TempPathFactory, texts: dict[str, str]
+) -> None:
+    spec = tmp_path_factory.mktemp("hostile") / "spec.json"
+    spec.write_text(json.dumps(make_spec(texts)))
+    if _blocks_load(spec):
+        assert _taken_as_they_are_differ(spec) == []
