@@ -135,18 +135,30 @@ def _joined(pieces: list[str]) -> str | None:
 def _as_black_gives(indent: int, text: str) -> bool:
     """Whether a block is, as rendered, what black gives for it. The templates
     write black's layout, and every escaper its forms (quotes, numbers,
-    docstrings); what black still changes in what they render is a line too
-    long for it, which it splits. So a block is taken as it is when every
-    line fits the width black formats it to (counting a non-ASCII character
-    as two columns, the most any takes), and nothing else black would touch
-    shows: a space or tab at a line's end, a backslash before a line break,
-    two blank lines in a row. The tests compare this with black's own output
-    over every block of the goldens, the hostile specs and the corpus."""
-    width = LINE_LENGTH - indent
-    if "\n\n\n" in text or "\\\n" in text or "\t" in text:
+    docstrings); what black still changes in what they render is a line of
+    code too long for it, which it splits. So a block is taken as it is when
+    every line of code fits the width black formats it to (counting a
+    non-ASCII character as two columns, the most any takes), and nothing else
+    black would touch shows: a space or tab at a line's end, a backslash
+    before a line break, two blank lines before an indented line or three
+    anywhere. Docstring lines may be longer: black never wraps one, and
+    `escape.docstring` lays them out as black leaves them. A line starting
+    with triple quotes opens or closes a docstring: no escaper writes
+    triple quotes elsewhere (`py_string` never, `docstring` escapes them).
+    The tests compare this with black's own output over every block of the
+    goldens, the hostile specs and the corpus."""
+    if "\n\n\n\n" in text or "\n\n\n " in text or "\\\n" in text or "\t" in text:
         return False
+    width = LINE_LENGTH - indent
+    in_docstring = False
     for line in text.split("\n"):
-        if line.endswith(" ") or len(line) * (1 if line.isascii() else 2) > width:
+        if line.endswith(" "):
+            return False
+        if in_docstring:
+            in_docstring = '"""' not in line
+        elif line.lstrip(" ").startswith('"""'):
+            in_docstring = line.count('"""') == 1
+        elif len(line) * (1 if line.isascii() else 2) > width:
             return False
     return True
 
@@ -171,15 +183,15 @@ def _import_black() -> None:
 
 
 class BlackPool:
-    """Processes forked when a run starts, each importing black at once: by
-    the time the blocks to format are known (after load, build and render),
-    black is ready in them, its import paid meanwhile on the other core."""
+    """A worker forked when a run starts, importing black at once: by the time
+    the blocks to format are known (after load, build and render), black is
+    ready in it, its import paid meanwhile on the other core. One worker, as
+    most blocks never reach black (`_as_black_gives`); all `jobs` of them
+    should there be much to format."""
 
-    def __init__(self, jobs: int, few: bool = False) -> None:
-        """`jobs` workers; one if `few` blocks are expected (an edit on a warm
-        cache), and all of them later should there be much to format."""
+    def __init__(self, jobs: int) -> None:
         self._jobs = jobs
-        self._workers = 1 if few else jobs
+        self._workers = 1
         self._pool = self._start(self._workers)
 
     @staticmethod

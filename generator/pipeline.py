@@ -70,9 +70,8 @@ def run(options: Options, cache: Cache | None) -> Result:
     if options.jobs > 1:
         from .format import BlackPool
 
-        # Importing black while we load and render; in one worker on a warm
-        # cache, where an edit leaves a few blocks, sparing the other core.
-        pool = BlackPool(options.jobs, few=cache is not None and bool(cache.chunks))
+        # Importing black while we load and render.
+        pool = BlackPool(options.jobs)
     try:
         return _run(options, cache, pool)
     finally:
