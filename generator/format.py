@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import ast
 import hashlib
+import re
 import textwrap
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -142,7 +143,8 @@ def _as_black_gives(indent: int, text: str) -> bool:
     black would touch shows: a space or tab at a line's end, a backslash
     before a line break, two blank lines before an indented line or three
     anywhere. Docstring lines may be longer: black never wraps one, and
-    `escape.docstring` lays them out as black leaves them. A line starting
+    `escape.docstring` lays them out as black leaves them; so may a string
+    literal alone on its line as an item of a bracket split one per line. A line starting
     with triple quotes opens or closes a docstring: no escaper writes
     triple quotes elsewhere (`py_string` never, `docstring` escapes them).
     The tests compare this with black's own output over every block of the
@@ -151,6 +153,7 @@ def _as_black_gives(indent: int, text: str) -> bool:
         return False
     width = LINE_LENGTH - indent
     in_docstring = False
+    previous = ""
     for line in text.split("\n"):
         if line.endswith(" "):
             return False
@@ -158,9 +161,18 @@ def _as_black_gives(indent: int, text: str) -> bool:
             in_docstring = '"""' not in line
         elif line.lstrip(" ").startswith('"""'):
             in_docstring = line.count('"""') == 1
-        elif len(line) * (1 if line.isascii() else 2) > width:
+        elif len(line) * (1 if line.isascii() else 2) > width and not (
+            previous.endswith(",") and _LONE_STRING.fullmatch(line)
+        ):
             return False
+        previous = line
     return True
+
+
+# An item after the first of a bracket split one item per line (its trailing
+# comma is magic) that is one string literal, as a long URL path in the route
+# table: black has nothing to split in it.
+_LONE_STRING = re.compile(r' *"(?:[^"\\]|\\.)*",')
 
 
 def _format_block(item: tuple[int, str]) -> str:
@@ -290,6 +302,7 @@ def format_files(
     # Per block, the keys of what black formats: the block, or its pieces;
     # none for a block black would give back as it is.
     keys: dict[str, list[list[str]]] = {}
+    taken: dict[str, str] = {}  # pieces black would give back as they are
     for path, blocks in split.items():
         keys[path] = []
         for block in blocks:
@@ -300,7 +313,11 @@ def format_files(
             block_keys = [_key(indent, text) for indent, text in items]
             keys[path].append(block_keys)
             for key, item in zip(block_keys, items, strict=True):
-                if key not in known:
+                if key in known or key in taken:
+                    continue
+                if _as_black_gives(*item):  # a piece of a class, as a block
+                    taken[key] = item[1]
+                else:
                     missing[key] = item
     items = list(missing.values())
     if not items:
@@ -318,7 +335,7 @@ def format_files(
     formatted = dict(zip(missing, texts, strict=True))
     if cache is not None:
         cache.chunks.update(formatted)
-    lookup = {**known, **formatted} if cache is None else cache.chunks
+    lookup = {**known, **formatted, **taken}
     for f in files:
         if f.path not in split:
             continue

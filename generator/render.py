@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import json
+import os
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -109,11 +110,25 @@ class RenderOptions:
     api_key_env: str = ""
 
 
+class _BytecodeCache(jinja2.FileSystemBytecodeCache):
+    """Compiled templates, kept as Python keeps compiled modules: beside the
+    templates in `__pycache__` (or in the run's cache folder), keyed by each
+    template's checksum and Jinja's and Python's versions, so an edited
+    template recompiles. A folder we may not write to only costs the compile."""
+
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        try:
+            os.makedirs(self.directory, exist_ok=True)
+            super().dump_bytecode(bucket)
+        except OSError:
+            pass
+
+
 @functools.cache
 def environment(bytecode_dir: str | None = None) -> jinja2.Environment:
-    """The one environment; with a folder, compiled templates are cached there
-    (keyed by each template's checksum, so an edited template recompiles)."""
-    cache = jinja2.FileSystemBytecodeCache(bytecode_dir) if bytecode_dir else None
+    """The one environment; compiled templates are cached in `bytecode_dir`,
+    or beside the templates."""
+    cache = _BytecodeCache(bytecode_dir or str(TEMPLATES / "__pycache__"))
     env = jinja2.Environment(
         bytecode_cache=cache,
         loader=jinja2.FileSystemLoader(str(TEMPLATES)),

@@ -203,3 +203,26 @@ def test_a_block_of_a_hostile_spec_taken_as_it_is_is_what_black_gives(
     spec.write_text(json.dumps(make_spec(texts)))
     if _blocks_load(spec):
         assert _taken_as_they_are_differ(spec) == []
+
+
+LONG = "/v2/apps/{app_id}/deployments/{deployment_id}/components/{name}/exec/" + "x" * 20
+
+
+@pytest.mark.parametrize(
+    ("text", "taken"),
+    [
+        # A long string item after the first of a split call: black leaves it.
+        (f'_route(\n    "GET",\n    "{LONG}",\n    Handler.x,\n)\n', True),
+        # The first or only item: black may treat its bracket otherwise.
+        (f'Literal[\n    "{LONG}",\n]\n', False),
+        (f'_route(\n    "{LONG}",\n    Handler.x,\n)\n', False),
+        # Not one string alone: black may split it.
+        (f'_route(\n    "GET",\n    "{LONG}" + x,\n)\n', False),
+        # A long docstring line: black never wraps one.
+        (f'def f() -> None:\n    """Summary.\n\n    {LONG}\n    """\n', True),
+    ],
+)
+def test_long_lines_black_cannot_split_are_taken(text: str, taken: bool) -> None:
+    assert _as_black_gives(0, text) is taken
+    if taken:
+        assert _format_block((0, text)) == text
