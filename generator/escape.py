@@ -7,7 +7,6 @@ line. The templates use them as filters; nothing is escaped by hand.
 
 from __future__ import annotations
 
-import functools
 import math
 import re
 from typing import Any
@@ -77,7 +76,6 @@ def _escape_char(ch: str) -> str:
     return f"\\U{code:08x}"
 
 
-@functools.lru_cache(maxsize=4096)  # a parameter's description recurs in each operation
 def docstring(text: str, indent: int = 0, width: int = 88) -> str:
     """The body of a triple-double-quoted docstring whose quotes open at column
     `indent`, laid out as a person would write it: wrapped at `width` columns

@@ -34,7 +34,8 @@ from .markers import CUT, HEADER_END, HEADER_MARK, TEMPLATES
 FILTERS = {
     "pystr": escape.py_string,
     "pyliteral": escape.py_literal,
-    "docstring": escape.docstring,
+    # Memoized: a parameter's description recurs in every operation that has it.
+    "docstring": functools.lru_cache(maxsize=4096)(escape.docstring),
     "comment": escape.comment,
     "markdown": escape.markdown,
     "documented": ir.documented,
