@@ -477,10 +477,8 @@ class PersonsHandler:
         | NotFound[ErrorResponse]
         | Busy
     ):
-        user = _user(ctx)
-
         def body(tx: sqlite3.Connection, person: Person) -> Accepted[None]:
-            persons.delete(tx, person, user, keep_person=True, delete_events=True)
+            persons.queue_event_deletion(tx, person)
             return Accepted(None)
 
         return await self._with_person(ctx, params.id, body, write=True)

@@ -290,14 +290,19 @@ def delete(
 ) -> None:
     """Delete a person's profile and/or queue deletion of its events."""
     if delete_events:
-        tx.execute(
-            "INSERT OR IGNORE INTO async_deletions (team_id, person_uuid, created_at)"
-            " VALUES (?, ?, ?)",
-            (person.team_id, str(person.uuid), timestamp(now())),
-        )
+        queue_event_deletion(tx, person)
     if not keep_person:
         log_activity(tx, person, "deleted", user, name=str(person.uuid))
         tx.execute("DELETE FROM persons WHERE id = ?", (person.id,))
+
+
+def queue_event_deletion(tx: sqlite3.Connection, person: Person) -> None:
+    """Queue deletion of the person's events (PostHog's AsyncDeletion)."""
+    tx.execute(
+        "INSERT OR IGNORE INTO async_deletions (team_id, person_uuid, created_at)"
+        " VALUES (?, ?, ?)",
+        (person.team_id, str(person.uuid), timestamp(now())),
+    )
 
 
 def create(

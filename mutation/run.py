@@ -323,9 +323,14 @@ def main() -> int:
         print(
             f"mutmut: {wall / 60:.1f} minutes, {'finished' if finished else 'STOPPED'}"
         )
+        # Kept with the plan, so that a --report-only rewrite states them too.
+        ran = json.loads(plan.read_text("utf-8"))
+        plan.write_text(json.dumps({**ran, "wall": wall, "finished": finished}))
     from report import write_report
 
     drawing = json.loads(plan.read_text("utf-8")) if plan.exists() else {}
+    wall = drawing.get("wall", wall)
+    finished = drawing.get("finished", finished)
     return write_report(files, wall, finished, drawing)
 
 

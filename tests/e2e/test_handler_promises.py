@@ -266,6 +266,26 @@ def test_a_split_without_a_body_keeps_only_the_first_distinct_id(
     assert sorted(p.distinct_ids for p in listed) == [["first"], ["second"], ["third"]]
 
 
+def test_a_split_of_a_person_left_without_distinct_ids_moves_nothing(
+    live: Live, api: Api
+) -> None:
+    # A `main_distinct_id` that is not the person's moves every distinct id
+    # away (as PostHog does); splitting that person again has nothing to move.
+    pid, _ = add_person(live.service, api.team, ["a", "b"])
+    away = httpx.post(
+        _url(live, api, f"{pid}/split/"),
+        headers=AUTH,
+        json={"main_distinct_id": "not-this-persons"},
+    )
+    assert away.status_code == 201, away.text
+    assert api("persons_retrieve", id=str(pid)).distinct_ids == []
+    again = httpx.post(_url(live, api, f"{pid}/split/"), headers=AUTH)
+    assert again.status_code == 201, again.text
+    assert api("persons_retrieve", id=str(pid)).distinct_ids == []
+    listed = api("persons_list").results
+    assert sorted(p.distinct_ids for p in listed) == [[], ["a"], ["b"]]
+
+
 def test_deleting_events_waits_for_another_writer_instead_of_failing_busy(
     tmp_path: Path,
 ) -> None:
