@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -286,14 +287,18 @@ def test_a_split_of_a_person_left_without_distinct_ids_moves_nothing(
     assert sorted(p.distinct_ids for p in listed) == [[], ["a"], ["b"]]
 
 
-def test_deleting_events_waits_for_another_writer_instead_of_failing_busy(
-    tmp_path: Path,
+@pytest.mark.parametrize(
+    ("action", "body", "status"),
+    [("delete_events", None, 202), ("split", {"distinct_ids_to_split": ["b"]}, 201)],
+)
+def test_a_write_waits_for_another_writer_instead_of_failing_busy(
+    tmp_path: Path, action: str, body: dict[str, Any] | None, status: int
 ) -> None:
     # A write request takes the write lock up front (examples/db.py): while
     # another connection writes, it waits (within the busy timeout) and then
     # succeeds; 503 is only for a lock held past the timeout.
     service = start_service(tmp_path / "write.db", busy_timeout=10)
-    pid, person_uuid = add_person(service, 1, ["events-gone"], {"plan": "free"})
+    pid, person_uuid = add_person(service, 1, ["a", "b"], {"plan": "free"})
     with LiveServer(service.app) as server:
         base = f"http://127.0.0.1:{server.port}/api/projects/1/persons/"
         writer = sqlite3.connect(tmp_path / "write.db", isolation_level=None)
@@ -304,7 +309,11 @@ def test_deleting_events_waits_for_another_writer_instead_of_failing_busy(
         )
         with ThreadPoolExecutor(1) as pool:
             pending = pool.submit(
-                httpx.post, f"{base}{pid}/delete_events/", headers=AUTH, timeout=30
+                httpx.post,
+                f"{base}{pid}/{action}/",
+                headers=AUTH,
+                json=body,
+                timeout=30,
             )
             wait([pending], timeout=0.5)  # the request reaches the lock meanwhile
             writer.execute("COMMIT")
@@ -313,6 +322,29 @@ def test_deleting_events_waits_for_another_writer_instead_of_failing_busy(
         statuses = httpx.get(f"{base}deletion_status/", headers=AUTH).json()
         person = httpx.get(f"{base}{pid}/", headers=AUTH).json()
     service.db.close()
-    assert response.status_code == 202, response.text
-    assert [s["person_uuid"] for s in statuses["results"]] == [str(person_uuid)]
+    assert response.status_code == status, response.text
     assert person["properties"] == {"plan": "pro"}
+    if action == "delete_events":
+        assert [s["person_uuid"] for s in statuses["results"]] == [str(person_uuid)]
+    else:
+        assert person["distinct_ids"] == ["a"]
+
+
+def test_a_split_of_chosen_distinct_ids_is_logged_with_them(
+    live: Live, api: Api
+) -> None:
+    # The activity entry of a split names the distinct ids it was asked to
+    # move, beside those the person had (examples/persons.py, `split`).
+    pid, _ = add_person(live.service, api.team, ["a", "b", "c"])
+    response = httpx.post(
+        _url(live, api, f"{pid}/split/"),
+        headers=AUTH,
+        json={"distinct_ids_to_split": ["c"]},
+    )
+    assert response.status_code == 201, response.text
+    entry = api("persons_activity_retrieve", id=str(pid)).results[0]
+    assert entry.activity == "split_person"
+    assert entry.detail.changes[0].after == {
+        "distinct_ids": ["a", "b", "c"],
+        "distinct_ids_to_split": ["c"],
+    }
