@@ -146,8 +146,7 @@ def test_a_block_taken_as_it_is_is_what_black_gives_on_peer_specs(name: str) -> 
 def _blocks_load(spec: Path) -> bool:
     loaded, problems = load(str(spec))
     return (
-        loaded is not None
-        and build.build(loaded, build.Options("", ""))[0] is not None
+        loaded is not None and build.build(loaded, build.Options("", ""))[0] is not None
     )
 
 
@@ -205,7 +204,9 @@ def test_a_block_of_a_hostile_spec_taken_as_it_is_is_what_black_gives(
         assert _taken_as_they_are_differ(spec) == []
 
 
-LONG = "/v2/apps/{app_id}/deployments/{deployment_id}/components/{name}/exec/" + "x" * 20
+LONG = (
+    "/v2/apps/{app_id}/deployments/{deployment_id}/components/{name}/exec/" + "x" * 20
+)
 
 
 @pytest.mark.parametrize(
