@@ -10,7 +10,6 @@ from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, Phase, given, settings
-from hypothesis import strategies as st
 
 from generator import build
 from generator.format import (
@@ -25,13 +24,7 @@ from generator.load import load
 from generator.render import RenderOptions, render
 from tests.conftest import SHARED_SPECS, SPEC, shared_spec
 from tests.golden.regenerate import cases
-from tests.hostile.test_hostile_specs import (
-    SLOTS,
-    hostile,
-    make_spec,
-    path_param_text,
-    path_text,
-)
+from tests.hostile.test_hostile_specs import make_spec, slot_texts
 
 
 def _blocks(name: str | Path) -> list[tuple[int, str]]:
@@ -185,16 +178,7 @@ def test_numbers_are_taken_as_black_writes_them(tmp_path: Path) -> None:
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
     phases=[Phase.explicit, Phase.generate],
 )
-@given(
-    st.fixed_dictionaries(
-        {
-            slot: {"segment": path_text, "path_param": path_param_text}.get(
-                slot, hostile
-            )
-            for slot in SLOTS
-        }
-    )
-)
+@given(slot_texts)
 def test_a_block_of_a_hostile_spec_taken_as_it_is_is_what_black_gives(
     tmp_path_factory: pytest.TempPathFactory, texts: dict[str, str]
 ) -> None:

@@ -127,6 +127,15 @@ SLOTS = (
 )
 
 
+# A text for every slot of `make_spec`.
+slot_texts = st.fixed_dictionaries(
+    {
+        slot: {"segment": path_text, "path_param": path_param_text}.get(slot, hostile)
+        for slot in SLOTS
+    }
+)
+
+
 def make_spec(t: dict[str, str]) -> dict[str, Any]:
     """The fixed shape; every string that is not OpenAPI syntax comes from `t`."""
     model_ref = {
@@ -388,16 +397,7 @@ OUTCOMES: list[int] = []
     # No shrinking: one generation takes a second, and shrinking takes minutes.
     phases=[Phase.explicit, Phase.generate],
 )
-@given(
-    st.fixed_dictionaries(
-        {
-            slot: {"segment": path_text, "path_param": path_param_text}.get(
-                slot, hostile
-            )
-            for slot in SLOTS
-        }
-    )
-)
+@given(slot_texts)
 def test_hostile_spec_is_inert_or_refused(
     tmp_path: Path, texts: dict[str, str]
 ) -> None:
