@@ -143,12 +143,13 @@ def _as_black_gives(indent: int, text: str) -> bool:
     black would touch shows: a space or tab at a line's end, a backslash
     before a line break, two blank lines before an indented line or three
     anywhere. Docstring lines may be longer: black never wraps one, and
-    `escape.docstring` lays them out as black leaves them; so may a string
-    literal alone on its line as an item of a bracket split one per line. A line starting
-    with triple quotes opens or closes a docstring: no escaper writes
-    triple quotes elsewhere (`py_string` never, `docstring` escapes them).
-    The tests compare this with black's own output over every block of the
-    goldens, the hostile specs and the corpus."""
+    `escape.docstring` lays them out as black leaves them. A line starting
+    with triple quotes opens or closes a docstring: no escaper writes triple
+    quotes elsewhere (`py_string` never, `docstring` escapes them). So may a
+    string literal alone on its line as an item, after the first, of a
+    bracket split one item per line (`_LONE_STRING`). The tests compare this
+    with black's own output over every block of the goldens, the hostile
+    specs and the corpus."""
     if "\n\n\n\n" in text or "\n\n\n " in text or "\\\n" in text or "\t" in text:
         return False
     width = LINE_LENGTH - indent
