@@ -22,7 +22,8 @@ import ast
 import hashlib
 import re
 import textwrap
-from collections.abc import Callable, Iterable
+from collections import ChainMap
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from .cache import LINE_LENGTH, Cache, mode_key
@@ -336,7 +337,8 @@ def format_files(
     formatted = dict(zip(missing, texts, strict=True))
     if cache is not None:
         cache.chunks.update(formatted)
-    lookup = {**known, **formatted, **taken}
+    # Read through, not copied: `known` is the whole cache on a warm run.
+    lookup = ChainMap(taken, formatted, known)
     for f in files:
         if f.path not in split:
             continue
@@ -354,7 +356,7 @@ def format_files(
 
 
 def _formatted(
-    lookup: dict[str, str], block_keys: list[str], block: tuple[int, str]
+    lookup: Mapping[str, str], block_keys: list[str], block: tuple[int, str]
 ) -> str:
     """A block as black formats it, from its pieces if it was cut."""
     if not block_keys:  # taken as it is
