@@ -28,14 +28,18 @@ from tests.hostile.test_hostile_specs import make_spec, slot_texts
 
 
 def _blocks(name: str | Path) -> list[tuple[int, str]]:
-    if isinstance(name, Path):
-        spec = name
-    else:
-        spec = SPEC if name == "persons" else shared_spec(name)
-    loaded, problems = load(str(spec))
-    assert loaded is not None, problems
-    api, problems = build.build(loaded, build.Options("", ""))
-    assert api is not None, problems
+    spec = name if isinstance(name, Path) else SPEC if name == "persons" else None
+    blocks = _generated_blocks(spec or shared_spec(str(name)))
+    assert blocks is not None, f"{name} does not generate"
+    return blocks
+
+
+def _generated_blocks(spec: Path) -> list[tuple[int, str]] | None:
+    """The blocks of the Python files `spec` renders to; None if it does not generate."""
+    loaded, _ = load(str(spec))
+    api = build.build(loaded, build.Options("", ""))[0] if loaded else None
+    if api is None:
+        return None
     blocks: list[tuple[int, str]] = []
     for file in render(api, RenderOptions(api_key_env="API_KEY")):
         if file.python:
@@ -89,11 +93,11 @@ def test_cut_before_each_field_after_the_second_statement() -> None:
     assert _pieces(4, text) is None  # indented blocks are left whole
 
 
-def _taken_as_they_are_differ(spec: Path) -> list[str]:
-    """The blocks of `spec`'s output taken as they are that black would change."""
+def _taken_as_they_are_differ(blocks: list[tuple[int, str]]) -> list[str]:
+    """The blocks taken as they are that black would change."""
     return [
         text
-        for indent, text in _blocks(spec)
+        for indent, text in blocks
         if _as_black_gives(indent, text) and _format_block((indent, text)) != text
     ]
 
@@ -121,26 +125,16 @@ def _peer_sample() -> list[str]:
 )
 def test_a_block_taken_as_it_is_is_what_black_gives(name: str) -> None:
     golden = Path(__file__).parent / "golden" / name
-    if golden.is_dir():
-        spec: Path = next(golden.glob("spec.*"))
-    else:
-        spec = SPEC if name == "persons" else shared_spec(name)
-    assert _taken_as_they_are_differ(spec) == []
+    spec = next(golden.glob("spec.*")) if golden.is_dir() else name
+    assert _taken_as_they_are_differ(_blocks(spec)) == []
 
 
 @pytest.mark.parametrize("name", _peer_sample())
 def test_a_block_taken_as_it_is_is_what_black_gives_on_peer_specs(name: str) -> None:
-    spec = shared_spec(name)
-    if not _blocks_load(spec):
+    blocks = _generated_blocks(shared_spec(name))
+    if blocks is None:
         pytest.skip("the spec does not generate")
-    assert _taken_as_they_are_differ(spec) == []
-
-
-def _blocks_load(spec: Path) -> bool:
-    loaded, problems = load(str(spec))
-    return (
-        loaded is not None and build.build(loaded, build.Options("", ""))[0] is not None
-    )
+    assert _taken_as_they_are_differ(blocks) == []
 
 
 def test_numbers_are_taken_as_black_writes_them(tmp_path: Path) -> None:
@@ -166,8 +160,9 @@ def test_numbers_are_taken_as_black_writes_them(tmp_path: Path) -> None:
             }
         )
     )
-    assert any("= 1e20" in text for _, text in _blocks(spec))
-    assert _taken_as_they_are_differ(spec) == []
+    blocks = _blocks(spec)
+    assert any("= 1e20" in text for _, text in blocks)
+    assert _taken_as_they_are_differ(blocks) == []
 
 
 @settings(
@@ -175,7 +170,12 @@ def test_numbers_are_taken_as_black_writes_them(tmp_path: Path) -> None:
     deadline=None,
     derandomize=True,
     database=None,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+    # The path slots filter for what a URL path may hold (`slot_texts`).
+    suppress_health_check=[
+        HealthCheck.too_slow,
+        HealthCheck.function_scoped_fixture,
+        HealthCheck.filter_too_much,
+    ],
     phases=[Phase.explicit, Phase.generate],
 )
 @given(slot_texts)
@@ -184,8 +184,9 @@ def test_a_block_of_a_hostile_spec_taken_as_it_is_is_what_black_gives(
 ) -> None:
     spec = tmp_path_factory.mktemp("hostile") / "spec.json"
     spec.write_text(json.dumps(make_spec(texts)))
-    if _blocks_load(spec):
-        assert _taken_as_they_are_differ(spec) == []
+    blocks = _generated_blocks(spec)
+    if blocks is not None:
+        assert _taken_as_they_are_differ(blocks) == []
 
 
 LONG = (
