@@ -19,6 +19,7 @@ up-to-date tree without running black, cache or no cache.
 from __future__ import annotations
 
 import ast
+import gc
 import hashlib
 import re
 import textwrap
@@ -215,8 +216,12 @@ class BlackPool:
 
         context = multiprocessing.get_context("fork")
         pool = ProcessPoolExecutor(workers, mp_context=context)
-        for _ in range(workers):
-            pool.submit(_import_black)
+        gc.freeze()  # as pipeline._Background does: fewer pages copied
+        try:
+            for _ in range(workers):
+                pool.submit(_import_black)
+        finally:
+            gc.unfreeze()
         return pool
 
     def format(self, items: list[tuple[int, str]]) -> list[str]:

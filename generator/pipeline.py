@@ -7,6 +7,7 @@ is handed; only `cli` touches the output folder, prints or exits.
 from __future__ import annotations
 
 import dataclasses
+import gc
 import hashlib
 import os
 from collections.abc import Callable
@@ -17,7 +18,7 @@ from . import diagnostics as diag
 from .cache import Cache, ValidationMemo
 from .files import MAX_SPEC_BYTES, Unreadable, read_regular
 from .load import Limits, Spec, load
-from .validate import validate, without
+from .validate import left_out, validate, without
 
 if TYPE_CHECKING:
     from .format import BlackPool
@@ -99,44 +100,46 @@ def _run(options: Options, cache: Cache | None, pool: BlackPool | None) -> Resul
     if validation is None and options.jobs > 1:
         validation = _Background(_validate, (spec, memo))
     valid: list[diag.Diagnostic] | None = None
-    built_on = spec  # until validation says what generation leaves out
+    # What the first build is made without, until validation says the rest.
+    applied = left_out(spec) if validation is not None else []
     # Formatted blocks, kept for this run at least: a second build (below)
     # formats only what differs from the first.
     blocks = cache if cache is not None else Cache()
+    first: _Pass | None = None
     try:
         if validation is None:
-            valid = validate(spec, memo)
-            built_on = without(spec, valid)
-        files, built_problems = _generate(built_on, options, blocks, pool)
+            valid = applied = validate(spec, memo)
+        first = _generate(without(spec, applied), options, blocks, pool)
     except Exception:
         # On an invalid spec a crash downstream is expected noise; report the spec.
         if valid is None and validation is not None:
             valid = _collect(validation, spec, memo, cache)
         if valid is not None and diag.has_errors(valid):
             return Result(None, _sorted(problems + valid), _hashes(spec))
-        if valid is None or built_on is not spec or not _drops(valid):
+        if valid is None or not _drops(valid, applied):
             raise
-        files, built_problems = None, []  # built again below, without what it drops
+        # built again below, without what it drops
     finally:
         if valid is None and validation is not None:
             valid = _collect(validation, spec, memo, cache)
     assert valid is not None
-    if (
-        built_on is spec
-        and _drops(valid)
-        and not diag.has_errors(valid, strict=options.strict)
-    ):
-        # Built meanwhile on the spec as written: again, on what validation
-        # leaves of it (the format cache keeps the second pass short).
-        files, built_problems = _generate(without(spec, valid), options, blocks, pool)
-    diagnostics = _sorted(problems + valid + built_problems)
-    if files is None or diag.has_errors(diagnostics, strict=options.strict):
+    done = first
+    if _drops(valid, applied) and not diag.has_errors(valid, strict=options.strict):
+        # Built meanwhile on more than validation leaves: again, on what it
+        # leaves. What the drops leave as it was is not rendered again, and
+        # the format cache keeps the rest short.
+        done = _generate(without(spec, valid), options, blocks, pool, first)
+    assert done is not None
+    diagnostics = _sorted(problems + valid + done.problems)
+    if done.files is None or diag.has_errors(diagnostics, strict=options.strict):
         return Result(None, diagnostics, _hashes(spec))
-    return Result(files, diagnostics, _hashes(spec))
+    return Result(done.files, diagnostics, _hashes(spec))
 
 
-def _drops(diagnostics: list[diag.Diagnostic]) -> bool:
-    return any(d.drops for d in diagnostics)
+def _drops(diagnostics: list[diag.Diagnostic], applied: list[diag.Diagnostic]) -> bool:
+    """Whether `diagnostics` leave out anything that `applied` did not."""
+    done = set(applied)
+    return any(d.drops and d not in done for d in diagnostics)
 
 
 def _collect(
@@ -165,18 +168,38 @@ def _small(path: str) -> bool:
         return False
 
 
+@dataclass
+class _Pass:
+    """What one build and render gave: the API built, the files (None when the
+    build stopped) and the build's problems."""
+
+    api: Any
+    files: dict[str, str] | None
+    problems: list[diag.Diagnostic]
+
+
 def _generate(
-    spec: Spec, options: Options, cache: Cache | None, pool: BlackPool | None
-) -> tuple[dict[str, str] | None, list[diag.Diagnostic]]:
+    spec: Spec,
+    options: Options,
+    cache: Cache | None,
+    pool: BlackPool | None,
+    before: _Pass | None = None,
+) -> _Pass:
+    """Build and render `spec`; given the pass `before` it (on the spec as
+    written), its files stand where the API built is the same."""
     from . import build as build_stage
     from .format import format_files
-    from .render import RenderOptions, render
+    from .render import RenderOptions, render, render_again
 
     api, problems = build_stage.build(
         spec, build_stage.Options(options.client_package, options.server_package)
     )
     if api is None or diag.has_errors(problems, strict=options.strict):
-        return None, problems
+        return _Pass(api, None, problems)
+    if before is not None and before.files is not None:
+        files = render_again(api, before.api, before.files)
+        if files is not None:
+            return _Pass(api, files, problems)
     api_key_env = (
         options.api_key_env
         or f"{api.client_package.removesuffix('_client').upper()}_API_KEY"
@@ -194,7 +217,8 @@ def _generate(
     else:
         rendered = render(api, render_options)
     previous = _reader(options.stamped_out) if options.stamped_out else None
-    return format_files(rendered, cache, options.jobs, previous, pool), problems
+    files = format_files(rendered, cache, options.jobs, previous, pool)
+    return _Pass(api, files, problems)
 
 
 def _reader(folder: str) -> Callable[[str], str | None]:
@@ -264,7 +288,14 @@ class _Background(Generic[Job, Out]):
         self._pool = ProcessPoolExecutor(
             1, mp_context=multiprocessing.get_context("fork")
         )
-        self._future = self._pool.submit(_run_job, self._key)
+        # The child forks in `submit`. Frozen, the objects it inherits are
+        # left out of its garbage collections, which would otherwise write to
+        # (and so copy) every page holding one.
+        gc.freeze()
+        try:
+            self._future = self._pool.submit(_run_job, self._key)
+        finally:
+            gc.unfreeze()
         self._done = False
         self._result: Out
 

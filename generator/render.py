@@ -7,6 +7,7 @@ format stage can format (and cache) each block on its own.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import json
 import os
@@ -187,6 +188,22 @@ def render(api: ir.Api, options: RenderOptions) -> list[Rendered]:
                 text = env.get_template(f"{side}/{name}.jinja").render(context)
                 files.append(Rendered(path, text, python=name.endswith(".py")))
     return files
+
+
+def render_again(
+    api: ir.Api, before: ir.Api, files: dict[str, str]
+) -> dict[str, str] | None:
+    """`files`, generated from `before`, made right for `api` when the two
+    differ only in the spec the server serves (which `openapi_json` alone
+    reads); None when they differ in anything else."""
+    if dataclasses.replace(api, spec_json="") != dataclasses.replace(
+        before, spec_json=""
+    ):
+        return None
+    served = f"{api.server_package}/openapi.json"
+    if served not in files:
+        return files
+    return {**files, served: openapi_json(api)}
 
 
 # The key that marks `openapi.json` as ours: JSON has no comments, and an `x-`

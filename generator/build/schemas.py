@@ -460,7 +460,8 @@ class _SchemaBuilder:
             field_type = self.type_of(
                 prop, f"{owners[key]}{naming.pascal(key, fallback='Field')}"
             )
-            has_default = "default" in value
+            # A required field's default is never used: it is not kept.
+            has_default = "default" in value and key not in required
             fields.append(
                 ir.ModelField(
                     wire=key,
@@ -479,8 +480,8 @@ class _SchemaBuilder:
                     required=key in required,
                     description=_text(value.get("description"))
                     or _text(shown.get("description")),
-                    default=_json_value(value.get("default")),
-                    has_default=has_default and key not in required,
+                    default=_json_value(value["default"]) if has_default else None,
+                    has_default=has_default,
                     read_only=value.get("readOnly") is True
                     or shown.get("readOnly") is True,
                     write_only=value.get("writeOnly") is True
