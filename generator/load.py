@@ -510,6 +510,7 @@ class _Reach:
             f" and {_shown(folder)}" for folder in self.folders[1:]
         )
         self.limit = self.left = limits.max_bytes
+        self._real_folders: dict[str, str] = {}
 
     def refusal(
         self, file_part: str, target: str, loaded: dict[str, SourceFile]
@@ -520,7 +521,7 @@ class _Reach:
             return "is an absolute path; name files relative to the referring file"
         if target in loaded:
             return None
-        real = os.path.realpath(target)
+        real = self.real(target)
         if any(_within(real, folder) for folder in self.folders):
             return None
         return (
@@ -530,9 +531,20 @@ class _Reach:
 
     def read(self, path: str) -> bytes:
         """The file's bytes, counted against what the load may read in all."""
-        data = read_regular(os.path.realpath(path), self.left)
+        data = read_regular(self.real(path), self.left)
         self.left -= len(data)
         return data
+
+    def real(self, path: str) -> str:
+        """`os.path.realpath(path)`, each folder resolved once per load: a
+        spec split over thousands of files keeps them in a few folders, and
+        resolving one costs a `stat` per component of its path."""
+        folder, name = os.path.split(path)
+        real_folder = self._real_folders.get(folder)
+        if real_folder is None:
+            real_folder = self._real_folders[folder] = os.path.realpath(folder)
+        joined = os.path.join(real_folder, name)
+        return os.path.realpath(joined) if os.path.islink(joined) else joined
 
 
 def _within(path: str, folder: str) -> bool:
