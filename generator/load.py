@@ -330,6 +330,9 @@ def _may_refer_out(text: str) -> bool:
     return text.count("$ref") != len(_LOCAL_REF.findall(text))
 
 
+@functools.lru_cache(
+    maxsize=1 << 14
+)  # a split spec joins the same pairs again and again
 def _join(base_path: str, relative: str) -> str:
     return os.path.normpath(os.path.join(os.path.dirname(base_path), relative))
 
