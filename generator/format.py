@@ -25,7 +25,6 @@ import re
 import textwrap
 from collections import ChainMap
 from collections.abc import Callable, Iterable, Mapping
-from typing import Any
 
 from .cache import LINE_LENGTH, Cache, mode_key
 from .markers import CUT, HEADER_END, HEADER_MARK
@@ -148,34 +147,51 @@ def _as_black_gives(indent: int, text: str) -> bool:
     `escape.docstring` lays them out as black leaves them. A line starting
     with triple quotes opens or closes a docstring: no escaper writes triple
     quotes elsewhere (`py_string` never, `docstring` escapes them). So may a
-    string literal alone on its line as an item, after the first, of a
-    bracket split one item per line (`_LONE_STRING`). The tests compare this
+    line black cannot split (`_unsplittable`). The tests compare this
     with black's own output over every block of the goldens, the hostile
     specs and the corpus."""
     if "\n\n\n\n" in text or "\n\n\n " in text or "\\\n" in text or "\t" in text:
         return False
     width = LINE_LENGTH - indent
     in_docstring = False
-    previous = ""
-    for line in text.split("\n"):
+    lines = text.split("\n")
+    for index, line in enumerate(lines):
         if line.endswith(" "):
             return False
         if in_docstring:
             in_docstring = '"""' not in line
         elif line.lstrip(" ").startswith('"""'):
             in_docstring = line.count('"""') == 1
-        elif len(line) * (1 if line.isascii() else 2) > width and not (
-            previous.endswith(",") and _LONE_STRING.fullmatch(line)
+        elif len(line) * (1 if line.isascii() else 2) > width and not _unsplittable(
+            lines[index - 1] if index else "", line, lines[index + 1 : index + 2]
         ):
             return False
-        previous = line
     return True
 
 
-# An item after the first of a bracket split one item per line (its trailing
-# comma is magic) that is one string literal, as a long URL path in the route
-# table: black has nothing to split in it.
+def _unsplittable(previous: str, line: str, following: list[str]) -> bool:
+    """Whether black leaves `line`, too long, as it is: an item of a bracket
+    split one item per line that is a string literal alone (after the first
+    item), or an entry of two in a dict; or a keyword argument of a string
+    alone in its call's brackets (a long `pattern`)."""
+    if previous.endswith(","):
+        return bool(_LONE_STRING.fullmatch(line) or _STRING_ENTRY.fullmatch(line))
+    if previous.endswith("{"):
+        return bool(_STRING_ENTRY.fullmatch(line))
+    return (
+        previous.endswith("(")
+        and bool(following)
+        and following[0].lstrip(" ").startswith(")")
+        and bool(_STRING_KEYWORD.fullmatch(line))
+    )
+
+
+# Lines black has nothing to split in: a string literal (a long URL path in
+# the route table), an entry of two (a long wire name for its attribute), a
+# keyword argument of one (a long `pattern`).
 _LONE_STRING = re.compile(r' *"(?:[^"\\]|\\.)*",')
+_STRING_ENTRY = re.compile(r' *"(?:[^"\\]|\\.)*": "(?:[^"\\]|\\.)*",')
+_STRING_KEYWORD = re.compile(r' *[A-Za-z_]\w*="(?:[^"\\]|\\.)*"')
 
 
 def _format_block(item: tuple[int, str]) -> str:
@@ -193,52 +209,32 @@ def _format_all(items: list[tuple[int, str]]) -> list[str]:
     return [_format_block(item) for item in items]
 
 
-def _import_black() -> None:
-    import black  # noqa: F401
-
-
 class BlackPool:
-    """A worker forked when a run starts, importing black at once: by the time
-    the blocks to format are known (after load, build and render), black is
-    ready in it, its import paid meanwhile on the other core. One worker, as
-    most blocks never reach black (`_as_black_gives`); all `jobs` of them
-    should there be much to format."""
+    """Processes formatting blocks with black, one per job: worth starting
+    only when there is much to format, as most blocks never reach black
+    (`_as_black_gives`) and a worker pays black's import first."""
 
     def __init__(self, jobs: int) -> None:
-        self._jobs = jobs
-        self._workers = 1
-        self._pool = self._start(self._workers)
-
-    @staticmethod
-    def _start(workers: int) -> Any:
         import multiprocessing
         from concurrent.futures import ProcessPoolExecutor
 
-        context = multiprocessing.get_context("fork")
-        pool = ProcessPoolExecutor(workers, mp_context=context)
-        gc.freeze()  # as pipeline._Background does: fewer pages copied
-        try:
-            for _ in range(workers):
-                pool.submit(_import_black)
-        finally:
-            gc.unfreeze()
-        return pool
+        self._jobs = jobs
+        self._pool = ProcessPoolExecutor(
+            jobs, mp_context=multiprocessing.get_context("fork")
+        )
 
     def format(self, items: list[tuple[int, str]]) -> list[str]:
-        if sum(len(text) for _, text in items) < PARALLEL_THRESHOLD:
-            result: list[str] = self._pool.submit(_format_all, items).result()
-            return result
-        if self._workers < self._jobs:
-            self._pool.shutdown()
-            self._workers = self._jobs
-            self._pool = self._start(self._jobs)
         # Largest first, so that no big block starts last and leaves one
         # worker finishing it alone.
         order = sorted(range(len(items)), key=lambda i: -len(items[i][1]))
         chunksize = max(1, len(items) // (self._jobs * 8))
-        done = self._pool.map(
-            _format_block, [items[i] for i in order], chunksize=chunksize
-        )
+        gc.freeze()  # as pipeline._Background does: fewer pages copied
+        try:
+            done = self._pool.map(
+                _format_block, [items[i] for i in order], chunksize=chunksize
+            )
+        finally:
+            gc.unfreeze()
         ordered = [""] * len(items)
         for index, text in zip(order, done, strict=True):
             ordered[index] = text
@@ -281,14 +277,12 @@ def format_files(
     cache: Cache | None,
     jobs: int,
     previous: Callable[[str], str | None] | None = None,
-    pool: BlackPool | None = None,
 ) -> dict[str, str]:
     """`{path: text}` with every Python file formatted; other files as rendered.
 
     `previous(path)`, if given, is the file as it is on disk (or None): one
     whose stamp holds for what is rendered now is taken as it is. Blocks go
-    to `pool` if given; else, when there is much to format and `jobs` > 1, to
-    a pool of their own.
+    to black here or, when there is much to format and `jobs` > 1, to a pool.
     """
     result: dict[str, str] = {}
     # The header carries the file's stamp; it stays out of the blocks.
@@ -329,8 +323,6 @@ def format_files(
     items = list(missing.values())
     if not items:
         texts = []
-    elif pool is not None:
-        texts = pool.format(items)
     elif jobs > 1 and sum(len(text) for _, text in items) >= PARALLEL_THRESHOLD:
         own = BlackPool(jobs)
         try:

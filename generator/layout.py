@@ -115,29 +115,96 @@ def union(indent: int, target: str, members: Sequence[str]) -> str:
 
 
 def annotated(
-    indent: int, name: str, annotation: str, default: str | None, tail: str = ""
+    indent: int,
+    name: str,
+    annotation: str,
+    default: str | Bracket | None,
+    tail: str = "",
 ) -> str:
     """`name: annotation = default` (then `tail`) as black lays it out when it
-    is too long: the default in parentheses if that makes it fit, else a
-    bracket-free annotation in parentheses; anything else is left to black."""
+    is too long (a `default` that is a `Bracket` is a call); the shapes this
+    does not know are left to black.
+
+    Black puts invisible parentheses around both the annotation and the
+    default, and splits at the last bracket whose split fits: the default's
+    own call, when its first line fits; else the default in parentheses, when
+    the line up to them fits; else the annotation: in parentheses when it is a
+    union (or a bare name), else at its last bracket."""
     pad = " " * indent
-    value = ("" if default is None else f" = {default}") + tail
-    line = f"{pad}{name}: {annotation}{value}"
+    shown = "" if default is None else f" = {default}"
+    line = f"{pad}{name}: {annotation}{shown}{tail}"
     if len(line) <= LINE_LENGTH:
         return line
     inner = pad + "    "
-    if (
-        default is not None
-        and len(f"{pad}{name}: {annotation} = (") <= LINE_LENGTH
-        and len(inner + default) <= LINE_LENGTH
-    ):
-        return f"{pad}{name}: {annotation} = (\n{inner}{default}\n{pad}){tail}"
-    if (
-        not any(c in annotation for c in "[(")
-        and len(inner + annotation) <= LINE_LENGTH
-    ):
-        return f"{pad}{name}: (\n{inner}{annotation}\n{pad}){value}"
-    return line
+    target = f"{pad}{name}: {annotation} = "
+    if tail:
+        # A parameter in a def: only the two shapes known there.
+        if (
+            default is not None
+            and len(target + "(") <= LINE_LENGTH
+            and len(inner + str(default)) <= LINE_LENGTH
+        ):
+            return f"{target}(\n{inner}{default}\n{pad}){tail}"
+        if (
+            not any(c in annotation for c in "[(")
+            and len(inner + annotation) <= LINE_LENGTH
+        ):
+            return f"{pad}{name}: (\n{inner}{annotation}\n{pad}){shown}{tail}"
+        return line
+    if isinstance(default, Bracket):
+        if len(target + default.head) <= LINE_LENGTH:
+            return call(
+                indent, target.lstrip() + default.head, default.items, default.tail
+            )
+        if _has_brackets(", ".join(map(str, default.items))):
+            return line
+    elif default is not None and _has_brackets(default):
+        return line
+    if default is not None and len(target + "(") <= LINE_LENGTH:
+        if len(inner + str(default)) > LINE_LENGTH:
+            return line
+        return f"{target}(\n{inner}{default}\n{pad})"
+    return _split_annotation(pad, name, annotation, shown) or line
+
+
+def _split_annotation(pad: str, name: str, annotation: str, rest: str) -> str | None:
+    """`name: annotation` then `rest`, split in the annotation as black splits
+    it; None for a shape left to black."""
+    inner = pad + "    "
+    members = _top_level_split(annotation, " | ")
+    closed = annotation.endswith(("]", ")"))
+    end = f"{pad}){rest}"
+    if len(members) > 1:
+        if closed and len(members) == 2:
+            return None  # black weighs the last bracket then: left to it
+        lines = [inner + annotation]
+        if len(lines[0]) > LINE_LENGTH:
+            lines = [inner + members[0], *(f"{inner}| {m}" for m in members[1:])]
+        if any(len(x) > LINE_LENGTH for x in [*lines, end]):
+            return None
+        return "\n".join([f"{pad}{name}: (", *lines, end])
+    if "." in annotation.partition("[")[0]:
+        return None  # an attribute: black weighs its dots
+    opened = _top_level_open(annotation) if closed else None
+    if opened is None:
+        body = inner + annotation
+        if len(body) > LINE_LENGTH or len(end) > LINE_LENGTH:
+            return None
+        return f"{pad}{name}: (\n{body}\n{end}"
+    head = f"{pad}{name}: {annotation[: opened + 1]}"
+    body = inner + annotation[opened + 1 : -1]
+    close = f"{pad}{annotation[-1]}{rest}"
+    if any(len(x) > LINE_LENGTH for x in (head, body, close)) or not body.strip():
+        return None
+    return f"{head}\n{body}\n{close}"
+
+
+def _has_brackets(text: str) -> bool:
+    """Whether `text` holds a bracket outside its string literals."""
+    return any(
+        depth >= 0 and char in "([{"
+        for char, depth in zip(text, _depths(text), strict=True)
+    )
 
 
 def type_alias(name: str, value: str) -> str:

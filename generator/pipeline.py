@@ -12,16 +12,13 @@ import hashlib
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 from . import diagnostics as diag
 from .cache import Cache, ValidationMemo
 from .files import MAX_SPEC_BYTES, Unreadable, read_regular
 from .load import Limits, Spec, load
 from .validate import left_out, validate, without
-
-if TYPE_CHECKING:
-    from .format import BlackPool
 
 # build, render and format are imported where they are used: on a warm cache
 # the validation child forks before they are, and starts its own work sooner.
@@ -67,20 +64,6 @@ def run(options: Options, cache: Cache | None) -> Result:
     """The whole pipeline. Validation runs in a forked process meanwhile: the
     OpenAPI schema check is the slowest step, and nothing else depends on it
     except the decision, at the end, whether there is anything to write."""
-    pool = None
-    if options.jobs > 1:
-        from .format import BlackPool
-
-        # Importing black while we load and render.
-        pool = BlackPool(options.jobs)
-    try:
-        return _run(options, cache, pool)
-    finally:
-        if pool is not None:
-            pool.close()
-
-
-def _run(options: Options, cache: Cache | None, pool: BlackPool | None) -> Result:
     memo = cache.validation if cache is not None else None
     early: _Background[Any, _Validated] | None = None
     if options.jobs > 1 and memo is not None and memo.key and _small(options.spec):
@@ -109,7 +92,7 @@ def _run(options: Options, cache: Cache | None, pool: BlackPool | None) -> Resul
     try:
         if validation is None:
             valid = applied = validate(spec, memo)
-        first = _generate(without(spec, applied), options, blocks, pool)
+        first = _generate(without(spec, applied), options, blocks)
     except Exception:
         # On an invalid spec a crash downstream is expected noise; report the spec.
         if valid is None and validation is not None:
@@ -128,7 +111,7 @@ def _run(options: Options, cache: Cache | None, pool: BlackPool | None) -> Resul
         # Built meanwhile on more than validation leaves: again, on what it
         # leaves. What the drops leave as it was is not rendered again, and
         # the format cache keeps the rest short.
-        done = _generate(without(spec, valid), options, blocks, pool, first)
+        done = _generate(without(spec, valid), options, blocks, first)
     assert done is not None
     diagnostics = _sorted(problems + valid + done.problems)
     if done.files is None or diag.has_errors(diagnostics, strict=options.strict):
@@ -182,7 +165,6 @@ def _generate(
     spec: Spec,
     options: Options,
     cache: Cache | None,
-    pool: BlackPool | None,
     before: _Pass | None = None,
 ) -> _Pass:
     """Build and render `spec`; given the pass `before` it (on the spec as
@@ -217,7 +199,7 @@ def _generate(
     else:
         rendered = render(api, render_options)
     previous = _reader(options.stamped_out) if options.stamped_out else None
-    files = format_files(rendered, cache, options.jobs, previous, pool)
+    files = format_files(rendered, cache, options.jobs, previous)
     return _Pass(api, files, problems)
 
 

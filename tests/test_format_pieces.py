@@ -204,6 +204,18 @@ LONG = (
         (f'_route(\n    "{LONG}",\n    Handler.x,\n)\n', False),
         # Not one string alone: black may split it.
         (f'_route(\n    "GET",\n    "{LONG}" + x,\n)\n', False),
+        # An entry of two strings in a dict split one per line, first or not.
+        (f'W = {{\n    "{LONG}": "{LONG}",\n}}\n', True),
+        (f'W = {{\n    "a": "b",\n    "{LONG}": "{LONG}",\n}}\n', True),
+        (f'W = {{\n    "{LONG}": x.{LONG[:20]},\n}}\n', False),
+        # A keyword argument of a string alone in its call: black leaves it.
+        (f'X = Field(\n    pattern="{LONG}"\n)\n', True),
+        (
+            f'X: TypeAlias = Annotated[\n    str,\n    Field(\n        pattern="{LONG}"\n    ),\n]\n',
+            True,
+        ),
+        # Not alone: black may lay the call out otherwise.
+        (f'X = Field(\n    pattern="{LONG}",\n    ge=0,\n)\n', False),
         # A long docstring line: black never wraps one.
         (f'def f() -> None:\n    """Summary.\n\n    {LONG}\n    """\n', True),
     ],

@@ -24,7 +24,7 @@ from hypothesis import strategies as st
 from generator import build
 from generator.escape import py_string
 from generator.format import _format_block, _header, _split
-from generator.layout import type_alias
+from generator.layout import Bracket, annotated, bracket, type_alias
 from generator.load import load
 from generator.pipeline import Options, run
 from generator.render import RenderOptions, indented_json, render
@@ -218,3 +218,101 @@ HOSTILE = "^(?:[a-z]+|\\]\"[)$, ' | ]) ([" * 2
 def test_a_type_alias_is_laid_out_as_black_would(value: str) -> None:
     source = type_alias("ExtremelyLongGeneratedAliasNameForTesting", value) + "\n"
     assert black.format_str(source, mode=black.Mode()) == source
+
+
+# --- annotated assignments: black's split, or black's turn ---------------------
+
+
+def _black_keeps(indent: int, text: str) -> bool:
+    nest = "".join(f"{' ' * level}class C{level}:\n" for level in range(0, indent, 4))
+    source = f"{nest}{text}\n"
+    return black.format_str(source, mode=black.Mode()) == source
+
+
+_IDENT = st.text("abcdefghij_", min_size=1, max_size=40).map(lambda s: "x" + s)
+_TYPE = st.text("ABCDEFGHIJ", min_size=1, max_size=50).map(lambda s: "T" + s)
+
+
+def _types(inner: st.SearchStrategy[str]) -> st.SearchStrategy[str]:
+    return st.one_of(
+        inner.map(lambda t: f"list[{t}]"),
+        inner.map(lambda t: f"Omittable[{t}]"),
+        inner.map(lambda t: f"dict[str, {t}]"),
+        st.lists(inner, min_size=2, max_size=4).map(" | ".join),
+        _IDENT.map(lambda s: f"Annotated[str, Field(pattern={py_string(s)})]"),
+        st.integers(0, 10**12).map(lambda n: f"Annotated[int, Field(ge=0, le={n})]"),
+    )
+
+
+_ANNOTATIONS = st.recursive(
+    _TYPE | st.just("_uuid.UUID"), _types, max_leaves=4
+).flatmap(lambda t: st.sampled_from([t, f"{t} | Unset", f"{t} | None"]))
+
+_DEFAULTS = st.one_of(
+    st.none(),
+    st.sampled_from(["UNSET", "None", "True", "-1", "[]", "[1, 2]", "1e20"]),
+    _IDENT.map(py_string),
+    st.tuples(_IDENT, st.booleans()).map(
+        lambda a: bracket(
+            "Field(",
+            ["default=None", f"alias={py_string(a[0])}"]
+            + (['discriminator="kind"'] if a[1] else []),
+            ")",
+        )
+    ),
+    _IDENT.map(lambda s: bracket("Field(", [f"default=[{py_string(s)}]"], ")")),
+)
+
+
+@given(st.sampled_from([4, 8]), _IDENT, _ANNOTATIONS, _DEFAULTS)
+def test_an_annotated_assignment_is_laid_out_as_black_would_or_left_to_it(
+    indent: int, name: str, annotation: str, default: str | Bracket | None
+) -> None:
+    text = annotated(indent, name, annotation, default)
+    if "\n" in text:
+        assert _black_keeps(indent, text), text
+    else:  # whole: it fits, or black has it
+        shown = "" if default is None else f" = {default}"
+        assert text == f"{' ' * indent}{name}: {annotation}{shown}"
+
+
+@pytest.mark.parametrize(
+    ("name", "annotation", "default"),
+    [  # Kubernetes' fields that black used to split
+        (
+            "max_limit_request_ratio",
+            "dict[str, IoK8SApimachineryPkgApiResourceQuantity] | Unset",
+            "UNSET",
+        ),
+        (
+            "required_during_scheduling_ignored_during_execution",
+            "Omittable[list[IoK8SApiCoreV1PodAffinityTerm]]",
+            bracket(
+                "Field(",
+                [
+                    "default=None",
+                    'alias="requiredDuringSchedulingIgnoredDuringExecution"',
+                ],
+                ")",
+            ),
+        ),
+        (
+            "ephemeral_container_statuses",
+            "Omittable[list[IoK8SApiCoreV1ContainerStatus]]",
+            bracket(
+                "Field(", ["default=None", 'alias="ephemeralContainerStatuses"'], ")"
+            ),
+        ),
+        (
+            "long_enough_to_wrap_the_type_of_this_optional_field",
+            "Omittable[IoK8SApiCoreV1NodeSelectorTermXYZW]",
+            "None",
+        ),
+    ],
+)
+def test_the_annotated_shapes_of_a_large_spec_need_no_black(
+    name: str, annotation: str, default: str | Bracket
+) -> None:
+    text = annotated(4, name, annotation, default)
+    assert "\n" in text and all(len(line) <= 88 for line in text.splitlines())
+    assert _black_keeps(4, text), text
