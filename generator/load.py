@@ -8,6 +8,7 @@ clean spec is never.
 
 from __future__ import annotations
 
+import bisect
 import contextlib
 import functools
 import gc
@@ -197,9 +198,18 @@ class SourceFile:
     text: str
     data: Any
     _root: yaml.Node | None = field(default=None, repr=False)
+    # JSON text is located without composing it; False where YAML must place.
+    _json: _JsonPositions | bool | None = field(default=None, repr=False)
 
     def locate(self, parts: tuple[str | int, ...]) -> Location:
         """1-based line and column of the node at `parts`, or of its nearest ancestor."""
+        if self._json is None:
+            self._json = _JsonPositions.fits(self.text) and _JsonPositions(self.text)
+        if isinstance(self._json, _JsonPositions) and self._root is None:
+            try:
+                return self._json.locate(parts)
+            except ValueError:
+                self._json = False  # not JSON after all: YAML places
         if self._root is None:
             try:
                 with _composed(self.text) as (_, root):
@@ -235,6 +245,92 @@ class SourceFile:
             line,
             col,
         )
+
+
+class _JsonPositions:
+    """Where the nodes of a JSON text are, as the YAML composer would place
+    them (a member at its key, an item at its value), without composing the
+    whole text: each object or array on a path asked for is indexed once,
+    the values it holds skipped over by the C JSON decoder."""
+
+    _WHITESPACE = re.compile(r"[ \t\n\r]*")
+    # Line breaks YAML counts that JSON text may hold; with one, YAML places.
+    _OTHER_BREAKS = re.compile("[\r\x85\u2028\u2029]")
+
+    @classmethod
+    def fits(cls, text: str) -> bool:
+        return text.lstrip(" \t\r\n").startswith("{") and not (
+            cls._OTHER_BREAKS.search(text)
+        )
+
+    def __init__(self, text: str) -> None:
+        import json
+
+        self._text = text
+        self._skip = json.JSONDecoder().raw_decode
+        self._scan = json.decoder.scanstring  # type: ignore[attr-defined]
+        self._members: dict[int, dict[str, tuple[int, int]] | list[int]] = {}
+        self._breaks = [m.start() for m in re.finditer("\n", text)]
+
+    def locate(self, parts: tuple[str | int, ...]) -> Location:
+        """As `SourceFile.locate`; ValueError where the text is not JSON."""
+        at = mark = self._space(0)
+        for part in parts:
+            members = self._members.get(at)
+            if members is None:
+                members = self._members[at] = self._index(at)
+            key = str(part)
+            if isinstance(members, dict):
+                found = members.get(key)
+                if found is None:
+                    break
+                mark, at = found
+            else:
+                if not key.isdigit() or int(key) >= len(members):
+                    break
+                mark = at = members[int(key)]
+        before = bisect.bisect_left(self._breaks, mark)  # line breaks before it
+        start = self._breaks[before - 1] + 1 if before else 0
+        return before + 1, mark - start + 1
+
+    def _space(self, at: int) -> int:
+        end: int = self._WHITESPACE.match(self._text, at).end()  # type: ignore[union-attr]
+        return end
+
+    def _index(self, at: int) -> dict[str, tuple[int, int]] | list[int]:
+        """The members of the object at `at` (key: where the key and the value
+        start; the first of repeated keys, as YAML finds), or where the items
+        of the array start; empty for anything else."""
+        text = self._text
+        opening = text[at : at + 1]
+        if opening not in ("{", "["):
+            return {}
+        closing = "}" if opening == "{" else "]"
+        members: dict[str, tuple[int, int]] = {}
+        items: list[int] = []
+        at = self._space(at + 1)
+        if text[at : at + 1] == closing:
+            return members if opening == "{" else items
+        while True:
+            if opening == "{":
+                if text[at : at + 1] != '"':
+                    raise ValueError("a key expected")
+                key, end = self._scan(text, at + 1)
+                end = self._space(end)
+                if text[end : end + 1] != ":":
+                    raise ValueError("':' expected")
+                value = self._space(end + 1)
+                members.setdefault(key, (at, value))
+            else:
+                value = at
+                items.append(value)
+            _, end = self._skip(text, value)
+            end = self._space(end)
+            if text[end : end + 1] == closing:
+                return members if opening == "{" else items
+            if text[end : end + 1] != ",":
+                raise ValueError("',' expected")
+            at = self._space(end + 1)
 
 
 def _child(node: yaml.Node, key: str) -> tuple[yaml.Node | None, yaml.Node] | None:
