@@ -92,7 +92,7 @@ def run(options: Options, cache: Cache | None) -> Result:
     try:
         if validation is None:
             valid = applied = validate(spec, memo)
-        first = _generate(without(spec, applied), options, blocks)
+        first = _generate(without(spec, applied), options, blocks, None, validation)
     except Exception:
         # On an invalid spec a crash downstream is expected noise; report the spec.
         if valid is None and validation is not None:
@@ -166,9 +166,12 @@ def _generate(
     options: Options,
     cache: Cache | None,
     before: _Pass | None = None,
+    validating: _Background[Any, _Validated] | None = None,
 ) -> _Pass:
     """Build and render `spec`; given the pass `before` it (on the spec as
-    written), its files stand where the API built is the same."""
+    written), its files stand where the API built is the same. The server
+    side renders in a forked child when a core is spare: not while
+    `validating` still runs, as the two would only take turns on it."""
     from . import build as build_stage
     from .format import format_files
     from .render import RenderOptions, render, render_again
@@ -189,8 +192,8 @@ def _generate(
     render_options = RenderOptions(
         only=options.only, api_key_env=api_key_env, bytecode_dir=options.bytecode_dir
     )
-    if options.jobs > 1 and options.only is None:
-        # The two sides render apart: the server side in a forked child.
+    spare = validating is None or not validating.running()
+    if options.jobs > 1 and options.only is None and spare:
         server = _Background(
             _render, (api, dataclasses.replace(render_options, only="server"))
         )
@@ -290,6 +293,9 @@ class _Background(Generic[Job, Out]):
                 self._pool.shutdown()
                 _Background._jobs.pop(self._key, None)
         return self._result
+
+    def running(self) -> bool:
+        return not self._done and not self._future.done()
 
     def wait(self) -> None:
         """Until the child is done, its result or failure unwanted."""
