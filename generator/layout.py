@@ -121,9 +121,9 @@ def annotated(
     default: str | Bracket | None,
     tail: str = "",
 ) -> str:
-    """`name: annotation = default` (then `tail`) as black lays it out when it
-    is too long (a `default` that is a `Bracket` is a call); the shapes this
-    does not know are left to black.
+    """`name: annotation = default` (then `tail`: a parameter's comma) as black
+    lays it out when it is too long (a `default` that is a `Bracket` is a
+    call); the shapes this does not know are left to black.
 
     Black puts invisible parentheses around both the annotation and the
     default, and splits at the last bracket whose split fits: the default's
@@ -137,24 +137,13 @@ def annotated(
         return line
     inner = pad + "    "
     target = f"{pad}{name}: {annotation} = "
-    if tail:
-        # A parameter in a def: only the two shapes known there.
-        if (
-            default is not None
-            and len(target + "(") <= LINE_LENGTH
-            and len(inner + str(default)) <= LINE_LENGTH
-        ):
-            return f"{target}(\n{inner}{default}\n{pad}){tail}"
-        if (
-            not any(c in annotation for c in "[(")
-            and len(inner + annotation) <= LINE_LENGTH
-        ):
-            return f"{pad}{name}: (\n{inner}{annotation}\n{pad}){shown}{tail}"
-        return line
     if isinstance(default, Bracket):
         if len(target + default.head) <= LINE_LENGTH:
             return call(
-                indent, target.lstrip() + default.head, default.items, default.tail
+                indent,
+                target.lstrip() + default.head,
+                default.items,
+                default.tail + tail,
             )
         if _has_brackets(", ".join(map(str, default.items))):
             return line
@@ -163,8 +152,8 @@ def annotated(
     if default is not None and len(target + "(") <= LINE_LENGTH:
         if len(inner + str(default)) > LINE_LENGTH:
             return line
-        return f"{target}(\n{inner}{default}\n{pad})"
-    return _split_annotation(pad, name, annotation, shown) or line
+        return f"{target}(\n{inner}{default}\n{pad}){tail}"
+    return _split_annotation(pad, name, annotation, shown + tail) or line
 
 
 def _split_annotation(pad: str, name: str, annotation: str, rest: str) -> str | None:
@@ -191,12 +180,13 @@ def _split_annotation(pad: str, name: str, annotation: str, rest: str) -> str | 
         if len(body) > LINE_LENGTH or len(end) > LINE_LENGTH:
             return None
         return f"{pad}{name}: (\n{body}\n{end}"
-    head = f"{pad}{name}: {annotation[: opened + 1]}"
-    body = inner + annotation[opened + 1 : -1]
-    close = f"{pad}{annotation[-1]}{rest}"
-    if any(len(x) > LINE_LENGTH for x in (head, body, close)) or not body.strip():
+    bracket = expression(annotation)
+    if not isinstance(bracket, Bracket) or not bracket.items:
         return None
-    return f"{head}\n{body}\n{close}"
+    # Its items as black splits a bracket's (`call`): on a line of their own,
+    # else one per line, each split in turn.
+    text = call(len(pad), f"{name}: {bracket.head}", bracket.items, bracket.tail + rest)
+    return text if all(len(x) <= LINE_LENGTH for x in text.split("\n")) else None
 
 
 def _has_brackets(text: str) -> bool:

@@ -208,7 +208,7 @@ class SourceFile:
         if isinstance(self._json, _JsonPositions) and self._root is None:
             try:
                 return self._json.locate(parts)
-            except ValueError:
+            except (ValueError, RecursionError):
                 self._json = False  # not JSON after all: YAML places
         if self._root is None:
             try:

@@ -92,7 +92,9 @@ def run(options: Options, cache: Cache | None) -> Result:
     try:
         if validation is None:
             valid = applied = validate(spec, memo)
-        first = _generate(without(spec, applied), options, blocks, None, validation)
+        first = _generate(
+            without(spec, applied), options, blocks, validating=validation
+        )
     except Exception:
         # On an invalid spec a crash downstream is expected noise; report the spec.
         if valid is None and validation is not None:

@@ -223,9 +223,14 @@ def test_a_type_alias_is_laid_out_as_black_would(value: str) -> None:
 # --- annotated assignments: black's split, or black's turn ---------------------
 
 
-def _black_keeps(indent: int, text: str) -> bool:
-    nest = "".join(f"{' ' * level}class C{level}:\n" for level in range(0, indent, 4))
-    source = f"{nest}{text}\n"
+def _black_keeps(indent: int, text: str, tail: str = "") -> bool:
+    """Whether black leaves `text` as it is: a statement at `indent`, or with
+    a `tail` comma a parameter of a method (at indent 8)."""
+    if tail:
+        source = f"class C:\n    def f(\n        self,\n{text}\n    ) -> None: ...\n"
+    else:
+        nest = "".join(f"{' ' * at}class C{at}:\n" for at in range(0, indent, 4))
+        source = f"{nest}{text}\n"
     return black.format_str(source, mode=black.Mode()) == source
 
 
@@ -264,16 +269,17 @@ _DEFAULTS = st.one_of(
 )
 
 
-@given(st.sampled_from([4, 8]), _IDENT, _ANNOTATIONS, _DEFAULTS)
+@given(st.sampled_from([4, 8, "parameter"]), _IDENT, _ANNOTATIONS, _DEFAULTS)
 def test_an_annotated_assignment_is_laid_out_as_black_would_or_left_to_it(
-    indent: int, name: str, annotation: str, default: str | Bracket | None
+    where: int | str, name: str, annotation: str, default: str | Bracket | None
 ) -> None:
-    text = annotated(indent, name, annotation, default)
+    indent, tail = (8, ",") if where == "parameter" else (int(where), "")
+    text = annotated(indent, name, annotation, default, tail)
     if "\n" in text:
-        assert _black_keeps(indent, text), text
+        assert _black_keeps(indent, text, tail), text
     else:  # whole: it fits, or black has it
         shown = "" if default is None else f" = {default}"
-        assert text == f"{' ' * indent}{name}: {annotation}{shown}"
+        assert text == f"{' ' * indent}{name}: {annotation}{shown}{tail}"
 
 
 @pytest.mark.parametrize(
