@@ -171,11 +171,16 @@ def _as_black_gives(indent: int, text: str) -> bool:
 
 def _unsplittable(previous: str, line: str, following: list[str]) -> bool:
     """Whether black leaves `line`, too long, as it is: an item of a bracket
-    split one item per line that is a string literal alone (after the first
-    item), or an entry of two in a dict; or a keyword argument of a string
-    alone in its call's brackets (a long `pattern`)."""
+    split one item per line that is a string literal alone or a keyword
+    argument of one (after the first item), or an entry of two in a dict; or
+    a keyword argument of a string alone in its call's brackets (a long
+    `pattern`)."""
     if previous.endswith(","):
-        return bool(_LONE_STRING.fullmatch(line) or _STRING_ENTRY.fullmatch(line))
+        return bool(
+            _LONE_STRING.fullmatch(line)
+            or _STRING_ENTRY.fullmatch(line)
+            or (line.endswith(",") and _STRING_KEYWORD.fullmatch(line[:-1]))
+        )
     if previous.endswith("{"):
         return bool(_STRING_ENTRY.fullmatch(line))
     return (

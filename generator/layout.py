@@ -186,7 +186,16 @@ def _split_annotation(pad: str, name: str, annotation: str, rest: str) -> str | 
     # Its items as black splits a bracket's (`call`): on a line of their own,
     # else one per line, each split in turn.
     text = call(len(pad), f"{name}: {bracket.head}", bracket.items, bracket.tail + rest)
-    return text if all(len(x) <= LINE_LENGTH for x in text.split("\n")) else None
+    fits = all(
+        len(x) <= LINE_LENGTH or _LONE_STRING_ITEM.fullmatch(x)
+        for x in text.split("\n")
+    )
+    return text if fits else None
+
+
+# An item that is one string literal, or a keyword argument of one (a long
+# `pattern`): split down to it, black leaves it long on its line.
+_LONE_STRING_ITEM = re.compile(r' *(?:[A-Za-z_]\w*=)?"(?:[^"\\]|\\.)*",?')
 
 
 def _has_brackets(text: str) -> bool:

@@ -214,6 +214,8 @@ LONG = (
             f'X: TypeAlias = Annotated[\n    str,\n    Field(\n        pattern="{LONG}"\n    ),\n]\n',
             True,
         ),
+        # A keyword argument of a string after the first, one per line.
+        (f'X = Field(\n    min_length=2,\n    pattern="{LONG}",\n)\n', True),
         # Not alone: black may lay the call out otherwise.
         (f'X = Field(\n    pattern="{LONG}",\n    ge=0,\n)\n', False),
         # A long docstring line: black never wraps one.

@@ -236,6 +236,10 @@ def _black_keeps(indent: int, text: str, tail: str = "") -> bool:
 
 _IDENT = st.text("abcdefghij_", min_size=1, max_size=40).map(lambda s: "x" + s)
 _TYPE = st.text("ABCDEFGHIJ", min_size=1, max_size=50).map(lambda s: "T" + s)
+# Patterns up to longer than a line: black cannot split one, it leaves it long.
+_PATTERN = st.text("^$[a-z]()|\\.{}0-9", max_size=40) | st.text(
+    "abc[]", min_size=60, max_size=110
+)
 
 
 def _types(inner: st.SearchStrategy[str]) -> st.SearchStrategy[str]:
@@ -244,7 +248,10 @@ def _types(inner: st.SearchStrategy[str]) -> st.SearchStrategy[str]:
         inner.map(lambda t: f"Omittable[{t}]"),
         inner.map(lambda t: f"dict[str, {t}]"),
         st.lists(inner, min_size=2, max_size=4).map(" | ".join),
-        _IDENT.map(lambda s: f"Annotated[str, Field(pattern={py_string(s)})]"),
+        _PATTERN.map(lambda s: f"Annotated[str, Field(pattern={py_string(s)})]"),
+        _PATTERN.map(
+            lambda s: f"Annotated[str, Field(max_length=253, pattern={py_string(s)})]"
+        ),
         st.integers(0, 10**12).map(lambda n: f"Annotated[int, Field(ge=0, le={n})]"),
     )
 
