@@ -44,11 +44,10 @@ def call(
     closing bracket) at `indent`, laid out as black lays out a bracket: on one
     line if it fits; else, for a call's arguments or a single item, the items
     on one line of their own; else one per line with a trailing comma. An item
-    that is itself a `Bracket` is split the same way when its line is too long
-    (a single one without a trailing comma, as black does). Emitting black's
-    own shape spares black its line splitting (and its second pass) on large
-    specs; black still formats the result, so a misjudged shape costs time,
-    never output.
+    too long for its line is split in turn (`_item`). Emitting black's own
+    shape spares black its line splitting (and its second pass) on large
+    specs; a block whose lines all fit is then taken as it is
+    (`format._as_black_gives`), so the tests hold these shapes to black's.
     """
     pad = " " * indent
     flat = [str(item) for item in items]
@@ -58,21 +57,36 @@ def call(
     inner = indent + 4
     hugged = " " * inner + ", ".join(flat)
     if len(items) == 1:
-        (item,) = items
-        if isinstance(item, Bracket) and len(hugged) > LINE_LENGTH:
-            hugged = call(inner, item.head, item.items, item.tail, item.collection)
-        return f"{pad}{head}\n{hugged}\n{pad}{tail}"
+        return f"{pad}{head}\n{_item(inner, items[0], '')}\n{pad}{tail}"
     if not collection and len(hugged) <= LINE_LENGTH:
         return f"{pad}{head}\n{hugged}\n{pad}{tail}"
-    lines = [
-        (
-            call(inner, item.head, item.items, item.tail + ",", item.collection)
-            if isinstance(item, Bracket)
-            else f"{' ' * inner}{item},"
-        )
-        for item in items
-    ]
+    lines = [_item(inner, item, ",") for item in items]
     return "".join([f"{pad}{head}\n", *(f"{line}\n" for line in lines), pad + tail])
+
+
+def _item(indent: int, item: str | Bracket, comma: str) -> str:
+    """One item of a split bracket at `indent`, then `comma`, as black lays it
+    out: whole if it fits; else a `Bracket` split as `call` splits it (a
+    single one without a trailing comma, as black does), and a union one
+    member per line, each member too long split at its last bracket."""
+    line = f"{' ' * indent}{item}{comma}"
+    if len(line) <= LINE_LENGTH:
+        return line
+    if isinstance(item, Bracket):
+        return call(indent, item.head, item.items, item.tail + comma, item.collection)
+    members = _top_level_split(item, " | ")
+    if len(members) < 2:
+        return line
+    lines = []
+    for index, member in enumerate(members):
+        prefix = "| " if index else ""
+        end = comma if index == len(members) - 1 else ""
+        shown = f"{' ' * indent}{prefix}{member}{end}"
+        parsed = expression(member)
+        if len(shown) > LINE_LENGTH and isinstance(parsed, Bracket):
+            shown = call(indent, prefix + parsed.head, parsed.items, parsed.tail + end)
+        lines.append(shown)
+    return "\n".join(lines)
 
 
 def security(requirements: Sequence[ir.Requirement], head: str = "") -> Bracket:
@@ -163,29 +177,24 @@ def _split_annotation(pad: str, name: str, annotation: str, rest: str) -> str | 
     members = _top_level_split(annotation, " | ")
     closed = annotation.endswith(("]", ")"))
     end = f"{pad}){rest}"
+    bracket = expression(annotation)
     if len(members) > 1:
         if closed and len(members) == 2:
             return None  # black weighs the last bracket then: left to it
-        lines = [inner + annotation]
-        if len(lines[0]) > LINE_LENGTH:
-            lines = [inner + members[0], *(f"{inner}| {m}" for m in members[1:])]
-        if any(len(x) > LINE_LENGTH for x in [*lines, end]):
-            return None
-        return "\n".join([f"{pad}{name}: (", *lines, end])
-    if "." in annotation.partition("[")[0]:
+        # In parentheses, split in turn.
+        text = "\n".join([f"{pad}{name}: (", _item(len(inner), annotation, ""), end])
+    elif "." in annotation.partition("[")[0]:
         return None  # an attribute: black weighs its dots
-    opened = _top_level_open(annotation) if closed else None
-    if opened is None:
-        body = inner + annotation
-        if len(body) > LINE_LENGTH or len(end) > LINE_LENGTH:
-            return None
-        return f"{pad}{name}: (\n{body}\n{end}"
-    bracket = expression(annotation)
-    if not isinstance(bracket, Bracket) or not bracket.items:
+    elif not closed:
+        text = f"{pad}{name}: (\n{inner}{annotation}\n{end}"
+    elif isinstance(bracket, Bracket) and bracket.items:
+        # Its items as black splits a bracket's (`call`): on a line of their
+        # own, else one per line, each split in turn.
+        text = call(
+            len(pad), f"{name}: {bracket.head}", bracket.items, bracket.tail + rest
+        )
+    else:
         return None
-    # Its items as black splits a bracket's (`call`): on a line of their own,
-    # else one per line, each split in turn.
-    text = call(len(pad), f"{name}: {bracket.head}", bracket.items, bracket.tail + rest)
     fits = all(
         len(x) <= LINE_LENGTH or _LONE_STRING_ITEM.fullmatch(x)
         for x in text.split("\n")
