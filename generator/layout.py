@@ -177,7 +177,6 @@ def _split_annotation(pad: str, name: str, annotation: str, rest: str) -> str | 
     members = _top_level_split(annotation, " | ")
     closed = annotation.endswith(("]", ")"))
     end = f"{pad}){rest}"
-    bracket = expression(annotation)
     if len(members) > 1:
         if closed and len(members) == 2:
             return None  # black weighs the last bracket then: left to it
@@ -187,7 +186,7 @@ def _split_annotation(pad: str, name: str, annotation: str, rest: str) -> str | 
         return None  # an attribute: black weighs its dots
     elif not closed:
         text = f"{pad}{name}: (\n{inner}{annotation}\n{end}"
-    elif isinstance(bracket, Bracket) and bracket.items:
+    elif isinstance(bracket := expression(annotation), Bracket) and bracket.items:
         # Its items as black splits a bracket's (`call`): on a line of their
         # own, else one per line, each split in turn.
         text = call(
